@@ -1,0 +1,176 @@
+"""The tenant described by one TOML file: plain, frozen data.
+
+Names follow the MiCC Enterprise guide: a server (IMAP/SMTP or Microsoft
+Graph), service groups, service accesses and agents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+Encryption = Literal["ssl", "starttls", "none"]
+ServerType = Literal["imap", "graph"]
+Preset = Literal["gmail", "office365"]
+ProcessedPolicy = Literal["delete", "trash", "archive", "keep"]
+Role = Literal["agent", "supervisor"]
+SignaturePreference = Literal["agent", "group"]
+#: A path in the file; read as a string, made relative to the file.
+FilePath = Annotated[Path, Strict(False)]
+Strings = Annotated[tuple[str, ...], Strict(False)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class StoreConfig(_Section):
+    """Where the SQLite store lives."""
+
+    path: FilePath = Path("micc.db")
+
+
+class ImapConfig(_Section):
+    """Incoming server of an IMAP/SMTP tenant."""
+
+    host: str = ""
+    port: int | None = None
+    encryption: Encryption = "ssl"
+    username: str = ""
+    password_env: str | None = None
+    password_file: FilePath | None = None
+    inbox: str = ""
+    sent: str = ""
+    trash: str = ""
+    idle: bool = True
+    poll_seconds: float = 30.0
+    fetch_batch: int = Field(default=200, ge=1, le=5000)
+    #: Set false when the server files sent mail itself (Gmail does).
+    append_sent: bool | None = None
+
+
+class SmtpConfig(_Section):
+    """Outgoing server of an IMAP/SMTP tenant."""
+
+    host: str = ""
+    port: int | None = None
+    encryption: Encryption = "starttls"
+    username: str = ""
+    password_env: str | None = None
+    password_file: FilePath | None = None
+    timeout_seconds: float = 60.0
+
+
+class GraphConfig(_Section):
+    """Office 365 through Microsoft Graph with an app's client secret."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret_env: str | None = None
+    client_secret_file: FilePath | None = None
+    user: str = ""
+    outbound_only: bool = False
+    authority: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    ca_file: FilePath | None = None
+
+
+class ServerConfig(_Section):
+    """The tenant's one e-mail server."""
+
+    type: ServerType = "imap"
+    preset: Preset | None = None
+    outgoing_address: str = ""
+    processed: ProcessedPolicy = "delete"
+    archive_folder: str = "Processed"
+    outbound_only: bool = False
+    imap: ImapConfig = ImapConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    graph: GraphConfig | None = None
+
+
+class Thresholds(_Section):
+    """Colours on the supervisor dashboard: oldest waiting e-mail, in minutes."""
+
+    oldest_warn_minutes: float = 30.0
+    oldest_alarm_minutes: float = 120.0
+
+
+class ServiceGroupConfig(_Section):
+    """A service group: agents, a queue and its e-mail settings."""
+
+    name: str
+    email: str = ""
+    reply_using_incoming_address: bool = True
+    review_before_sending: bool = False
+    default_template: FilePath | None = None
+    signature: FilePath | None = None
+    responses: FilePath | None = None
+    locale: str | None = None
+    thresholds: Thresholds = Thresholds()
+
+
+class ServiceAccessConfig(_Section):
+    """A service access of type e-mail: an address pattern routed to a group."""
+
+    name: str
+    address: str
+    service_group: str
+    auto_confirmation: FilePath | None = None
+    active: bool = True
+
+
+class AgentConfig(_Section):
+    """An agent or supervisor who logs in to a console."""
+
+    id: str
+    name: str
+    first_name: str = ""
+    last_name: str = ""
+    chat_name: str = ""
+    groups: Strings = ()
+    role: Role = "agent"
+    signature: FilePath | None = None
+    ssh_keys: Strings = ()
+
+
+class ConfirmationConfig(_Section):
+    """Automatic confirmations and their loop protection."""
+
+    max_per_sender_per_hour: int = Field(default=3, ge=0)
+    signature_preference: SignaturePreference = "agent"
+
+
+class SpellingConfig(_Section):
+    """Where administrators drop extra Hunspell dictionaries."""
+
+    site_folder: FilePath | None = None
+
+
+class Config(_Section):
+    """A whole tenant, as read from one TOML file."""
+
+    locale: str = "en-US"
+    store: StoreConfig = StoreConfig()
+    server: ServerConfig = ServerConfig()
+    service_group: Annotated[tuple[ServiceGroupConfig, ...], Strict(False)] = ()
+    service_access: Annotated[tuple[ServiceAccessConfig, ...], Strict(False)] = ()
+    agent: Annotated[tuple[AgentConfig, ...], Strict(False)] = ()
+    confirmations: ConfirmationConfig = ConfirmationConfig()
+    spelling: SpellingConfig = SpellingConfig()
+    #: The file this was read from; relative paths were resolved against it.
+    source: FilePath | None = None
+
+    def group(self, name: str) -> ServiceGroupConfig | None:
+        """Return the service group called ``name`` (case-sensitive), if any."""
+        return next((g for g in self.service_group if g.name == name), None)
+
+    def access(self, name: str) -> ServiceAccessConfig | None:
+        """Return the service access called ``name``, if any."""
+        return next((a for a in self.service_access if a.name == name), None)
+
+    def find_agent(self, agent_id: str) -> AgentConfig | None:
+        """Return the agent with this id, if any."""
+        return next((a for a in self.agent if a.id == agent_id), None)

@@ -1,0 +1,90 @@
+"""Ports: what the engine needs from the outside world, whatever serves it.
+
+The IMAP/SMTP and Microsoft Graph connectors implement these. The engine's
+exactly-once rule rests on their contracts: a source hands out messages
+without changing the server, and only :meth:`MailSource.mark_processed`
+(called after the messages are safely archived) touches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+ProcessedPolicy = Literal["delete", "trash", "archive", "keep"]
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    """One message read from the master mailbox, not yet archived."""
+
+    #: Unique and stable for this copy on this server, e.g.
+    #: ``imap:INBOX:<uidvalidity>:<uid>:<sha256>``; the archive's dedupe key.
+    source_key: str
+    #: Where it came from, for people: ``imap:INBOX``, ``graph:inbox``.
+    source: str
+    raw: bytes
+    #: The server's handle used by mark_processed (a UID, a Graph message id).
+    handle: str = ""
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """How far a mailbox has been read. Opaque to everyone but its source."""
+
+    mailbox: str
+    validity: int | None = None
+    last: int = 0
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """What Test Connection and engine health report about a source or sender."""
+
+    ok: bool
+    summary: str
+    capabilities: tuple[str, ...] = ()
+    folders: dict[str, str] = field(default_factory=dict)
+
+
+class MailSource(Protocol):
+    """The master mailbox, read side.
+
+    Capability flags let the engine adapt: ``supports_push`` when
+    :meth:`wait_for_mail` can return as soon as mail arrives (IMAP IDLE,
+    Graph change notifications); otherwise it polls.
+    """
+
+    supports_push: bool
+
+    def connect(self) -> None:
+        """Connect and log in; raise ``ConnectionError`` subclasses with words."""
+
+    def fetch_new(self, bookmark: Bookmark | None, batch: int) -> Iterator[
+        tuple[Sequence[FetchedMessage], Bookmark]
+    ]:
+        """Yield batches of messages after ``bookmark``, each with the bookmark to
+        store once that batch is archived. Must not change anything on the server."""
+        ...
+
+    def mark_processed(self, handles: Sequence[str], policy: ProcessedPolicy) -> None:
+        """Apply the processed-mail policy to messages already archived."""
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Block until new mail may be there (True) or ``timeout`` passes (False)."""
+        ...
+
+    def close(self) -> None:
+        """Log out and close; never raises."""
+
+
+class MailSender(Protocol):
+    """The outgoing side: hands a finished message to the mail server."""
+
+    def send(self, mail_from: str, recipients: Sequence[str], raw: bytes) -> None:
+        """Send ``raw``; return only when the server accepted it, else raise."""
+
+    def close(self) -> None:
+        """Close any connection; never raises."""

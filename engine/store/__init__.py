@@ -1,0 +1,5 @@
+"""The SQLite store: archive, queues, outbox, events, sync state and the engine lease."""
+
+from engine.store.db import Store, StoreError, now_iso
+
+__all__ = ["Store", "StoreError", "now_iso"]

@@ -1,0 +1,140 @@
+"""The SQLite store: one file shared by every process of the contact center.
+
+Each process (the engine, every agent's console) opens its own
+:class:`Store`; a ``Store`` belongs to the thread that opened it. The file is
+in WAL mode so readers never wait for writers, and writes take the write lock
+up front (``BEGIN IMMEDIATE``) and wait for it patiently, so a person never
+sees "database is locked".
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import sqlite_utils
+
+from engine.store import migrations
+
+_T = TypeVar("_T")
+
+#: How long one attempt waits inside SQLite for a lock held by another process.
+BUSY_TIMEOUT_MS = 15_000
+#: Attempts at taking the write lock before giving up (each waits BUSY_TIMEOUT_MS).
+LOCK_ATTEMPTS = 8
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; the message says why in words."""
+
+
+def now_iso() -> str:
+    """The current time, UTC, ISO 8601 with microseconds: sortable as text."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Store:
+    """A connection to the store file, for the thread that created it."""
+
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._thread = threading.get_ident()
+        self.conn = sqlite3.connect(
+            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.db = sqlite_utils.Database(self.conn)
+        self._depth = 0
+        if migrate:
+            self.migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _retry(action: Callable[[], _T]) -> _T:
+        delay = 0.01
+        for attempt in range(LOCK_ATTEMPTS):
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                if not _is_lock_error(exc) or attempt == LOCK_ATTEMPTS - 1:
+                    raise
+                time.sleep(delay + random.random() * delay)
+                delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested uses join the outer one.
+
+        The write lock is taken at the start, so the body never fails half-way
+        for want of a lock. Everything in the body commits together or not at all.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._retry(lambda: self.conn.execute("COMMIT"))
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this file lacks; return their names."""
+        done: list[str] = []
+        with self.transaction() as conn:
+            have = migrations.applied(conn)
+            for name, apply in migrations.MIGRATIONS:
+                if name not in have:
+                    apply(conn)
+                    migrations.record(conn, name)
+                    done.append(name)
+        return done
+
+    def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[
+        sqlite3.Row
+    ]:
+        """Run a read query and return all rows."""
+        return self._retry(lambda: self.conn.execute(sql, params).fetchall())
+
+    def query_one(
+        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
+    ) -> sqlite3.Row | None:
+        """Run a read query and return the first row, or None."""
+        return self._retry(lambda: self.conn.execute(sql, params).fetchone())

@@ -1,0 +1,184 @@
+"""Named schema migrations, applied once each and recorded in ``_migrations``.
+
+Add new migrations at the end of :data:`MIGRATIONS`; never edit one that has
+shipped. Each runs inside the transaction that records it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    # executescript() would commit the caller's transaction, so statements run
+    # one by one; complete_statement() keeps trigger bodies whole.
+    def run(conn: sqlite3.Connection) -> None:
+        buffer = ""
+        for line in sql.splitlines(keepends=True):
+            buffer += line
+            if sqlite3.complete_statement(buffer):
+                conn.execute(buffer)
+                buffer = ""
+        if buffer.strip():
+            conn.execute(buffer)
+
+    return run
+
+
+_INITIAL = """
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL DEFAULT '',
+    customer_name TEXT NOT NULL DEFAULT '',
+    customer_address TEXT NOT NULL DEFAULT '',
+    service_access TEXT,
+    service_group TEXT,
+    state TEXT NOT NULL,
+    agent_id TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    received TEXT NOT NULL,
+    last_message INTEGER
+);
+CREATE INDEX conversations_queue ON conversations (state, service_group, received);
+CREATE INDEX conversations_agent ON conversations (agent_id, state);
+CREATE INDEX conversations_customer ON conversations (customer_address);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    source_key TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    message_id TEXT NOT NULL DEFAULT '',
+    in_reply_to TEXT NOT NULL DEFAULT '',
+    references_json TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    from_name TEXT NOT NULL DEFAULT '',
+    from_address TEXT NOT NULL DEFAULT '',
+    to_json TEXT NOT NULL DEFAULT '[]',
+    cc_json TEXT NOT NULL DEFAULT '[]',
+    recipients_json TEXT NOT NULL DEFAULT '[]',
+    addresses TEXT NOT NULL DEFAULT '',
+    date TEXT,
+    received TEXT NOT NULL,
+    body_text TEXT NOT NULL DEFAULT '',
+    body_html TEXT NOT NULL DEFAULT '',
+    attachments_json TEXT NOT NULL DEFAULT '[]',
+    headers_json TEXT NOT NULL DEFAULT '{}',
+    problems_json TEXT NOT NULL DEFAULT '[]',
+    conversation_id INTEGER REFERENCES conversations (id)
+);
+CREATE INDEX messages_message_id ON messages (message_id);
+CREATE INDEX messages_conversation ON messages (conversation_id, received);
+CREATE INDEX messages_from ON messages (from_address);
+CREATE TABLE raw_messages (
+    message INTEGER PRIMARY KEY REFERENCES messages (id),
+    raw BLOB NOT NULL
+);
+CREATE TABLE access_activation (
+    name TEXT PRIMARY KEY,
+    active INTEGER NOT NULL,
+    activation_seq INTEGER,
+    activated_at TEXT,
+    changed_at TEXT NOT NULL
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER REFERENCES conversations (id),
+    message INTEGER REFERENCES messages (id),
+    kind TEXT NOT NULL,
+    mail_from TEXT NOT NULL,
+    rcpt_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    agent_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt TEXT NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    review_comment TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    conversation_id INTEGER,
+    message INTEGER,
+    agent_id TEXT,
+    detail_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_conversation ON events (conversation_id);
+CREATE TABLE sync_state (
+    mailbox TEXT PRIMARY KEY,
+    uidvalidity INTEGER,
+    last_uid INTEGER NOT NULL DEFAULT 0,
+    detail_json TEXT NOT NULL DEFAULT '{}',
+    updated TEXT NOT NULL
+);
+CREATE TABLE lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    expires REAL NOT NULL,
+    acquired TEXT NOT NULL
+);
+CREATE TABLE agent_status (
+    agent_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    pid INTEGER,
+    last_seen TEXT NOT NULL
+);
+CREATE TABLE engine_health (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    subject, body_text, addresses, content='messages', content_rowid='id'
+);
+CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, subject, body_text, addresses)
+    VALUES (new.id, new.subject, new.body_text, new.addresses);
+END;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, subject, body_text, addresses)
+    VALUES ('delete', old.id, old.subject, old.body_text, old.addresses);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE OF subject, body_text, addresses ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, subject, body_text, addresses)
+    VALUES ('delete', old.id, old.subject, old.body_text, old.addresses);
+    INSERT INTO messages_fts (rowid, subject, body_text, addresses)
+    VALUES (new.id, new.subject, new.body_text, new.addresses);
+END
+"""
+
+#: Every migration, in order. Names are recorded; never rename or edit a shipped one.
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _script(_INITIAL)),
+]
+
+
+def applied(conn: sqlite3.Connection) -> set[str]:
+    """Names of the migrations already recorded in this database."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    return {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+
+
+def record(conn: sqlite3.Connection, name: str) -> None:
+    """Note that migration ``name`` has been applied."""
+    conn.execute(
+        "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+        (name, datetime.now(UTC).isoformat()),
+    )

@@ -1,0 +1,1 @@
+"""micc-tui: the terminal consoles and the ``micc`` command line."""

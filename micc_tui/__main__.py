@@ -1,0 +1,7 @@
+"""``python -m micc_tui`` runs the ``micc`` command."""
+
+import sys
+
+from micc_tui.cli.main import main
+
+sys.exit(main())

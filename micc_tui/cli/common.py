@@ -1,0 +1,66 @@
+"""Helpers shared by the subcommands: loading the config, printing tables and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NoReturn
+
+from engine.config import Config, ConfigError, load_config
+
+Handler = Callable[[argparse.Namespace], int]
+#: The type of ``parser.add_subparsers()``'s result.
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+#: Exit code when the config (or another input) makes the command unusable.
+EXIT_UNUSABLE = 2
+
+
+def fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
+    """Print ``message`` to stderr and exit with ``code``."""
+    print(f"micc: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def load(args: argparse.Namespace) -> Config:
+    """Load the config named by ``--config`` / ``$MICC_CONFIG`` / ``./micc.toml``, or exit 2."""
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_UNUSABLE) from None
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (UTF-8, not ASCII-escaped)."""
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def safe_text(value: object) -> str:
+    """Text from e-mails with control characters made visible (no terminal escapes)."""
+    text = str(value)
+    return "".join(
+        ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 256 else "?"
+        for ch in text
+    )
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Print rows as aligned columns; untrusted cells are made inert."""
+    cells = [[safe_text(c) if c is not None else "" for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = min(max(widths[i], len(cell)), 60)
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        print("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--json`` to a listing subcommand."""
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

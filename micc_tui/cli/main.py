@@ -1,0 +1,63 @@
+"""The ``micc`` command: one entry point, a subcommand module per area.
+
+Each module in :data:`COMMAND_MODULES` has ``register(subparsers, common)``
+that adds its subcommands; a subcommand's handler takes the parsed arguments
+and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules under micc_tui.cli that add subcommands, in help order.
+COMMAND_MODULES = (
+    "setup",
+    "routing",
+    "mailbox",
+)
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand accepts (also before the subcommand)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS,
+        help="config file (default: $MICC_CONFIG, else ./micc.toml)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="micc", parents=[common],
+        description="micc-tui: a terminal e-mail contact center.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"micc_tui.cli.{name}")
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``micc`` with ``argv`` (default: the process's arguments)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "config"):
+        args.config = None
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
