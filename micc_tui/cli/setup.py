@@ -1,0 +1,105 @@
+"""``micc init`` and ``micc check``: create a working config, then validate it."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from engine.access import overlaps
+from engine.config import ConfigError, load_config
+from micc_tui.cli.common import EXIT_UNUSABLE, add_json_flag, print_json
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``init`` and ``check``."""
+    init = subparsers.add_parser(
+        "init", parents=[common], help="write a commented example config, templates and responses")
+    init.add_argument("dir", nargs="?", default=".", help="folder to create (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.set_defaults(handler=run_init)
+    check = subparsers.add_parser("check", parents=[common],
+                                  help="validate the config; exit 0 when usable, 2 when not")
+    add_json_flag(check)
+    check.set_defaults(handler=run_check)
+
+
+def skeleton() -> Path:
+    """The folder holding the example workspace (config, templates, responses)."""
+    return Path(str(resources.files("micc_tui") / "skeleton"))
+
+
+def copy_skeleton(target: Path, *, force: bool = False) -> list[Path]:
+    """Copy the example workspace into ``target``; return the files written."""
+    written = []
+    source = skeleton()
+    for file in sorted(source.rglob("*")):
+        if file.is_dir() or file.name.startswith(".") or "__pycache__" in file.parts:
+            continue
+        dest = target / file.relative_to(source)
+        if dest.exists() and not force:
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, dest)
+        written.append(dest)
+    return written
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Write the example workspace."""
+    target = Path(args.dir)
+    if (target / "micc.toml").exists() and not args.force:
+        print(f"micc: {target / 'micc.toml'} exists; use --force to overwrite", file=sys.stderr)
+        return EXIT_UNUSABLE
+    written = copy_skeleton(target, force=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"\nNext: edit {target / 'micc.toml'}, then `micc --config {target / 'micc.toml'} check`.")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Validate the config; report errors and warnings."""
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        if args.json:
+            print_json({"usable": False, "errors": [str(p) for p in exc.problems],
+                        "warnings": []})
+        else:
+            for problem in exc.problems:
+                print(f"error: {problem}")
+        return EXIT_UNUSABLE
+    warnings = [
+        f"service accesses {o.first!r} and {o.second!r} overlap: both match {o.example}; "
+        f"the one activated first receives such mail"
+        for o in overlaps(config)
+    ]
+    warnings += _missing_files(config)
+    if args.json:
+        print_json({"usable": True, "config": str(config.source), "errors": [],
+                    "warnings": warnings})
+        return 0
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{config.source}: usable ({len(config.service_group)} service groups, "
+          f"{len(config.service_access)} service accesses, {len(config.agent)} agents)")
+    return 0
+
+
+def _missing_files(config: Any) -> list[str]:
+    found = []
+    for group in config.service_group:
+        for key in ("default_template", "signature", "responses"):
+            path = getattr(group, key)
+            if path is not None and not path.exists():
+                found.append(f"service group {group.name!r}: {key} file {path} does not exist")
+    for access in config.service_access:
+        path = access.auto_confirmation
+        if path is not None and not path.exists():
+            found.append(f"service access {access.name!r}: auto_confirmation file {path} "
+                         "does not exist")
+    return found
