@@ -15,12 +15,15 @@ from engine.templates.render import (
     render,
     render_file,
 )
+from engine.templates.signatures import Signature, append_signature
 from engine.templates.text import html_to_text, sms_text
 
 __all__ = [
     "IDENTIFIERS",
     "RenderedTemplate",
+    "Signature",
     "TemplateContext",
+    "append_signature",
     "canonical",
     "compile_template",
     "html_to_text",
