@@ -142,13 +142,19 @@ class ResponseTree:
     _by_shortcut: Mapping[str, Response] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Indexes are built once; the tree never changes after parsing.
+        # Indexes are built once; the tree never changes after parsing. Each
+        # title is folded once and paths extend their parent's folded path.
         by_path: dict[tuple[str, ...], Node] = {}
         by_shortcut: dict[str, Response] = {}
-        for node in self.walk():
-            by_path.setdefault(tuple(_fold(t) for t in node.path), node)
-            if isinstance(node, Response) and node.shortcut:
-                by_shortcut.setdefault(_fold(node.shortcut), node)
+        pending: list[tuple[tuple[str, ...], Node]] = [((), n) for n in self.children]
+        while pending:
+            parent_key, node = pending.pop()
+            key = (*parent_key, _fold(node.title))
+            by_path.setdefault(key, node)
+            if isinstance(node, Category):
+                pending.extend((key, child) for child in node.children)
+            elif node.shortcut:
+                by_shortcut.setdefault(node.shortcut.casefold(), node)
         object.__setattr__(self, "_by_path", by_path)
         object.__setattr__(self, "_by_shortcut", by_shortcut)
 
@@ -171,7 +177,7 @@ class ResponseTree:
 
     def shortcut(self, word: str) -> Response | None:
         """Return the response whose shortcut is ``word`` (with or without ``::``)."""
-        return self._by_shortcut.get(_fold(word.removeprefix("::")))
+        return self._by_shortcut.get(word.removeprefix("::").casefold())
 
     @property
     def shortcuts(self) -> Mapping[str, Response]:

@@ -29,19 +29,25 @@ _HEADING = re.compile(r"(#+)(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 _FENCE_OPEN_HTML = re.compile(r"```[ \t]*html[ \t]*", re.IGNORECASE)
 _FENCE_CLOSE = re.compile(r"```[ \t]*")
 _SHORTCUT_LINE = re.compile(r"[ \t]*shortcut[ \t]*:(.*)", re.IGNORECASE)
+_SHORTCUT_ANYWHERE = re.compile(r"^[ \t]*shortcut[ \t]*:", re.IGNORECASE | re.MULTILINE)
 #: Letters and digits of any script, then also ``-`` and ``_``.
 _SHORTCUT_WORD = re.compile(r"[^\W_][\w-]*")
 
 
 @dataclass
 class _Draft:
-    """A heading while its body and sub-headings are still being read."""
+    """A heading while its body and sub-headings are still being read.
+
+    The body is not copied: it is always the run of lines between this
+    heading and the next one, ``lines[start:end]`` (0-based indexes).
+    """
 
     level: int
     title: str
     line: int
     path: tuple[str, ...]
-    body: list[tuple[int, str]] = field(default_factory=list)
+    start: int = 0
+    end: int = 0
     children: list[_Draft] = field(default_factory=list)
     titles: dict[str, int] = field(default_factory=dict)
 
@@ -49,8 +55,10 @@ class _Draft:
 class _Parser:
     """One parse: collects drafts and problems, then builds the tree."""
 
-    def __init__(self, file: Path | None) -> None:
+    def __init__(self, text: str, file: Path | None) -> None:
         self.file = file
+        # CRLF files keep their line numbers: only the '\r' goes.
+        self.lines = text.replace("\r\n", "\n").split("\n")
         self.problems: list[ResponseProblem] = []
         self.root = _Draft(level=0, title="", line=0, path=())
         self.shortcuts: dict[str, int] = {}
@@ -62,41 +70,44 @@ class _Parser:
 
     # -- pass 1: lines into drafts ------------------------------------------------
 
-    def scan(self, text: str) -> None:
+    def scan(self) -> None:
         stack = [self.root]
+        current = self.root
         fence_line = 0  # line of the open ```html fence, 0 when none is open
-        preamble_reported = False
-        for number, raw in enumerate(text.split("\n"), start=1):
-            line = raw.removesuffix("\r")
+        for index, line in enumerate(self.lines):
+            # Only lines starting with '#' or '`' can matter; test the first
+            # character before any regular expression (this loop is the hot path).
+            first = line[:1]
             if fence_line:
                 # Inside an HTML block every line is HTML, even one starting with '#'.
-                if _FENCE_CLOSE.fullmatch(line):
+                if first == "`" and _FENCE_CLOSE.fullmatch(line):
                     fence_line = 0
-                stack[-1].body.append((number, line))
-                continue
-            if line.startswith("#"):
-                self.heading(stack, number, line)
-                continue
-            if _FENCE_OPEN_HTML.fullmatch(line):
-                fence_line = number
-            if stack[-1] is self.root:
-                if line.strip() and not preamble_reported:
-                    preamble_reported = True
-                    self.report(
-                        number,
-                        "text before the first heading belongs to no response",
-                        "put a heading such as '# General' above it",
-                    )
-                continue
-            stack[-1].body.append((number, line))
+            elif first == "#":
+                drafted = self.heading(stack, index + 1, line)
+                if drafted is not None:  # a broken heading was reported; it stays body text
+                    current.end = index
+                    current, current.start = drafted, index + 1
+            elif first == "`" and _FENCE_OPEN_HTML.fullmatch(line):
+                fence_line = index + 1
+        current.end = len(self.lines)
         if fence_line:
             self.report(
                 fence_line,
                 "the ```html block opened here is never closed",
                 "add a line with just ``` after the last line of HTML",
             )
+        self.check_preamble()
 
-    def heading(self, stack: list[_Draft], number: int, line: str) -> None:
+    def check_preamble(self) -> None:
+        start, end = _trim(self.lines, self.root.start, self.root.end)
+        if start < end:
+            self.report(
+                start + 1,
+                "text before the first heading belongs to no response",
+                "put a heading such as '# General' above it",
+            )
+
+    def heading(self, stack: list[_Draft], number: int, line: str) -> _Draft | None:
         match = _HEADING.fullmatch(line)
         if match is None:
             hashes = len(line) - len(line.lstrip("#"))
@@ -106,7 +117,7 @@ class _Parser:
                 f"write '{line[:hashes]} {line[hashes:].strip()}', "
                 f"or '\\{line}' for body text that starts with '#'",
             )
-            return
+            return None
         level, title = len(match.group(1)), (match.group(2) or "").strip()
         while stack[-1].level >= level:
             stack.pop()
@@ -140,61 +151,62 @@ class _Parser:
         draft = _Draft(level=level, title=title, line=number, path=(*parent.path, title))
         parent.children.append(draft)
         stack.append(draft)
+        return draft
 
     # -- pass 2: drafts into the immutable tree --------------------------------------
 
     def build(self, draft: _Draft) -> Node:
-        body = _trim(draft.body)
+        start, end = _trim(self.lines, draft.start, draft.end)
         if draft.children:
-            if body:
-                first = body[0][0]
+            if start < end:
                 self.report(
                     draft.line,
-                    f"'{draft.title}' has both body text (line {first}) and sub-headings "
+                    f"'{draft.title}' has both body text (line {start + 1}) and sub-headings "
                     f"(line {draft.children[0].line})",
                     "move the text under a sub-heading of its own, e.g. "
                     f"'{'#' * (draft.level + 1)} Overview', or move the sub-headings elsewhere",
                 )
             children = tuple(self.build(c) for c in draft.children)
             return Category(draft.title, draft.path, children, draft.line)
-        if not body:
-            if not draft.title:
-                # Already an error ("heading has no title"); one report per mistake.
-                return Category(draft.title, draft.path, (), draft.line)
-            self.report(
-                draft.line,
-                f"'{draft.title}' has neither body text nor sub-headings (an empty category)",
-                "write the response text below it, add sub-headings, or remove it",
-                warning=True,
-            )
-            return Category(draft.title, draft.path, (), draft.line)
-        return self.response(draft, body)
-
-    def response(self, draft: _Draft, body: list[tuple[int, str]]) -> Response:
-        shortcut = None
-        first_line, first_text = body[0]
-        match = _SHORTCUT_LINE.fullmatch(first_text)
-        if match is not None:
-            shortcut = self.shortcut(first_line, match.group(1).strip())
-            body = _trim(body[1:])
-            if not body:
+        if start == end:
+            if draft.title:  # an empty title was already reported; one report per mistake
                 self.report(
-                    first_line,
+                    draft.line,
+                    f"'{draft.title}' has neither body text nor sub-headings (an empty category)",
+                    "write the response text below it, add sub-headings, or remove it",
+                    warning=True,
+                )
+            return Category(draft.title, draft.path, (), draft.line)
+        return self.response(draft, start, end)
+
+    def response(self, draft: _Draft, start: int, end: int) -> Response:
+        lines = self.lines
+        shortcut = None
+        match = _SHORTCUT_LINE.fullmatch(lines[start]) if lines[start][:1] in "sS \t" else None
+        if match is not None:
+            shortcut_line = start + 1
+            shortcut = self.shortcut(shortcut_line, match.group(1).strip())
+            start, end = _trim(lines, shortcut_line, end)
+            if start == end:
+                self.report(
+                    shortcut_line,
                     f"'{draft.title}' has a shortcut but no text",
                     "write the response text below the shortcut line",
                 )
-        html = self.html_body(draft, body)
+        text = "\n".join(lines[start:end])
+        html = self.html_body(draft, start, end) if "```" in text else None
         if html is not None:
             return Response(draft.title, draft.path, html, True, shortcut, draft.line)
-        for number, text in body:
-            if _SHORTCUT_LINE.fullmatch(text):
-                self.report(
-                    number,
-                    "a 'shortcut:' line must be the first line of the response",
-                    f"move it to directly below the heading at line {draft.line}",
-                )
-        text = "\n".join(_unescape(t) for _, t in body).strip()
-        return Response(draft.title, draft.path, text, False, shortcut, draft.line)
+        misplaced = _SHORTCUT_ANYWHERE.search(text)
+        if misplaced is not None:
+            self.report(
+                start + 1 + text.count("\n", 0, misplaced.start()),
+                "a 'shortcut:' line must be the first line of the response",
+                f"move it to directly below the heading at line {draft.line}",
+            )
+        if "\\#" in text:
+            text = "\n".join(_unescape(t) for t in lines[start:end])
+        return Response(draft.title, draft.path, text.strip(), False, shortcut, draft.line)
 
     def shortcut(self, number: int, word: str) -> str | None:
         word = word.removeprefix("::")
@@ -227,41 +239,37 @@ class _Parser:
         self.shortcuts[key] = number
         return word
 
-    def html_body(self, draft: _Draft, body: list[tuple[int, str]]) -> str | None:
-        fences = [i for i, (_, t) in enumerate(body) if _FENCE_OPEN_HTML.fullmatch(t)]
-        if not fences:
+    def html_body(self, draft: _Draft, start: int, end: int) -> str | None:
+        lines = self.lines
+        opener = next((i for i in range(start, end) if _FENCE_OPEN_HTML.fullmatch(lines[i])), None)
+        if opener is None:
             return None
-        start = fences[0]
         # The block ends at the first closing fence after the opener (if any; an
         # unclosed block was reported by the scanner).
-        end = next(
-            (i for i in range(start + 1, len(body)) if _FENCE_CLOSE.fullmatch(body[i][1])),
-            len(body),
-        )
-        outside = [n for i, (n, t) in enumerate(body) if (i < start or i > end) and t.strip()]
+        closer = next((i for i in range(opener + 1, end) if _FENCE_CLOSE.fullmatch(lines[i])), end)
+        outside = [i for i in (*range(start, opener), *range(closer + 1, end)) if lines[i].strip()]
         if outside:
             self.report(
-                outside[0],
+                outside[0] + 1,
                 f"'{draft.title}' is an HTML response: text outside its ```html block",
-                f"move this text inside the block that starts at line {body[start][0]}, "
+                f"move this text inside the block that starts at line {opener + 1}, "
                 "or make the response plain text by removing the ```html fence",
             )
-        html = "\n".join(t for _, t in body[start + 1 : end]).strip()
+        html = "\n".join(lines[opener + 1 : closer]).strip()
         if not html:
             self.report(
-                body[start][0], "the ```html block is empty", "write the HTML between the fences"
+                opener + 1, "the ```html block is empty", "write the HTML between the fences"
             )
         return html
 
 
-def _trim(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Drop blank lines at both ends."""
-    start, end = 0, len(body)
-    while start < end and not body[start][1].strip():
+def _trim(lines: list[str], start: int, end: int) -> tuple[int, int]:
+    """Narrow ``lines[start:end]`` to drop blank lines at both ends."""
+    while start < end and not lines[start].strip():
         start += 1
-    while end > start and not body[end - 1][1].strip():
+    while end > start and not lines[end - 1].strip():
         end -= 1
-    return body[start:end]
+    return start, end
 
 
 def _unescape(line: str) -> str:
@@ -322,8 +330,8 @@ def parse_text(text: str, file: Path | None = None) -> ParseResult:
         The tree and the problems, sorted by line. With errors, the tree is a
         best effort and must not be shown to agents.
     """
-    parser = _Parser(file)
-    parser.scan(text.removeprefix("\ufeff"))
+    parser = _Parser(text.removeprefix("\ufeff"), file)
+    parser.scan()
     children = tuple(parser.build(d) for d in parser.root.children)
     problems = tuple(sorted(parser.problems, key=lambda p: p.line))
     warnings = tuple(p for p in problems if p.severity == "warning")
