@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.responses import parse_bytes  # noqa: E402 - after the path is set
+from engine.responses import parse_bytes
 
 RESPONSES = 2_000
 GOAL_MS = 50.0

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
+
+if TYPE_CHECKING:
+    from engine.templates import TemplateContext
 
 Severity = Literal["error", "warning"]
 
@@ -61,6 +64,15 @@ class RenderedResponse:
     text: str
     html: bool
 
+    def as_text(self) -> str:
+        """The response as plain text, for a plain-text reply (HTML converted)."""
+        if not self.html:
+            return self.text
+        # Imported here so the model (and the parser) load without html2text.
+        from engine.templates import html_to_text
+
+        return html_to_text(self.text)
+
 
 @dataclass(frozen=True, slots=True)
 class Response:
@@ -82,17 +94,17 @@ class Response:
     shortcut: str | None = None
     line: int = 0
 
-    def render(self, context: object) -> RenderedResponse:
+    def render(self, context: TemplateContext) -> RenderedResponse:
         """Fill in the body's ``$Identifiers$`` for the e-mail being answered.
 
         Args:
-            context: An ``engine.templates.TemplateContext`` for this reply.
+            context: The values for this reply (subject, customer, agent, ...).
 
         Returns:
             The rendered body and whether it is HTML (identifier values are
             escaped when it is).
         """
-        # Imported here so parsing and linting never depend on the template engine.
+        # Imported here because engine.responses.render imports this module.
         from engine.responses.render import render_response
 
         return render_response(self, context)

@@ -11,6 +11,7 @@ lint`` run shows the author everything to fix.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from engine.responses.model import (
     ResponseProblem,
     ResponseTree,
 )
+from engine.templates import IDENTIFIERS, canonical
 
 #: ``## Title`` or ``## Title ##``; a heading needs a space after its ``#`` run.
 _HEADING = re.compile(r"(#+)(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
@@ -30,6 +32,8 @@ _FENCE_OPEN_HTML = re.compile(r"```[ \t]*html[ \t]*", re.IGNORECASE)
 _FENCE_CLOSE = re.compile(r"```[ \t]*")
 _SHORTCUT_LINE = re.compile(r"[ \t]*shortcut[ \t]*:(.*)", re.IGNORECASE)
 _SHORTCUT_ANYWHERE = re.compile(r"^[ \t]*shortcut[ \t]*:", re.IGNORECASE | re.MULTILINE)
+#: ``$Name$`` or ``$Name.Part$``, as the template engine recognises identifiers.
+_IDENTIFIER = re.compile(r"\$([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)\$")
 #: Letters and digits of any script, then also ``-`` and ``_``.
 _SHORTCUT_WORD = re.compile(r"[^\W_][\w-]*")
 
@@ -204,9 +208,26 @@ class _Parser:
                 "a 'shortcut:' line must be the first line of the response",
                 f"move it to directly below the heading at line {draft.line}",
             )
+        if "$" in text:
+            self.check_identifiers(text, start)
         if "\\#" in text:
             text = "\n".join(_unescape(t) for t in lines[start:end])
         return Response(draft.title, draft.path, text.strip(), False, shortcut, draft.line)
+
+    def check_identifiers(self, text: str, start: int) -> None:
+        """Warn about ``$Words$`` that are no identifier: they would be sent as written."""
+        for match in _IDENTIFIER.finditer(text):
+            name = match.group(1)
+            if canonical(name) is not None:
+                continue
+            close = difflib.get_close_matches(name, IDENTIFIERS, n=1, cutoff=0.6)
+            hint = f"did you mean ${close[0]}$?" if close else "docs/responses.md lists them all"
+            self.report(
+                start + 1 + text.count("\n", 0, match.start()),
+                f"${name}$ is not a template identifier and will be sent as written",
+                hint,
+                warning=True,
+            )
 
     def shortcut(self, number: int, word: str) -> str | None:
         word = word.removeprefix("::")
@@ -256,6 +277,8 @@ class _Parser:
                 "or make the response plain text by removing the ```html fence",
             )
         html = "\n".join(lines[opener + 1 : closer]).strip()
+        if "$" in html:
+            self.check_identifiers(html, opener + 1)
         if not html:
             self.report(
                 opener + 1, "the ```html block is empty", "write the HTML between the fences"

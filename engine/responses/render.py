@@ -10,7 +10,7 @@ from engine.responses.model import RenderedResponse, Response
 from engine.templates import TemplateContext, render
 
 
-def render_response(response: Response, context: object) -> RenderedResponse:
+def render_response(response: Response, context: TemplateContext) -> RenderedResponse:
     """Render ``response`` for one reply.
 
     Args:
@@ -19,11 +19,6 @@ def render_response(response: Response, context: object) -> RenderedResponse:
 
     Returns:
         The body with identifiers replaced (HTML-escaped in HTML bodies).
-
-    Raises:
-        TypeError: ``context`` is not a ``TemplateContext``.
     """
-    if not isinstance(context, TemplateContext):
-        raise TypeError(f"expected a TemplateContext, got {type(context).__name__}")
     text = render(response.body, context, html=response.html)
     return RenderedResponse(text, response.html)
