@@ -158,3 +158,33 @@ _RESOLVERS: dict[str, Resolver] = {
 def value(name: str, ctx: TemplateContext) -> str:
     """The text identifier ``name`` (the guide's spelling) stands for in ``ctx``."""
     return _RESOLVERS[name](ctx)
+
+
+#: What each identifier becomes, in a line (for ``micc template identifiers``).
+DESCRIPTIONS: dict[str, str] = {
+    "Subject": "subject of the e-mail",
+    "From": "sender as 'Name (address)'; just one of them when the other is missing",
+    "From.Name": "sender's display name",
+    "From.Address": "sender's e-mail address",
+    "Date": "today, short date format of the locale",
+    "Time": "now, short time format of the locale",
+    "Received": "arrival date and time, short formats of the locale",
+    "Received.Date": "arrival date, short format of the locale",
+    "Received.Time": "arrival time, short format of the locale",
+    "ServiceAccess": "name of the service access the mail came in on",
+    "ServiceAccess.Name": "same as $ServiceAccess$",
+    "ServiceGroup": "name of the service group",
+    "ServiceGroup.Name": "same as $ServiceGroup$",
+    "ServiceGroup.Email": "the service group's own e-mail address",
+    "Agent": "agent's full name",
+    "Agent.Name": "same as $Agent$",
+    "Agent.FirstName": "agent's first name, when configured",
+    "Agent.LastName": "agent's last name, when configured",
+    "Agent.ChatName": "agent's chat display name, else the agent's full name",
+    "Customer": "customer's name (mail tied to a chat or a call)",
+    "Customer.Name": "same as $Customer$",
+    "Customer.Email": "customer's address (mail tied to a chat)",
+    "Customer.ID": "customer's identifier (mail tied to a chat)",
+    "Customer.Number": "customer's phone number (mail tied to a call)",
+    "CallID": "internal call ID",
+}

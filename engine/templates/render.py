@@ -21,7 +21,7 @@ from engine.templates.text import html_to_text
 
 #: File extensions rendered as HTML; anything else is text.
 HTML_SUFFIXES = frozenset({".htm", ".html"})
-_TOKEN = re.compile(r"\$([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)\$")
+TOKEN = re.compile(r"\$([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)\$")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def compile_template(text: str, html: bool = False) -> Compiled:
     literals: list[str] = []
     names: list[str] = []
     last = position = 0
-    while (match := _TOKEN.search(text, position)) is not None:
+    while (match := TOKEN.search(text, position)) is not None:
         name = canonical(match.group(1))
         if name is None:
             # The closing "$" may open a real identifier: "$Price$Subject$".

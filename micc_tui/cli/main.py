@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "routing",
     "mailbox",
     "responses",
+    "template",
 )
 
 
