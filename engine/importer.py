@@ -48,8 +48,9 @@ class ImportReport:
 
 
 def _is_mbox(path: Path) -> bool:
-    if path.suffix.lower() == ".mbox":
-        return True
+    if path.suffix.lower() in (".mbox", ".eml"):
+        # An .eml may begin with an mbox "From " line; it is still one message.
+        return path.suffix.lower() == ".mbox"
     with path.open("rb") as handle:
         return handle.read(5) == b"From "
 
