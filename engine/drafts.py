@@ -1,0 +1,208 @@
+"""Drafts: what the composer opens with, before the agent edits it.
+
+A draft is plain data: From (per the group's ``reply_using_incoming_address``
+rule), To, Cc, Subject, a text body prefilled with the group's default
+template, the signature and the quoted original, and threading headers.
+Building one is pure apart from reading template files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from engine.archive import ArchivedMessage
+from engine.config import AgentConfig, Config, ServiceGroupConfig
+from engine.confirmations import reply_subject
+from engine.mail.parse import parse_message
+from engine.queue import QueueItem
+from engine.router import matches
+from engine.templates import RenderedTemplate, TemplateContext, render_file
+from engine.templates.identifiers import short_datetime
+from engine.templates.signatures import append_signature
+
+DraftKind = Literal["reply", "reply_all", "forward", "new"]
+_FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?|wg|tr|vs)\s*:\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An e-mail being written by an agent.
+
+    Attributes:
+        kind: reply, reply_all, forward or new.
+        group: the service group it is sent for.
+        conversation_id: the conversation answered (None for a new e-mail).
+        from_address: the sender, decided by the group's rules (shown, not edited).
+        to: recipients.
+        cc: copy recipients.
+        subject: the subject.
+        body: the text body.
+        in_reply_to: the Message-ID answered ('' for forwards and new e-mails).
+        references: the References chain to write.
+        attachments: files the agent attached.
+        forward_message: the archived message whose attachments go with a forward.
+        locale: the culture for spelling and dates.
+    """
+
+    kind: DraftKind
+    group: str
+    conversation_id: int | None
+    from_address: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    body: str
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    attachments: tuple[Path, ...] = ()
+    forward_message: int | None = None
+    locale: str = "en-US"
+
+    def edited(self, **changes: object) -> Draft:
+        """A copy with some fields changed (what the composer hands back)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def context_for(group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
+                item: QueueItem | None = None, original: ArchivedMessage | None = None,
+                now: datetime | None = None) -> TemplateContext:
+    """The template context of a draft (also used to render responses)."""
+    received = None
+    if original is not None:
+        try:
+            received = datetime.fromisoformat(original.received)
+        except ValueError:
+            received = None
+    return TemplateContext(
+        subject=original.subject if original else "",
+        from_name=original.from_name if original else "",
+        from_address=original.from_address if original else "",
+        received=received,
+        service_access=(item.service_access or "") if item else "",
+        service_group=group.name,
+        service_group_email=group.email,
+        agent_name=agent.name,
+        agent_first_name=agent.first_name,
+        agent_last_name=agent.last_name,
+        agent_chat_name=agent.chat_name,
+        locale=group.locale or config.locale,
+        now=now,
+    )
+
+
+def reply_from(group: ServiceGroupConfig, access_pattern: str | None,
+               recipients: tuple[str, ...], config: Config) -> str:
+    """The sender of a reply: the address the customer wrote to, or the group's.
+
+    With ``reply_using_incoming_address`` the reply comes from the address of
+    the service access the e-mail arrived on (the first recipient matching its
+    pattern); otherwise, or when none matches, from the group's e-mail
+    address, and as a last resort from the tenant's outgoing address.
+    """
+    if group.reply_using_incoming_address and access_pattern:
+        found = next((r for r in recipients if matches(access_pattern, r)), None)
+        if found:
+            return found
+    return group.email or config.server.outgoing_address
+
+
+def _rendered(path: Path | None, context: TemplateContext) -> RenderedTemplate | None:
+    if path is None:
+        return None
+    try:
+        return render_file(path, context)
+    except OSError:
+        return None  # a missing template must not stop an agent from answering
+
+
+def _opening(group: ServiceGroupConfig, agent: AgentConfig, config: Config,
+             context: TemplateContext) -> str:
+    template = _rendered(group.default_template, context)
+    body = template.as_text().strip("\r\n") if template else ""
+    signature = _rendered(group.signature, context)
+    agent_signature = _rendered(agent.signature, context)
+    return append_signature(body, html=False, agent_signature=agent_signature,
+                            group_signature=signature,
+                            prefer=config.confirmations.signature_preference)
+
+
+def _when(original: ArchivedMessage, culture: str) -> str:
+    try:
+        moment = datetime.fromisoformat(original.date or original.received)
+    except ValueError:
+        return original.date or original.received
+    return short_datetime(moment, culture)
+
+
+def quote(original: ArchivedMessage, when: str) -> str:
+    """The original message quoted with ``>``, under an attribution line."""
+    who = original.from_name or original.from_address or "the customer"
+    lines = (original.body_text or "").replace("\r\n", "\n").rstrip().split("\n")
+    quoted = "\n".join("> " + line if line else ">" for line in lines)
+    return f"On {when}, {who} wrote:\n{quoted}\n"
+
+
+def _forward_block(original: ArchivedMessage) -> str:
+    head = [
+        "---------- Forwarded message ----------",
+        f"From: {original.from_name} <{original.from_address}>".replace(" <>", ""),
+        f"Date: {original.date or original.received}",
+        f"Subject: {original.subject}",
+        f"To: {', '.join(original.to)}",
+    ]
+    return "\n".join(head) + "\n\n" + (original.body_text or "").rstrip() + "\n"
+
+
+def reply_draft(kind: DraftKind, item: QueueItem, original: ArchivedMessage, raw: bytes,
+                group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
+                now: datetime | None = None) -> Draft:
+    """A reply, reply-all or forward of ``original``.
+
+    Args:
+        kind: ``reply``, ``reply_all`` or ``forward``.
+        item: the conversation as queued.
+        original: the archived message answered.
+        raw: its raw bytes (for Reply-To, recipients and References).
+        group: the conversation's service group.
+        agent: the agent writing.
+        config: the tenant.
+        now: the time templates show.
+    """
+    parsed = parse_message(raw) if raw else None
+    recipients = parsed.recipients if parsed else tuple(original.to)
+    access = config.access(item.service_access) if item.service_access else None
+    sender = reply_from(group, access.address if access else None, recipients, config)
+    context = context_for(group, agent, config, item=item, original=original, now=now)
+    opening = _opening(group, agent, config, context)
+    when = _when(original, context.locale)
+    if kind == "forward":
+        bare = _FORWARD_PREFIX.sub("", original.subject)
+        return Draft(kind, group.name, item.id, sender, (), (), f"Fwd: {bare}",
+                     opening + "\n\n" + _forward_block(original), forward_message=original.id,
+                     locale=context.locale)
+    customer = (parsed.reply_to if parsed and parsed.reply_to else None) or (
+        (original.from_address,) if original.from_address else ())
+    cc: tuple[str, ...] = ()
+    if kind == "reply_all":
+        mine = {sender.lower(), *(a.lower() for a in customer)}
+        others = [a for a in (*original.to, *original.cc) if a.lower() not in mine
+                  and not (access and matches(access.address, a))]
+        cc = tuple(dict.fromkeys(others))
+    references = (*(parsed.references if parsed else ()), original.message_id)
+    return Draft(kind, group.name, item.id, sender, tuple(customer), cc,
+                 reply_subject(original.subject), opening + "\n\n" + quote(original, when),
+                 in_reply_to=original.message_id,
+                 references=tuple(r for r in dict.fromkeys(references) if r),
+                 locale=context.locale)
+
+
+def new_draft(group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
+              now: datetime | None = None) -> Draft:
+    """A new outgoing e-mail from ``group``'s own address."""
+    context = context_for(group, agent, config, now=now)
+    return Draft("new", group.name, None, group.email, (), (), "",
+                 _opening(group, agent, config, context), locale=context.locale)

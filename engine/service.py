@@ -1,0 +1,393 @@
+"""The facade the consoles call: one agent's view of the contact center.
+
+A console never touches the store, the queue module or the outbox directly;
+it calls :class:`ContactCenter`. Each method is blocking (SQLite, files) and is
+meant to run in a worker thread: the facade keeps one :class:`Store` per thread,
+opened on first use, because a SQLite connection belongs to one thread.
+
+Drafts (what the composer edits) are built in :mod:`engine.drafts`; sending
+goes through :mod:`engine.replies` and the durable outbox.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from engine import archive, queue
+from engine.archive import ArchivedMessage
+from engine.config import AgentConfig, Config, ServiceGroupConfig
+from engine.drafts import Draft, DraftKind, new_draft, reply_draft
+from engine.mail.parse import attachment_bytes
+from engine.queue import QueueError, QueueItem
+from engine.store import Store, now_iso
+
+AgentState = Literal["available", "away"]
+#: Outbox states a supervisor's review leaves behind, as the agent sees them.
+REVIEW_OUTCOMES = ("approved", "rejected")
+
+
+class ServiceError(Exception):
+    """An agent's request cannot be done; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """A service group as the console's group list shows it."""
+
+    name: str
+    queued: int
+    in_progress: int
+    can_originate: bool
+
+
+@dataclass(frozen=True)
+class HealthItem:
+    """One engine part's health (fetcher, sender...), from ``engine_health``."""
+
+    name: str
+    state: str
+    detail: str
+    updated: str
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A supervisor's decision on a reply this agent sent to review."""
+
+    outbox_id: int
+    conversation_id: int | None
+    state: str
+    comment: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What :meth:`ContactCenter.send` did with a draft."""
+
+    outbox_id: int
+    pending_review: bool
+
+
+StoreFactory = Callable[[], Store]
+
+
+class ContactCenter:
+    """What one agent can see and do. Thread-safe: each thread gets its own store.
+
+    Args:
+        config: the tenant.
+        agent_id: the agent's id from the config.
+        open_store: opens a new :class:`Store` on the config's file (called once per thread).
+        clock: the current time (tests pass a fixed one).
+
+    Raises:
+        ServiceError: the agent id is not in the config.
+    """
+
+    def __init__(self, config: Config, agent_id: str, open_store: StoreFactory,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        agent = config.find_agent(agent_id)
+        if agent is None:
+            known = ", ".join(a.id for a in config.agent) or "none"
+            raise ServiceError(f"unknown agent {agent_id!r} (agents in the config: {known})")
+        self.config = config
+        self.agent: AgentConfig = agent
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self._open_store = open_store
+        self._local = threading.local()
+        self._stores: list[Store] = []
+        self._lock = threading.Lock()
+
+    # -- plumbing -----------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """This thread's store, opened on first use."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = self._open_store()
+            self._local.store = store
+            with self._lock:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        """Close every store this facade opened (call once, at exit)."""
+        with self._lock:
+            stores, self._stores = self._stores, []
+        for store in stores:
+            store.close()
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The agent's service groups that exist in the config, in config order."""
+        return tuple(g.name for g in self.config.service_group if g.name in self.agent.groups)
+
+    def group(self, name: str) -> ServiceGroupConfig:
+        """A service group by name; ServiceError if it does not exist."""
+        found = self.config.group(name)
+        if found is None:
+            raise ServiceError(f"no service group called {name!r}")
+        return found
+
+    def change_mark(self) -> tuple[int, ...]:
+        """A cheap fingerprint of the store: it differs whenever something changed.
+
+        The newest event id covers the queues; the outbox is folded in because
+        review decisions and sending change outbox rows without an event.
+        """
+        row = self.store.query_one(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
+            "(SELECT COUNT(*) FROM outbox WHERE agent_id = ? AND state IN ('approved', "
+            "'rejected', 'sent')), (SELECT COALESCE(MAX(updated), '') FROM engine_health)",
+            (self.agent.id,))
+        return (int(row[0]), int(row[1]), hash(row[2])) if row else (0, 0, 0)
+
+    # -- queues -------------------------------------------------------------------
+
+    def group_counts(self) -> list[GroupCount]:
+        """The agent's groups with queued and in-progress counts."""
+        counts = queue.group_counts(self.store)
+        return [GroupCount(name, counts.get(name, {}).get("queued", 0),
+                           counts.get(name, {}).get("in_progress", 0),
+                           bool(self.group(name).email))
+                for name in self.groups]
+
+    def queue(self, group: str | None = None) -> list[QueueItem]:
+        """Queued e-mails of one of the agent's groups (or all of them), oldest first."""
+        return queue.list_items(self.store, groups=self._groups(group))
+
+    def in_hand(self) -> list[QueueItem]:
+        """The e-mails this agent holds (taken, not yet answered or closed)."""
+        return queue.list_items(self.store, states=("in_progress",), agent_id=self.agent.id)
+
+    def _groups(self, group: str | None) -> tuple[str, ...]:
+        if group is None:
+            return self.groups
+        if group not in self.groups:
+            raise ServiceError(f"{self.agent.id} is not in service group {group!r}")
+        return (group,)
+
+    def take_next(self, group: str | None = None) -> QueueItem | None:
+        """Take the oldest queued e-mail of ``group`` (or of all the agent's groups)."""
+        return queue.take_next(self.store, self.agent.id, self._groups(group))
+
+    def take(self, conversation_id: int) -> QueueItem:
+        """Take this e-mail; ServiceError if someone else was faster."""
+        item = queue.get_item(self.store, conversation_id)
+        if item is None:
+            raise ServiceError(f"e-mail {conversation_id} does not exist")
+        if item.service_group not in self.groups:
+            raise ServiceError(f"e-mail {conversation_id} is not in your service groups")
+        return self._guard(lambda: queue.take(self.store, self.agent.id, conversation_id))
+
+    def put_back(self, conversation_id: int) -> None:
+        """Return an e-mail to its queue."""
+        self._guard(lambda: queue.put_back(self.store, self.agent.id, conversation_id))
+
+    def transfer(self, conversation_id: int, group: str, note: str) -> None:
+        """Move an e-mail to another service group's queue, with a note for its agents."""
+        self.group(group)
+        self._guard(lambda: queue.transfer(self.store, self.agent.id, conversation_id, group,
+                                           note.strip() or f"transferred by {self.agent.id}"))
+
+    def close_item(self, conversation_id: int, reason: str) -> None:
+        """Close an e-mail without replying; a reason is required."""
+        if not reason.strip():
+            raise ServiceError("say why the e-mail is closed without a reply")
+        self._guard(lambda: queue.close(self.store, self.agent.id, conversation_id,
+                                        reason.strip()))
+
+    def junk(self, conversation_id: int) -> None:
+        """Mark an e-mail as junk (it stays in the archive)."""
+        self._guard(lambda: queue.mark_junk(self.store, self.agent.id, conversation_id))
+
+    @staticmethod
+    def _guard(action: Callable[[], object]) -> QueueItem:
+        try:
+            result = action()
+        except QueueError as exc:
+            raise ServiceError(str(exc)) from None
+        return result  # type: ignore[return-value]
+
+    # -- reading ------------------------------------------------------------------
+
+    def message(self, conversation_id: int) -> ArchivedMessage | None:
+        """The conversation's latest incoming message (what the reading pane shows)."""
+        item = queue.get_item(self.store, conversation_id)
+        if item is None or item.message is None:
+            return None
+        return archive.get(self.store, item.message)
+
+    def item(self, conversation_id: int) -> QueueItem | None:
+        """A conversation as a queue item."""
+        return queue.get_item(self.store, conversation_id)
+
+    def conversation(self, conversation_id: int) -> list[ArchivedMessage]:
+        """Every message of a conversation, both directions, oldest first."""
+        return archive.conversation(self.store, conversation_id)
+
+    def history(self, conversation_id: int, *, limit: int = 50) -> list[ArchivedMessage]:
+        """The customer's past messages outside this conversation, newest first."""
+        item = queue.get_item(self.store, conversation_id)
+        if item is None or not item.from_address:
+            return []
+        return [m for m in archive.customer_history(self.store, item.from_address, limit=limit)
+                if m.conversation_id != conversation_id]
+
+    def save_attachment(self, message: int, index: int, folder: Path) -> Path:
+        """Write attachment ``index`` of archived ``message`` into ``folder``; never overwrite.
+
+        The name comes from the e-mail, so it is reduced to a plain file name
+        (no folders, no leading dots, no control characters).
+        """
+        data = archive.raw(self.store, message)
+        found = attachment_bytes(data, index) if data is not None else None
+        if found is None:
+            raise ServiceError(f"message {message} has no attachment {index}")
+        name, content = found
+        folder.mkdir(parents=True, exist_ok=True)
+        target = _free_path(folder, safe_filename(name) or f"attachment-{index}")
+        with open(target, "xb") as out:
+            out.write(content)
+        return target
+
+    # -- writing ------------------------------------------------------------------
+
+    def draft(self, conversation_id: int, kind: DraftKind) -> Draft:
+        """A reply, reply-all or forward of the conversation, prefilled for the composer."""
+        item = queue.get_item(self.store, conversation_id)
+        if item is None or item.message is None:
+            raise ServiceError(f"e-mail {conversation_id} has no message to answer")
+        original = archive.get(self.store, item.message)
+        raw = archive.raw(self.store, item.message)
+        if original is None:
+            raise ServiceError(f"message {item.message} is missing from the archive")
+        group = self.group(item.service_group or "")
+        return reply_draft(kind, item, original, raw or b"", group, self.agent, self.config,
+                           now=self.clock())
+
+    def draft_new(self, group_name: str) -> Draft:
+        """A new outgoing e-mail from a group that has an address (only those may send)."""
+        group = self.group(group_name)
+        if group_name not in self.groups:
+            raise ServiceError(f"{self.agent.id} is not in service group {group_name!r}")
+        if not group.email:
+            raise ServiceError(f"service group {group_name} has no e-mail address, "
+                               "so it cannot send new e-mails")
+        return new_draft(group, self.agent, self.config, now=self.clock())
+
+    def originating_groups(self) -> list[str]:
+        """The agent's groups that may send new e-mails (they have an address)."""
+        return [name for name in self.groups if self.group(name).email]
+
+    def send(self, draft: Draft) -> SendResult:
+        """Send a draft (or send it to review, for groups that review before sending)."""
+        if not draft.to and not draft.cc:
+            raise ServiceError("the e-mail has no recipient")
+        group = self.group(draft.group)
+        # The outbox side is written alongside this facade; until it lands, say so.
+        try:
+            replies = importlib.import_module("engine.replies")
+        except ModuleNotFoundError:
+            raise ServiceError("sending is not available yet (engine.replies missing)") from None
+        outbox_id: int = replies.submit(self.store, self.config, draft, agent_id=self.agent.id,
+                                   review=group.review_before_sending)
+        return SendResult(outbox_id, group.review_before_sending)
+
+    def review_outcomes(self) -> list[ReviewOutcome]:
+        """Decisions supervisors made on this agent's replies, newest first."""
+        marks = ",".join("?" * len(REVIEW_OUTCOMES))
+        rows = self.store.query(
+            "SELECT o.id, o.conversation_id, o.state, o.review_comment, "
+            "COALESCE(c.subject, '') FROM outbox o LEFT JOIN conversations c "
+            f"ON c.id = o.conversation_id WHERE o.agent_id = ? AND (o.state IN ({marks}) "
+            "OR o.review_comment != '') ORDER BY o.id DESC LIMIT 50",
+            (self.agent.id, *REVIEW_OUTCOMES))
+        return [ReviewOutcome(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    # -- presence and health ------------------------------------------------------
+
+    def set_state(self, state: AgentState) -> None:
+        """Record the agent as Available or Away (also a heartbeat)."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO agent_status (agent_id, state, pid, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, "
+                "pid = excluded.pid, last_seen = excluded.last_seen",
+                (self.agent.id, state, os.getpid(), now_iso()))
+
+    def heartbeat(self) -> None:
+        """Say the console is still running, without changing the state."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE agent_status SET last_seen = ?, pid = ? WHERE agent_id = ?",
+                         (now_iso(), os.getpid(), self.agent.id))
+
+    def state(self) -> AgentState:
+        """The agent's recorded state (Away when never set)."""
+        row = self.store.query_one("SELECT state FROM agent_status WHERE agent_id = ?",
+                                   (self.agent.id,))
+        return "available" if row is not None and row[0] == "available" else "away"
+
+    def health(self) -> list[HealthItem]:
+        """The engine's parts and how they are doing."""
+        rows = self.store.query("SELECT name, state, detail, updated FROM engine_health "
+                                "ORDER BY name")
+        return [HealthItem(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def safe_filename(name: str) -> str:
+    """A file name from an e-mail made harmless: no folders, controls or leading dots."""
+    name = _UNSAFE_NAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    return name[:200]
+
+
+def _free_path(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, suffix = target.stem, target.suffix
+    number = 1
+    while target.exists():
+        target = folder / f"{stem}-{number}{suffix}"
+        number += 1
+    return target
+
+
+def open_contact_center(config: Config, agent_id: str,
+                        clock: Callable[[], datetime] | None = None) -> ContactCenter:
+    """The facade for ``agent_id`` on the config's store (migrated and synced once here)."""
+    from engine.bootstrap import open_store
+
+    first: list[Store] = [open_store(config)]
+
+    def factory() -> Store:
+        # The first thread reuses the store bootstrap opened; others skip migrations.
+        return first.pop() if first else Store(config.store.path, migrate=False)
+
+    return ContactCenter(config, agent_id, factory, clock)
+
+
+__all__ = [
+    "AgentState",
+    "ContactCenter",
+    "Draft",
+    "DraftKind",
+    "GroupCount",
+    "HealthItem",
+    "ReviewOutcome",
+    "SendResult",
+    "ServiceError",
+    "open_contact_center",
+    "safe_filename",
+]

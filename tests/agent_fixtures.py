@@ -1,0 +1,65 @@
+"""A contact center in a temporary folder, with fixed mail, for the agent console's tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from engine.bootstrap import open_store
+from engine.config import Config, load_config
+from engine.ingest import ingest
+from engine.ports import FetchedMessage
+from engine.store import Store
+from micc_tui.cli.setup import copy_skeleton
+
+#: The moment the tests pretend it is (snapshots show waiting times against it).
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+def workspace(folder: Path) -> Config:
+    """``micc init`` in ``folder``: the Solidus example config, migrated store."""
+    copy_skeleton(folder)
+    config = load_config(str(folder / "micc.toml"))
+    open_store(config).close()
+    return config
+
+
+def mail(number: int, *, to: str = "Solidus.Sales.Retail@seclab.com",
+         subject: str | None = None, name: str | None = None,
+         sender: str | None = None, body: str | None = None, html: str | None = None,
+         attachment: tuple[str, bytes] | None = None, cc: str | None = None) -> bytes:
+    """A customer's e-mail, numbered so every field is predictable."""
+    message = EmailMessage()
+    message["From"] = f'"{name or f"Customer {number}"}" <{sender or f"c{number}@example.org"}>'
+    message["To"] = to
+    if cc:
+        message["Cc"] = cc
+    message["Subject"] = subject if subject is not None else f"Order question {number}"
+    message["Date"] = format_datetime(NOW - timedelta(hours=3, minutes=-number))
+    message["Message-ID"] = f"<m{number}@example.org>"
+    message.set_content(body if body is not None else f"Hello,\nwhere is order {number}?\n")
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    if attachment is not None:
+        message.add_attachment(attachment[1], maintype="application", subtype="octet-stream",
+                               filename=attachment[0])
+    return bytes(message)
+
+
+def deliver(store: Store, config: Config, *raws: bytes, start: int = 0) -> None:
+    """Ingest raw messages as if fetched from the master mailbox."""
+    items = [FetchedMessage(f"test:{start + i}", "test", raw) for i, raw in enumerate(raws)]
+    ingest(store, config, items)
+
+
+def fix_received(store: Store) -> None:
+    """Pin every conversation's received time, one minute apart, for stable snapshots."""
+    with store.transaction() as conn:
+        for (conversation,) in conn.execute("SELECT id FROM conversations").fetchall():
+            stamp = (NOW - timedelta(minutes=90 - conversation)).isoformat()
+            conn.execute("UPDATE conversations SET received = ?, created = ? WHERE id = ?",
+                         (stamp, stamp, conversation))
+            conn.execute("UPDATE messages SET received = ? WHERE conversation_id = ?",
+                         (stamp, conversation))
