@@ -294,3 +294,10 @@ def test_skeleton_examples_are_clean() -> None:
     support = load_tree(folder / "support.md")
     german = support.find(["Deutsch (German)", "Rücksendung und Erstattung"])
     assert isinstance(german, Response) and "zurücksenden" in german.body
+
+
+def test_empty_file_is_a_warning() -> None:
+    result = parse_text("\n\n")
+    assert result.ok and len(result.tree) == 0
+    (problem,) = result.problems
+    assert problem.severity == "warning" and "no responses" in problem.message

@@ -122,9 +122,12 @@ class ResponseLibrary:
                 ),
             )
             return
-        # A file caught half-written has a different stamp afterwards; leave the
-        # stamp unset so the next access reads it again.
-        self._stamp = before if before == after else None
+        if before != after:
+            # Caught while being written: keep what we have and leave the stamp
+            # unset, so the next access reads the finished file.
+            self._stamp = None
+            return
+        self._stamp = before
         result = parse_bytes(data, self.path)
         self._problems = result.problems
         if result.ok and result.tree != self._tree:

@@ -356,6 +356,13 @@ def parse_text(text: str, file: Path | None = None) -> ParseResult:
     parser = _Parser(text.removeprefix("\ufeff"), file)
     parser.scan()
     children = tuple(parser.build(d) for d in parser.root.children)
+    if not children and not parser.problems:
+        parser.report(
+            0,
+            "the file holds no responses",
+            "write a heading such as '# General' with the response text below it",
+            warning=True,
+        )
     problems = tuple(sorted(parser.problems, key=lambda p: p.line))
     warnings = tuple(p for p in problems if p.severity == "warning")
     return ParseResult(ResponseTree(children, file, warnings), problems)
