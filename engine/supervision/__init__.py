@@ -1,0 +1,15 @@
+"""Supervision: what a supervisor watches and fixes, without a screen.
+
+Dashboard figures, routing control, unrouted and failed e-mails, agents,
+engine health and the review queue. :class:`Supervision` is the facade the
+supervisor console calls.
+"""
+
+from engine.supervision.service import (
+    Supervision,
+    SupervisionError,
+    open_supervision,
+    require_supervisor,
+)
+
+__all__ = ["Supervision", "SupervisionError", "open_supervision", "require_supervisor"]

@@ -1,0 +1,75 @@
+"""The agents view: who is logged in, what each holds, what each did today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine import queue
+from engine.config import Config
+from engine.store import Store
+from engine.supervision.clock import counts_by_key, iso, start_of_local_day, utc_now
+from engine.supervision.dashboard import presences
+
+#: Conversation states that count as "handled" by the agent who holds them.
+HANDLED_STATES = ("answered", "closed", "junk", "pending_review")
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """One agent or supervisor as listed on the agents tab."""
+
+    agent_id: str
+    name: str
+    role: str
+    groups: tuple[str, ...]
+    #: ``available``, ``away``... as the console reports it; ``offline`` when not logged in.
+    state: str
+    logged_in: bool
+    in_hand: int
+    handled_today: int
+    last_seen: str | None
+
+
+def agent_rows(store: Store, config: Config, now: datetime | None = None) -> list[AgentRow]:
+    """Every configured agent, in config order, with presence and today's figures."""
+    now = now or utc_now()
+    present = presences(store, now)
+    in_hand = counts_by_key(store.query(
+        "SELECT agent_id, COUNT(*) FROM conversations WHERE state = 'in_progress' "
+        "AND agent_id IS NOT NULL GROUP BY 1"))
+    marks = ",".join("?" * len(HANDLED_STATES))
+    handled = counts_by_key(store.query(
+        f"SELECT agent_id, COUNT(*) FROM conversations WHERE state IN ({marks}) "
+        f"AND updated >= ? AND agent_id IS NOT NULL GROUP BY 1",
+        (*HANDLED_STATES, iso(start_of_local_day(now)))))
+    rows = []
+    for agent in config.agent:
+        presence = present.get(agent.id)
+        rows.append(AgentRow(
+            agent.id, agent.name, agent.role, tuple(agent.groups),
+            presence.state if presence else "offline",
+            bool(presence and presence.logged_in),
+            int(in_hand.get(agent.id, 0)), int(handled.get(agent.id, 0)),
+            presence.last_seen if presence else None))
+    return rows
+
+
+def in_hand(store: Store, agent_id: str) -> list[queue.QueueItem]:
+    """The e-mails an agent is working on, oldest first."""
+    return queue.list_items(store, states=("in_progress",), agent_id=agent_id)
+
+
+def release_all(store: Store, supervisor_id: str, agent_id: str) -> int:
+    """Return every e-mail ``agent_id`` holds to its queue; how many went back.
+
+    E-mails the agent finishes meanwhile are skipped, not errors.
+    """
+    released = 0
+    for item in in_hand(store, agent_id):
+        try:
+            queue.release(store, supervisor_id, item.id)
+        except queue.QueueError:
+            continue
+        released += 1
+    return released

@@ -1,0 +1,83 @@
+"""Engine health as the supervisor reads it: each part's state, in words.
+
+The engine's parts (fetcher, IDLE, sender, throttling...) write their own rows
+to ``engine_health``; to those this adds what the store itself can tell: the
+outbox backlog, who holds the engine lease, and when the master mailbox was
+last read.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.store import Store
+from engine.supervision.clock import counts_by_key, iso, parse_iso, utc_now
+
+#: Outbox states that are still waiting to leave (not sent, not under review).
+BACKLOG_STATES = ("queued", "sending", "retry", "deferred", "approved")
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """One line of the engine health tab."""
+
+    name: str
+    #: ``ok``, ``warn``, ``error`` or what the part reported.
+    state: str
+    detail: str
+    updated: str | None
+
+
+def health_rows(store: Store, now: datetime | None = None) -> list[HealthRow]:
+    """Every engine part's reported health, then the derived rows."""
+    now = now or utc_now()
+    rows = [HealthRow(r[0], r[1], r[2], r[3]) for r in store.query(
+        "SELECT name, state, detail, updated FROM engine_health ORDER BY name")]
+    rows.append(_outbox_row(store, now))
+    rows.append(_lease_row(store))
+    rows.extend(_sync_rows(store))
+    return rows
+
+
+def _outbox_row(store: Store, now: datetime) -> HealthRow:
+    by_state = counts_by_key(store.query("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+    backlog = sum(int(by_state.get(s, 0)) for s in BACKLOG_STATES)
+    failed = int(by_state.get("failed", 0))
+    oldest = store.query_one(
+        f"SELECT MIN(created), MAX(last_error) FROM outbox WHERE state IN "
+        f"({','.join('?' * len(BACKLOG_STATES))})", BACKLOG_STATES)
+    words = f"{backlog} waiting to be sent"
+    created = parse_iso(oldest[0]) if oldest else None
+    if created is not None:
+        words += f", oldest {int((now - created).total_seconds() // 60)} min"
+    if failed:
+        words += f"; {failed} failed"
+    if oldest and oldest[1]:
+        words += f"; last error: {oldest[1]}"
+    state = "error" if failed else "warn" if oldest and oldest[1] else "ok"
+    return HealthRow("outbox", state, words, iso(now))
+
+
+def _lease_row(store: Store) -> HealthRow:
+    row = store.query_one("SELECT holder, pid, host, expires, acquired FROM lease "
+                          "WHERE name = 'engine'")
+    if row is None:
+        row = store.query_one("SELECT holder, pid, host, expires, acquired FROM lease "
+                              "ORDER BY expires DESC LIMIT 1")
+    if row is None:
+        return HealthRow("engine lease", "warn",
+                         "no process runs the engine (start `micc serve`)", None)
+    alive = float(row[3]) > time.time()
+    words = f"held by {row[0]} (pid {row[1]} on {row[2]}) since {row[4][:19]}"
+    if not alive:
+        words = "expired: " + words + "; is the engine running?"
+    return HealthRow("engine lease", "ok" if alive else "error", words, row[4])
+
+
+def _sync_rows(store: Store) -> list[HealthRow]:
+    return [HealthRow(f"mailbox {r[0]}", "ok",
+                      f"last read up to UID {r[1]}", r[2])
+            for r in store.query("SELECT mailbox, last_uid, updated FROM sync_state "
+                                 "ORDER BY mailbox")]
