@@ -162,9 +162,23 @@ CREATE TRIGGER messages_au AFTER UPDATE OF subject, body_text, addresses ON mess
 END
 """
 
+_SPELLING_IGNORE = """
+CREATE TABLE spelling_ignore (
+    id INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL CHECK (scope IN ('agent', 'group')),
+    owner TEXT NOT NULL,
+    culture TEXT NOT NULL,
+    word TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    UNIQUE (scope, owner, culture, word)
+);
+CREATE INDEX spelling_ignore_culture ON spelling_ignore (culture, scope, owner)
+"""
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
+    ("0002_spelling_ignore", _script(_SPELLING_IGNORE)),
 ]
 
 

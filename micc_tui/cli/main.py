@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "mailbox",
     "responses",
     "template",
+    "spelling",
 )
 
 
