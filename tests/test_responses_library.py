@@ -112,7 +112,7 @@ def test_readers_in_threads_see_whole_versions_while_the_file_changes(sales: Pat
         try:
             while not stop.is_set():
                 seen.add(body(library, "thanks"))
-        except BaseException as exc:  # noqa: BLE001 - any failure must fail the test
+        except BaseException as exc:  # any failure in a reader must fail the test
             errors.append(exc)
 
     readers = [threading.Thread(target=read) for _ in range(4)]

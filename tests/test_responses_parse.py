@@ -64,8 +64,13 @@ def test_four_levels_of_nesting() -> None:
     assert isinstance(sales, Response) and sales.body == "Thanks for your order."
     assert len(tree) == 4
     assert [n.title for n in tree.walk()] == [
-        "Support", "Technical", "Device does not start", "Battery and power",
-        "After an update", "Closing", "Sales",
+        "Support",
+        "Technical",
+        "Device does not start",
+        "Battery and power",
+        "After an update",
+        "Closing",
+        "Sales",
     ]
 
 
@@ -170,54 +175,84 @@ def _only_problem(text: str) -> tuple[int, str, str, str]:
 ERROR_CASES = {
     "body and sub-headings": (
         "# Sales\nIntro text\n## Pricing\nSee the list.\n",
-        1, "has both body text (line 2) and sub-headings (line 3)", "## Overview",
+        1,
+        "has both body text (line 2) and sub-headings (line 3)",
+        "## Overview",
     ),
     "skipped level": (
         "# Sales\n## Pricing\n#### Volume\ny\n",
-        3, "heading level 4 skips a level under 'Pricing' (line 2)", "write '### Volume'",
+        3,
+        "heading level 4 skips a level under 'Pricing' (line 2)",
+        "write '### Volume'",
     ),
     "skipped level at the top": (
-        "## Pricing\nx\n", 1, "skips a level at the top of the file", "write '# Pricing'",
+        "## Pricing\nx\n",
+        1,
+        "skips a level at the top of the file",
+        "write '# Pricing'",
     ),
     "empty heading": ("# Sales\n##\nText\n", 2, "heading has no title", "'## Title'"),
     "empty heading with spaces": ("#   \nText\n", 1, "heading has no title", "'# Title'"),
     "no space after hashes": (
-        "# Sales\n##Pricing\nText\n", 2, "needs a space after its '#'", "write '## Pricing'",
+        "# Sales\n##Pricing\nText\n",
+        2,
+        "needs a space after its '#'",
+        "write '## Pricing'",
     ),
     "duplicate sibling titles": (
         "# Sales\n## Pricing\na\n## pricing\nb\n",
-        4, "'pricing' is already a title at line 2 in the same category", "different title",
+        4,
+        "'pricing' is already a title at line 2 in the same category",
+        "different title",
     ),
     "duplicate shortcuts": (
         "# A\nshortcut: refund\na\n# B\n## C\nshortcut: Refund\nc\n",
-        6, "shortcut 'Refund' is already used at line 2", "unique",
+        6,
+        "shortcut 'Refund' is already used at line 2",
+        "unique",
     ),
     "unclosed html fence": (
         "# Terms\n```html\n<p>Terms</p>\n# Next\nx\n",
-        2, "```html block opened here is never closed", "add a line with just ```",
+        2,
+        "```html block opened here is never closed",
+        "add a line with just ```",
     ),
     "shortcut not first": (
         "# Refund\nWe refunded you.\nshortcut: refund\n",
-        3, "'shortcut:' line must be the first line", "directly below the heading at line 1",
+        3,
+        "'shortcut:' line must be the first line",
+        "directly below the heading at line 1",
     ),
     "shortcut with spaces": (
         "# Refund\nshortcut: full refund\nWe refunded you.\n",
-        2, "shortcut 'full refund' has a space", "'shortcut: full-refund'",
+        2,
+        "shortcut 'full refund' has a space",
+        "'shortcut: full-refund'",
     ),
     "shortcut with invalid characters": (
         "# Refund\nshortcut: refund/now!\nWe refunded you.\n",
-        2, "may hold only letters, digits, '-' and '_'", "'shortcut: refund-now'",
+        2,
+        "may hold only letters, digits, '-' and '_'",
+        "'shortcut: refund-now'",
     ),
     "empty shortcut": ("# Refund\nshortcut:\nWe refunded you.\n", 2, "shortcut is empty", ""),
     "shortcut without text": (
-        "# Refund\n\nshortcut: refund\n\n# Next\nx\n", 3, "has a shortcut but no text", "",
+        "# Refund\n\nshortcut: refund\n\n# Next\nx\n",
+        3,
+        "has a shortcut but no text",
+        "",
     ),
     "text before the first heading": (
-        "\nResponses for Sales\n# Sales\nx\n", 2, "before the first heading", "# General",
+        "\nResponses for Sales\n# Sales\nx\n",
+        2,
+        "before the first heading",
+        "# General",
     ),
     "text outside the html block": (
         "# Terms\nRead this:\n```html\n<p>Terms</p>\n```\n",
-        2, "text outside its ```html block", "starts at line 3",
+        2,
+        "text outside its ```html block",
+        "starts at line 3",
     ),
     "empty html block": ("# Terms\n```html\n\n```\n", 2, "```html block is empty", ""),
 }

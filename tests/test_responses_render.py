@@ -54,7 +54,7 @@ def test_identifiers_rendered_at_insertion() -> None:
     )
     # Another e-mail, another rendering of the same response.
     other = ack.render(TemplateContext(from_name="Bob", agent_first_name="Carol"))
-    assert other.text.startswith("Dear Bob,\n\nmy name is Carol and I am handling \"\"")
+    assert other.text.startswith('Dear Bob,\n\nmy name is Carol and I am handling ""')
 
 
 def test_html_response_escapes_values_and_has_a_text_form() -> None:
