@@ -24,7 +24,7 @@ from engine.responses.model import (
     ResponseProblem,
     ResponseTree,
 )
-from engine.templates import IDENTIFIERS, canonical
+from engine.templates import IDENTIFIERS
 
 #: ``## Title`` or ``## Title ##``; a heading needs a space after its ``#`` run.
 _HEADING = re.compile(r"(#+)(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
@@ -34,11 +34,12 @@ _SHORTCUT_LINE = re.compile(r"[ \t]*shortcut[ \t]*:(.*)", re.IGNORECASE)
 _SHORTCUT_ANYWHERE = re.compile(r"^[ \t]*shortcut[ \t]*:", re.IGNORECASE | re.MULTILINE)
 #: ``$Name$`` or ``$Name.Part$``, as the template engine recognises identifiers.
 _IDENTIFIER = re.compile(r"\$([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*)\$")
+_KNOWN_IDENTIFIERS = frozenset(name.lower() for name in IDENTIFIERS)
 #: Letters and digits of any script, then also ``-`` and ``_``.
 _SHORTCUT_WORD = re.compile(r"[^\W_][\w-]*")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     """A heading while its body and sub-headings are still being read.
 
@@ -218,7 +219,7 @@ class _Parser:
         """Warn about ``$Words$`` that are no identifier: they would be sent as written."""
         for match in _IDENTIFIER.finditer(text):
             name = match.group(1)
-            if canonical(name) is not None:
+            if name.lower() in _KNOWN_IDENTIFIERS:
                 continue
             close = difflib.get_close_matches(name, IDENTIFIERS, n=1, cutoff=0.6)
             hint = f"did you mean ${close[0]}$?" if close else "docs/responses.md lists them all"
@@ -231,6 +232,8 @@ class _Parser:
 
     def shortcut(self, number: int, word: str) -> str | None:
         word = word.removeprefix("::")
+        if _SHORTCUT_WORD.fullmatch(word):
+            return self.unique_shortcut(number, word)
         if not word:
             self.report(number, "the shortcut is empty", "write e.g. 'shortcut: refund'")
             return None
@@ -241,14 +244,15 @@ class _Parser:
                 f"write one word, e.g. 'shortcut: {'-'.join(word.split())}'",
             )
             return None
-        if not _SHORTCUT_WORD.fullmatch(word):
-            self.report(
-                number,
-                f"shortcut '{word}' may hold only letters, digits, '-' and '_' "
-                "and must start with a letter or digit",
-                f"write e.g. 'shortcut: {_suggest_word(word)}'",
-            )
-            return None
+        self.report(
+            number,
+            f"shortcut '{word}' may hold only letters, digits, '-' and '_' "
+            "and must start with a letter or digit",
+            f"write e.g. 'shortcut: {_suggest_word(word)}'",
+        )
+        return None
+
+    def unique_shortcut(self, number: int, word: str) -> str | None:
         key = word.casefold()
         if key in self.shortcuts:
             self.report(
