@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime, timedelta
 
 RECIPIENTS = (
     "Solidus.Sales.Retail@seclab.com",
@@ -15,8 +15,10 @@ RECIPIENTS = (
     "Solidus.Marketing@seclab.com",
     "unknown.desk@seclab.com",
 )
-WORDS = ("order invoice delivery account password refund shipment contract price offer "
-         "question problem screen login update payment receipt warranty").split()
+WORDS = (
+    "order invoice delivery account password refund shipment contract price offer "
+    "question problem screen login update payment receipt warranty"
+).split()
 
 
 def paragraph(rng: random.Random, words: int) -> str:

@@ -57,7 +57,8 @@ def _activate(store: Store, name: str) -> bool:
     row = conn.execute("SELECT active FROM access_activation WHERE name = ?", (name,)).fetchone()
     if row is not None and row[0]:
         return False
-    (top,) = conn.execute("SELECT COALESCE(MAX(activation_seq), 0) FROM access_activation").fetchone()
+    (top,) = conn.execute(
+        "SELECT COALESCE(MAX(activation_seq), 0) FROM access_activation").fetchone()
     stamp = now_iso()
     conn.execute(
         "UPDATE access_activation SET active = 1, activation_seq = ?, activated_at = ?, "

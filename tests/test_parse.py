@@ -11,7 +11,7 @@ def test_encoded_words_8bit_headers_and_addresses() -> None:
            "Cc: cc@x.org\r\nDelivered-To: master@seclab.com\r\n"
            "X-Original-To: Solidus.Sales.Retail@seclab.com\r\n"
            "Subject: Räksmörgås ümlaut\r\n"
-           "\r\nbody\r\n").encode("utf-8")
+           "\r\nbody\r\n").encode()
     parsed = parse_message(raw)
     assert parsed.from_name == "Jörg Müller" and parsed.from_address == "jorg@example.de"
     assert parsed.subject == "Räksmörgås ümlaut"

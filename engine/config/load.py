@@ -286,7 +286,8 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
         hint = ("did you mean " + " or ".join(repr(c) for c in close) + "?") if close else (
             "known service groups: " + (", ".join(repr(g) for g in group_names) or "none; add a "
                                         "[[service_group]]"))
-        return Problem(file, lines.line(loc), _dotted(loc), f"no service group named {name!r}", hint)
+        return Problem(file, lines.line(loc), _dotted(loc), f"no service group named {name!r}",
+                       hint)
 
     for index, access in enumerate(config.service_access):
         if access.service_group not in group_names:
@@ -305,9 +306,9 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
         yield Problem(file, lines.line(("server", "type")), "server.type",
                       'type = "graph" needs a [server.graph] table',
                       "add tenant_id, client_id, client_secret_env and user under [server.graph]")
-    for section_name, section in (("imap", server.imap), ("smtp", server.smtp)):
-        if section.password_env and section.password_file:
-            loc = ("server", section_name, "password_file")
+    for name, mail_server in (("imap", server.imap), ("smtp", server.smtp)):
+        if mail_server.password_env and mail_server.password_file:
+            loc = ("server", name, "password_file")
             yield Problem(file, lines.line(loc), _dotted(loc),
                           "both password_env and password_file are set", "keep only one of them")
     for loc, locale in _locales(config):

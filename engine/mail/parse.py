@@ -229,7 +229,8 @@ def _leaves(part: Message) -> Iterable[Message]:
         payload = part.get_payload()
         if isinstance(payload, list):
             for sub in payload:
-                yield from _leaves(sub)
+                if isinstance(sub, Message):
+                    yield from _leaves(sub)
         return
     yield part
 
@@ -329,7 +330,8 @@ def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
         found += 1
         if found == index:
             inner = part.get_payload()
-            if part.get_content_type() == "message/rfc822" and isinstance(inner, list) and inner:
+            if (part.get_content_type() == "message/rfc822" and isinstance(inner, list) and inner
+                    and isinstance(inner[0], Message)):
                 return filename or _unnamed(index, "message/rfc822"), inner[0].as_bytes()
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""

@@ -137,4 +137,5 @@ class Store:
         self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
     ) -> sqlite3.Row | None:
         """Run a read query and return the first row, or None."""
-        return self._retry(lambda: self.conn.execute(sql, params).fetchone())
+        row: sqlite3.Row | None = self._retry(lambda: self.conn.execute(sql, params).fetchone())
+        return row

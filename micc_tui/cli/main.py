@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "responses",
     "template",
     "spelling",
+    "demo",
 )
 
 

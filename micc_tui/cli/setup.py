@@ -57,7 +57,8 @@ def run_init(args: argparse.Namespace) -> int:
     written = copy_skeleton(target, force=args.force)
     for path in written:
         print(f"wrote {path}")
-    print(f"\nNext: edit {target / 'micc.toml'}, then `micc --config {target / 'micc.toml'} check`.")
+    config = target / "micc.toml"
+    print(f"\nNext: edit {config}, then `micc --config {config} check`.")
     return 0
 
 
