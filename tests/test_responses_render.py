@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from engine.responses import Response, parse_text
+from engine.responses.shortcuts import expand_at
 from engine.templates import TemplateContext
 
 FILE = """\
@@ -66,3 +67,21 @@ def test_html_response_escapes_values_and_has_a_text_form() -> None:
     text = rendered.as_text()
     assert "Dear Åsa <b>Öberg</b>," in text and "Restart the router." in text
     assert "<p>" not in text and "<li>" not in text
+
+
+def test_expanding_a_typed_shortcut_in_the_composer() -> None:
+    tree = parse_text(FILE).tree
+    typed = "Hi,\n::ack"
+    expansion = expand_at(typed, len(typed), tree, CONTEXT)
+    assert expansion is not None and expansion.response.title == "Acknowledgement"
+    assert expansion.text.startswith("Hi,\nDear Åsa <b>Öberg</b>,\n\nmy name is Alice")
+    assert expansion.cursor == len(expansion.text)
+    # In a plain-text composer an HTML response goes in as text; in HTML as HTML.
+    plain = expand_at("::wifi and more", 6, tree, CONTEXT)
+    assert plain is not None and "<p>" not in plain.text and plain.text.endswith(" and more")
+    assert plain.text[plain.cursor :] == " and more"
+    rich = expand_at("::wifi", 6, tree, CONTEXT, html=True)
+    assert rich is not None and rich.text.startswith("<p>Dear Åsa &lt;b&gt;")
+    # Unknown words and text without a shortcut at the cursor stay as typed.
+    assert expand_at("::nothing", 9, tree, CONTEXT) is None
+    assert expand_at("::ack then", 10, tree, CONTEXT) is None

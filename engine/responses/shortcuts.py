@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.responses.model import Response, ResponseTree
+    from engine.templates import TemplateContext
 
 #: ``::word`` not glued to a word or another ``:`` before it (so ``a::b`` and
 #: ``:::x`` in pasted code are left alone). Same characters as a shortcut line.
@@ -55,3 +60,55 @@ def shortcut_before(text: str, cursor: int) -> ShortcutMatch | None:
 def find_shortcuts(text: str) -> list[ShortcutMatch]:
     """Every ``::word`` in ``text``, in order (known to the library or not)."""
     return [ShortcutMatch(m.start(), m.end(), m.group(1)) for m in _TOKEN.finditer(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The composer's text after a ``::word`` was replaced by its response.
+
+    Attributes:
+        text: The whole new text.
+        cursor: Where the cursor goes: just after the inserted response.
+        response: The response that was inserted.
+    """
+
+    text: str
+    cursor: int
+    response: Response
+
+
+def expand_at(
+    text: str,
+    cursor: int,
+    tree: ResponseTree,
+    context: TemplateContext,
+    *,
+    html: bool = False,
+) -> Expansion | None:
+    """Replace the ``::word`` just typed before ``cursor`` with its rendered response.
+
+    Args:
+        text: The composer's text.
+        cursor: Index of the cursor in ``text``.
+        tree: The service group's responses (``ResponseLibrary.tree()``).
+        context: The values for the reply being written.
+        html: True when the composer holds HTML; otherwise an HTML response
+            is inserted as plain text.
+
+    Returns:
+        The new text and cursor, or ``None`` when no known shortcut ends at
+        the cursor (the text is then left as typed).
+    """
+    match = shortcut_before(text, cursor)
+    if match is None:
+        return None
+    response = tree.shortcut(match.word)
+    if response is None:
+        return None
+    rendered = response.render(context)
+    inserted = rendered.text if html or not rendered.html else rendered.as_text()
+    return Expansion(
+        text[: match.start] + inserted + text[match.end :],
+        match.start + len(inserted),
+        response,
+    )
