@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "setup",
     "routing",
     "mailbox",
+    "ssh",
     "responses",
     "template",
     "spelling",
