@@ -6,6 +6,7 @@ The file is a Markdown outline (see ``docs/responses.md``). Typical use::
     tree = library.tree()                   # re-read if the file changed
     response = tree.shortcut("refund")      # what '::refund' stands for
     rendered = response.render(context)     # $Identifiers$ filled in
+    expansion = expand_at(text, cursor, tree, context)  # a typed '::refund' replaced
 """
 
 from engine.responses.library import ResponseLibrary
@@ -19,9 +20,17 @@ from engine.responses.model import (
     ResponseTree,
 )
 from engine.responses.parse import ParseResult, load_tree, parse_bytes, parse_file, parse_text
+from engine.responses.shortcuts import (
+    Expansion,
+    ShortcutMatch,
+    expand_at,
+    find_shortcuts,
+    shortcut_before,
+)
 
 __all__ = [
     "Category",
+    "Expansion",
     "Node",
     "ParseResult",
     "RenderedResponse",
@@ -30,8 +39,12 @@ __all__ = [
     "ResponseLibrary",
     "ResponseProblem",
     "ResponseTree",
+    "ShortcutMatch",
+    "expand_at",
+    "find_shortcuts",
     "load_tree",
     "parse_bytes",
     "parse_file",
     "parse_text",
+    "shortcut_before",
 ]
