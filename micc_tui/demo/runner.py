@@ -16,10 +16,11 @@ thread.
 from __future__ import annotations
 
 import contextlib
+import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -248,11 +249,26 @@ def run_headless(options: DemoOptions, duration: float | None, out: TextIO) -> i
         print(line, file=out, flush=True)
 
     started = time.monotonic()
-    with Demo(options, report) as demo:
-        try:
-            demo.wait(duration)
-        except KeyboardInterrupt:
-            pass
-        report(f"stopping after {time.monotonic() - started:.0f} s")
+    with Demo(options, report) as demo, _sigterm_interrupts(), \
+            contextlib.suppress(KeyboardInterrupt):
+        demo.wait(duration)
+    report(f"stopped after {time.monotonic() - started:.0f} s")
     return 0
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so ``kill`` and ``timeout`` still shut down cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
