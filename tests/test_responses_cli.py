@@ -133,7 +133,7 @@ def test_lint_warnings_do_not_fail(tmp_path: Path, capsys: pytest.CaptureFixture
     path.write_text("# Sales\n## Later\n## Hi\nDear $From.Nme$\n", encoding="utf-8")
     code, out, err = run(capsys, "responses", "lint", str(path))
     assert code == 0
-    assert out == f"{path}: ok: 1 responses in 2 categories, 2 warnings\n"
+    assert out == f"{path}: ok: 1 response in 2 categories, 2 warnings\n"
     assert f"{path}:2: warning: 'Later' has neither body text nor sub-headings" in err
     assert f"{path}:4: warning: $From.Nme$ is not a template identifier" in err
 

@@ -75,12 +75,14 @@ def run_lint(args: argparse.Namespace) -> int:
             tree = result.tree
             categories = sum(1 for n in tree.walk() if isinstance(n, Category))
             warnings = len(result.problems)
-            note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-            print(f"{path}: ok: {len(tree)} responses in {categories} categories{note}")
+            note = f", {_count(warnings, 'warning')}" if warnings else ""
+            print(
+                f"{path}: ok: {_count(len(tree), 'response')} in "
+                f"{_count(categories, 'category', 'categories')}{note}"
+            )
         else:
             failed = True
-            count = len(result.errors)
-            print(f"{path}: {count} error{'s' * (count != 1)}", file=sys.stderr)
+            print(f"{path}: {_count(len(result.errors), 'error')}", file=sys.stderr)
     return EXIT_ERRORS if failed else 0
 
 
@@ -112,9 +114,13 @@ def run_show(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{safe_text(group.name)}: {group.responses} ({len(result.tree)} responses)")
+    print(f"{safe_text(group.name)}: {group.responses} ({_count(len(result.tree), 'response')})")
     _print_tree(result.tree.children, "")
     return 0
+
+
+def _count(number: int, one: str, many: str = "") -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def _print_tree(nodes: tuple[Node, ...], indent: str) -> None:
