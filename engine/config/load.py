@@ -298,6 +298,10 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
                           f"{access.address!r} is not an e-mail address pattern",
                           'write e.g. "Solidus.Sales.*@seclab.com"')
     for index, agent in enumerate(config.agent):
+        if not re.fullmatch(r"[A-Za-z0-9._@-]+", agent.id):
+            loc = ("agent", index, "id")
+            yield Problem(file, lines.line(loc), _dotted(loc), f"{agent.id!r} is not a usable id",
+                          "use letters, digits and . _ @ - only (it is typed at logins)")
         for group in agent.groups:
             if group not in group_names:
                 yield unknown_group(("agent", index, "groups"), group)

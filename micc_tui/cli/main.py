@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "template",
     "spelling",
     "demo",
+    "supervisor_cmd",
 )
 
 
