@@ -9,13 +9,14 @@ than a configured number of times per sender and hour.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from engine.config import Config
 from engine.router import matches
 from engine.templates.text import html_to_text
 
@@ -84,6 +85,20 @@ def confirmation_decision(
     return Decision(True, "ok")
 
 
+def own_addresses(config: Config) -> tuple[str, ...]:
+    """Every address (or pattern) that is us: never confirm mail from these.
+
+    Service access patterns, service group addresses, the outgoing address
+    and the master mailbox's login names.
+    """
+    server = config.server
+    graph_user = server.graph.user if server.graph is not None else ""
+    found = [access.address for access in config.service_access]
+    found += [group.email for group in config.service_group]
+    found += [server.outgoing_address, server.imap.username, server.smtp.username, graph_user]
+    return tuple(dict.fromkeys(a.strip() for a in found if "@" in a))
+
+
 def automatic_reason(headers: Mapping[str, str]) -> str | None:
     """Why the headers mark an e-mail as automatic or list mail, or None when they do not."""
     auto_submitted = _token(headers.get("auto-submitted", ""))
@@ -133,7 +148,7 @@ def build_confirmation(
     to_address: str,
     subject: str,
     in_reply_to: str | None = None,
-    references: str = "",
+    references: str | Sequence[str] = "",
     from_name: str = "",
     to_name: str = "",
     now: datetime | None = None,
@@ -147,7 +162,7 @@ def build_confirmation(
         to_address: the customer's address.
         subject: the customer's subject.
         in_reply_to: the customer's ``Message-ID``, if it had one.
-        references: the customer's ``References`` header, if any.
+        references: the customer's ``References`` (the header, or its ids).
         from_name: display name for From (such as the service access name).
         to_name: the customer's display name.
         now: the Date to write; None means now.
@@ -169,7 +184,8 @@ def build_confirmation(
     parent = _message_id(in_reply_to)
     if parent:
         message["In-Reply-To"] = parent
-        chain = [ref for ref in references.split() if ref != parent]
+        ids = references.split() if isinstance(references, str) else references
+        chain = [_message_id(ref) for ref in ids if ref.strip() and _message_id(ref) != parent]
         message["References"] = " ".join([*chain, parent])
     message["Auto-Submitted"] = AUTO_SUBMITTED
     # Exchange then sends no out-of-office reply back to us.

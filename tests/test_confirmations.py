@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from engine.config import Config, ServerConfig, ServiceAccessConfig, ServiceGroupConfig
+from engine.config.model import ImapConfig
 from engine.confirmations import (
     Decision,
     build_confirmation,
     confirmation_decision,
+    own_addresses,
     reply_subject,
 )
+from engine.mail.parse import parse_message
+from engine.templates import TemplateContext, render
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "mail-gem-fixtures"
 OWN = ("Solidus.Sales.*@seclab.com", "support@seclab.com", "micc@seclab.com")
@@ -185,3 +190,41 @@ def test_our_confirmation_is_never_confirmed_by_another_instance() -> None:
     headers = header_map(message)
     decision = confirmation_decision(headers, headers["from"], (), 0, 3, False)
     assert decision == Decision(False, "auto-submitted: auto-replied")
+
+
+def test_own_addresses_come_from_the_config() -> None:
+    config = Config(
+        server=ServerConfig(outgoing_address="noti@seclab.com",
+                            imap=ImapConfig(username="SolidusMasterAcct@seclab.com")),
+        service_group=(ServiceGroupConfig(name="Sales", email="Solidus.SalesCall@seclab.com"),
+                       ServiceGroupConfig(name="Support")),
+        service_access=(ServiceAccessConfig(name="Sales", address="Solidus.Sales.*@seclab.com",
+                                            service_group="Sales"),),
+    )
+    own = own_addresses(config)
+    assert own == ("Solidus.Sales.*@seclab.com", "Solidus.SalesCall@seclab.com",
+                   "noti@seclab.com", "SolidusMasterAcct@seclab.com")
+    assert confirmation_decision({}, "solidusmasteracct@seclab.com", own, 0, 3, False).send is False
+    assert confirmation_decision({}, "solidus.sales.uk@seclab.com", own, 0, 3, False).send is False
+    assert confirmation_decision({}, "anna@example.com", own, 0, 3, False).send is True
+
+
+def test_the_ingest_path_end_to_end_on_a_real_message() -> None:
+    raw = (CORPUS / "plain_emails" / "raw_email_reply.eml").read_bytes()
+    parsed = parse_message(raw)
+    decision = confirmation_decision(parsed.headers, parsed.from_address, OWN, 0, 3, False)
+    assert decision.send, decision.reason
+    context = TemplateContext(subject=parsed.subject, from_name=parsed.from_name,
+                              from_address=parsed.from_address, service_access="Sales",
+                              received=datetime(2026, 11, 26, 9, 0, tzinfo=UTC), timezone="UTC")
+    body = render("<p>Dear $From.Name$, about $Subject$: $Received$</p>", context, html=True)
+    message = build_confirmation(body, html=True, from_address="solidus.sales.se@seclab.com",
+                                 to_address=parsed.from_address, subject=parsed.subject,
+                                 in_reply_to=parsed.message_id, references=parsed.references)
+    back = parse_message(bytes(message))
+    assert back.in_reply_to.strip("<>") == parsed.message_id.strip("<>")
+    assert back.references[-1].strip("<>") == parsed.message_id.strip("<>")
+    assert back.subject == reply_subject(parsed.subject) and not back.subject.startswith("Re: Re")
+    assert "11/26/26, 9:00" in back.body_text
+    again = confirmation_decision(back.headers, back.from_address, (), 0, 3, False)
+    assert again == Decision(False, "auto-submitted: auto-replied")
