@@ -34,11 +34,13 @@ from micc_tui.cli.common import safe_text
 from micc_tui.demo.generator import GeneratedMail, MailGenerator
 from micc_tui.demo.servers import DemoMailServers, RecordedMail
 from micc_tui.demo.workspace import (
+    CUSTOMERS_PASSWORD_FILE,
     SENT_MBOX,
     Endpoints,
     create_workspace,
     point_at_servers,
     read_tenant,
+    write_secret,
 )
 
 #: Seconds between customer e-mails unless ``--rate`` says otherwise.
@@ -127,6 +129,7 @@ class Demo:
                          Endpoints(self.servers.host, self.servers.imap_port,
                                    self.servers.smtp_port),
                          self.servers.password)
+        write_secret(self.folder / CUSTOMERS_PASSWORD_FILE, self.servers.customers_password)
         self.config = load_config(str(config_path))
         if self.config.find_agent(self.options.agent) is None:
             known = ", ".join(a.id for a in self.config.agent)

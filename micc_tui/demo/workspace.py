@@ -9,6 +9,7 @@ owner, named by ``password_file``: secrets never go in the TOML.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
@@ -19,6 +20,8 @@ from micc_tui.cli.setup import copy_skeleton
 
 CONFIG_NAME = "micc.toml"
 PASSWORD_FILE = "secrets/demo-password"
+#: The password of the embedded servers' ``customers`` account (mail sent to customers).
+CUSTOMERS_PASSWORD_FILE = "secrets/customers-password"
 #: Every message the embedded SMTP server accepted, for people and tests to read.
 SENT_MBOX = "sent.mbox"
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
@@ -70,15 +73,21 @@ def point_at_servers(config_path: Path, tenant: Tenant, endpoints: Endpoints,
     Everything else in the file (groups, accesses, agents, comments) stays as
     it is. The password is written to :data:`PASSWORD_FILE` (mode 0600).
     """
-    secret = config_path.parent / PASSWORD_FILE
-    secret.parent.mkdir(parents=True, exist_ok=True)
-    # Create with 0600 before writing, so the secret is never readable by others.
-    fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(password + "\n")
+    write_secret(config_path.parent / PASSWORD_FILE, password)
     text = config_path.read_text(encoding="utf-8")
     config_path.write_text(replace_tables(text, "server", server_tables(tenant, endpoints)),
                            encoding="utf-8")
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Write ``secret`` to a file only its owner can read."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # a file left by an earlier run may have other permissions
+    # Created 0600 before anything is written, so the secret is never readable by others.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secret + "\n")
 
 
 def server_tables(tenant: Tenant, endpoints: Endpoints) -> str:
