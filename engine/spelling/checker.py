@@ -122,11 +122,20 @@ class SpellChecker:
         """
         found = []
         for token in tokenize(text):
-            if ignored is not None and token.word in ignored:
-                continue
-            if not self.check_word(token.word):
+            if not self._accepted(token.word, ignored):
                 found.append(Misspelling(token.word, token.line, token.column, token.offset))
         return found
+
+    def _accepted(self, word: str, ignored: Collection[str] | None) -> bool:
+        if self.check_word(word):
+            return True
+        if not ignored:
+            return False
+        if word in ignored:
+            return True
+        # Like Hunspell's BREAK on "-": "Soliduz-Team" passes if every part does.
+        parts = word.split("-")
+        return len(parts) > 1 and all(p in ignored or self.check_word(p) for p in parts)
 
     # -- suggesting ------------------------------------------------------------
 
@@ -147,8 +156,15 @@ class SpellChecker:
         finally:
             self._forms_ready.set()
 
-    def suggestions_ready(self) -> bool:
-        """Whether the form index is built, so suggestions start at once."""
+    def suggestions_ready(self, timeout: float | None = 0.0) -> bool:
+        """Whether the form index is built, so suggestions start at once.
+
+        Args:
+            timeout: Seconds to wait for it (None: until built); 0 just looks.
+        """
+        if timeout != 0.0:
+            self.prepare_suggestions()
+            self._forms_ready.wait(timeout)
         return self._suggester is not None
 
     def suggest(self, word: str, budget_s: float = 0.15, *,

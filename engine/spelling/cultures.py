@@ -194,8 +194,18 @@ def nearest_cultures(name: str, count: int = 3) -> list[str]:
     ]
     if by_language:
         return by_language[:count]
-    matches = difflib.get_close_matches(folded, list(_BY_FOLDED), n=count, cutoff=0.5)
-    return [_BY_FOLDED[m] for m in matches]
+    language = folded.split("-")[0]
+
+    def score(candidate: str) -> float:
+        ratio = difflib.SequenceMatcher(None, folded, candidate).ratio()
+        parts = candidate.split("-")
+        # Same language first, and within it the home culture (es-ES, de-DE).
+        same_language = language in parts[:-1]
+        home = same_language and parts[-1] == language
+        return ratio + 0.3 * same_language + 0.1 * home
+
+    ranked = sorted(_BY_FOLDED, key=score, reverse=True)
+    return [_BY_FOLDED[c] for c in ranked[:count] if score(c) >= 0.5]
 
 
 def language_of(culture: str) -> str:

@@ -183,6 +183,9 @@ def run_check(args: argparse.Namespace) -> int:
         with Store(config.store.path) as store:
             ignored = ignored_words(store, culture, agent_id=args.agent, groups=args.group)
     found = checker.check_text(text, ignored)
+    if found and not args.no_suggest:
+        # A one-shot command: the budget is for searching, not for building the index.
+        checker.suggestions_ready(timeout=None)
     results = []
     for miss in found:
         suggestions = [] if args.no_suggest else checker.suggest(miss.word, args.budget)
