@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ from micc_tui.cli.main import main
 from micc_tui.cli.ssh import authorized_keys, key_line
 from tests.servers import sshd
 
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0uT9cWqJ3m2QYbZ4x8pQm3l7oXw9K8f5b2N1c4d6e7 alice@laptop"
+KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0uT9cWqJ3m2QYbZ4x8pQm3l7oXw9K8f5b2N1c4d6e7"
+       " alice@laptop")
 
 
 def workspace(tmp_path: Path, alice_key: str, carol_key: str | None = None) -> Path:
@@ -35,7 +35,7 @@ def test_lines_force_each_agent_into_their_own_console(tmp_path: Path) -> None:
     alice, carol = lines[1:]
     assert alice == (f'command="/opt/micc/bin/micc --config {config.source} agent --agent alice"'
                      f",restrict,pty {KEY}")
-    assert f"supervisor --agent carol\",restrict,pty ssh-ed25519 " in carol
+    assert "supervisor --agent carol\",restrict,pty ssh-ed25519 " in carol
 
 
 def test_bad_keys_and_ids_are_refused(tmp_path: Path) -> None:
