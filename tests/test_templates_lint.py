@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engine.templates import TemplateContext, render_file
+from engine.templates import TemplateContext, render, render_file
 from engine.templates.lint import fix_bytes, fix_file, lint_bytes, lint_file
 from engine.templates.repair import find_splits, repair
 from micc_tui.cli.main import main
@@ -208,3 +211,34 @@ def test_cli_render_rejects_unknown_context_fields(word_file: Path,
         main(["template", "render", str(word_file), "--context", '{"nmae": "x"}'])
     assert exit_info.value.code == 2
     assert "unknown field(s) nmae" in capsys.readouterr().err
+
+
+def test_cli_lint_searches_folders(tmp_path: Path, word_file: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ok.txt").write_text("$Subject$\n", encoding="utf-8")
+    (tmp_path / "sub" / "image.png").write_bytes(b"\x89PNG$From.\nName$")
+    assert main(["template", "lint", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert str(word_file) in out and "image.png" not in out and "ok.txt" not in out
+
+
+PIECES = st.sampled_from(["$", "From", ".", "Name", "Subject", "<span class=SpellE>", "</span>",
+                          "<o:p>", "</o:p>", "&nbsp;", "\r\n", " ", "x", "5", "<b>", "</b>", "å"])
+
+
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_fix_is_idempotent_and_leaves_no_split(text: str) -> None:
+    path = Path("t.html")
+    data = text.encode("utf-8")
+    once = fix_bytes(data, path)
+    assert once.refused is None
+    assert fix_bytes(once.data, path).data == once.data
+    assert not any("split" in p.message for p in lint_bytes(once.data, path))
+    # Mending only removes noise and moves tags: no character appears that was not there.
+    assert not Counter(once.data.decode()) - Counter(text)
+    if once.fixed == 0:
+        assert once.data == data
+    # Rendering mends in memory the same way, so the fixed file renders identically.
+    context = TemplateContext(from_name="N", subject="S")
+    assert render(once.data.decode(), context, html=True) == render(text, context, html=True)

@@ -34,6 +34,7 @@ SAMPLE = TemplateContext(
     call_id="4711",
 )
 _DATES = ("received", "now")
+TEMPLATE_SUFFIXES = frozenset({".txt", ".htm", ".html"})
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -44,7 +45,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     lint = actions.add_parser("lint", parents=[common],
                               help="find split or unknown identifiers and encoding problems")
-    lint.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    lint.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                      help="template files, or folders to search for .txt/.htm/.html files")
     lint.add_argument("--fix", action="store_true",
                       help="mend split identifiers in place; other bytes stay as they are")
     lint.add_argument("--strict", action="store_true", help="warnings fail too")
@@ -71,7 +73,7 @@ def run_lint(args: argparse.Namespace) -> int:
     """Lint (and with ``--fix`` mend) each file; 1 when errors remain."""
     problems: list[Problem] = []
     mended: dict[str, int] = {}
-    for path in args.files:
+    for path in _expand(args.files):
         try:
             if args.fix:
                 result = fix_file(path)
@@ -91,6 +93,17 @@ def run_lint(args: argparse.Namespace) -> int:
         for problem in problems:
             print(safe_text(problem))
     return 1 if any(p.severity in failing for p in problems) else 0
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES)
+        else:
+            files.append(path)
+    return files
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:
