@@ -33,6 +33,8 @@ class Compiled:
 
     literals: tuple[str, ...]
     names: tuple[str, ...]
+    #: Each identifier once, so a value is computed once per rendering.
+    distinct: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def compile_template(text: str, html: bool = False) -> Compiled:
         names.append(name)
         last = position = match.end()
     literals.append(text[last:])
-    return Compiled(tuple(literals), tuple(names))
+    return Compiled(tuple(literals), tuple(names), frozenset(names))
 
 
 def render(text: str, context: TemplateContext, *, html: bool = False) -> str:
@@ -96,7 +98,7 @@ def render(text: str, context: TemplateContext, *, html: bool = False) -> str:
     compiled = compile_template(text, html)
     if not compiled.names:
         return compiled.literals[0]
-    values = {name: value(name, context) for name in set(compiled.names)}
+    values = {name: value(name, context) for name in compiled.distinct}
     if html:
         values = {name: htmllib.escape(raw, quote=True) for name, raw in values.items()}
     pieces = [compiled.literals[0]]
