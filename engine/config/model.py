@@ -75,6 +75,8 @@ class GraphConfig(_Section):
     authority: str = "https://login.microsoftonline.com"
     graph_url: str = "https://graph.microsoft.com/v1.0"
     ca_file: FilePath | None = None
+    #: Graph has no IMAP IDLE here (change notifications need a public URL): poll.
+    poll_seconds: float = Field(default=15.0, gt=0)
 
 
 class ServerConfig(_Section):

@@ -1,0 +1,35 @@
+"""Graph's line in engine health: sign-in failures and "throttled until ..." as they happen.
+
+The client reports from whatever thread made the request (MIME downloads run
+in a small pool), and a store connection belongs to one thread, so each
+report opens its own short connection. Reports are rare: only changes of
+state are written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.adapters.graph.client import HealthSink
+from engine.store import Store, now_iso
+
+#: The ``engine_health`` row the Graph connector writes.
+HEALTH_NAME = "graph"
+
+
+def store_health(store_path: Path, name: str = HEALTH_NAME) -> HealthSink:
+    """A health sink writing ``(state, detail)`` to the ``engine_health`` row ``name``."""
+
+    def write(state: str, detail: str) -> None:
+        store = Store(store_path, migrate=False)
+        try:
+            with store.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO engine_health (name, state, detail, updated) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
+                    "detail = excluded.detail, updated = excluded.updated",
+                    (name, state, detail, now_iso()))
+        finally:
+            store.close()
+
+    return write
