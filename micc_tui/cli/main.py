@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "responses",
     "template",
     "spelling",
+    "consoles",
     "demo",
     "supervisor_cmd",
 )

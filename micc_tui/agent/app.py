@@ -1,0 +1,61 @@
+"""The agent console as an application: ``micc agent --agent ID``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from engine.service import ContactCenter
+from micc_tui.agent.screen import AgentScreen
+
+
+class AgentApp(App[None]):
+    """One agent's console on the shared store.
+
+    Args:
+        center: the engine facade for the agent (the app closes it on exit).
+        poll_seconds: how often to look for changes made by others.
+    """
+
+    CSS_PATH = "agent.tcss"
+    TITLE = "micc agent"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, center: ContactCenter, *, poll_seconds: float = 0.75) -> None:
+        super().__init__()
+        self.center = center
+        self.poll_seconds = poll_seconds
+        self.sub_title = center.agent.name
+
+    def on_mount(self) -> None:
+        self.push_screen(AgentScreen(self.center, poll_seconds=self.poll_seconds))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, AgentScreen):
+            for title, help_text, action in (
+                ("Take next e-mail", "Take the oldest waiting e-mail", screen.action_take_next),
+                ("Available / Away", "Switch your state", screen.action_toggle_state),
+                ("New e-mail", "Write a new e-mail from a group with an address",
+                 screen.action_new_email),
+                ("Show e-mails in hand", "Your taken e-mails",
+                 lambda: screen.action_view("in-hand")),
+                ("Show all my groups", "Every queue you serve",
+                 lambda: screen.action_view("all")),
+                ("Keys", "Show every key", screen.action_help),
+            ):
+                yield SystemCommand(title, help_text, action)
+
+    def on_unmount(self) -> None:
+        # Mark the agent away so supervisors do not count on a closed console.
+        try:
+            self.center.set_state("away")
+        finally:
+            self.center.close()
+
+
+def run_agent_console(center: ContactCenter) -> None:
+    """Run the console in this terminal until the agent quits."""
+    AgentApp(center).run()

@@ -1,0 +1,310 @@
+"""The composer: From (per the group's rule), To, Cc, Subject, the body and attachments.
+
+Responses come from the group's response tree (Ctrl+R) or a ``::shortcut``
+followed by a space. Misspellings are checked in a worker shortly after the
+agent stops typing and underlined; F7 walks through them with suggestions.
+Sending (or sending to review) also runs in a worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+from engine.responses import Response
+from engine.responses.shortcuts import shortcut_before
+from engine.service import ContactCenter, Draft, SendResult, ServiceError
+from micc_tui.agent.dialogs import TextPrompt
+from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
+from micc_tui.agent.spell_area import Marked, SpellTextArea
+from micc_tui.widgets.safe import one_line
+
+#: Seconds of quiet typing before the spelling is checked again.
+CHECK_DELAY = 0.35
+TITLES = {"reply": "Reply", "reply_all": "Reply all", "forward": "Forward", "new": "New e-mail"}
+
+
+def addresses(text: str) -> tuple[str, ...]:
+    """Addresses typed into To or Cc, separated by commas or semicolons."""
+    return tuple(a.strip() for a in text.replace(";", ",").split(",") if a.strip())
+
+
+class ComposerScreen(Screen[SendResult | None]):
+    """Write and send one e-mail."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send"),
+        Binding("ctrl+r", "responses", "Responses"),
+        Binding("f7", "next_misspelling", "Spelling", priority=True),  # TextArea has F7 too
+        Binding("ctrl+l", "language", "Language"),
+        Binding("ctrl+t", "attach", "Attach"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    class Checked(Message):
+        """Spelling results for a version of the body."""
+
+        def __init__(self, text: str, marks: list[Marked], problem: str = "") -> None:
+            self.text = text
+            self.marks = marks
+            self.problem = problem
+            super().__init__()
+
+    def __init__(self, center: ContactCenter, draft: Draft) -> None:
+        super().__init__()
+        self.center = center
+        self.draft = draft
+        self.culture = draft.locale
+        self.review = center.group(draft.group).review_before_sending
+        self._check_timer: Timer | None = None
+        self._cancel_armed = False
+        self._sending = False
+
+    def compose(self) -> ComposeResult:
+        draft = self.draft
+        with Vertical(id="composer-head"):
+            yield Label(Content(f"{TITLES.get(draft.kind, 'E-mail')} · {one_line(draft.group)}"
+                                + (" · goes to review before sending" if self.review else "")),
+                        id="composer-title")
+            with Horizontal(classes="field"):
+                yield Label("From", classes="field-label")
+                yield Static(Content(one_line(draft.from_address)), id="composer-from")
+            for name, value in (("To", ", ".join(draft.to)), ("Cc", ", ".join(draft.cc)),
+                                ("Subject", draft.subject)):
+                with Horizontal(classes="field"):
+                    yield Label(name, classes="field-label")
+                    yield Input(value, id=f"composer-{name.lower()}", compact=True)
+        yield SpellTextArea(draft.body, id="composer-body")
+        yield Static(id="composer-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        body = self.query_one("#composer-body", SpellTextArea)
+        if not self.draft.to:
+            self.query_one("#composer-to", Input).focus()
+        else:
+            body.focus()
+            # Below the greeting ("Dear ...," and a blank line), where the answer goes.
+            lines = body.document.lines
+            body.move_cursor((2, 0) if len(lines) > 2 and not lines[1].strip() else (0, 0))
+        self._status()
+        self.check_spelling(body.text)
+
+    def _status(self, notice: str = "") -> None:
+        body = self.query_one("#composer-body", SpellTextArea)
+        parts = [f"Language {self.culture}", f"{len(body.marked)} misspelled"]
+        if self.draft.attachments:
+            parts.append("Attached: " + ", ".join(one_line(p.name)
+                                                  for p in self.draft.attachments))
+        if notice:
+            parts.append(one_line(notice))
+        self.query_one("#composer-status", Static).update(Content("  │  ".join(parts)))
+
+    # -- typing ---------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#composer-body")
+    def _changed(self, event: TextArea.Changed) -> None:
+        self._cancel_armed = False
+        area = self.query_one("#composer-body", SpellTextArea)
+        if self._expand_shortcut(area):
+            return
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_spelling(area.text))
+
+    def _expand_shortcut(self, area: SpellTextArea) -> bool:
+        row, column = area.cursor_location
+        line = area.document[row]
+        if column == 0 or not line[column - 1].isspace():
+            return False
+        found = shortcut_before(line, column - 1)
+        if found is None:
+            return False
+        self.expand_shortcut_async(found.word, (row, found.start), (row, found.end))
+        return True
+
+    @work(thread=True, group="shortcut", exit_on_error=False)
+    def expand_shortcut_async(self, word: str, start: tuple[int, int],
+                              end: tuple[int, int]) -> None:
+        """Replace ``::word`` with its rendered response, if the group has one."""
+        tree = self.center.responses(self.draft.group)
+        response = tree.shortcut(word) if tree else None
+        if response is None:
+            return
+        text = self.center.render_response(self._current(), response)
+        self.app.call_from_thread(self._replace, text, start, end, word)
+
+    def _replace(self, text: str, start: tuple[int, int], end: tuple[int, int],
+                 word: str) -> None:
+        area = self.query_one("#composer-body", SpellTextArea)
+        if area.document.get_text_range(start, end) == f"::{word}":
+            area.replace(text, start, end)
+
+    @work(thread=True, exclusive=True, group="spelling", exit_on_error=False)
+    def check_spelling(self, text: str) -> None:
+        """Find misspellings of one version of the body."""
+        try:
+            found = self.center.check_spelling(text, self.culture)
+        except ServiceError as exc:
+            self.post_message(self.Checked(text, [], str(exc)))
+            return
+        marks = [Marked(m.word, m.line - 1, m.column - 1) for m in found]
+        self.post_message(self.Checked(text, marks))
+
+    def on_composer_screen_checked(self, message: Checked) -> None:
+        area = self.query_one("#composer-body", SpellTextArea)
+        if message.text != area.text:
+            return
+        area.mark(message.marks)
+        self._status(message.problem)
+
+    # -- keys -----------------------------------------------------------------------
+
+    def action_next_misspelling(self) -> None:
+        """Select the next misspelled word and offer suggestions."""
+        area = self.query_one("#composer-body", SpellTextArea)
+        mark = area.next_marked()
+        if mark is None:
+            self._status("No misspellings.")
+            return
+        area.focus()
+        area.selection = area.selection.__class__((mark.row, mark.column), mark.end)
+        self._status(f"Looking for suggestions for {mark.word}…")
+        self.suggest(mark)
+
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    def suggest(self, mark: Marked) -> None:
+        """Find suggestions (within a time budget), then let the agent pick one."""
+        words = self.center.suggest(mark.word, self.culture)
+
+        def picked(choice: str | None) -> None:
+            self._fix(mark, choice)
+        self.app.call_from_thread(self.app.push_screen, SuggestionPicker(mark.word, words),
+                                  picked)
+
+    def _fix(self, mark: Marked, choice: str | None) -> None:
+        area = self.query_one("#composer-body", SpellTextArea)
+        if choice is None:
+            self._status()
+        elif choice == SuggestionPicker.IGNORE:
+            self.ignore(mark.word)
+        elif area.document.get_text_range((mark.row, mark.column), mark.end) == mark.word:
+            area.replace(choice, (mark.row, mark.column), mark.end)
+
+    @work(thread=True, group="ignore", exit_on_error=False)
+    def ignore(self, word: str) -> None:
+        """Remember a word as correct for this agent, then check again."""
+        self.center.ignore_word(word, self.culture)
+        self.app.call_from_thread(self._recheck)
+
+    def _recheck(self, notice: str = "") -> None:
+        self._status(notice)
+        self.check_spelling(self.query_one("#composer-body", SpellTextArea).text)
+
+    def action_language(self) -> None:
+        """Switch the spelling language to the next installed dictionary."""
+        self.switch_language()
+
+    @work(thread=True, group="language", exit_on_error=False)
+    def switch_language(self) -> None:
+        """Cycle through the installed cultures."""
+        cultures = self.center.spelling_cultures() or [self.culture]
+        index = cultures.index(self.culture) if self.culture in cultures else -1
+        self.culture = cultures[(index + 1) % len(cultures)]
+        self.app.call_from_thread(self._recheck, f"Spelling: {self.culture}")
+
+    def action_responses(self) -> None:
+        """Open the group's response tree."""
+        self.load_responses()
+
+    @work(thread=True, exclusive=True, group="responses", exit_on_error=False)
+    def load_responses(self) -> None:
+        """Read the response tree off the UI thread, then show it."""
+        try:
+            tree = self.center.responses(self.draft.group)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        if tree is None:
+            self.app.call_from_thread(self.notify, "This group has no responses.")
+            return
+        self.app.call_from_thread(self.app.push_screen, ResponsePicker(tree), self._insert)
+
+    def _insert(self, response: Response | None) -> None:
+        if response is not None:
+            self.render_and_insert(response)
+
+    @work(thread=True, group="responses-insert", exit_on_error=False)
+    def render_and_insert(self, response: Response) -> None:
+        """Render a response for this e-mail and insert it at the cursor."""
+        text = self.center.render_response(self._current(), response)
+
+        def insert() -> None:
+            area = self.query_one("#composer-body", SpellTextArea)
+            area.insert(text)
+            area.focus()
+        self.app.call_from_thread(insert)
+
+    def action_attach(self) -> None:
+        """Attach a file by its path."""
+        def attach(path: str | None) -> None:
+            if path:
+                file = Path(path).expanduser()
+                if not file.is_file():
+                    self.notify(f"No such file: {one_line(path)}", severity="error", markup=False)
+                    return
+                self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
+                self._status()
+        self.app.push_screen(TextPrompt("Attach a file", "Path to the file"), attach)
+
+    def action_cancel(self) -> None:
+        """Close without sending (asks once more first)."""
+        if not self._cancel_armed:
+            self._cancel_armed = True
+            self._status("Press Escape again to discard this e-mail.")
+            return
+        self.dismiss(None)
+
+    def _current(self) -> Draft:
+        return self.draft.edited(
+            to=addresses(self.query_one("#composer-to", Input).value),
+            cc=addresses(self.query_one("#composer-cc", Input).value),
+            subject=self.query_one("#composer-subject", Input).value,
+            body=self.query_one("#composer-body", SpellTextArea).text,
+            locale=self.culture)
+
+    def action_send(self) -> None:
+        """Send the e-mail (or hand it to a supervisor for review)."""
+        if not self._sending:
+            self._sending = True
+            self._status("Sending…")
+            self.send(self._current())
+
+    @work(thread=True, exclusive=True, group="send", exit_on_error=False)
+    def send(self, draft: Draft) -> None:
+        """Hand the e-mail to the outbox."""
+        try:
+            result = self.center.send(draft)
+        except ServiceError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._sent, result)
+
+    def _failed(self, problem: str) -> None:
+        self._sending = False
+        self._status(problem)
+        self.notify(problem, severity="error", markup=False)
+
+    def _sent(self, result: SendResult) -> None:
+        self.notify("Sent to review." if result.pending_review else "Sent.")
+        self.dismiss(result)

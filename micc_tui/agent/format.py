@@ -1,0 +1,94 @@
+"""Plain functions that turn engine data into what the agent console shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from engine.queue import QueueItem
+from micc_tui.widgets.queue_table import Column, Row
+from micc_tui.widgets.safe import one_line
+
+#: The queue's columns; at 80 columns the received time and service access give way.
+QUEUE_COLUMNS = (
+    Column("Received", 11, hide_below=90),
+    Column("Waiting", 7),
+    Column("From", 12, flex=2),
+    Column("Subject", 16, flex=4),
+    Column("Service access", 14, hide_below=110),
+)
+
+
+def parse_time(stamp: str) -> datetime | None:
+    """An ISO timestamp from the store, or None when it cannot be read."""
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
+def waiting(since: datetime | None, now: datetime) -> str:
+    """How long an e-mail has waited: ``45s``, ``12m``, ``3h 05m``, ``2d 4h``."""
+    if since is None:
+        return "?"
+    seconds = max(int((now - since).total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
+
+
+def received(moment: datetime | None, now: datetime) -> str:
+    """When it arrived, in local time: the time today, else the date and time."""
+    if moment is None:
+        return "?"
+    local, today = moment.astimezone(), now.astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
+
+
+def sender(item: QueueItem) -> str:
+    """The customer as one short line: the name, else the address."""
+    return one_line(item.from_name or item.from_address or "(unknown sender)")
+
+
+def queue_rows(items: Sequence[QueueItem], now: datetime, *, mine: str | None = None) -> list[Row]:
+    """Table rows for queue items; e-mails held by someone else are dimmed."""
+    rows = []
+    for item in items:
+        moment = parse_time(item.received)
+        rows.append(Row(item.id, (
+            received(moment, now), waiting(moment, now), sender(item),
+            one_line(item.subject or "(no subject)"), one_line(item.service_access or ""),
+        ), dim=item.agent_id is not None and item.agent_id != mine))
+    return rows
+
+
+def matches_filter(row: Row, words: Sequence[str]) -> bool:
+    """True when every word occurs (case-insensitively) in the row's from, subject or access."""
+    text = " ".join(row.cells[2:]).casefold()
+    return all(word in text for word in words)
+
+
+def size(value: int) -> str:
+    """A byte count for people: 512 B, 14 KB, 3.2 MB."""
+    if value < 1024:
+        return f"{value} B"
+    if value < 1024 * 1024:
+        return f"{value // 1024} KB"
+    return f"{value / 1024 / 1024:.1f} MB"
+
+
+def full_time(stamp: str | None) -> str:
+    """A stored timestamp as local date and time (the stamp itself if unreadable)."""
+    moment = parse_time(stamp) if stamp else None
+    if moment is None:
+        return stamp or ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
