@@ -1,5 +1,8 @@
 """Session fixtures for the spelling tests: real OpenOffice bundles built from Debian's files.
 
+A test module takes them with ``bundles = fx.bundles`` (and so on), after
+``from tests import spelling_fixtures as fx``.
+
 Needs Debian's ``hunspell-en-us``, ``hunspell-de-de`` and ``hunspell-es``
 (``/usr/share/hunspell``). Dictionaries load once per session: a load takes
 0.5-1.5 s and the suggestion index 0.3-2.5 s.
@@ -7,8 +10,8 @@ Needs Debian's ``hunspell-en-us``, ``hunspell-de-de`` and ``hunspell-es``
 
 from __future__ import annotations
 
+import functools
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,10 +110,13 @@ def build_bare_bundle(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Paths of the test bundles: ``multi`` (en-US + de-DE), ``es``, ``bare``."""
-    folder = tmp_path_factory.mktemp("bundles")
+# Each test module that uses these fixtures gets its own session-scoped copy
+# from pytest; the caches below make them all share one build and one load.
+
+@functools.cache
+def _bundles(root: Path) -> dict[str, Path]:
+    folder = root / "spelling-bundles"
+    folder.mkdir()
     return {
         "multi": build_multi_bundle(folder / "dict-de.oxt"),
         "es": build_spanish_bundle(folder / "dict-es.oxt"),
@@ -118,23 +124,38 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-@pytest.fixture(scope="session")
-def site_folder(tmp_path_factory: pytest.TempPathFactory, bundles: dict[str, Path]) -> Path:
-    """A site spelling folder with de-DE and es-ES installed from the bundles."""
-    folder = tmp_path_factory.mktemp("site-spelling")
-    install_dictionary([bundles["multi"]], "de-DE", folder)
-    install_dictionary([bundles["es"]], "es_es", folder)
+@functools.cache
+def _site_folder(root: Path) -> Path:
+    folder = root / "spelling-site"
+    install_dictionary([_bundles(root)["multi"]], "de-DE", folder)
+    install_dictionary([_bundles(root)["es"]], "es_es", folder)
     return folder
 
 
-@pytest.fixture(scope="session")
-def spelling(site_folder: Path) -> Iterator[Spelling]:
-    """One service over the shipped and site folders, suggestion indexes started early."""
-    service = Spelling(site_folder)
+@functools.cache
+def _spelling(root: Path) -> Spelling:
+    service = Spelling(_site_folder(root))
     for culture in ("en-US", "de-DE", "es-ES"):
         service.preload(culture)
-    yield service
-    service.close()
+    return service
+
+
+@pytest.fixture(scope="session")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Paths of the test bundles: ``multi`` (en-US + de-DE), ``es``, ``bare``."""
+    return _bundles(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def site_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site spelling folder with de-DE and es-ES installed from the bundles."""
+    return _site_folder(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def spelling(tmp_path_factory: pytest.TempPathFactory) -> Spelling:
+    """One service over the shipped and site folders, suggestion indexes started early."""
+    return _spelling(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

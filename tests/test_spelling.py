@@ -25,7 +25,15 @@ from engine.spelling import (
 )
 from engine.spelling.cultures import CULTURE_ROWS
 from engine.store import Store
-from tests.spelling_fixtures import bundles, de, en, es, site_folder, spelling  # noqa: F401
+from tests import spelling_fixtures as fx
+
+bundles = fx.bundles
+de = fx.de
+en = fx.en
+es = fx.es
+site_folder = fx.site_folder
+spelling = fx.spelling
+
 
 # Suggestion tests get a generous budget: they check what is found, never how fast.
 ROOMY = 30.0

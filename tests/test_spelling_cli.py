@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from micc_tui.cli.main import main
-from tests.spelling_fixtures import bundles  # noqa: F401
+from tests import spelling_fixtures as fx
+
+bundles = fx.bundles
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_install_list_check_and_ignore(config: Path, bundles: dict[str, Path],  # noqa: F811
+def test_install_list_check_and_ignore(config: Path, bundles: dict[str, Path],
                                        capsys: pytest.CaptureFixture[str]) -> None:
     cfg = ("--config", str(config))
     code, out, _ = run(capsys, "spelling", "install", str(bundles["multi"]), "--culture",
@@ -59,7 +61,7 @@ def test_install_list_check_and_ignore(config: Path, bundles: dict[str, Path],  
     assert json.loads(out) == [{"line": 2, "column": 6, "word": "Bestelung", "suggestions": []}]
 
 
-def test_unknown_culture_exits_2_with_the_nearest(config: Path, bundles: dict[str, Path],  # noqa: F811
+def test_unknown_culture_exits_2_with_the_nearest(config: Path, bundles: dict[str, Path],
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "spelling", "install", str(bundles["es"]), "--culture", "es-EX",
                        "--config", str(config))

@@ -16,8 +16,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from spylls.hunspell import Dictionary
-from spylls.hunspell import readers
+from spylls.hunspell import Dictionary, readers
 from spylls.hunspell.readers.file_reader import FileReader
 
 from engine.spelling.forms import FormIndex, build_form_index

@@ -64,11 +64,11 @@ def _applies(affix: Any, stem: str, *, suffix: bool) -> bool:
 
 
 def _with_suffix(affix: Any, stem: str) -> str:
-    return stem[: len(stem) - len(affix.strip)] + affix.add
+    return stem[: len(stem) - len(affix.strip)] + str(affix.add)
 
 
 def _with_prefix(affix: Any, stem: str) -> str:
-    return affix.add + stem[len(affix.strip):]
+    return str(affix.add) + stem[len(affix.strip):]
 
 
 def _forms_of(word: Any, aff: Any) -> Iterable[tuple[str, set[str]]]:

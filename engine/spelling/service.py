@@ -153,8 +153,8 @@ class Spelling:
         def finished(inner: Future[list[str]]) -> None:
             if inner.cancelled():
                 job.future.cancel()
-            elif inner.exception() is not None:
-                job.future.set_exception(inner.exception())  # type: ignore[arg-type]
+            elif (error := inner.exception()) is not None:
+                job.future.set_exception(error)
             elif not job.future.cancelled():
                 job._progress(inner.result())
                 job.future.set_result(inner.result())

@@ -169,7 +169,7 @@ class FastSuggester:
                     yield entry
 
         guesses = ngram_suggest.ngram_suggest(
-            word.lower(), dictionary_words=words_until_deadline(),  # type: ignore[arg-type]
+            word.lower(), dictionary_words=words_until_deadline(),
             prefixes=self._aff.PFX, suffixes=self._aff.SFX,
             known={w.lower() for w in search.found}, maxdiff=self._aff.MAXDIFF,
             onlymaxdiff=self._aff.ONLYMAXDIFF, has_phonetic=self._aff.PHONE is not None)

@@ -25,6 +25,7 @@ from engine.spelling import (
     remove_ignored_word,
     shipped_folder,
 )
+from engine.spelling.ignore import Scope
 from engine.spelling.locate import DictionaryFiles
 from engine.store import Store
 from micc_tui.cli.common import add_json_flag, fail, load, print_json, print_table, safe_text
@@ -191,21 +192,22 @@ def run_check(args: argparse.Namespace) -> int:
         suggestions = [] if args.no_suggest else checker.suggest(miss.word, args.budget)
         results.append({"line": miss.line, "column": miss.column, "word": miss.word,
                         "suggestions": suggestions})
+        if not args.json:
+            hint = f": {', '.join(suggestions)}" if suggestions else ""
+            print(safe_text(f"{args.file}:{miss.line}:{miss.column}: {miss.word}{hint}"))
     if args.json:
         print_json(results)
-    else:
-        for item in results:
-            hint = f": {', '.join(item['suggestions'])}" if item["suggestions"] else ""
-            print(safe_text(f"{args.file}:{item['line']}:{item['column']}: {item['word']}{hint}"))
     return EXIT_MISSPELLED if results else 0
 
 
 def run_ignore(args: argparse.Namespace) -> int:
     """``micc spelling ignore add|remove|list``."""
     config = load(args)
-    scope, owner = ("agent", args.agent) if args.agent else ("group", args.group)
+    scope: Scope = "agent" if args.agent else "group"
+    owner: str | None = args.agent or args.group
     if args.op != "list" and (owner is None or not args.words):
         fail("give --agent ID or --group NAME and one or more words")
+    owner_name = owner or ""
     culture = _culture(args.culture, config)
     with Store(config.store.path) as store:
         if args.op == "list":
@@ -218,7 +220,7 @@ def run_ignore(args: argparse.Namespace) -> int:
         change = add_ignored_word if args.op == "add" else remove_ignored_word
         for word in args.words:
             try:
-                changed = change(store, scope=scope, owner=owner, culture=culture, word=word)
+                changed = change(store, scope=scope, owner=owner_name, culture=culture, word=word)
             except ValueError as exc:
                 fail(str(exc))
             verb = ("added" if args.op == "add" else "removed") if changed else "unchanged"
