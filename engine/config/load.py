@@ -317,8 +317,12 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
                           "both password_env and password_file are set", "keep only one of them")
     for loc, locale in _locales(config):
         if not _known_locale(locale):
+            from engine.spelling.cultures import nearest_cultures
+
+            close = nearest_cultures(locale)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
             yield Problem(file, lines.line(loc), _dotted(loc), f"unknown locale {locale!r}",
-                          'write a culture name such as "en-US", "de-DE" or "sv-SE"')
+                          hint + 'write a culture name such as "en-US", "de-DE" or "sv-SE"')
 
 
 def _locales(config: Config) -> Iterable[tuple[Loc, str]]:
@@ -329,8 +333,13 @@ def _locales(config: Config) -> Iterable[tuple[Loc, str]]:
 
 
 def _known_locale(name: str) -> bool:
+    """A culture name of the guide's table (``Cy-az-AZ``, ``zh-CHS``) or one Babel knows."""
     from babel import Locale, UnknownLocaleError
 
+    from engine.spelling.cultures import CULTURES
+
+    if name in CULTURES:
+        return True
     try:
         Locale.parse(name.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
