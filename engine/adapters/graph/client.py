@@ -195,13 +195,13 @@ class GraphClient:
                 http_client=self._token_http,
                 instance_discovery=host in KNOWN_AUTHORITY_HOSTS,
             )
-        except ValueError as exc:
+        except ValueError:
             # msal raises ValueError when the OpenID configuration cannot be read:
             # a tenant that does not exist, or an authority that is not https.
             raise GraphAuthError(
-                f"Cannot get a Microsoft Graph token: the authority {authority} did not "
-                f"describe tenant {self.config.tenant_id} ({exc}); check tenant_id and "
-                "authority.", permanent=True) from None
+                f"Cannot get a Microsoft Graph token: tenant (directory) id "
+                f"{self.config.tenant_id} is not known at {authority}; check tenant_id "
+                "(and authority, for national clouds).", permanent=True) from None
         except httpx.HTTPError as exc:
             raise GraphUnavailable(f"Cannot reach the sign-in service at {authority}: "
                                    f"{_http_words(exc)}.") from None

@@ -166,8 +166,8 @@ def _exercise(permission: str, probe: Callable[[], str], roles: list[str] | None
     except GraphError as exc:
         return Check(permission, False, str(exc))
     if roles is not None and permission not in roles:
-        return Check(permission, False, f"not granted to the application ({done}, through "
-                     f"another permission); add it in {_CONSENT}")
+        return Check(permission, False, f"not granted to the application (the probe, "
+                     f"'{done}', passed through another permission); add it in {_CONSENT}")
     granted = "granted; " if roles is not None else ""
     return Check(permission, True, granted + done)
 
