@@ -175,10 +175,19 @@ CREATE TABLE spelling_ignore (
 CREATE INDEX spelling_ignore_culture ON spelling_ignore (culture, scope, owner)
 """
 
+# The supervisor's dashboard counts the day's answers per group and per agent
+# (a range over ``updated`` within one state) and the arrivals per minute (a
+# range over ``at`` within one event kind); without these both scan the archive.
+_SUPERVISOR_INDEXES = """
+CREATE INDEX conversations_state_updated ON conversations (state, updated, service_group, agent_id);
+CREATE INDEX events_kind_at ON events (kind, at)
+"""
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
     ("0002_spelling_ignore", _script(_SPELLING_IGNORE)),
+    ("0003_supervisor_indexes", _script(_SUPERVISOR_INDEXES)),
 ]
 
 

@@ -1,0 +1,156 @@
+"""The supervisor console: a Textual app of tabs over the :class:`Supervision` facade.
+
+One poller thread asks the store, twice a second, for a cheap change stamp;
+when it moves (or every few seconds, so waiting times age) the dashboard is
+recomputed off the UI thread and posted as a message. The visible tab then
+reloads itself, also off the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from engine.supervision import Supervision
+from engine.supervision.dashboard import Dashboard
+from micc_tui.supervisor.tabs.agents import AgentsTab
+from micc_tui.supervisor.tabs.archive import ArchiveTab
+from micc_tui.supervisor.tabs.base import SupervisorTab
+from micc_tui.supervisor.tabs.dashboard import DashboardTab
+from micc_tui.supervisor.tabs.health import HealthTab
+from micc_tui.supervisor.tabs.problems import ProblemsTab
+from micc_tui.supervisor.tabs.routing import RoutingTab
+
+#: Seconds between two looks at the store's change stamp.
+POLL_SECONDS = 0.5
+#: Seconds after which the figures are recomputed anyway (waiting times grow).
+AGEING_SECONDS = 5.0
+
+TABS: tuple[tuple[str, type[SupervisorTab]], ...] = (
+    ("dashboard", DashboardTab),
+    ("routing", RoutingTab),
+    ("problems", ProblemsTab),
+    ("agents", AgentsTab),
+    ("archive", ArchiveTab),
+    ("health", HealthTab),
+)
+
+
+class SupervisorApp(App[None]):
+    """The supervisor's console for one supervisor of one tenant.
+
+    Args:
+        supervision: the facade (see :func:`engine.supervision.open_supervision`).
+        poll_seconds: how often the store is asked whether anything changed.
+    """
+
+    CSS_PATH = Path(__file__).with_name("supervisor.tcss")
+    TITLE = "micc supervisor"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(number), f"show_tab('pane-{pane}')", tab.TITLE, show=False)
+          for number, (pane, tab) in enumerate(TABS, start=1)),
+        Binding("ctrl+r", "refresh_now", "Refresh"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    class Changed(Message):
+        """The store changed (or time passed): fresh dashboard figures."""
+
+        def __init__(self, board: Dashboard, store_changed: bool) -> None:
+            self.board = board
+            self.store_changed = store_changed
+            super().__init__()
+
+    def __init__(self, supervision: Supervision, *, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.supervision = supervision
+        self.poll_seconds = poll_seconds
+        self.board: Dashboard | None = None
+        self._stop = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs"):
+            for pane, tab in TABS:
+                with TabPane(tab.TITLE, id=f"pane-{pane}"):
+                    yield tab(self.supervision, id=f"{pane}-tab")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        supervisor = self.supervision.supervisor
+        self.sub_title = f"{supervisor.name} ({supervisor.id})"
+        self._poll()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    # -- live data ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll(self) -> None:
+        """Watch the store; post fresh figures when it changed or time passed."""
+        last: tuple[object, ...] | None = None
+        computed = 0.0
+        while not self._stop.is_set():
+            stamp = self.supervision.change_stamp()
+            now = time.monotonic()
+            if stamp != last or now - computed >= AGEING_SECONDS:
+                board = self.supervision.dashboard()
+                self.post_message(self.Changed(board, stamp != last))
+                last, computed = board.stamp, now
+            self._stop.wait(self.poll_seconds)
+
+    def on_supervisor_app_changed(self, message: Changed) -> None:
+        """Show the figures; let the visible tab reload when the store moved."""
+        self.board = message.board
+        self.query_one(DashboardTab).show(message.board)
+        self._label_tabs(message.board)
+        tab = self.active_tab()
+        if message.store_changed and tab is not None and not isinstance(tab, DashboardTab):
+            tab.reload()
+
+    def _label_tabs(self, board: Dashboard) -> None:
+        problems = board.unrouted + board.failed
+        tab = self.query_one(TabbedContent).get_tab("pane-problems")
+        label = ProblemsTab.TITLE + (f" ({problems})" if problems else "")
+        if str(tab.label) != label:
+            tab.label = label
+
+    def active_tab(self) -> SupervisorTab | None:
+        """The tab on screen."""
+        pane = self.query_one(TabbedContent).active_pane
+        return pane.query_one(SupervisorTab) if pane is not None else None
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab comes into view: show it fresh."""
+        tab = self.active_tab()
+        if tab is not None and not isinstance(tab, DashboardTab):
+            tab.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors go: a toast in words, the console keeps running."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(str(error) or error.__class__.__name__, title="Could not do that",
+                        severity="error", markup=False)
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_show_tab(self, pane: str) -> None:
+        """Switch to a tab by its pane id."""
+        self.query_one(TabbedContent).active = pane
+
+    def action_refresh_now(self) -> None:
+        """Reload the visible tab now."""
+        tab = self.active_tab()
+        if tab is not None:
+            tab.reload()

@@ -1,0 +1,1 @@
+"""The supervisor console's tabs, one module each."""

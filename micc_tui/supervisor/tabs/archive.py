@@ -1,0 +1,75 @@
+"""The archive: full-text search over every e-mail, then a whole conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Input, Static
+
+from engine.archive import ArchivedMessage
+from micc_tui.supervisor.conversation import ConversationScreen
+from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time
+
+COLUMNS = (("date", "Received"), ("dir", "In/out"), ("from", "From"), ("subject", "Subject"),
+           ("conversation", "Conv."))
+#: Hits shown per search (the newest first).
+PAGE = 50
+
+
+class ArchiveTab(SupervisorTab):
+    """Search subject, body and addresses; Enter opens the conversation."""
+
+    TITLE = "Archive"
+    #: The query being searched (set on the UI thread, read by the loader).
+    query_text = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._hits: dict[str, ArchivedMessage] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search subject, body and addresses (e.g. ORD-054321)",
+                    id="search")
+        table: DataTable[Any] = DataTable(id="hits", cursor_type="row", zebra_stripes=True)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+        yield table
+        yield Static("", id="hits-status", classes="detail")
+
+    def load(self) -> tuple[str, list[ArchivedMessage]]:
+        """The newest hits for the current query."""
+        text = self.query_text
+        return text, self.supervision.search(text, limit=PAGE) if text.strip() else []
+
+    def show(self, data: tuple[str, list[ArchivedMessage]]) -> None:
+        """A new result list (a new search, not a live table: rows are replaced)."""
+        text, hits = data
+        if text != self.query_text:
+            return
+        self._hits = {str(m.id): m for m in hits}
+        table = self.query_one("#hits", DataTable)
+        with self.app.batch_update():
+            table.clear()
+            for m in hits:
+                table.add_row(cell(short_time(m.received)), cell(m.direction),
+                              cell(m.from_address), cell(m.subject),
+                              cell(m.conversation_id or ""), key=str(m.id))
+        status = ("Type words and press Enter." if not text.strip() else
+                  f"{len(hits)}{'+' if len(hits) == PAGE else ''} e-mail(s); "
+                  "Enter opens the conversation")
+        self.query_one("#hits-status", Static).update(status)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Search."""
+        event.stop()
+        self.query_text = event.value
+        self.reload()
+        self.query_one("#hits", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Open the chosen e-mail's conversation, both directions."""
+        hit = self._hits.get(str(event.row_key.value))
+        if hit is None:
+            return
+        self.app.push_screen(ConversationScreen(self.supervision, hit.conversation_id, hit.id))

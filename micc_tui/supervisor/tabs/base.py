@@ -1,0 +1,124 @@
+"""What every supervisor tab shares: loading off the UI thread, acting, cells.
+
+A tab says what to read (:meth:`SupervisorTab.load`, run in a worker thread)
+and how to show it (:meth:`SupervisorTab.show`, on the UI thread). Actions
+(approve, assign, release...) run in a worker too; their outcome is a toast
+and a reload. Worker errors are shown, never fatal: the app handles them in
+one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.containers import Vertical
+from textual.widgets import DataTable
+from textual.worker import Worker, WorkerState
+
+from engine.supervision import Supervision
+from micc_tui.widgets.safe import one_line
+
+
+def cell(value: object) -> Text:
+    """A table cell from any value, untrusted text included: never markup, controls inert."""
+    return Text(one_line("" if value is None else str(value)), no_wrap=True, overflow="ellipsis")
+
+
+def number(value: int) -> Text:
+    """A right-aligned count."""
+    return Text(str(value), justify="right")
+
+
+def short_time(stamp: str | None) -> str:
+    """A stored ISO time as ``YYYY-MM-DD HH:MM`` (UTC), or empty."""
+    return stamp[:16].replace("T", " ") if stamp else ""
+
+
+def sync_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[object]]]) -> None:
+    """Make ``table`` hold exactly ``rows`` (key, cells), updating rows by key.
+
+    Rows that stay are updated cell by cell, new ones are appended and gone
+    ones removed, so the cursor stays on its row and nothing flickers. Live
+    lists only ever grow at the end (oldest first), so the order holds; if it
+    ever does not, the table is rebuilt once with the cursor kept on its key.
+    Call inside ``app.batch_update()``.
+    """
+    wanted = {key for key, _ in rows}
+    for gone in [k for k in table.rows if k.value not in wanted]:
+        table.remove_row(gone)
+    columns = list(table.columns)
+    for key, cells in rows:
+        if key in table.rows:
+            for column, value in zip(columns, cells, strict=True):
+                if table.get_cell(key, column) != value:
+                    table.update_cell(key, column, value)
+        else:
+            table.add_row(*cells, key=key)
+    shown = [row.key.value for row in table.ordered_rows]
+    if shown != [key for key, _ in rows]:
+        keep = shown[table.cursor_row] if shown and table.cursor_row < len(shown) else None
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if keep in wanted:
+            table.move_cursor(row=table.get_row_index(keep))
+
+
+class SupervisorTab(Vertical):
+    """A tab of the supervisor console: loads in a worker, shows on the UI thread."""
+
+    #: Shown in the tab; also the pane id.
+    TITLE = ""
+
+    def __init__(self, supervision: Supervision, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.supervision = supervision
+
+    def load(self) -> object:
+        """Read what the tab shows (runs in a worker thread; may block)."""
+        return None
+
+    def show(self, data: Any) -> None:
+        """Put freshly loaded data on screen (UI thread)."""
+
+    def reload(self) -> None:
+        """Read and show again, off the UI thread; a newer reload replaces an older one."""
+        self._load()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self) -> object:
+        return self.load()
+
+    def act(self, action: Callable[[], object], done: str | Callable[[Any], str]) -> None:
+        """Run a blocking action in a worker; then say ``done`` and reload.
+
+        Args:
+            action: the engine call (runs in a thread).
+            done: the toast on success, or a function of the action's result making it.
+        """
+        self._act(action, done)
+
+    @work(thread=True, group="act", exit_on_error=False)
+    def _act(self, action: Callable[[], object], done: str | Callable[[Any], str]) -> str:
+        result = action()
+        # Formatting the toast is pure, so it may happen here in the worker.
+        return done(result) if callable(done) else done
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Show loaded data; report finished actions (errors go to the app)."""
+        if event.state != WorkerState.SUCCESS or event.worker.node is not self:
+            return
+        if event.worker.group == "load":
+            self.show(event.worker.result)
+        elif event.worker.group == "act":
+            self.notify(str(event.worker.result), markup=False)
+            self.reload()
+
+    def key_of(self, table: DataTable[Any]) -> Hashable | None:
+        """The key of the row under ``table``'s cursor, or None when it is empty."""
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

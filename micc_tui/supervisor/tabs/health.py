@@ -1,0 +1,52 @@
+"""Engine health: connector state, last fetch, IDLE, outbox backlog, throttling, errors."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from engine.supervision.health import HealthRow
+from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+
+COLUMNS = (("part", "Part"), ("state", "State"), ("detail", "Detail"), ("updated", "Updated"))
+
+
+class HealthTable(DataTable[Any]):
+    """Health rows; state colours come from the stylesheet."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"health-table--ok", "health-table--warn",
+                                             "health-table--error"}
+
+
+class HealthTab(SupervisorTab):
+    """Each engine part's state, in words."""
+
+    TITLE = "Health"
+
+    def compose(self) -> ComposeResult:
+        table = HealthTable(id="health", cursor_type="row", zebra_stripes=True)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+        yield table
+
+    def load(self) -> list[HealthRow]:
+        """Every part's row."""
+        return self.supervision.health()
+
+    def show(self, data: list[HealthRow]) -> None:
+        """Rows by part name."""
+        table = self.query_one(HealthTable)
+        with self.app.batch_update():
+            sync_rows(table, [(r.name, [cell(r.name), self._state(table, r.state),
+                                        cell(r.detail), cell(short_time(r.updated))])
+                              for r in data])
+
+    @staticmethod
+    def _state(table: HealthTable, state: str) -> Text:
+        text = cell(state)
+        band = state if state in ("ok", "warn", "error") else "warn"
+        text.stylize(table.get_component_rich_style(f"health-table--{band}"))
+        return text

@@ -1,0 +1,106 @@
+"""Unrouted and failed e-mails: assign to a group, route again, or discard with a reason."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from engine.queue import QueueItem
+from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
+from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.widgets.safe import one_line
+
+COLUMNS = (("received", "Received"), ("state", "State"), ("to", "To"), ("from", "From"),
+           ("subject", "Subject"))
+
+
+class ProblemsTab(SupervisorTab):
+    """E-mails no service access matched, or that could not be processed or sent."""
+
+    TITLE = "Unrouted/failed"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "assign", "Assign to group"),
+        Binding("t", "retry", "Route again"),
+        Binding("x", "discard", "Discard"),
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._items: dict[str, QueueItem] = {}
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Any] = DataTable(id="problems", cursor_type="row", zebra_stripes=True)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+        yield table
+        yield Static("", id="problem-reason", classes="detail")
+
+    def load(self) -> list[QueueItem]:
+        """The unrouted and failed e-mails, oldest first."""
+        return self.supervision.problems()
+
+    def show(self, data: list[QueueItem]) -> None:
+        """Rows by conversation id; the reason of the highlighted one below."""
+        self._items = {str(i.id): i for i in data}
+        table = self.query_one("#problems", DataTable)
+        with self.app.batch_update():
+            sync_rows(table, [(str(i.id), [cell(short_time(i.received)),
+                                           cell(i.state.replace("_", " ")),
+                                           cell(", ".join(i.to)),
+                                           cell(i.from_address), cell(i.subject)])
+                              for i in data])
+        self._show_reason()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Explain the highlighted e-mail."""
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        item = self._selected()
+        text = (Text("No unrouted or failed e-mails.") if item is None else
+                Text(f"Why: {one_line(item.reason) or '(no reason recorded)'}"))
+        self.query_one("#problem-reason", Static).update(text)
+
+    def _selected(self) -> QueueItem | None:
+        key = self.key_of(self.query_one("#problems", DataTable))
+        return self._items.get(str(key)) if key is not None else None
+
+    def action_assign(self) -> None:
+        """Queue the highlighted e-mail for a group the supervisor picks."""
+        item = self._selected()
+        if item is None:
+            return
+        groups = [g.name for g in self.supervision.config.service_group]
+
+        def chosen(group: str | None) -> None:
+            if group:
+                self.act(lambda: self.supervision.assign(item.id, group),
+                         f"E-mail {item.id} queued for {group}")
+
+        self.app.push_screen(ChoicePrompt(f"Assign e-mail {item.id} to which service group?",
+                                          groups), chosen)
+
+    def action_retry(self) -> None:
+        """Route the highlighted e-mail again with the accesses active now."""
+        item = self._selected()
+        if item is not None:
+            self.act(lambda: self.supervision.retry(item.id),
+                     lambda result: f"E-mail {item.id}: {result.summary}")
+
+    def action_discard(self) -> None:
+        """Close the highlighted e-mail with a reason (it stays in the archive)."""
+        item = self._selected()
+        if item is None:
+            return
+
+        def reason(text: str | None) -> None:
+            if text:
+                self.act(lambda: self.supervision.discard(item.id, text),
+                         f"E-mail {item.id} discarded (kept in the archive)")
+
+        self.app.push_screen(TextPrompt(f"Why discard e-mail {item.id}?",
+                                        placeholder="e.g. spam, wrong address"), reason)

@@ -1,0 +1,197 @@
+"""The supervisor console through Pilot: each tab's keys, live updates, untrusted text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input, Sparkline, Static
+
+from engine import queue
+from engine.bootstrap import open_store
+from engine.config import Config
+from engine.store import Store
+from micc_tui.cli.main import main
+from micc_tui.supervisor import SupervisorApp
+from micc_tui.supervisor.conversation import ConversationScreen
+from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
+from tests.agent_fixtures import deliver, mail, workspace
+from tests.supervisor_fixtures import HOSTILE, app_for, populate, wait_for
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def store(config: Config) -> Store:
+    store = open_store(config)
+    populate(store, config)
+    return store
+
+
+def cell_text(table: DataTable[Any], row: str, column: str) -> str:
+    return str(getattr(table.get_cell(row, column), "plain", table.get_cell(row, column)))
+
+
+def table(app: SupervisorApp, selector: str) -> DataTable[Any]:
+    return app.query_one(selector, DataTable)
+
+
+async def test_dashboard_shows_each_group_and_arrivals(config: Config, store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        groups = table(app, "#groups")
+        await wait_for(pilot, lambda: groups.row_count == 3)
+        assert cell_text(groups, "Sales", "queued") == "2"
+        assert cell_text(groups, "Sales", "progress") == "1"
+        assert cell_text(groups, "Sales", "oldest") == "1h 29m"
+        assert cell_text(groups, "Support", "queued") == "1"
+        assert cell_text(groups, "Sales", "agents") == "1/1"
+        assert sum(app.query_one(Sparkline).data or []) == 7
+        totals = str(app.query_one("#totals", Static).render())
+        assert "2 unrouted" in totals
+
+
+async def test_new_mail_updates_rows_in_place_and_keeps_the_cursor(config: Config,
+                                                                   store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        groups = table(app, "#groups")
+        await wait_for(pilot, lambda: groups.row_count == 3)
+        groups.focus()
+        await pilot.press("down", "down")
+        assert groups.cursor_row == 2
+        deliver(store, config, mail(20, to="Solidus.Support@seclab.com"), start=100)
+        await wait_for(pilot, lambda: cell_text(groups, "Support", "queued") == "2")
+        assert groups.cursor_row == 2
+
+
+async def test_routing_deactivate_activate_and_try_an_address(config: Config,
+                                                              store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        accesses = table(app, "#accesses")
+        await wait_for(pilot, lambda: accesses.row_count == 4)
+        accesses.focus()
+        assert accesses.get_row_index("Sales") == 0
+        await pilot.press("d")
+        await wait_for(pilot, lambda: cell_text(accesses, "Sales", "active") == "no")
+        accesses.move_cursor(row=accesses.get_row_index("Sales"))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: cell_text(accesses, "Sales", "order") == "5")
+        assert accesses.get_row_index("Sales") == 3  # now last in activation order
+        await pilot.press("t")
+        await pilot.press(*"Solidus.Sales.EU@seclab.com", "enter")
+        result = app.query_one("#tester-result", Static)
+        await wait_for(pilot, lambda: "goes to Sales" in str(result.render()))
+
+
+async def test_problems_assign_and_discard(config: Config, store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        problems = table(app, "#problems")
+        await wait_for(pilot, lambda: problems.row_count == 2)
+        problems.focus()
+        assert cell_text(problems, "5", "subject") == " ".join(
+            HOSTILE.replace("\x1b", "\\x1b").split())
+        await pilot.press("g")
+        assert isinstance(app.screen, ChoicePrompt)
+        await pilot.press("down", "down", "enter")  # Sales, Marketing, Support
+        await wait_for(pilot, lambda: problems.row_count == 1)
+        item = queue.get_item(store, 5)
+        assert item is not None and item.state == "queued" and item.service_group == "Support"
+        await pilot.press("x")
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("enter")  # a reason is required: the prompt stays
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"typo, customer told", "enter")
+        await wait_for(pilot, lambda: problems.row_count == 0)
+        closed = queue.get_item(store, 6)
+        assert closed is not None and closed.state == "closed"
+        assert closed.reason == "typo, customer told"
+
+
+async def test_retry_routes_a_problem_after_activation(config: Config, store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        problems = table(app, "#problems")
+        await wait_for(pilot, lambda: problems.row_count == 2)
+        problems.focus()
+        await pilot.press("t")  # info@elsewhere matches nothing: it stays
+        await pilot.pause(0.2)
+        assert problems.row_count == 2
+        assert queue.get_item(store, 5).state == "unrouted"  # type: ignore[union-attr]
+
+
+async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        agents = table(app, "#agents")
+        hand = table(app, "#in-hand")
+        await wait_for(pilot, lambda: agents.row_count == 3 and hand.row_count == 1)
+        assert cell_text(agents, "alice", "state") == "available"
+        assert cell_text(agents, "alice", "hand") == "1"
+        assert cell_text(agents, "carol", "state") == "offline"
+        hand.focus()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: hand.row_count == 0)
+        assert queue.get_item(store, 7).state == "queued"  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: cell_text(agents, "alice", "hand") == "0")
+
+
+async def test_archive_search_and_conversation(config: Config, store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        app.query_one("#search", Input).focus()
+        await pilot.press(*"ORD-054321", "enter")
+        hits = table(app, "#hits")
+        await wait_for(pilot, lambda: hits.row_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.query(".message-body")) == 1)
+        body = screen.query(".message-body").first(Static)
+        assert "ORD-054321" in str(body.render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ConversationScreen)
+
+
+async def test_health_tab_lists_parts_and_outbox(config: Config, store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("6")
+        health = table(app, "#health")
+        await wait_for(pilot, lambda: health.row_count >= 3)
+        assert "IDLE alive" in cell_text(health, "fetcher", "detail")
+        assert cell_text(health, "outbox", "detail").startswith("0 waiting")
+
+
+async def test_untrusted_names_stay_literal_in_the_conversation(config: Config,
+                                                                store: Store) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        app.query_one("#search", Input).focus()
+        await pilot.press(*"money", "enter")
+        hits = table(app, "#hits")
+        await wait_for(pilot, lambda: hits.row_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.screen.query(".message-head")) == 1)
+        head = str(app.screen.query(".message-head").first(Static).render())
+        assert "[red]Eve[/red]" in head and "[bold]Free[/bold] [/x]" in head
+        assert "\x1b" not in head and "\\x1b[2J" in head
+
+
+def test_non_supervisors_are_refused(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", str(config.source), "supervisor", "--agent", "alice"])
+    assert exit_info.value.code == 2
+    assert "alice is an agent, not a supervisor" in capsys.readouterr().err
