@@ -114,6 +114,10 @@ class SpellChecker:
             self._cache[word] = known
         return known
 
+    def clear_cache(self) -> None:
+        """Forget checked words (after an ignore list or the dictionary changed)."""
+        self._cache.clear()
+
     def _lookup(self, word: str) -> bool:
         lookup = self._dictionary.lookup
         if lookup(word):
