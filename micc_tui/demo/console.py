@@ -104,7 +104,7 @@ class DemoAgentApp(AgentApp):
                                 self.action_switch_console)
 
 
-def _supervisor_app(config: Config, supervisor: str) -> tuple[App[None], object]:
+def supervisor_app(config: Config, supervisor: str) -> tuple[App[None], object]:
     """The supervisor console with F2 back to the agent's, and its facade to close."""
     from engine.supervision import open_supervision
     from micc_tui.supervisor import SupervisorApp
@@ -170,7 +170,7 @@ def run_console(options: DemoOptions) -> int:
                 console = agent_app.switch_to
             else:
                 assert supervisor is not None
-                app, supervision = _supervisor_app(config, supervisor)
+                app, supervision = supervisor_app(config, supervisor)
                 try:
                     app.run()
                 finally:
