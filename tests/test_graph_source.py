@@ -193,3 +193,17 @@ def test_source_key_and_raw_bytes_are_verbatim(tenant: GraphTenant, tmp_path: Pa
     assert batch[0].raw == raw
     assert batch[0].source_key == f"graph:{MASTER.lower()}:{handle}"
     assert batch[0].handle == handle
+
+
+def test_leftovers_name_the_archived_batch_still_in_the_inbox(tenant: GraphTenant) -> None:
+    config = tenant.config("archive")
+    handles = [tenant.deliver(mail("Solidus.Support@seclab.com", f"left {n}")) for n in range(3)]
+    store = Store(config.store.path)
+    source = source_for(config)
+    batch, bookmark = next(iter(source.fetch_new(None, 50)))
+    ingest(store, config, batch)  # archived with its bookmark; then the crash
+    assert sorted(source.leftovers(bookmark)) == sorted(handles)
+    source.mark_processed(source.leftovers(bookmark), "archive")
+    assert source.leftovers(bookmark) == []
+    assert len(tenant.server.folder_messages(MASTER, "Processed")) == 3
+    assert source_for(tenant.config("keep")).leftovers(bookmark) == []

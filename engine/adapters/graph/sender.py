@@ -25,6 +25,7 @@ from email.policy import compat32
 
 from engine.adapters.graph.client import GraphClient
 from engine.adapters.graph.errors import GraphError
+from engine.ports import SourceStatus
 
 #: Graph refuses request bodies over 4 MB; base64 makes MIME a third larger.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -101,6 +102,12 @@ class GraphSender:
             params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id",
                     "$top": "1"})
         return bool(found.get("value"))
+
+    def describe(self) -> SourceStatus:
+        """What Test Connection shows about the sending side."""
+        return SourceStatus(True, f"Microsoft Graph sendMail as {self.client.user} "
+                            "(Send As for other From addresses; copies in Sent Items)",
+                            ("sendMail", "mime"))
 
     def close(self) -> None:
         """Close the HTTP connections; never raises."""

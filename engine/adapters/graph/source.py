@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 from engine.adapters.graph.client import MAX_CONCURRENT, GraphClient
 from engine.adapters.graph.errors import GraphError, GraphNotFound
-from engine.ports import Bookmark, FetchedMessage, ProcessedPolicy
+from engine.ports import Bookmark, FetchedMessage, ProcessedPolicy, SourceStatus
 
 #: How far back each ``keep`` cycle looks again, for late-finishing deliveries.
 OVERLAP = timedelta(minutes=10)
@@ -75,13 +75,15 @@ class _ReadState:
         self.seen[message_id] = received
         self.count += 1
 
-    def bookmark(self, mailbox: str) -> Bookmark:
+    def bookmark(self, mailbox: str, batch: Sequence[str]) -> Bookmark:
+        """The bookmark to store with ``batch`` (its handles are kept for :meth:`leftovers`)."""
         if self.since is None:
             return Bookmark(mailbox, None, self.count)
         floor = self.since - OVERLAP
         self.seen = {i: r for i, r in self.seen.items() if _parse_time(r) >= floor}
         return Bookmark(mailbox, None, self.count, {
-            "since": _graph_time(self.since), "seen": json.dumps(self.seen, sort_keys=True)})
+            "since": _graph_time(self.since), "seen": json.dumps(self.seen, sort_keys=True),
+            "batch": json.dumps(list(batch))})
 
 
 class GraphSource:
@@ -98,6 +100,8 @@ class GraphSource:
 
     #: Graph change notifications need a public webhook; this source polls.
     supports_push = False
+    #: Exchange files a copy of what sendMail sends in Sent Items by itself.
+    files_sent_itself = True
 
     def __init__(self, client: GraphClient, *, policy: ProcessedPolicy = "delete",
                  archive_folder: str = "Processed", poll_seconds: float = 15.0) -> None:
@@ -109,6 +113,11 @@ class GraphSource:
         self._folder_ids: dict[str, str] = {}
         self._closed = threading.Event()
         self._since_hint: datetime | None = None
+
+    @property
+    def mailbox_key(self) -> str:
+        """The sync-state key of the inbox: ``graph:<master mailbox>/inbox``."""
+        return self.mailbox
 
     # -- MailSource -------------------------------------------------------------
 
@@ -146,7 +155,7 @@ class GraphSource:
                         yielded.add(item["id"])
                         state.note(item["id"], item["receivedDateTime"])
                     self._since_hint = state.since
-                    yield messages, state.bookmark(self.mailbox)
+                    yield messages, state.bookmark(self.mailbox, [m.handle for m in messages])
                 if not found or self.policy == "keep":
                     return
 
@@ -199,6 +208,47 @@ class GraphSource:
         """Stop waiting and close the HTTP connections; never raises."""
         self._closed.set()
         self.client.close()
+
+    def leftovers(self, bookmark: Bookmark | None) -> list[str]:
+        """Handles of the last archived batch that are still in the inbox.
+
+        That batch was archived with the bookmark, but a crash came before the
+        policy ran; the engine applies it now. (With delete, trash and archive
+        :meth:`fetch_new` lists them again as well, and ingest skips them.)
+        """
+        if self.policy == "keep" or bookmark is None or not bookmark.detail.get("batch"):
+            return []
+        batch = set(json.loads(bookmark.detail["batch"]))
+        still: list[str] = []
+        url: str | None = "/mailFolders/inbox/messages"
+        params: dict[str, str] | None = {"$select": "id", "$top": str(MAX_PAGE)}
+        while url:
+            body = self.client.get_json(url, what="looking for unprocessed mail",
+                                        params=params)
+            still += [str(i["id"]) for i in body.get("value", []) if i.get("id") in batch]
+            link = body.get("@odata.nextLink")
+            url, params = (link, None) if isinstance(link, str) else (None, None)
+        return still
+
+    def sent_has(self, message_id: str) -> bool | None:
+        """Is a message with this Message-ID in Sent Items? None: no Message-ID."""
+        if not message_id:
+            return None
+        literal = message_id.replace("'", "''")
+        found = self.client.get_json(
+            "/mailFolders/sentitems/messages", what="looking in Sent Items",
+            params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id",
+                    "$top": "1"})
+        return bool(found.get("value"))
+
+    def describe(self) -> SourceStatus:
+        """What Test Connection shows about the read side (after :meth:`connect`)."""
+        return SourceStatus(True, f"Microsoft Graph {self.client.base}: mailbox "
+                            f"{self.client.user}, polling every {self.poll_seconds:g} s",
+                            ("graph", "immutable-ids"),
+                            {"inbox": "inbox (well-known)", "sent": "sentitems (well-known)",
+                             "trash": "deleteditems (well-known)",
+                             "archive": self.archive_folder})
 
     # -- reading -------------------------------------------------------------
 
