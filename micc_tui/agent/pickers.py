@@ -51,7 +51,14 @@ class ResponsePicker(ModalScreen[Response | None]):
                 parent.add_leaf(Text(label), data=node)
 
     def on_mount(self) -> None:
-        self.query_one("#response-tree", Tree).focus()
+        tree: Tree[Node] = self.query_one("#response-tree", Tree)
+        tree.focus()
+        # Start on the first response rather than a category: Enter inserts at once.
+        first = next((n for n in tree.root.children if n.data is not None), None)
+        while first is not None and not isinstance(first.data, Response) and first.children:
+            first = first.children[0]
+        if first is not None:
+            tree.move_cursor(first)
 
     @on(Tree.NodeHighlighted, "#response-tree")
     def _preview(self, event: Tree.NodeHighlighted[Node]) -> None:

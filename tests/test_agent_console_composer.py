@@ -1,0 +1,131 @@
+"""The composer: ::shortcuts, the response tree, misspellings and suggestions, sending."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.bootstrap import open_store
+from engine.config import Config
+from engine.service import Draft, SendResult
+from micc_tui.agent import AgentApp
+from micc_tui.agent.composer import ComposerScreen
+from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
+from micc_tui.agent.spell_area import SpellTextArea
+from tests.agent_console_helpers import make_app, settle, table
+from tests.agent_fixtures import deliver, mail, workspace
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    config = workspace(tmp_path / "ws")
+    store = open_store(config)
+    deliver(store, config, mail(1), mail(2, to="Solidus.Marketing@seclab.com"))
+    store.close()
+    return config
+
+
+async def open_reply(app: AgentApp, pilot: object) -> ComposerScreen:
+    await settle(pilot, lambda: table(app).row_count >= 1)  # type: ignore[arg-type]
+    await pilot.press("n")  # type: ignore[attr-defined]
+    await settle(pilot, lambda: table(app).row_count == 1)  # type: ignore[arg-type]
+    await pilot.press("r")  # type: ignore[attr-defined]
+    await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))  # type: ignore[arg-type]
+    assert isinstance(app.screen, ComposerScreen)
+    return app.screen
+
+
+def body(composer: ComposerScreen) -> SpellTextArea:
+    return composer.query_one("#composer-body", SpellTextArea)
+
+
+async def test_a_shortcut_becomes_the_rendered_response(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        await pilot.press(*"::quote", "space")
+        await settle(pilot, lambda: "request for a quote" in body(composer).text)
+        text = body(composer).text
+        assert "::quote" not in text
+        assert "Dear Customer 1," in text and "Solidus.SalesCall@seclab.com" in text
+
+
+async def test_the_response_tree_inserts_at_the_cursor(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        before = body(composer).text
+        await pilot.press("ctrl+r")
+        await settle(pilot, lambda: isinstance(app.screen, ResponsePicker))
+        # The first response in the file: Quotes and pricing > Quote request received.
+        await pilot.press("enter")
+        await settle(pilot, lambda: body(composer).text != before)
+        assert "request for a quote" in body(composer).text
+
+
+async def test_misspellings_are_marked_and_fixed_from_suggestions(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        await pilot.press(*"We recieved it ")
+        await settle(pilot, lambda: any(m.word == "recieved" for m in body(composer).marked))
+        await pilot.press("f7")
+        await settle(pilot, lambda: isinstance(app.screen, SuggestionPicker))
+        picker = app.screen
+        assert isinstance(picker, SuggestionPicker)
+        assert "received" in picker.suggestions
+        index = picker.suggestions.index("received")
+        await pilot.press(*["down"] * index, "enter")
+        await settle(pilot, lambda: "We received it" in body(composer).text)
+        await settle(pilot, lambda: not any(m.word == "recieved" for m in body(composer).marked))
+
+
+async def test_send_hands_the_edited_draft_to_the_engine(config: Config,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(config)
+    sent: list[Draft] = []
+
+    def send(draft: Draft) -> SendResult:
+        sent.append(draft)
+        return SendResult(1, pending_review=False)
+
+    monkeypatch.setattr(app.center, "send", send)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        composer.query_one("#composer-cc").value = "boss@example.org; x@example.org"  # type: ignore[attr-defined]
+        await pilot.press(*"Thanks!", "ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, ComposerScreen))
+    assert len(sent) == 1
+    draft = sent[0]
+    assert draft.to == ("c1@example.org",) and draft.cc == ("boss@example.org", "x@example.org")
+    assert draft.from_address == "Solidus.Sales.Retail@seclab.com"
+    assert draft.in_reply_to == "<m1@example.org>" and "Thanks!" in draft.body
+
+
+async def test_a_failed_send_keeps_the_composer_open(config: Config,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.service import ServiceError
+
+    app = make_app(config)
+
+    def send(draft: Draft) -> SendResult:
+        raise ServiceError("the outbox is unreachable")
+
+    monkeypatch.setattr(app.center, "send", send)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_reply(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        status = str(app.screen.query_one("#composer-status").render())
+        assert "unreachable" in status
+
+
+async def test_review_groups_say_so_in_the_composer(config: Config) -> None:
+    app = make_app(config, "bob")
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        assert composer.review
+        assert "review" in str(composer.query_one("#composer-title").render())
+        assert str(composer.query_one("#composer-from").render()) == "Solidus.Marketing@seclab.com"
