@@ -121,10 +121,11 @@ def test_sending_works_without_any_read_permission_when_outbound_only(
         tenant: GraphTenant) -> None:
     tenant.app.roles = {"Mail.Send"}
     config = tenant.config(outbound_only=True)
-    sender = GraphSender(client_for(config), check_sent_items=False)
+    sender = GraphSender(client_for(config))
     raw = _reply("Solidus.Support@seclab.com", "customer@example.net", "Out", "<c5@example>")
     sender.send("Solidus.Support@seclab.com", ["customer@example.net"], raw)
     assert len(tenant.server.sent) == 1
+    assert sender.check_sent_items is False  # it cannot read Sent Items, so it stopped asking
     # ingest is untouched by sending: an import still works beside it.
     store = Store(config.store.path)
     assert ingest(store, config, []) == []

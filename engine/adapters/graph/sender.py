@@ -24,7 +24,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from engine.adapters.graph.client import GraphClient
-from engine.adapters.graph.errors import GraphError
+from engine.adapters.graph.errors import GraphAccessError, GraphError
 from engine.ports import SourceStatus
 
 #: Graph refuses request bodies over 4 MB; base64 makes MIME a third larger.
@@ -82,7 +82,7 @@ class GraphSender:
             raise GraphError("sending: the message has no From address", permanent=True)
         if not recipients:
             raise GraphError("sending: no recipients", permanent=True)
-        if message_id and self.check_sent_items and self.already_sent(message_id):
+        if message_id and self.check_sent_items and self._in_sent_items(message_id):
             return
         body = base64.b64encode(with_envelope(raw, recipients))
         if len(body) > MAX_REQUEST_BYTES:
@@ -93,6 +93,15 @@ class GraphSender:
         self.client.request("POST", "/sendMail", what=f"sending as {sender}", content=body,
                             headers={"Content-Type": "text/plain"}, ok=(202,),
                             idempotent=False)
+
+    def _in_sent_items(self, message_id: str) -> bool:
+        try:
+            return self.already_sent(message_id)
+        except GraphAccessError:
+            # An outbound-only app may hold Mail.Send alone: it cannot look,
+            # so it sends, and stops asking.
+            self.check_sent_items = False
+            return False
 
     def already_sent(self, message_id: str) -> bool:
         """Whether Sent Items holds a message with this ``Message-ID``."""
