@@ -59,6 +59,11 @@ class MailSource(Protocol):
 
     supports_push: bool
 
+    @property
+    def mailbox_key(self) -> str:
+        """The ``sync_state`` key of the mailbox read, e.g. ``imap:user/INBOX``."""
+        ...
+
     def connect(self) -> None:
         """Connect and log in; raise ``ConnectionError`` subclasses with words."""
 
@@ -72,8 +77,27 @@ class MailSource(Protocol):
     def mark_processed(self, handles: Sequence[str], policy: ProcessedPolicy) -> None:
         """Apply the processed-mail policy to messages already archived."""
 
+    def leftovers(self, bookmark: Bookmark | None) -> list[str]:
+        """Handles of messages the bookmark covers that are still in the mailbox.
+
+        They were archived with that bookmark, but the process died before the
+        policy ran; the engine applies the policy to them now. ``[]`` with ``keep``.
+        """
+        ...
+
     def wait_for_mail(self, timeout: float) -> bool:
         """Block until new mail may be there (True) or ``timeout`` passes (False)."""
+        ...
+
+    def sent_has(self, message_id: str) -> bool | None:
+        """Whether the Sent folder holds this Message-ID; None when it cannot tell.
+
+        The outbox asks this about a message whose send was cut short by a crash.
+        """
+        ...
+
+    def describe(self) -> SourceStatus:
+        """What Test Connection shows (after :meth:`connect`)."""
         ...
 
     def close(self) -> None:
@@ -84,7 +108,15 @@ class MailSender(Protocol):
     """The outgoing side: hands a finished message to the mail server."""
 
     def send(self, mail_from: str, recipients: Sequence[str], raw: bytes) -> None:
-        """Send ``raw``; return only when the server accepted it, else raise."""
+        """Send ``raw``; return only when the server accepted it, else raise.
+
+        Errors carry ``permanent: bool`` (True: retrying cannot help) and say
+        what went wrong in words.
+        """
+
+    def describe(self) -> SourceStatus:
+        """What Test Connection shows about the sending side."""
+        ...
 
     def close(self) -> None:
         """Close any connection; never raises."""

@@ -1,0 +1,1 @@
+"""Connectors to mail servers: each implements a port from :mod:`engine.ports`."""

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "consoles",
     "demo",
     "supervisor_cmd",
+    "serve",
 )
 
 

@@ -1,0 +1,142 @@
+"""Replies and new e-mails: from an agent's draft to a message in the outbox.
+
+The draft (:mod:`engine.drafts`) already carries From per the group's
+``reply_using_incoming_address`` rule, the recipients, the subject and the
+threading ids. Here the message itself is written: From with the group's
+name, To/Cc, Subject ("Re: " never piled up), Date, a Message-ID in the
+sender's domain, In-Reply-To and References, text and optional HTML, and
+attachments (the agent's files and, for a forward, the original's).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses, make_msgid
+
+from engine import outbox
+from engine.config import Config
+from engine.confirmations import reply_subject
+from engine.drafts import Draft
+from engine.mail.parse import attachment_bytes, parse_message
+from engine.store import Store, now_iso
+from engine.templates.text import html_to_text
+
+
+def build_message(draft: Draft, config: Config, *, html: str | None = None,
+                  store: Store | None = None, now: datetime | None = None) -> EmailMessage:
+    """Write the e-mail for ``draft``.
+
+    Args:
+        draft: what the agent wrote.
+        config: the tenant (the group's name becomes From's display name).
+        html: an HTML body to send beside the text one, if any.
+        store: where a forward's original attachments are read from.
+        now: the Date to write (None: now).
+    """
+    group = config.group(draft.group)
+    sender = draft.from_address or (group.email if group else "") or \
+        config.server.outgoing_address
+    if not sender:
+        raise ValueError(f"service group {draft.group} has no address to send from")
+    message = EmailMessage()
+    message["From"] = Address(display_name=draft.group, addr_spec=sender)
+    if draft.to:
+        message["To"] = ", ".join(draft.to)
+    if draft.cc:
+        message["Cc"] = ", ".join(draft.cc)
+    subject = draft.subject
+    if draft.kind in ("reply", "reply_all"):
+        subject = reply_subject(subject)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    domain = sender.rpartition("@")[2] or "micc.invalid"
+    # An explicit domain: make_msgid would otherwise ask DNS for this host's name.
+    message["Message-ID"] = make_msgid(domain=domain)
+    if draft.in_reply_to:
+        message["In-Reply-To"] = draft.in_reply_to
+        chain = [r for r in draft.references if r and r != draft.in_reply_to]
+        message["References"] = " ".join([*chain, draft.in_reply_to])
+    if html:
+        message.set_content(draft.body or html_to_text(html))
+        message.add_alternative(html, subtype="html")
+    else:
+        message.set_content(draft.body)
+    _attach(message, draft, store)
+    return message
+
+
+def _attach(message: EmailMessage, draft: Draft, store: Store | None) -> None:
+    for path in draft.attachments:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                               filename=path.name)
+    if draft.forward_message is not None and store is not None:
+        row = store.query_one("SELECT raw FROM raw_messages WHERE message = ?",
+                              (draft.forward_message,))
+        if row is None:
+            return
+        raw = bytes(row[0])
+        for index in range(1, len(parse_message(raw).attachments) + 1):
+            found = attachment_bytes(raw, index)
+            if found is None:
+                continue
+            name, data = found
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            maintype, subtype = kind.split("/", 1)
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+
+
+def envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The SMTP envelope of a message: (sender, every To/Cc/Bcc address)."""
+    sender = getaddresses([str(message.get("from", ""))])
+    recipients = [a for _, a in getaddresses(
+        [str(v) for h in ("to", "cc", "bcc") for v in message.get_all(h, [])]) if a]
+    return (sender[0][1] if sender else ""), list(dict.fromkeys(recipients))
+
+
+def submit(store: Store, config: Config, draft: Draft, *, agent_id: str | None,
+           review: bool, html: str | None = None) -> int:
+    """Queue an agent's e-mail: archive it, queue it and update its conversation at once.
+
+    Args:
+        store: the store.
+        config: the tenant.
+        draft: the finished draft.
+        agent_id: who sends it.
+        review: the group reviews e-mails before sending (a supervisor approves).
+        html: an optional HTML body beside the text.
+
+    Returns:
+        The outbox id.
+    """
+    message = build_message(draft, config, html=html, store=store)
+    mail_from, recipients = envelope(message)
+    if "Bcc" in message:
+        del message["Bcc"]
+    raw = message.as_bytes(policy=SMTP)
+    with store.transaction() as conn:
+        outbox_id = outbox.enqueue(
+            store, raw, mail_from=mail_from, recipients=recipients,
+            conversation_id=draft.conversation_id, kind=draft.kind, agent_id=agent_id,
+            review=review)
+        if draft.conversation_id is not None:
+            state = "pending_review" if review else "answered"
+            conn.execute("UPDATE conversations SET state = ?, updated = ? WHERE id = ?",
+                         (state, now_iso(), draft.conversation_id))
+    return outbox_id
+
+
+def submit_message(store: Store, message: EmailMessage, *, conversation_id: int | None,
+                   kind: str, agent_id: str | None = None, review: bool = False) -> int:
+    """Queue a finished message (e.g. an automatic confirmation) as it is."""
+    mail_from, recipients = envelope(message)
+    if "Bcc" in message:
+        del message["Bcc"]
+    return outbox.enqueue(store, message.as_bytes(policy=SMTP), mail_from=mail_from,
+                          recipients=recipients, conversation_id=conversation_id, kind=kind,
+                          agent_id=agent_id, review=review)

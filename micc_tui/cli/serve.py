@@ -1,0 +1,133 @@
+"""``micc serve`` (the engine) and ``micc test-connection`` (the tenant's mail server)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from engine.adapters.errors import MailServerError
+from engine.config import Config, SecretError
+from engine.engine import Engine
+from micc_tui.cli.common import add_json_flag, fail, load, print_json
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``serve`` and ``test-connection``."""
+    serve = subparsers.add_parser(
+        "serve", parents=[common],
+        help="run the engine: read the master mailbox, route, send the outbox")
+    serve.add_argument("--once", action="store_true",
+                       help="process what is pending (mail and outbox), then exit")
+    serve.add_argument("--lease-wait", type=float, default=None, metavar="SECONDS",
+                       help="give up when another process holds the engine lease this long "
+                            "(default: wait; with --once: 30)")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log more")
+    serve.set_defaults(handler=run_serve)
+    test = subparsers.add_parser(
+        "test-connection", parents=[common],
+        help="check the incoming and outgoing server and explain what fails")
+    add_json_flag(test)
+    test.set_defaults(handler=run_test_connection)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run the engine until SIGTERM/Ctrl-C (or once)."""
+    config = load(args)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s micc serve: %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        engine = Engine(config, stop=stop)
+    except (SecretError, ValueError) as exc:
+        fail(str(exc))
+    wait = args.lease_wait if args.lease_wait is not None else (30.0 if args.once else None)
+    code = engine.run(once=args.once, lease_wait=wait)
+    if args.once:
+        print(f"read {engine.totals.archived} new message(s) "
+              f"({engine.totals.duplicates} already archived), "
+              f"processed {engine.totals.processed}, sent {engine.sent}")
+    return code
+
+
+def run_test_connection(args: argparse.Namespace) -> int:
+    """Check incoming and outgoing; print what was found; exit 1 when something fails."""
+    config = load(args)
+    if config.server.type == "graph":
+        from engine.adapters.graph import check_connection
+
+        report = check_connection(config)
+        lines, ok = report.lines(), report.ok
+        if args.json:
+            print_json({"ok": ok, "lines": lines})
+        else:
+            print("\n".join(lines))
+        return 0 if ok else 1
+    results = [_check_incoming(config), _check_outgoing(config)]
+    if args.json:
+        print_json({"ok": all(r["ok"] for r in results), "checks": results})
+    else:
+        for result in results:
+            mark = "ok  " if result["ok"] else "FAIL"
+            print(f"{mark} {result['side']}: {result['summary']}")
+            if result.get("capabilities"):
+                print(f"     capabilities: {' '.join(result['capabilities'])}")
+            for role, name in result.get("folders", {}).items():
+                print(f"     {role}: {name}")
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def _check_incoming(config: Config) -> dict[str, Any]:
+    from engine.adapters.imap import ImapSettings, ImapSource
+
+    if config.server.outbound_only:
+        return {"side": "incoming", "ok": True,
+                "summary": "skipped: outbound_only = true (nothing is read)"}
+    try:
+        source = ImapSource(ImapSettings.from_config(config))
+        source.connect()
+    except (SecretError, MailServerError) as exc:
+        return {"side": "incoming", "ok": False, "summary": str(exc)}
+    try:
+        status = source.describe()
+        folders = dict(status.folders)
+        policy = config.server.processed
+        summary = status.summary
+        ok = True
+        if policy == "trash" and "trash" not in source.folders:
+            ok, summary = False, summary + "; processed = 'trash' but no Trash folder: set " \
+                "[server.imap] trash"
+        if policy == "archive":
+            exists = any(f.name == config.server.archive_folder for f in source.folder_list)
+            folders["archive folder"] = config.server.archive_folder + (
+                "" if exists else " (missing: created at the first move)")
+        summary += f"; push: {'IDLE' if source.supports_push else 'polling'}"
+        return {"side": "incoming", "ok": ok, "summary": summary,
+                "capabilities": list(status.capabilities), "folders": folders}
+    finally:
+        source.close()
+
+
+def _check_outgoing(config: Config) -> dict[str, Any]:
+    from engine.adapters.smtp import SmtpSender, SmtpSettings
+
+    try:
+        sender = SmtpSender(SmtpSettings.from_config(config))
+        sender.connect()
+    except (SecretError, MailServerError) as exc:
+        return {"side": "outgoing", "ok": False, "summary": str(exc)}
+    try:
+        status = sender.describe()
+        return {"side": "outgoing", "ok": True, "summary": status.summary,
+                "capabilities": list(status.capabilities)}
+    finally:
+        sender.close()

@@ -1,0 +1,35 @@
+"""Shared fixtures: real mail servers on loopback (see tests/servers/)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.servers.dovecot import Dovecot
+from tests.servers.smtp import SmtpServer
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One private Dovecot for the session; each test invents its own user."""
+    if shutil.which("dovecot") is None:
+        pytest.skip("Dovecot is not installed: apt-get install dovecot-imapd dovecot-lmtpd")
+    server = Dovecot.in_temp()
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def master_user(dovecot: Dovecot) -> str:
+    """A fresh, empty master mailbox on the session's Dovecot."""
+    return dovecot.new_user()
+
+
+@pytest.fixture
+def smtp_server(dovecot: Dovecot) -> Iterator[SmtpServer]:
+    """A recording aiosmtpd server without TLS (AUTH allowed)."""
+    with SmtpServer(dovecot.cert_path, dovecot.root / "key.pem", mode="none") as server:
+        yield server
