@@ -79,7 +79,7 @@ class AgentScreen(Screen[None]):
         Binding("a", "save_attachments", "Save att.", show=False),
         Binding("s", "toggle_state", "Avail/Away"),
         Binding("v", "outcomes", "Reviews", show=False),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", show=False),
         Binding("1", "view('in-hand')", "In hand", show=False),
         Binding("2", "view('all')", "All", show=False),
         Binding("question_mark", "help", "Help"),

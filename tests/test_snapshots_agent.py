@@ -1,0 +1,72 @@
+"""What the agent console looks like at 80x24 and 160x50 (fixed mail, fixed clock, UTC)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from engine.bootstrap import open_store
+from engine.config import Config
+from micc_tui.agent.composer import ComposerScreen
+from tests.agent_console_helpers import make_app, screen, settle, table
+from tests.agent_fixtures import deliver, fix_received, mail, workspace
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    config = workspace(tmp_path / "ws")
+    store = open_store(config)
+    deliver(store, config,
+            mail(1, name="Åsa Öberg", subject="Invoice 4711 is wrong"),
+            mail(2, to="Solidus.Support@seclab.com", subject="Printer makes [bold]noise[/]"),
+            mail(3, subject="Quote for 40 chairs", attachment=("chairs.pdf", b"%PDF-1.4")),
+            mail(4, to="Solidus.Support+priority@seclab.com", name="Very Long Customer Name GmbH",
+                 subject="A subject so long that it cannot fit in any column of the queue"),
+            mail(5, to="Solidus.Marketing@seclab.com"))
+    fix_received(store)
+    store.close()
+    return config
+
+
+async def ready(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await settle(pilot, lambda: table(app).row_count == 4  # type: ignore[arg-type]
+                 and screen(app).reading is not None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_the_desk(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(config), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_the_composer(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
+    async def compose(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await ready(pilot)
+        await pilot.press("n")
+        await settle(pilot, lambda: table(app).row_count == 1)  # type: ignore[arg-type]
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press(*"Thank you, we recieved it.")
+        await settle(pilot, lambda: bool(app.screen.query_one("#composer-body").marked))  # type: ignore[attr-defined]
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=compose)
