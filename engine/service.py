@@ -176,9 +176,9 @@ class ContactCenter:
                            bool(self.group(name).email))
                 for name in self.groups]
 
-    def queue(self, group: str | None = None) -> list[QueueItem]:
+    def queue(self, group: str | None = None, *, limit: int | None = None) -> list[QueueItem]:
         """Queued e-mails of one of the agent's groups (or all of them), oldest first."""
-        return queue.list_items(self.store, groups=self._groups(group))
+        return queue.list_items(self.store, groups=self._groups(group), limit=limit)
 
     def in_hand(self) -> list[QueueItem]:
         """The e-mails this agent holds (taken, not yet answered or closed)."""

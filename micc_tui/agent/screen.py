@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -34,9 +35,9 @@ from micc_tui.agent.dialogs import (
     TransferRequest,
     downloads_folder,
 )
-from micc_tui.agent.format import QUEUE_COLUMNS, matches_filter, queue_rows
+from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, matches_filter, queue_rows
 from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, GroupList, Reading, ReadingPane, StatusLine
-from micc_tui.widgets.queue_table import QueueTable, Row
+from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
 
 #: Reasons offered when closing an e-mail without a reply.
@@ -45,6 +46,10 @@ CLOSE_REASONS = ("Answered by phone", "Duplicate", "No reply needed", "Spam-like
 POLL_SECONDS = 0.75
 #: Narrower than this, the reading pane goes under the queue.
 WIDE = 120
+#: Rows read first when a queue is opened, so it paints before the rest is read.
+FIRST_PAGE = 100
+#: Seconds the cursor must rest on a row before the reading pane loads it.
+READ_DELAY = 0.12
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Snapshot:
     view: str
     counts: list[GroupCount]
     in_hand: list[QueueItem]
-    rows: list[Row]
+    rows: list[QueueRow]
     health: list[HealthItem]
     state: str
     outcomes: list[ReviewOutcome] = field(default_factory=list)
@@ -122,6 +127,7 @@ class AgentScreen(Screen[None]):
         self._mark: tuple[int, ...] = ()
         self._seen_outcomes: set[int] | None = None
         self._pending_show: int | None = None
+        self._read_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -160,11 +166,19 @@ class AgentScreen(Screen[None]):
         mark = center.change_mark()
         in_hand = center.in_hand()
         group = None if view == ALL_GROUPS else view
+        counts, health, state = center.group_counts(), center.health(), center.state()
+        outcomes = center.review_outcomes()
+        first_look = self.snapshot is None or self.snapshot.view != view
+        if view != IN_HAND and first_look:
+            # A long queue: paint the oldest page now, the rest when it is read.
+            page = queue_rows(center.queue(group, limit=FIRST_PAGE), center.clock(),
+                              mine=center.agent.id)
+            self.post_message(self.Loaded(Snapshot(view, counts, in_hand, page, health, state,
+                                                   outcomes, ())))
         items = in_hand if view == IN_HAND else center.queue(group)
         rows = queue_rows(items, center.clock(), mine=center.agent.id)
-        self.post_message(self.Loaded(Snapshot(
-            view, center.group_counts(), in_hand, rows, center.health(), center.state(),
-            center.review_outcomes(), mark)))
+        self.post_message(self.Loaded(Snapshot(view, counts, in_hand, rows, health, state,
+                                               outcomes, mark)))
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
@@ -178,11 +192,11 @@ class AgentScreen(Screen[None]):
             return
         self._mark = snap.mark
         self.query_one("#groups", GroupList).show(snap.counts, len(snap.in_hand), self.view)
-        self._show_rows()
+        self._show_rows(reread=True)
         self._show_status()
         self._announce_outcomes(snap.outcomes)
 
-    def _show_rows(self) -> None:
+    def _show_rows(self, *, reread: bool = False) -> None:
         if self.snapshot is None:
             return
         rows = self.snapshot.rows
@@ -198,8 +212,9 @@ class AgentScreen(Screen[None]):
         if table.cursor_key is None:
             self.reading = None
             self.query_one("#reading", ReadingPane).clear("No e-mail selected.")
-        else:
-            self.read(table.cursor_key)  # its state may have changed too
+        elif reread or self.reading is None or (
+                self.reading.message.conversation_id != table.cursor_key):
+            self.read(table.cursor_key)  # after a reload its state may have changed too
 
     def _show_status(self, notice: str = "") -> None:
         if self.snapshot is not None:
@@ -221,8 +236,12 @@ class AgentScreen(Screen[None]):
 
     @on(QueueTable.Highlighted, "#queue")
     def _highlighted(self, event: QueueTable.Highlighted) -> None:
-        if event.key is not None:
-            self.read(event.key)
+        # Holding an arrow key should move the cursor, not load every e-mail passed.
+        if self._read_timer is not None:
+            self._read_timer.stop()
+        key = event.key
+        if key is not None:
+            self._read_timer = self.set_timer(READ_DELAY, lambda: self.read(key))
 
     @work(thread=True, exclusive=True, group="read", exit_on_error=False)
     def read(self, key: int) -> None:

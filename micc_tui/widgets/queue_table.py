@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -34,6 +34,19 @@ class Column:
     flex: int = 0
     #: Hide the column when the table is narrower than this.
     hide_below: int = 0
+
+
+class TableRow(Protocol):
+    """What the table needs of a row; cells may be computed only when first painted."""
+
+    @property
+    def key(self) -> int: ...
+
+    @property
+    def cells(self) -> tuple[str, ...]: ...
+
+    @property
+    def dim(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,7 @@ class QueueTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = tuple(columns)
         self.empty_text = empty_text
-        self._rows: list[Row] = []
+        self._rows: list[TableRow] = []
         self._index: dict[int, int] = {}
         self._last_key: int | None = None
 
@@ -113,11 +126,11 @@ class QueueTable(ScrollView, can_focus=True):
         """The key of the highlighted row."""
         return self._rows[self.cursor].key if self._rows else None
 
-    def rows(self) -> Sequence[Row]:
+    def rows(self) -> Sequence[TableRow]:
         """The rows, in order."""
         return self._rows
 
-    def set_rows(self, rows: Sequence[Row]) -> None:
+    def set_rows(self, rows: Sequence[TableRow]) -> None:
         """Replace the rows; the cursor stays on the same key when it is still there."""
         keep = self.cursor_key
         self._rows = list(rows)
