@@ -11,7 +11,6 @@ goes through :mod:`engine.replies` and the durable outbox.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import threading
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from engine import archive, queue
+from engine import archive, queue, replies
 from engine.archive import ArchivedMessage
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, DraftKind, context_for, new_draft, reply_draft
@@ -309,24 +308,20 @@ class ContactCenter:
         if not draft.to and not draft.cc:
             raise ServiceError("the e-mail has no recipient")
         group = self.group(draft.group)
-        # The outbox side is written alongside this facade; until it lands, say so.
-        try:
-            replies = importlib.import_module("engine.replies")
-        except ModuleNotFoundError:
-            raise ServiceError("sending is not available yet (engine.replies missing)") from None
-        outbox_id: int = replies.submit(self.store, self.config, draft, agent_id=self.agent.id,
+        outbox_id = replies.submit(self.store, self.config, draft, agent_id=self.agent.id,
                                    review=group.review_before_sending)
         return SendResult(outbox_id, group.review_before_sending)
 
     def review_outcomes(self) -> list[ReviewOutcome]:
         """Decisions supervisors made on this agent's replies, newest first."""
-        marks = ",".join("?" * len(REVIEW_OUTCOMES))
+        # The decision is an event: the outbox row moves on (approved, then sent).
         rows = self.store.query(
-            "SELECT o.id, o.conversation_id, o.state, o.review_comment, "
-            "COALESCE(c.subject, '') FROM outbox o LEFT JOIN conversations c "
-            f"ON c.id = o.conversation_id WHERE o.agent_id = ? AND (o.state IN ({marks}) "
-            "OR o.review_comment != '') ORDER BY o.id DESC LIMIT 50",
-            (self.agent.id, *REVIEW_OUTCOMES))
+            "SELECT o.id, o.conversation_id, substr(e.kind, 8), o.review_comment, "
+            "COALESCE(c.subject, '') FROM events e "
+            "JOIN outbox o ON o.id = json_extract(e.detail_json, '$.outbox') "
+            "LEFT JOIN conversations c ON c.id = o.conversation_id "
+            "WHERE e.kind IN ('review_approved', 'review_rejected') AND o.agent_id = ? "
+            "ORDER BY e.id DESC LIMIT 50", (self.agent.id,))
         return [ReviewOutcome(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     # -- composing: responses and spelling ---------------------------------------

@@ -188,3 +188,34 @@ def test_each_thread_gets_its_own_store(config: Config) -> None:
     thread.join()
     assert seen[0] is not seen[1]
     alice.close()
+
+
+def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(config: Config,
+                                                                  store: Store) -> None:
+    from engine import outbox
+
+    deliver(store, config, mail(1), mail(2, to="Solidus.Marketing@seclab.com"))
+    alice, bob = center(config), center(config, "bob")
+    item = alice.take_next()
+    assert item is not None
+    result = alice.send(alice.draft(item.id, "reply").edited(body="Thanks!"))
+    assert not result.pending_review
+    row = store.query_one("SELECT mail_from, state FROM outbox WHERE id = ?", (result.outbox_id,))
+    assert row is not None and row[0] == "Solidus.Sales.Retail@seclab.com"
+    assert alice.item(item.id).state == "answered"  # type: ignore[union-attr]
+    taken = bob.take_next()
+    assert taken is not None
+    reviewed = bob.send(bob.draft(taken.id, "reply"))
+    assert reviewed.pending_review
+    assert bob.item(taken.id).state == "pending_review"  # type: ignore[union-attr]
+    assert bob.review_outcomes() == []
+    outbox.reject(store, reviewed.outbox_id, "carol", "too short")
+    [outcome] = bob.review_outcomes()
+    assert (outcome.state, outcome.comment, outcome.subject) == (
+        "rejected", "too short", "Order question 2")
+
+
+def test_a_draft_without_recipients_is_refused(config: Config, store: Store) -> None:
+    alice = center(config)
+    with pytest.raises(ServiceError, match="no recipient"):
+        alice.send(alice.draft_new("Sales"))
