@@ -204,8 +204,13 @@ class ImapSource:
     def close(self) -> None:
         """Log out; never raises."""
         client, self._client = self._client, None
-        self._idling = False
+        idling, self._idling = self._idling, False
         if client is not None:
+            if idling:
+                # RFC 2177: DONE must end an IDLE before any other command, LOGOUT
+                # included; pymap otherwise takes LOGOUT as a bad DONE and never answers.
+                with contextlib.suppress(Exception):
+                    client.idle_done()
             _logout(client)
 
     # -- reading ----------------------------------------------------------
