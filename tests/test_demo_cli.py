@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
+from engine.service import open_contact_center
 from micc_tui.cli.main import main
+from micc_tui.demo.runner import Demo, DemoOptions
+from micc_tui.demo.servers import RecordedMail
+
+T = TypeVar("T")
 
 
 def test_headless_demo_prints_customer_mail_and_keeps_a_workspace_when_asked(
@@ -41,3 +51,59 @@ def test_a_temporary_workspace_is_removed_and_threads_end(
 def test_an_unknown_agent_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--headless", "--duration", "0.1", "--agent", "zed"]) == 2
     assert "unknown agent 'zed'" in capsys.readouterr().err
+
+
+def text_of(raw: bytes) -> str:
+    """The text body of a message, decoded."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    body = message.get_body(("plain",))
+    return str(body.get_content()) if body is not None else ""
+
+
+def wait_until(check: Callable[[], T | None], timeout: float = 30.0) -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
+        tmp_path: Path) -> None:
+    lines: list[str] = []
+    options = DemoOptions(workspace=tmp_path / "ws", rate=0.1, seed=2)
+    with Demo(options, lines.append) as demo:
+        assert demo.config is not None and demo.servers is not None
+        center = open_contact_center(demo.config, "alice")
+        try:
+            # Sales and Support queues fill from the master mailbox, through IMAP.
+            wait_until(lambda: sum(c.queued for c in center.group_counts()
+                                   if c.name in ("Sales", "Support")) >= 4)
+            item = center.take_next("Sales")
+            assert item is not None
+            original = center.message(item.id)
+            assert original is not None
+            draft = center.draft(item.id, "reply")
+            result = center.send(draft.edited(body="Thank you, the quote follows today.\n"))
+            assert not result.pending_review
+
+            def reply() -> RecordedMail | None:
+                return next((m for m in demo.servers.sent()  # type: ignore[union-attr]
+                             if "Thank you, the quote" in text_of(m.raw)), None)
+
+            sent = wait_until(reply)
+        finally:
+            center.close()
+        # The master mailbox is emptied into Processed as mail is archived.
+        assert demo.servers.count(folder="Processed") >= 4
+    message = email.message_from_bytes(sent.raw, policy=email.policy.default)
+    assert message["In-Reply-To"] == original.message_id
+    assert original.message_id in message["References"].split()
+    assert message["From"].addresses[0].addr_spec.lower() == \
+        "solidus.sales.retail@seclab.com"
+    assert sent.recipients == (original.from_address,)
+    assert any("customer mail  [plain, en]" in line for line in lines)
