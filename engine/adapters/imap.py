@@ -149,7 +149,7 @@ class ImapSource:
 
     def _open(self) -> IMAPClient:
         s = self.settings
-        context = tls_context(s.ca_file)
+        context = tls_context(s.ca_file) if s.encryption != "none" else None
         client = IMAPClient(s.host, s.port, ssl=s.encryption == "ssl", ssl_context=context,
                             timeout=s.timeout)
         if s.encryption == "starttls":

@@ -75,7 +75,8 @@ class SmtpSender:
         s = self.settings
         self.close()
         try:
-            context = tls_context(s.ca_file)
+            # Loading the system CAs costs tens of milliseconds: only when TLS is used.
+            context = tls_context(s.ca_file) if s.encryption != "none" else None
             smtp: smtplib.SMTP
             if s.encryption == "ssl":
                 smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)

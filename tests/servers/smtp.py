@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from imapclient import IMAPClient
 
 from tests.servers.dovecot import free_port
 
@@ -58,6 +59,21 @@ class _Handler:
         return "250 OK accepted"
 
 
+class _SentFiler:
+    """Appends each accepted message to Sent before the 250 goes out (as Gmail does)."""
+
+    def __init__(self, imap_port: int, user: str, password: str) -> None:
+        self.imap_port, self.user, self.password = imap_port, user, password
+        self.client: IMAPClient | None = None
+
+    def __call__(self, item: Accepted) -> None:
+        # Called on the server's one event-loop thread: one IMAP client is enough.
+        if self.client is None:
+            self.client = IMAPClient("127.0.0.1", self.imap_port, ssl=False)
+            self.client.login(self.user, self.password)
+        self.client.append("Sent", item.raw, flags=(b"\\Seen",))
+
+
 class _Authenticator:
     def __init__(self, user: str, password: str) -> None:
         self.user, self.password = user, password
@@ -74,10 +90,13 @@ class SmtpServer:
     """A recording SMTP server; use as a context manager or start()/stop()."""
 
     def __init__(self, cert: Path, key: Path, *, mode: str = "none", user: str = "sender",
-                 password: str = "smtp-secret") -> None:
+                 password: str = "smtp-secret",
+                 file_sent: tuple[int, str, str] | None = None) -> None:
         self.mode, self.user, self.password = mode, user, password
         self.port = free_port()
         self.handler = _Handler()
+        if file_sent is not None:
+            self.handler.on_accept = _SentFiler(*file_sent)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(cert), str(key))
         kwargs: dict[str, Any] = {
