@@ -51,6 +51,10 @@ graph_url = "{graph_url}"
 ca_file = "{ca_file}"
 poll_seconds = 0.2
 
+[server.imap]
+# The serve loop takes its batch size from here for either server type.
+fetch_batch = 10
+
 [[service_group]]
 name = "Sales"
 email = "Solidus.SalesCall@seclab.com"
@@ -79,6 +83,12 @@ service_group = "Billing"
 name = "Support"
 address = "Solidus.Support@seclab.com"
 service_group = "Support"
+
+[[agent]]
+id = "anna"
+name = "Anna Berg"
+first_name = "Anna"
+groups = ["Sales", "Billing", "Support"]
 """
 
 

@@ -207,3 +207,14 @@ def test_leftovers_name_the_archived_batch_still_in_the_inbox(tenant: GraphTenan
     assert source.leftovers(bookmark) == []
     assert len(tenant.server.folder_messages(MASTER, "Processed")) == 3
     assert source_for(tenant.config("keep")).leftovers(bookmark) == []
+
+
+def test_sliced_waits_poll_graph_once_per_poll_interval(tenant: GraphTenant) -> None:
+    config = tenant.config("delete")
+    source = source_for(config)  # poll_seconds = 0.2
+    source.poll_seconds = 0.5
+    before = len(tenant.server.requests)
+    for _ in range(10):  # the engine waits in 0.1 s slices: one second in all
+        assert source.wait_for_mail(0.1) is False
+    polls = len(tenant.server.requests) - before - 2  # minus the sign-in
+    assert 1 <= polls <= 3

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ class GraphSource:
         self._folder_ids: dict[str, str] = {}
         self._closed = threading.Event()
         self._since_hint: datetime | None = None
+        self._next_poll = 0.0  # time.monotonic() of the next look at the inbox
 
     @property
     def mailbox_key(self) -> str:
@@ -140,6 +142,7 @@ class GraphSource:
         yielded by this call is not yielded twice.
         """
         state = _ReadState.from_bookmark(bookmark)
+        self._next_poll = time.monotonic() + self.poll_seconds  # this read is a poll
         yielded: set[str] = set()
         with ThreadPoolExecutor(MAX_CONCURRENT, thread_name_prefix="graph-mime") as pool:
             while True:
@@ -188,21 +191,28 @@ class GraphSource:
             raise errors[0]
 
     def wait_for_mail(self, timeout: float) -> bool:
-        """Poll every ``poll_seconds`` until new mail shows or ``timeout`` passes.
+        """Look for new mail every ``poll_seconds`` until some shows or ``timeout`` passes.
 
-        Returns True at once when the poll itself fails, so the engine's fetch
-        reports the error.
+        The engine calls this in short slices; the poll clock runs across
+        calls, so Graph is asked once per ``poll_seconds`` however the waits
+        are sliced. Returns True at once when the poll itself fails, so the
+        engine's fetch reports the error.
         """
-        deadline = datetime.now(UTC) + timedelta(seconds=timeout)
+        deadline = time.monotonic() + timeout
         while True:
-            left = (deadline - datetime.now(UTC)).total_seconds()
-            if left <= 0 or self._closed.wait(min(self.poll_seconds, left)):
+            now = time.monotonic()
+            if now >= deadline:
                 return False
-            try:
-                if self._has_new_mail():
+            if now >= self._next_poll:
+                self._next_poll = now + self.poll_seconds
+                try:
+                    if self._has_new_mail():
+                        return True
+                except GraphError:
                     return True
-            except GraphError:
-                return True
+                continue
+            if self._closed.wait(min(self._next_poll, deadline) - now):
+                return False
 
     def close(self) -> None:
         """Stop waiting and close the HTTP connections; never raises."""
