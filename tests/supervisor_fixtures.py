@@ -9,6 +9,7 @@ from datetime import timedelta
 from textual.pilot import Pilot
 
 from engine.config import Config
+from engine.service import open_contact_center
 from engine.store import Store
 from engine.supervision import Supervision, open_supervision
 from micc_tui.supervisor import SupervisorApp
@@ -19,7 +20,8 @@ HOSTILE = "[bold]Free[/bold] [/x] money \x1b[2J now"
 
 
 def populate(store: Store, config: Config) -> None:
-    """Sales 3 (one taken by alice), Support 1, Marketing 1, 2 unrouted; presence; health."""
+    """Sales 3 (one taken by alice), Support 1, Marketing 1 (answered by bob, waiting for
+    review), 2 unrouted; presence; health. Every time is pinned to NOW."""
     deliver(store, config,
             mail(1, subject="Status of ORD-054321", body="Where is my order ORD-054321?"),
             mail(2), mail(3, to="Solidus.Support@seclab.com"),
@@ -38,6 +40,16 @@ def populate(store: Store, config: Config) -> None:
                          (agent, state, (NOW - timedelta(seconds=10)).isoformat()))
         conn.execute("INSERT OR REPLACE INTO engine_health VALUES ('fetcher', 'ok', "
                      "'IMAP IDLE alive; last fetch 14:59', ?)", (NOW.isoformat(),))
+    bob = open_contact_center(config, "bob", clock=lambda: NOW)
+    bob.take(4)
+    draft = bob.draft(4, "reply")
+    sent = bob.send(draft.edited(body="Dear Customer 4,\nthe brochure is on its way.\n"))
+    bob.close()
+    with store.transaction() as conn:
+        stamp = (NOW - timedelta(minutes=1)).isoformat()
+        conn.execute("UPDATE outbox SET created = ?, next_attempt = ? WHERE id = ?",
+                     (stamp, stamp, sent.outbox_id))
+        conn.execute("UPDATE messages SET received = ? WHERE direction = 'out'", (stamp,))
 
 
 def supervision(config: Config) -> Supervision:

@@ -93,7 +93,7 @@ async def test_routing_deactivate_activate_and_try_an_address(config: Config,
 async def test_problems_assign_and_discard(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("3")
+        await pilot.press("4")
         problems = table(app, "#problems")
         await wait_for(pilot, lambda: problems.row_count == 2)
         problems.focus()
@@ -119,7 +119,7 @@ async def test_problems_assign_and_discard(config: Config, store: Store) -> None
 async def test_retry_routes_a_problem_after_activation(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("3")
+        await pilot.press("4")
         problems = table(app, "#problems")
         await wait_for(pilot, lambda: problems.row_count == 2)
         problems.focus()
@@ -132,7 +132,7 @@ async def test_retry_routes_a_problem_after_activation(config: Config, store: St
 async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("4")
+        await pilot.press("5")
         agents = table(app, "#agents")
         hand = table(app, "#in-hand")
         await wait_for(pilot, lambda: agents.row_count == 3 and hand.row_count == 1)
@@ -149,7 +149,7 @@ async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
 async def test_archive_search_and_conversation(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("5")
+        await pilot.press("6")
         app.query_one("#search", Input).focus()
         await pilot.press(*"ORD-054321", "enter")
         hits = table(app, "#hits")
@@ -167,7 +167,7 @@ async def test_archive_search_and_conversation(config: Config, store: Store) -> 
 async def test_health_tab_lists_parts_and_outbox(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("6")
+        await pilot.press("7")
         health = table(app, "#health")
         await wait_for(pilot, lambda: health.row_count >= 3)
         assert "IDLE alive" in cell_text(health, "fetcher", "detail")
@@ -178,7 +178,7 @@ async def test_untrusted_names_stay_literal_in_the_conversation(config: Config,
                                                                 store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("5")
+        await pilot.press("6")
         app.query_one("#search", Input).focus()
         await pilot.press(*"money", "enter")
         hits = table(app, "#hits")

@@ -20,6 +20,7 @@ from engine.supervision import agents as agents_view
 from engine.supervision import dashboard as figures
 from engine.supervision import health as health_view
 from engine.supervision import problems as problem_view
+from engine.supervision import review as review_view
 from engine.supervision import routing as routing_view
 
 StoreFactory = Callable[[], Store]
@@ -108,6 +109,33 @@ class Supervision:
     def try_address(self, address: str) -> routing_view.AddressTest:
         """Who would receive an e-mail sent to ``address`` now."""
         return routing_view.try_address(self.store, self.config, address)
+
+    # -- review queue -------------------------------------------------------------
+
+    def reviews(self) -> list[review_view.ReviewItem]:
+        """Replies waiting for a supervisor, oldest first, with what they answer."""
+        return review_view.review_items(self.store)
+
+    def approve(self, outbox_id: int) -> None:
+        """Approve a reply: the engine sends it."""
+        self._review(lambda: review_view.approve(self.store, self.supervisor.id, outbox_id))
+
+    def reject(self, outbox_id: int, comment: str) -> None:
+        """Send a reply back to its agent with a comment."""
+        self._review(lambda: review_view.reject(self.store, self.supervisor.id, outbox_id,
+                                                comment))
+
+    def edit_and_approve(self, outbox_id: int, body: str) -> None:
+        """Replace a reply's text, then approve it."""
+        self._review(lambda: review_view.edit_and_approve(self.store, self.supervisor.id,
+                                                          outbox_id, body))
+
+    @staticmethod
+    def _review(action: Callable[[], object]) -> None:
+        try:
+            action()
+        except review_view.ReviewError as exc:
+            raise SupervisionError(str(exc)) from None
 
     # -- unrouted and failed ------------------------------------------------------
 

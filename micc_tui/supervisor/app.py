@@ -28,6 +28,7 @@ from micc_tui.supervisor.tabs.base import SupervisorTab
 from micc_tui.supervisor.tabs.dashboard import DashboardTab
 from micc_tui.supervisor.tabs.health import HealthTab
 from micc_tui.supervisor.tabs.problems import ProblemsTab
+from micc_tui.supervisor.tabs.review import ReviewTab
 from micc_tui.supervisor.tabs.routing import RoutingTab
 
 #: Seconds between two looks at the store's change stamp.
@@ -38,6 +39,7 @@ AGEING_SECONDS = 5.0
 TABS: tuple[tuple[str, type[SupervisorTab]], ...] = (
     ("dashboard", DashboardTab),
     ("routing", RoutingTab),
+    ("review", ReviewTab),
     ("problems", ProblemsTab),
     ("agents", AgentsTab),
     ("archive", ArchiveTab),
@@ -119,11 +121,16 @@ class SupervisorApp(App[None]):
             tab.reload()
 
     def _label_tabs(self, board: Dashboard) -> None:
-        problems = board.unrouted + board.failed
-        tab = self.query_one(TabbedContent).get_tab("pane-problems")
-        label = ProblemsTab.TITLE + (f" ({problems})" if problems else "")
-        if str(tab.label) != label:
-            tab.label = label
+        """Counts in the tab labels: replies to review, problems to fix."""
+        tabs = self.query_one(TabbedContent)
+        review = sum(g.pending_review for g in board.groups)
+        for pane, title, count in (("pane-review", ReviewTab.TITLE, review),
+                                   ("pane-problems", ProblemsTab.TITLE,
+                                    board.unrouted + board.failed)):
+            tab = tabs.get_tab(pane)
+            label = title + (f" ({count})" if count else "")
+            if str(tab.label) != label:
+                tab.label = label
 
     def active_tab(self) -> SupervisorTab | None:
         """The tab on screen."""
@@ -133,7 +140,11 @@ class SupervisorApp(App[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A tab comes into view: show it fresh."""
         tab = self.active_tab()
-        if tab is not None and not isinstance(tab, DashboardTab):
+        if tab is None:
+            return
+        # Focus moves into the tab so its keys show in the footer and work at once.
+        tab.focus_first()
+        if not isinstance(tab, DashboardTab):
             tab.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

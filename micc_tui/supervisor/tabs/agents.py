@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,10 +12,11 @@ from textual.widgets import DataTable, Label
 from engine.queue import QueueItem
 from engine.supervision.agents import AgentRow
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, number, short_time, sync_rows
+from micc_tui.widgets.fit_table import FitTable
 
 AGENT_COLUMNS = (("agent", "Agent"), ("name", "Name"), ("role", "Role"), ("state", "State"),
-                 ("hand", "In hand"), ("handled", "Handled today"), ("groups", "Groups"),
-                 ("seen", "Last seen"))
+                 ("hand", "In hand"), ("handled", "Today"), ("groups", "Groups"),
+                 ("seen", "Seen"))
 HAND_COLUMNS = (("received", "Received"), ("group", "Service group"), ("from", "From"),
                 ("subject", "Subject"))
 
@@ -42,12 +43,12 @@ class AgentsTab(SupervisorTab):
     agent_id: str | None = None
 
     def compose(self) -> ComposeResult:
-        agents: DataTable[Any] = DataTable(id="agents", cursor_type="row", zebra_stripes=True)
+        agents = FitTable(flex="groups", id="agents", cursor_type="row", zebra_stripes=True)
         for key, title in AGENT_COLUMNS:
             agents.add_column(title, key=key)
         yield agents
         yield Label("E-mails in hand", id="in-hand-title")
-        hand: DataTable[Any] = DataTable(id="in-hand", cursor_type="row")
+        hand = FitTable(flex="subject", id="in-hand", cursor_type="row")
         for key, title in HAND_COLUMNS:
             hand.add_column(title, key=key)
         yield hand
@@ -66,7 +67,7 @@ class AgentsTab(SupervisorTab):
             sync_rows(agents, [(a.agent_id, [
                 cell(a.agent_id), cell(a.name), cell(a.role), cell(a.state),
                 number(a.in_hand), number(a.handled_today), cell(", ".join(a.groups)),
-                cell(short_time(a.last_seen))]) for a in data.agents])
+                cell(a.last_seen[11:16] if a.last_seen else "")]) for a in data.agents])
             if data.agent_id == self.agent_id:
                 sync_rows(hand, [(str(i.id), [cell(short_time(i.received)),
                                               cell(i.service_group), cell(i.from_address),

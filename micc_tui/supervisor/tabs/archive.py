@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Static
 from engine.archive import ArchivedMessage
 from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time
+from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (("date", "Received"), ("dir", "In/out"), ("from", "From"), ("subject", "Subject"),
            ("conversation", "Conv."))
@@ -31,7 +32,7 @@ class ArchiveTab(SupervisorTab):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search subject, body and addresses (e.g. ORD-054321)",
                     id="search")
-        table: DataTable[Any] = DataTable(id="hits", cursor_type="row", zebra_stripes=True)
+        table = FitTable(flex="subject", id="hits", cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         yield table
@@ -48,13 +49,14 @@ class ArchiveTab(SupervisorTab):
         if text != self.query_text:
             return
         self._hits = {str(m.id): m for m in hits}
-        table = self.query_one("#hits", DataTable)
+        table = self.query_one("#hits", FitTable)
         with self.app.batch_update():
             table.clear()
             for m in hits:
                 table.add_row(cell(short_time(m.received)), cell(m.direction),
                               cell(m.from_address), cell(m.subject),
                               cell(m.conversation_id or ""), key=str(m.id))
+        table.refit()
         status = ("Type words and press Enter." if not text.strip() else
                   f"{len(hits)}{'+' if len(hits) == PAGE else ''} e-mail(s); "
                   "Enter opens the conversation")

@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from engine.supervision import Supervision
+from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
 
 
@@ -33,8 +34,8 @@ def number(value: int) -> Text:
 
 
 def short_time(stamp: str | None) -> str:
-    """A stored ISO time as ``YYYY-MM-DD HH:MM`` (UTC), or empty."""
-    return stamp[:16].replace("T", " ") if stamp else ""
+    """A stored ISO time as ``MM-DD HH:MM`` (UTC), or empty: narrow enough for 80 columns."""
+    return stamp[5:16].replace("T", " ") if stamp else ""
 
 
 def sync_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[object]]]) -> None:
@@ -65,6 +66,8 @@ def sync_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[object]]
             table.add_row(*cells, key=key)
         if keep in wanted:
             table.move_cursor(row=table.get_row_index(keep))
+    if isinstance(table, FitTable):
+        table.refit()
 
 
 class SupervisorTab(Vertical):
@@ -116,6 +119,13 @@ class SupervisorTab(Vertical):
         elif event.worker.group == "act":
             self.notify(str(event.worker.result), markup=False)
             self.reload()
+
+    def focus_first(self) -> None:
+        """Focus the tab's first focusable widget (its main table, usually)."""
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
 
     def key_of(self, table: DataTable[Any]) -> Hashable | None:
         """The key of the row under ``table``'s cursor, or None when it is empty."""

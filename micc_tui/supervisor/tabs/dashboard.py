@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from engine.supervision.dashboard import Dashboard, GroupFigures
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, number, sync_rows
 
-COLUMNS = (("group", "Service group"), ("queued", "Queued"), ("progress", "In progress"),
-           ("review", "Review"), ("oldest", "Oldest waiting"), ("answered", "Answered today"),
-           ("agents", "Agents in/avail"))
+COLUMNS = (("group", "Service group"), ("queued", "Queued"), ("progress", "Working"),
+           ("review", "Review"), ("oldest", "Oldest"), ("answered", "Answered"),
+           ("agents", "Agents"))
 
 
 def waited(minutes: float | None) -> str:
@@ -46,7 +46,7 @@ class DashboardTab(SupervisorTab):
             table.add_column(title, key=key)
         yield table
         with Horizontal(id="arrivals-row"):
-            yield Label("Arrivals/min (30 min)", id="arrivals-label")
+            yield Label("Arrivals/min\nlast 30 min", id="arrivals-label")
             yield Sparkline([0] * 30, summary_function=max, id="arrivals")
         yield Static("", id="totals")
 
@@ -77,6 +77,6 @@ class DashboardTab(SupervisorTab):
         review = sum(g.pending_review for g in data.groups)
         answered = sum(g.answered_today for g in data.groups)
         arrived = sum(data.arrivals)
-        return Text(f"Total: {queued} queued · {review} to review · {answered} answered today"
-                    f" · {arrived} arrived in 30 min · {data.unrouted} unrouted · "
-                    f"{data.failed} failed")
+        return Text(f"{queued} queued · {review} review · {answered} answered · "
+                    f"{arrived} new in 30 min · {data.unrouted} unrouted · {data.failed} failed"
+                    "\nWorking = taken by an agent · Agents = logged in/available")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable
 
 from engine.supervision.health import HealthRow
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (("part", "Part"), ("state", "State"), ("detail", "Detail"), ("updated", "Updated"))
 
 
-class HealthTable(DataTable[Any]):
+class HealthTable(FitTable):
     """Health rows; state colours come from the stylesheet."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"health-table--ok", "health-table--warn",
@@ -27,7 +27,7 @@ class HealthTab(SupervisorTab):
     TITLE = "Health"
 
     def compose(self) -> ComposeResult:
-        table = HealthTable(id="health", cursor_type="row", zebra_stripes=True)
+        table = HealthTable(flex="detail", id="health", cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         yield table

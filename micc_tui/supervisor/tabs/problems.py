@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from engine.queue import QueueItem
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
 
 COLUMNS = (("received", "Received"), ("state", "State"), ("to", "To"), ("from", "From"),
@@ -33,7 +34,7 @@ class ProblemsTab(SupervisorTab):
         self._items: dict[str, QueueItem] = {}
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="problems", cursor_type="row", zebra_stripes=True)
+        table = FitTable(flex="subject", id="problems", cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         yield table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,10 +13,11 @@ from textual.widgets import DataTable, Input, Static
 from engine.access import AccessState
 from engine.router import Overlap
 from engine.supervision.routing import AddressTest
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.supervisor.tabs.base import SupervisorTab, cell, sync_rows
+from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (("order", "Order"), ("name", "Service access"), ("pattern", "Address pattern"),
-           ("group", "Service group"), ("active", "Active"), ("since", "Activated"))
+           ("group", "Service group"), ("active", "Active"))
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class RoutingTab(SupervisorTab):
     address = ""
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="accesses", cursor_type="row", zebra_stripes=True)
+        table = FitTable(flex="pattern", id="accesses", cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         yield table
@@ -62,8 +63,7 @@ class RoutingTab(SupervisorTab):
         table = self.query_one("#accesses", DataTable)
         with self.app.batch_update():
             sync_rows(table, [(s.name, [cell(s.order or ""), cell(s.name), cell(s.address),
-                                        cell(s.service_group), cell("yes" if s.active else "no"),
-                                        cell(short_time(s.activated_at))])
+                                        cell(s.service_group), cell("yes" if s.active else "no")])
                               for s in data.accesses])
             self.query_one("#overlaps", Static).update(self._overlaps(data.overlaps))
             self._show_test(data.test)

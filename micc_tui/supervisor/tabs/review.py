@@ -1,0 +1,159 @@
+"""The review queue: the draft reply beside the customer's e-mail; approve, reject, edit."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Label, Static, TextArea
+
+from engine.archive import ArchivedMessage
+from engine.supervision.review import ReviewItem
+from micc_tui.supervisor.modals import TextPrompt
+from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.widgets.fit_table import FitTable
+from micc_tui.widgets.safe import inert, one_line, safe
+
+DRAFT_TITLE = "Draft reply (e: edit)"
+COLUMNS = (("created", "Sent"), ("group", "Group"), ("agent", "Agent"), ("to", "To"),
+           ("subject", "Subject"))
+
+
+class ReviewTab(SupervisorTab):
+    """Replies of review groups: approve (sent), reject with a comment, or edit and approve."""
+
+    TITLE = "Review"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve", "Approve"),
+        Binding("r", "reject", "Reject"),
+        Binding("e", "edit", "Edit"),
+        Binding("ctrl+s", "approve_edited", "Approve edit", show=False),
+        Binding("escape", "cancel_edit", "Cancel edit", show=False),
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._items: dict[str, ReviewItem] = {}
+        #: The outbox id whose draft is open for editing (live reloads leave it alone).
+        self.editing: int | None = None
+        self._shown: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield FitTable(flex="subject", id="reviews", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="review-panes"):
+            with Vertical(classes="review-pane"):
+                yield Label("Customer wrote", classes="pane-title")
+                with VerticalScroll():
+                    yield Static("", id="review-original")
+            with Vertical(classes="review-pane"):
+                yield Label(DRAFT_TITLE, id="draft-title", classes="pane-title")
+                yield TextArea("", id="review-draft", read_only=True, soft_wrap=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#reviews", FitTable)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+
+    def load(self) -> list[ReviewItem]:
+        """Replies waiting for review."""
+        return self.supervision.reviews()
+
+    def show(self, data: list[ReviewItem]) -> None:
+        """Rows by outbox id; the highlighted reply beside what it answers."""
+        self._items = {str(i.outbox_id): i for i in data}
+        table = self.query_one("#reviews", FitTable)
+        with self.app.batch_update():
+            sync_rows(table, [(str(i.outbox_id), [
+                cell(short_time(i.created)), cell(i.service_group), cell(i.agent_id),
+                cell(", ".join(i.recipients)), cell(i.draft.subject)]) for i in data])
+        self._show_selected()
+
+    def on_data_table_row_highlighted(self, event: FitTable.RowHighlighted) -> None:
+        """Show the reply under the cursor."""
+        self._show_selected()
+
+    def _selected(self) -> ReviewItem | None:
+        key = self.key_of(self.query_one("#reviews", FitTable))
+        return self._items.get(str(key)) if key is not None else None
+
+    def _show_selected(self) -> None:
+        if self.editing is not None:
+            return
+        item = self._selected()
+        if item is not None and item.outbox_id == self._shown:
+            return
+        self._shown = item.outbox_id if item else None
+        self.query_one("#review-original", Static).update(
+            safe(_letter(item.original), multiline=True) if item and item.original else
+            safe("Nothing to review." if item is None else "(a new e-mail, not a reply)"))
+        draft = self.query_one("#review-draft", TextArea)
+        # TextArea shows text literally (no markup); controls are made inert anyway.
+        draft.load_text(_letter(item.draft) if item else "")
+
+    def action_approve(self) -> None:
+        """Approve the highlighted reply: the engine sends it."""
+        item = self._selected()
+        if item is not None and self.editing is None:
+            self.act(lambda: self.supervision.approve(item.outbox_id),
+                     f"Reply {item.outbox_id} approved: it is being sent")
+
+    def action_reject(self) -> None:
+        """Send the highlighted reply back to its agent with a comment."""
+        item = self._selected()
+        if item is None or self.editing is not None:
+            return
+
+        def comment(text: str | None) -> None:
+            if text:
+                self.act(lambda: self.supervision.reject(item.outbox_id, text),
+                         f"Reply {item.outbox_id} sent back to {item.agent_id or 'the queue'}")
+
+        self.app.push_screen(TextPrompt(f"What should {item.agent_id or 'the agent'} change?",
+                                        placeholder="your comment for the agent"), comment)
+
+    def action_edit(self) -> None:
+        """Open the highlighted reply's text for editing."""
+        item = self._selected()
+        if item is None:
+            return
+        self.editing = item.outbox_id
+        draft = self.query_one("#review-draft", TextArea)
+        draft.load_text(inert(item.draft.body_text, multiline=True))
+        draft.read_only = False
+        draft.focus()
+        self.query_one("#draft-title", Label).update(
+            "Editing: Ctrl+S approves, Esc cancels")
+
+    def action_approve_edited(self) -> None:
+        """Approve the reply with the edited text."""
+        if self.editing is None:
+            return
+        outbox_id, body = self.editing, self.query_one("#review-draft", TextArea).text
+        self._stop_editing()
+        self.act(lambda: self.supervision.edit_and_approve(outbox_id, body),
+                 f"Reply {outbox_id} edited and approved: it is being sent")
+
+    def action_cancel_edit(self) -> None:
+        """Leave the edit without saving."""
+        if self.editing is not None:
+            self._stop_editing()
+            self._show_selected()
+
+    def _stop_editing(self) -> None:
+        self.editing = None
+        self._shown = None
+        draft = self.query_one("#review-draft", TextArea)
+        draft.read_only = True
+        self.query_one("#draft-title", Label).update(DRAFT_TITLE)
+        self.query_one("#reviews", FitTable).focus()
+
+
+def _letter(message: ArchivedMessage) -> str:
+    """A message as a letter: a few headers, then the text body."""
+    head = (f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>\n"
+            f"To: {one_line(', '.join(message.to))}\n"
+            f"Subject: {one_line(message.subject)}\n"
+            f"Date: {short_time(message.received)}\n\n")
+    return head + inert(message.body_text.strip(), multiline=True)
