@@ -1,0 +1,169 @@
+"""``micc demo`` in a real terminal (tmux), as a person uses it.
+
+E-mails arrive; the agent takes the oldest, replies, inserts a predefined
+response, fixes a misspelling with the spelling key, and sends. The reply
+must reach the demo's SMTP server from the right address, threaded under the
+customer's e-mail (In-Reply-To and References).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+WAIT = 30.0
+
+
+class Terminal:
+    """A tmux session on a private server socket, running one command."""
+
+    def __init__(self, command: str, *, width: int = 100, height: int = 30) -> None:
+        self.socket = f"micc-e2e-{uuid.uuid4().hex[:8]}"
+        self.session = "demo"
+        # "; echo EXITED $?" shows how the command ended; the sleep keeps the pane to read it.
+        # COLUMNS/LINES inherited from the test runner would override the pane's real size.
+        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height),
+                   f"cd {ROOT} && env -u COLUMNS -u LINES {command}; echo EXITED $?; sleep 60")
+
+    def _tmux(self, *args: str) -> str:
+        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                                text=True, timeout=20, check=True)
+        return result.stdout
+
+    def screen(self) -> str:
+        """What the terminal shows now."""
+        return self._tmux("capture-pane", "-p", "-t", self.session)
+
+    def keys(self, *keys: str) -> None:
+        """Press keys (tmux names: Enter, C-r, F7...)."""
+        self._tmux("send-keys", "-t", self.session, *keys)
+
+    def type(self, text: str) -> None:
+        """Type text literally."""
+        self._tmux("send-keys", "-t", self.session, "-l", text)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> str:
+        """Wait until ``text`` is on screen; fail with the screen after ``timeout`` seconds."""
+        return wait_until(lambda: self.screen() if text in self.screen() else None,
+                          timeout, lambda: f"{text!r} never showed; screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
+                       timeout=20, check=False)
+
+
+def wait_until(check: Callable[[], T | None], timeout: float,
+               why: Callable[[], str] = lambda: "timed out") -> T:
+    """Poll ``check`` until it returns something truthy (bounded by ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(why())
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return tmp_path / "ws"
+
+
+@pytest.fixture
+def terminal(workspace: Path) -> Iterator[Terminal]:
+    term = Terminal(f"{sys.executable} -m micc_tui demo --workspace {workspace} "
+                    f"--rate 1 --seed 1")
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def replies(workspace: Path) -> list[EmailMessage]:
+    """Messages the demo's SMTP server accepted that a person wrote (not automatic)."""
+    path = workspace / "sent.mbox"
+    if not path.exists():
+        return []
+    found = []
+    for entry in mailbox.mbox(str(path)):
+        message = email.message_from_bytes(entry.as_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        if not message.get("Auto-Submitted"):
+            found.append(message)
+    return found
+
+
+def archived_message_id(workspace: Path, subject_start: str) -> str:
+    with sqlite3.connect(workspace / "micc.db") as db:
+        row = db.execute("SELECT message_id FROM messages WHERE direction = 'in' AND "
+                         "subject LIKE ? ORDER BY id LIMIT 1", (subject_start + "%",)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_an_agent_answers_a_customer_in_the_demo(terminal: Terminal, workspace: Path) -> None:
+    # The first generated e-mail (seed 1) asks Sales for a price.
+    terminal.wait_for("Price for 12 x")
+    terminal.keys("n")
+    terminal.wait_for("in hand: 1")
+    terminal.keys("r")
+    terminal.wait_for("Reply · Sales")
+    terminal.wait_for("0 misspelled")
+
+    terminal.keys("C-r")
+    terminal.wait_for("Insert a response")
+    terminal.keys("Enter")  # the first response: "Quote request received"
+    # Rendered ($ServiceGroup.Email$ filled in), so in the body, not the picker's preview.
+    terminal.wait_for("receive it from Solidus.SalesCall")
+
+    terminal.type("We can delivr the arms next week. ")
+    terminal.wait_for("1 misspelled")
+    terminal.keys("F7")
+    terminal.wait_for("Spelling: delivr")
+    terminal.keys("Enter")  # the first suggestion
+    terminal.wait_for("0 misspelled")
+
+    terminal.keys("C-s")
+    sent = wait_until(lambda: replies(workspace), WAIT,
+                      lambda: f"no reply reached SMTP; screen:\n{terminal.screen()}")
+    assert len(sent) == 1
+    reply = sent[0]
+
+    original = archived_message_id(workspace, "Price for 12 x")
+    assert reply["From"].addresses[0].addr_spec == "Solidus.Sales.Retail@seclab.com"
+    assert reply["To"].addresses[0].addr_spec == "john.carter@carter-hardware.example"
+    assert reply["Subject"].startswith("Re: Price for 12 x")
+    assert reply["In-Reply-To"] == original
+    assert original in reply["References"].split()
+    body = reply.get_body(("plain",))
+    assert body is not None
+    text = " ".join(str(body.get_content()).split())
+    assert "A sales representative is preparing it now" in text
+    assert "We can deliver the arms next week." in text
+    assert "delivr" not in text
+
+    # Quitting the console ends the demo cleanly.
+    terminal.keys("C-q")
+    terminal.wait_for("EXITED 0")
