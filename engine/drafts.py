@@ -46,6 +46,9 @@ class Draft:
         attachments: files the agent attached.
         forward_message: the archived message whose attachments go with a forward.
         locale: the culture for spelling and dates.
+        answer_row: the body's line (0-based) where the agent's own words go: an empty
+            line of its own after the template's greeting.
+        names: the people and group the e-mail is between; the spelling check accepts them.
     """
 
     kind: DraftKind
@@ -61,6 +64,8 @@ class Draft:
     attachments: tuple[Path, ...] = ()
     forward_message: int | None = None
     locale: str = "en-US"
+    answer_row: int = 0
+    names: tuple[str, ...] = ()
 
     def edited(self, **changes: object) -> Draft:
         """A copy with some fields changed (what the composer hands back)."""
@@ -120,14 +125,51 @@ def _rendered(path: Path | None, context: TemplateContext) -> RenderedTemplate |
 
 
 def _opening(group: ServiceGroupConfig, agent: AgentConfig, config: Config,
-             context: TemplateContext) -> str:
+             context: TemplateContext) -> tuple[str, bool]:
+    """The template and signature as text, and whether a template (its greeting) leads."""
     template = _rendered(group.default_template, context)
-    body = template.as_text().strip("\r\n") if template else ""
+    body = template.as_text().replace("\r\n", "\n").strip("\n") if template else ""
     signature = _rendered(group.signature, context)
     agent_signature = _rendered(agent.signature, context)
-    return append_signature(body, html=False, agent_signature=agent_signature,
+    text = append_signature(body, html=False, agent_signature=agent_signature,
                             group_signature=signature,
                             prefer=config.confirmations.signature_preference)
+    return text, bool(body.strip())
+
+
+def with_answer_line(text: str, *, greeting: bool) -> tuple[str, int]:
+    """``text`` with an empty line for the agent's answer, and that line's number.
+
+    The line goes after the first paragraph (the template's greeting, "Dear
+    ...,") between blank lines, so the agent starts typing on a line of their
+    own; without a greeting it is the first line.
+    """
+    if not greeting:
+        return ("\n\n" + text.lstrip("\n") if text.strip() else "\n"), 0
+    head, _, rest = text.partition("\n\n")
+    rest = rest.lstrip("\n")
+    return head + "\n\n\n" + ("\n" + rest if rest else ""), head.count("\n") + 2
+
+
+def _body(opening: tuple[str, bool], original: str = "") -> tuple[str, int]:
+    text, greeting = opening
+    if original:
+        text = text.rstrip("\n") + "\n\n" + original if text.strip() else original
+    return with_answer_line(text, greeting=greeting)
+
+
+_NAME_PART = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
+
+
+def names_of(*people: str) -> tuple[str, ...]:
+    """The words of people's and groups' names ("Åsa Öberg-Lund" gives Åsa, Öberg-Lund...)."""
+    words: dict[str, None] = {}
+    for person in people:
+        for found in _NAME_PART.findall(person):
+            words[found] = None
+            for part in found.split("-"):
+                words[part] = None
+    return tuple(w for w in words if w)
 
 
 def _when(original: ArchivedMessage, culture: str) -> str:
@@ -179,11 +221,14 @@ def reply_draft(kind: DraftKind, item: QueueItem, original: ArchivedMessage, raw
     context = context_for(group, agent, config, item=item, original=original, now=now)
     opening = _opening(group, agent, config, context)
     when = _when(original, context.locale)
+    names = names_of(original.from_name, agent.name, agent.first_name, agent.last_name,
+                     group.name)
     if kind == "forward":
         bare = _FORWARD_PREFIX.sub("", original.subject)
+        body, answer_row = _body(opening, _forward_block(original))
         return Draft(kind, group.name, item.id, sender, (), (), f"Fwd: {bare}",
-                     opening + "\n\n" + _forward_block(original), forward_message=original.id,
-                     locale=context.locale)
+                     body, forward_message=original.id,
+                     locale=context.locale, answer_row=answer_row, names=names)
     customer = (parsed.reply_to if parsed and parsed.reply_to else None) or (
         (original.from_address,) if original.from_address else ())
     cc: tuple[str, ...] = ()
@@ -193,16 +238,19 @@ def reply_draft(kind: DraftKind, item: QueueItem, original: ArchivedMessage, raw
                   and not (access and matches(access.address, a))]
         cc = tuple(dict.fromkeys(others))
     references = (*(parsed.references if parsed else ()), original.message_id)
+    body, answer_row = _body(opening, quote(original, when))
     return Draft(kind, group.name, item.id, sender, tuple(customer), cc,
-                 reply_subject(original.subject), opening + "\n\n" + quote(original, when),
+                 reply_subject(original.subject), body,
                  in_reply_to=original.message_id,
                  references=tuple(r for r in dict.fromkeys(references) if r),
-                 locale=context.locale)
+                 locale=context.locale, answer_row=answer_row, names=names)
 
 
 def new_draft(group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
               now: datetime | None = None) -> Draft:
     """A new outgoing e-mail from ``group``'s own address."""
     context = context_for(group, agent, config, now=now)
-    return Draft("new", group.name, None, group.email, (), (), "",
-                 _opening(group, agent, config, context), locale=context.locale)
+    body, answer_row = _body(_opening(group, agent, config, context))
+    return Draft("new", group.name, None, group.email, (), (), "", body,
+                 locale=context.locale, answer_row=answer_row,
+                 names=names_of(agent.name, agent.first_name, agent.last_name, group.name))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from engine.queue import QueueError, QueueItem
 from engine.responses import Response, ResponseFileError, ResponseLibrary, ResponseTree
 from engine.spelling import (
     DictionaryLoadError,
+    IgnoreList,
     Misspelling,
     Spelling,
     UnknownCultureError,
@@ -367,9 +368,19 @@ class ContactCenter:
         """Culture names with an installed dictionary."""
         return [c.culture for c in self.spelling.cultures()]
 
-    def check_spelling(self, text: str, culture: str) -> list[Misspelling]:
-        """Words of ``text`` the culture's dictionary does not know (ignored words skipped)."""
+    def check_spelling(self, text: str, culture: str,
+                       names: Collection[str] = ()) -> list[Misspelling]:
+        """Words of ``text`` the culture's dictionary does not know.
+
+        Args:
+            text: the body being written.
+            culture: the dictionary's culture name.
+            names: words accepted for this e-mail only: the customer's, the agent's and
+                the group's names (:attr:`Draft.names`).
+        """
         ignored = ignored_words(self.store, culture, agent_id=self.agent.id, groups=self.groups)
+        if names:
+            ignored = IgnoreList(ignored.words | frozenset(names))
         try:
             return self.spelling.checker(culture).check_text(text, ignored)
         except (DictionaryLoadError, UnknownCultureError) as exc:

@@ -129,3 +129,33 @@ async def test_review_groups_say_so_in_the_composer(config: Config) -> None:
         assert composer.review
         assert "review" in str(composer.query_one("#composer-title").render())
         assert str(composer.query_one("#composer-from").render()) == "Solidus.Marketing@seclab.com"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 50)])
+async def test_the_composer_opens_at_the_top_on_the_answer_line(tmp_path: Path,
+                                                                size: tuple[int, int]) -> None:
+    # A long e-mail makes the quoted body taller than the screen: the body must still
+    # open at its top (greeting shown) with the cursor on the empty answer line.
+    config = workspace(tmp_path / "ws")
+    store = open_store(config)
+    long_body = "".join(f"Line {n} of a long question about the order.\n" for n in range(60))
+    deliver(store, config, mail(1, name="Åsa Öberg-Lund", body=long_body,
+                                subject="A subject long enough to wrap in the body's "
+                                        "first paragraph at eighty columns or so"))
+    store.close()
+    app = make_app(config)
+    async with app.run_test(size=size) as pilot:
+        composer = await open_reply(app, pilot)
+        area = body(composer)
+        await settle(pilot, lambda: area.cursor_location == (composer.draft.answer_row, 0))
+        assert area.scroll_offset.y == 0 and composer.scroll_offset.y == 0
+        assert area.document.lines[:3] == ["Dear Åsa Öberg-Lund,", "", ""]
+        head = composer.query_one("#composer-head")
+        assert head.region.y == 0 and head.region.height >= 5
+        assert composer.query_one("#composer-subject").value.startswith("Re: A subject")  # type: ignore[attr-defined]
+        await pilot.press(*"Thanks Åsa, it ships today.")
+        await settle(pilot, lambda: area.document.lines[2] == "Thanks Åsa, it ships today.")
+        # The customer's and agent's names are not misspellings in this e-mail.
+        await settle(pilot, lambda: composer.query_one("#composer-status").render() is not None)
+        await settle(pilot)
+        assert not [m.word for m in area.marked]

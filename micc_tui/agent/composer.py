@@ -94,11 +94,22 @@ class ComposerScreen(Screen[SendResult | None]):
             self.query_one("#composer-to", Input).focus()
         else:
             body.focus()
-            # Below the greeting ("Dear ...," and a blank line), where the answer goes.
-            lines = body.document.lines
-            body.move_cursor((2, 0) if len(lines) > 2 and not lines[1].strip() else (0, 0))
+        # Before the first layout the body has no size: a cursor placed now scrolls a
+        # zero-height view and the greeting stays scrolled away once the body is sized.
+        self.call_after_refresh(self._place_cursor)
         self._status()
         self.check_spelling(body.text)
+
+    def _place_cursor(self, tries: int = 5) -> None:
+        """Put the cursor on the draft's answer line, with the top of the body in view."""
+        body = self.query_one("#composer-body", SpellTextArea)
+        if not body.size.height and tries:
+            self.call_after_refresh(self._place_cursor, tries - 1)
+            return
+        row = min(self.draft.answer_row, body.document.line_count - 1)
+        body.move_cursor((row, 0))
+        body.scroll_to(0, 0, animate=False, immediate=True)
+        body.scroll_cursor_visible()
 
     def _status(self, notice: str = "") -> None:
         body = self.query_one("#composer-body", SpellTextArea)
@@ -154,7 +165,7 @@ class ComposerScreen(Screen[SendResult | None]):
     def check_spelling(self, text: str) -> None:
         """Find misspellings of one version of the body."""
         try:
-            found = self.center.check_spelling(text, self.culture)
+            found = self.center.check_spelling(text, self.culture, self.draft.names)
         except ServiceError as exc:
             self.post_message(self.Checked(text, [], str(exc)))
             return
