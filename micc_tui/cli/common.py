@@ -24,6 +24,21 @@ def fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
     raise SystemExit(code)
 
 
+def require_terminal(command: str) -> None:
+    """Exit with status 2 unless stdin and stdout are both terminals.
+
+    A console without one (``ssh -T``, a forced command run without a PTY, a
+    pipe) would wait forever for a screen that never comes; saying so at once
+    tells the person how to log in instead.
+
+    Args:
+        command: the console's command, for the message (``micc agent``).
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(f"{command} needs a terminal: log in with ssh -t "
+             "(stdin and stdout must be a terminal)")
+
+
 def load(args: argparse.Namespace) -> Config:
     """Load the config named by ``--config`` / ``$MICC_CONFIG`` / ``./micc.toml``, or exit 2."""
     try:

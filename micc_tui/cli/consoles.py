@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from micc_tui.cli.common import fail, load
+from micc_tui.cli.common import fail, load, require_terminal
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -26,6 +26,7 @@ def run_agent(args: argparse.Namespace) -> int:
     if config.find_agent(args.agent) is None:
         known = ", ".join(a.id for a in config.agent) or "none"
         fail(f"unknown agent {args.agent!r}; agents in {config.source or 'the config'}: {known}")
+    require_terminal("micc agent")
     try:
         center = open_contact_center(config, args.agent)
     except ServiceError as exc:
