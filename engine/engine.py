@@ -97,11 +97,13 @@ class Engine:
     """The serve loop. One per process; everything runs on the calling thread."""
 
     def __init__(self, config: Config, *, connectors: Connectors | None = None,
-                 stop: threading.Event | None = None, wait_slice: float = WAIT_SLICE) -> None:
+                 stop: threading.Event | None = None, wait_slice: float = WAIT_SLICE,
+                 max_backoff: float = MAX_BACKOFF) -> None:
         self.config = config
         self.connectors = connectors or connectors_for(config)
         self.stop = stop or threading.Event()
         self.wait_slice = wait_slice
+        self.max_backoff = max_backoff
         self.store = open_store(config)
         self.health = Health(self.store)
         self.lease = Lease(config.store.path)
@@ -160,11 +162,22 @@ class Engine:
             except CONNECTION_ERRORS as exc:
                 self._report_error(exc)
                 self._disconnect()
+                self._send_while_mailbox_down()
                 self.health.set("connector", "reconnecting",
                                 f"reconnecting in {backoff:.1f} s: {_words(exc)}", every=0)
                 self.stop.wait(backoff * (0.8 + 0.4 * random.random()))
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                backoff = min(backoff * 2, self.max_backoff)
         return 0
+
+    def _send_while_mailbox_down(self) -> None:
+        # Replies need not wait for the inbox: claim() never picks a message left
+        # in doubt by a crash, so sending before recovery is safe.
+        try:
+            if self.sender is None:
+                self.sender = self.connectors.sender()
+            self._send_outbox(limit=SEND_ROUND)
+        except CONNECTION_ERRORS as exc:
+            self.health.set("sender", "error", _words(exc), every=0)
 
     def _stopping(self) -> bool:
         if self.lease.lost.is_set():

@@ -348,10 +348,26 @@ class ImapSource:
         if self._idling and time.monotonic() - self._idle_started > IDLE_RENEW_SECONDS:
             self._end_idle()
         if not self._idling:
+            # Mail that arrived since the last SEARCH is reported by NOOP, or
+            # while IDLE starts; imaplib files the latter away as leftovers.
+            if _has_new_mail(client.noop()[1]):
+                return True
+            pending = client._imap.untagged_responses
+            pending.pop("EXISTS", None)
+            pending.pop("RECENT", None)
             client.idle()
             self._idling = True
             self._idle_started = time.monotonic()
+            if pending.pop("EXISTS", None) or pending.pop("RECENT", None):
+                self._end_idle()
+                return True
         responses = client.idle_check(timeout=timeout)
+        bye = [r for r in responses if isinstance(r, tuple) and r and r[0] == b"BYE"]
+        if bye:
+            self._idling = False
+            raise MailServerError(
+                f"IMAP server {self.settings.host}:{self.settings.port} closed the "
+                f"connection ({_text(bye[0][1]) if len(bye[0]) > 1 else 'BYE'})", "protocol")
         if _has_new_mail(responses):
             self._end_idle()
             self._mail_waiting = False
