@@ -6,7 +6,8 @@ only when the mail server accepted it. States:
 ``review`` (a supervisor decides) -> ``approved`` | ``rejected``;
 ``queued`` / ``approved`` / ``retry`` (due at ``next_attempt``) -> ``sending``
 (an attempt recorded *before* the server is contacted) -> ``sent`` | ``retry``
-| ``failed``.
+| ``failed``. A supervisor sends a ``failed`` message again (-> ``retry``, due
+now, attempts counted afresh) or gives it up (-> ``discarded``, with a reason).
 
 Exactly once across crashes: a row found in ``sending`` when the engine
 starts is *in doubt*: the process died during an attempt. Where the server
@@ -180,6 +181,30 @@ def requeue(store: Store, item: OutboxItem, reason: str) -> None:
                      "WHERE id = ? AND state = 'sending'", (now_iso(), reason[:500], item.id))
         _event(conn, "send_in_doubt", item.conversation_id, item.message, None,
                {"outbox": item.id, "message_id": item.message_id, "reason": reason})
+
+
+def retry_failed(store: Store, outbox_id: int, supervisor_id: str) -> None:
+    """A supervisor sends a failed message again, now, with a fresh attempt count."""
+    _settle_failed(store, outbox_id, supervisor_id, "retry", "send_retried", "")
+
+
+def discard_failed(store: Store, outbox_id: int, supervisor_id: str, reason: str) -> None:
+    """A supervisor gives up a failed message; it stays archived, the reason is kept."""
+    _settle_failed(store, outbox_id, supervisor_id, "discarded", "send_discarded", reason)
+
+
+def _settle_failed(store: Store, outbox_id: int, supervisor_id: str, state: str, kind: str,
+                   reason: str) -> None:
+    with store.transaction() as conn:
+        row = conn.execute(
+            "UPDATE outbox SET state = ?, attempts = CASE WHEN ? = 'retry' THEN 0 ELSE attempts "
+            "END, next_attempt = ?, review_comment = CASE WHEN ? = '' THEN review_comment "
+            "ELSE ? END WHERE id = ? AND state = 'failed' RETURNING conversation_id, message",
+            (state, state, now_iso(), reason, reason, outbox_id)).fetchone()
+        if row is None:
+            raise ValueError(f"outbox item {outbox_id} has not failed")
+        _event(conn, kind, row[0], row[1], supervisor_id, {"outbox": outbox_id,
+                                                           "reason": reason})
 
 
 def backlog(store: Store) -> int:

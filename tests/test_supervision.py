@@ -126,17 +126,16 @@ def test_problems_assign_retry_discard(config: Config, store: Store) -> None:
     supervision = carol(config)
     supervision.deactivate("Sales")
     deliver(store, config, mail(4), start=10)  # arrives while Sales is inactive: unrouted
-    ids = [p.id for p in supervision.problems()]
-    assert len(ids) == 3
-    unrouted_sales = ids[-1]
+    found = supervision.problems()
+    ids = [p.conversation_id for p in found if p.conversation_id is not None]
+    assert len(ids) == 3 and all(p.kind == "unrouted" for p in found)
     supervision.activate("Sales")
-    result = supervision.retry(unrouted_sales)
-    assert result.fixed and "Sales" in result.summary
-    assert not supervision.retry(ids[0]).fixed  # nobody@elsewhere still matches nothing
+    assert "routed to Sales" in supervision.retry(found[-1])
+    assert "still no active service access" in supervision.retry(found[0])
     supervision.assign(ids[0], "Support")
     with pytest.raises(SupervisionError, match="say why"):
-        supervision.discard(ids[1], "  ")
-    supervision.discard(ids[1], "spam from a bot")
+        supervision.discard(found[1], "  ")
+    supervision.discard(found[1], "spam from a bot")
     assert supervision.problems() == []
     closed = queue.get_item(store, ids[1])
     assert closed is not None and closed.state == "closed" and closed.reason == "spam from a bot"
@@ -180,3 +179,33 @@ def test_health_rows_include_outbox_and_lease(config: Config, store: Store) -> N
     assert rows["fetcher"].detail == "IDLE alive"
     assert rows["outbox"].detail.startswith("0 waiting")
     assert rows["engine lease"].state == "warn"
+
+
+def test_failed_sends_are_problems_to_retry_or_give_up(config: Config, store: Store) -> None:
+    from engine import outbox
+    from engine.mail.parse import parse_message
+
+    deliver(store, config, mail(1))
+    raw = (b"From: Sales <s@seclab.com>\r\nTo: c1@example.org\r\nSubject: Re: hi\r\n"
+           b"Message-ID: <r1@seclab.com>\r\n\r\nHello\r\n")
+    assert parse_message(raw).message_id
+    first = outbox.enqueue(store, raw, mail_from="s@seclab.com", recipients=["c1@example.org"],
+                           conversation_id=1, kind="reply", agent_id="alice")
+    second = outbox.enqueue(store, raw.replace(b"<r1@", b"<r2@"), mail_from="s@seclab.com",
+                            recipients=["c1@example.org"], conversation_id=1, kind="reply")
+    for _ in (first, second):
+        item = outbox.claim(store)
+        assert item is not None
+        outbox.mark_failed(store, item, "550 mailbox unavailable", permanent=True)
+    supervision = carol(config)
+    assert supervision.dashboard().failed == 2
+    sends = [p for p in supervision.problems() if p.is_send]
+    assert [p.kind for p in sends] == ["send failed", "send failed"]
+    assert sends[0].reason == "550 mailbox unavailable" and sends[0].subject == "Re: hi"
+    assert supervision.retry(sends[0]) == "sent again now"
+    supervision.discard(sends[1], "customer left the company")
+    states = {row[0]: row[1] for row in store.query("SELECT id, state FROM outbox")}
+    assert states == {first: "retry", second: "discarded"}
+    assert supervision.problems() == [] or all(not p.is_send for p in supervision.problems())
+    with pytest.raises(SupervisionError, match="has not failed"):
+        supervision.retry(sends[0])

@@ -97,7 +97,7 @@ async def test_problems_assign_and_discard(config: Config, store: Store) -> None
         problems = table(app, "#problems")
         await wait_for(pilot, lambda: problems.row_count == 2)
         problems.focus()
-        assert cell_text(problems, "5", "subject") == " ".join(
+        assert cell_text(problems, "c5", "subject") == " ".join(
             HOSTILE.replace("\x1b", "\\x1b").split())
         await pilot.press("g")
         assert isinstance(app.screen, ChoicePrompt)

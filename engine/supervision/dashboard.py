@@ -168,8 +168,15 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
     return Dashboard(
         at=iso(now), groups=tuple(groups), arrivals=arrivals(store, now),
         unrouted=sum(n for (state, _), (n, _) in counts.items() if state == "unrouted"),
-        failed=sum(n for (state, _), (n, _) in counts.items() if state == "failed"),
+        failed=sum(n for (state, _), (n, _) in counts.items() if state == "failed")
+        + failed_sends(store),
         stamp=stamp)
+
+
+def failed_sends(store: Store) -> int:
+    """Replies the mail server kept refusing (the outbox's ``failed`` state)."""
+    row = store.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
+    return int(row[0]) if row else 0
 
 
 def arrivals(store: Store, now: datetime, minutes: int = ARRIVAL_MINUTES) -> tuple[int, ...]:

@@ -19,15 +19,33 @@ from engine.supervision.clock import counts_by_key, iso, parse_iso, utc_now
 BACKLOG_STATES = ("queued", "sending", "retry", "deferred", "approved")
 
 
+#: Words the engine's parts use for "all is well" and for "something is broken".
+GOOD_STATES = frozenset({"ok", "running", "connected", "alive", "idle", "sent"})
+BAD_STATES = frozenset({"error", "failed", "down", "expired", "lost"})
+
+
+def band_of(state: str) -> str:
+    """``ok``, ``warn`` or ``error``: the colour of a part's state (unknown words warn)."""
+    word = state.strip().lower()
+    if word in GOOD_STATES:
+        return "ok"
+    return "error" if word in BAD_STATES else "warn"
+
+
 @dataclass(frozen=True)
 class HealthRow:
     """One line of the engine health tab."""
 
     name: str
-    #: ``ok``, ``warn``, ``error`` or what the part reported.
+    #: What the part reported (``running``, ``connected``, ``reconnecting``...).
     state: str
     detail: str
     updated: str | None
+
+    @property
+    def band(self) -> str:
+        """``ok``, ``warn`` or ``error``, for colour."""
+        return band_of(self.state)
 
 
 def health_rows(store: Store, now: datetime | None = None) -> list[HealthRow]:

@@ -1,8 +1,9 @@
 """Unrouted and failed e-mails: list them, assign to a group, retry, or discard.
 
 *Unrouted* e-mails matched no active service access; *failed* ones could not
-be processed or sent. Nothing here deletes anything: a discarded e-mail is
-closed with the supervisor's reason and stays in the archive.
+be processed; *failed sends* are replies the mail server kept refusing.
+Nothing here deletes anything: a discarded e-mail is closed (a discarded send
+is given up) with the supervisor's reason, and stays in the archive.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from engine import queue
+from engine import outbox, queue
 from engine.access import active_accesses
 from engine.config import Config
 from engine.router import route
@@ -33,9 +34,59 @@ class RetryResult:
     summary: str
 
 
-def problem_items(store: Store, *, limit: int = 500) -> list[queue.QueueItem]:
-    """Unrouted and failed e-mails, oldest first."""
-    return queue.list_items(store, states=PROBLEM_STATES, limit=limit)
+@dataclass(frozen=True)
+class Problem:
+    """One line of the unrouted-and-failed list: an incoming e-mail or a failed send."""
+
+    #: ``c<conversation id>`` for an incoming e-mail, ``o<outbox id>`` for a failed send.
+    key: str
+    #: ``unrouted``, ``failed`` (could not be processed) or ``send failed``.
+    kind: str
+    at: str
+    to: tuple[str, ...]
+    sender: str
+    subject: str
+    reason: str
+    conversation_id: int | None
+    outbox_id: int | None = None
+
+    @property
+    def is_send(self) -> bool:
+        """True for a reply or e-mail that could not be sent."""
+        return self.outbox_id is not None
+
+
+def problem_items(store: Store, *, limit: int = 500) -> list[Problem]:
+    """Unrouted and failed incoming e-mails, then failed sends; each oldest first."""
+    found = [Problem(f"c{i.id}", i.state, i.received, tuple(i.to), i.from_address, i.subject,
+                     i.reason, i.id)
+             for i in queue.list_items(store, states=PROBLEM_STATES, limit=limit)]
+    for row in store.query(
+            "SELECT o.id, o.conversation_id, o.created, o.rcpt_json, o.mail_from, "
+            "COALESCE(m.subject, ''), o.last_error FROM outbox o LEFT JOIN messages m "
+            "ON m.id = o.message WHERE o.state = 'failed' ORDER BY o.id LIMIT ?", (limit,)):
+        found.append(Problem(f"o{row[0]}", "send failed", row[2], tuple(json.loads(row[3])),
+                             row[4], row[5], row[6] or "the mail server refused it",
+                             row[1], row[0]))
+    return found
+
+
+def retry_send(store: Store, supervisor_id: str, outbox_id: int) -> None:
+    """Send a failed reply again now (the engine picks it up at once)."""
+    try:
+        outbox.retry_failed(store, outbox_id, supervisor_id)
+    except ValueError as exc:
+        raise ProblemError(str(exc)) from None
+
+
+def discard_send(store: Store, supervisor_id: str, outbox_id: int, reason: str) -> None:
+    """Give up a failed reply, with a reason; it stays in the archive."""
+    if not reason.strip():
+        raise ProblemError("say why the e-mail is discarded")
+    try:
+        outbox.discard_failed(store, outbox_id, supervisor_id, reason.strip())
+    except ValueError as exc:
+        raise ProblemError(str(exc)) from None
 
 
 def assign(store: Store, config: Config, supervisor_id: str, conversation_id: int,

@@ -139,8 +139,8 @@ class Supervision:
 
     # -- unrouted and failed ------------------------------------------------------
 
-    def problems(self) -> list[queue.QueueItem]:
-        """Unrouted and failed e-mails, oldest first."""
+    def problems(self) -> list[problem_view.Problem]:
+        """Unrouted and failed e-mails, then failed sends, oldest first."""
         return problem_view.problem_items(self.store)
 
     def assign(self, conversation_id: int, group: str) -> None:
@@ -148,17 +148,31 @@ class Supervision:
         self._problem(lambda: problem_view.assign(self.store, self.config, self.supervisor.id,
                                               conversation_id, group))
 
-    def retry(self, conversation_id: int) -> problem_view.RetryResult:
-        """Route a problem e-mail again with the accesses active now."""
-        result: list[problem_view.RetryResult] = []
+    def retry(self, problem: problem_view.Problem) -> str:
+        """Route an incoming problem e-mail again, or send a failed reply again; in words."""
+        if problem.outbox_id is not None:
+            outbox_id = problem.outbox_id
+            self._problem(lambda: problem_view.retry_send(self.store, self.supervisor.id,
+                                                          outbox_id))
+            return "sent again now"
+        conversation = problem.conversation_id
+        assert conversation is not None
+        result: list[str] = []
         self._problem(lambda: result.append(problem_view.retry(
-            self.store, self.config, self.supervisor.id, conversation_id)))
+            self.store, self.config, self.supervisor.id, conversation).summary))
         return result[0]
 
-    def discard(self, conversation_id: int, reason: str) -> None:
-        """Close a problem e-mail with a reason (kept in the archive)."""
+    def discard(self, problem: problem_view.Problem, reason: str) -> None:
+        """Close a problem e-mail or give up a failed reply, with a reason (kept archived)."""
+        if problem.outbox_id is not None:
+            outbox_id = problem.outbox_id
+            self._problem(lambda: problem_view.discard_send(self.store, self.supervisor.id,
+                                                            outbox_id, reason))
+            return
+        conversation = problem.conversation_id
+        assert conversation is not None
         self._problem(lambda: problem_view.discard(self.store, self.supervisor.id,
-                                               conversation_id, reason))
+                                                   conversation, reason))
 
     @staticmethod
     def _problem(action: Callable[[], object]) -> None:

@@ -66,7 +66,9 @@ class DashboardTab(SupervisorTab):
     def _cells(table: GroupTable, group: GroupFigures) -> list[object]:
         oldest = Text(waited(group.oldest_minutes), justify="right")
         if group.level != "ok":
-            oldest.stylize(table.get_component_rich_style(f"group-table--{group.level}"))
+            # partial: only the colour, so zebra stripes and the cursor show through.
+            style = table.get_component_rich_style(f"group-table--{group.level}", partial=True)
+            oldest.stylize(style)
         return [cell(group.name), number(group.queued), number(group.in_progress),
                 number(group.pending_review), oldest, number(group.answered_today),
                 Text(f"{group.agents_logged_in}/{group.agents_available}", justify="right")]

@@ -40,13 +40,12 @@ class HealthTab(SupervisorTab):
         """Rows by part name."""
         table = self.query_one(HealthTable)
         with self.app.batch_update():
-            sync_rows(table, [(r.name, [cell(r.name), self._state(table, r.state),
+            sync_rows(table, [(r.name, [cell(r.name), self._state(table, r.state, r.band),
                                         cell(r.detail), cell(short_time(r.updated))])
                               for r in data])
 
     @staticmethod
-    def _state(table: HealthTable, state: str) -> Text:
+    def _state(table: HealthTable, state: str, band: str) -> Text:
         text = cell(state)
-        band = state if state in ("ok", "warn", "error") else "warn"
-        text.stylize(table.get_component_rich_style(f"health-table--{band}"))
+        text.stylize(table.get_component_rich_style(f"health-table--{band}", partial=True))
         return text

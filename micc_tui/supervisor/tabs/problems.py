@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from engine.queue import QueueItem
+from engine.supervision.problems import Problem
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
 from micc_tui.widgets.fit_table import FitTable
@@ -31,7 +31,7 @@ class ProblemsTab(SupervisorTab):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._items: dict[str, QueueItem] = {}
+        self._items: dict[str, Problem] = {}
 
     def compose(self) -> ComposeResult:
         table = FitTable(flex="subject", id="problems", cursor_type="row", zebra_stripes=True)
@@ -40,20 +40,18 @@ class ProblemsTab(SupervisorTab):
         yield table
         yield Static("", id="problem-reason", classes="detail")
 
-    def load(self) -> list[QueueItem]:
-        """The unrouted and failed e-mails, oldest first."""
+    def load(self) -> list[Problem]:
+        """The unrouted and failed e-mails, then failed sends."""
         return self.supervision.problems()
 
-    def show(self, data: list[QueueItem]) -> None:
-        """Rows by conversation id; the reason of the highlighted one below."""
-        self._items = {str(i.id): i for i in data}
+    def show(self, data: list[Problem]) -> None:
+        """Rows by problem key; the reason of the highlighted one below."""
+        self._items = {p.key: p for p in data}
         table = self.query_one("#problems", DataTable)
         with self.app.batch_update():
-            sync_rows(table, [(str(i.id), [cell(short_time(i.received)),
-                                           cell(i.state.replace("_", " ")),
-                                           cell(", ".join(i.to)),
-                                           cell(i.from_address), cell(i.subject)])
-                              for i in data])
+            sync_rows(table, [(p.key, [cell(short_time(p.at)), cell(p.kind),
+                                       cell(", ".join(p.to)), cell(p.sender), cell(p.subject)])
+                              for p in data])
         self._show_reason()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -63,10 +61,11 @@ class ProblemsTab(SupervisorTab):
     def _show_reason(self) -> None:
         item = self._selected()
         text = (Text("No unrouted or failed e-mails.") if item is None else
-                Text(f"Why: {one_line(item.reason) or '(no reason recorded)'}"))
+                Text(f"Why: {one_line(item.reason) or '(no reason recorded)'}"
+                     + ("  (t sends it again, x gives it up)" if item.is_send else "")))
         self.query_one("#problem-reason", Static).update(text)
 
-    def _selected(self) -> QueueItem | None:
+    def _selected(self) -> Problem | None:
         key = self.key_of(self.query_one("#problems", DataTable))
         return self._items.get(str(key)) if key is not None else None
 
@@ -75,22 +74,27 @@ class ProblemsTab(SupervisorTab):
         item = self._selected()
         if item is None:
             return
+        conversation = item.conversation_id
+        if item.is_send or conversation is None:
+            self.notify("A reply that could not be sent is retried (t) or given up (x), "
+                        "not assigned.", severity="warning")
+            return
         groups = [g.name for g in self.supervision.config.service_group]
 
         def chosen(group: str | None) -> None:
             if group:
-                self.act(lambda: self.supervision.assign(item.id, group),
-                         f"E-mail {item.id} queued for {group}")
+                self.act(lambda: self.supervision.assign(conversation, group),
+                         f"E-mail {conversation} queued for {group}")
 
-        self.app.push_screen(ChoicePrompt(f"Assign e-mail {item.id} to which service group?",
-                                          groups), chosen)
+        self.app.push_screen(ChoicePrompt(
+            f"Assign e-mail {conversation} to which service group?", groups), chosen)
 
     def action_retry(self) -> None:
-        """Route the highlighted e-mail again with the accesses active now."""
+        """Route the highlighted e-mail again (accesses active now), or send a reply again."""
         item = self._selected()
         if item is not None:
-            self.act(lambda: self.supervision.retry(item.id),
-                     lambda result: f"E-mail {item.id}: {result.summary}")
+            self.act(lambda: self.supervision.retry(item),
+                     lambda summary: f"{_name(item)}: {summary}")
 
     def action_discard(self) -> None:
         """Close the highlighted e-mail with a reason (it stays in the archive)."""
@@ -100,8 +104,15 @@ class ProblemsTab(SupervisorTab):
 
         def reason(text: str | None) -> None:
             if text:
-                self.act(lambda: self.supervision.discard(item.id, text),
-                         f"E-mail {item.id} discarded (kept in the archive)")
+                self.act(lambda: self.supervision.discard(item, text),
+                         f"{_name(item)} discarded (kept in the archive)")
 
-        self.app.push_screen(TextPrompt(f"Why discard e-mail {item.id}?",
+        self.app.push_screen(TextPrompt(f"Why discard {_name(item).lower()}?",
                                         placeholder="e.g. spam, wrong address"), reason)
+
+
+def _name(problem: Problem) -> str:
+    """How the toast names a problem."""
+    if problem.outbox_id is not None:
+        return f"Reply {problem.outbox_id}"
+    return f"E-mail {problem.conversation_id}"
