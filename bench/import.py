@@ -19,12 +19,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mailgen import message  # noqa: E402
+from mailgen import message
 
-from engine.config import parse_config  # noqa: E402
-from engine.importer import import_paths  # noqa: E402
-from engine.store import Store  # noqa: E402
-from micc_tui.cli.setup import skeleton  # noqa: E402
+from engine.config import parse_config
+from engine.importer import import_paths
+from engine.store import Store
+from micc_tui.cli.setup import skeleton
 
 
 def bare_parse(raw: bytes) -> tuple[str, str, str, str]:
