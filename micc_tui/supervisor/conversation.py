@@ -55,7 +55,9 @@ class ConversationScreen(ModalScreen[None]):
                     f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>"
                     f"\nTo: {one_line(', '.join(message.to))}"
                     f"\nSubject: {one_line(message.subject)}")
-            box.mount(Static(safe(head), classes=f"message-head {message.direction}"))
+            # Each value is one line already; the newlines between them are ours.
+            box.mount(Static(safe(head, multiline=True),
+                             classes=f"message-head {message.direction}"))
             box.mount(Static(safe(message.body_text.strip() or "(no text body)",
                                   multiline=True), classes="message-body"))
             if message.id == self.message_id:

@@ -11,7 +11,14 @@ from textual.widgets import DataTable, Label
 
 from engine.queue import QueueItem
 from engine.supervision.agents import AgentRow
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, number, short_time, sync_rows
+from micc_tui.supervisor.tabs.base import (
+    SupervisorTab,
+    address_width,
+    cell,
+    number,
+    short_time,
+    sync_rows,
+)
 from micc_tui.widgets.fit_table import FitTable
 
 AGENT_COLUMNS = (("agent", "Agent"), ("name", "Name"), ("role", "Role"), ("state", "State"),
@@ -63,14 +70,16 @@ class AgentsTab(SupervisorTab):
         """Rows by agent id and by conversation id."""
         agents = self.query_one("#agents", DataTable)
         hand = self.query_one("#in-hand", DataTable)
+        wide = address_width(agents)
         with self.app.batch_update():
             sync_rows(agents, [(a.agent_id, [
-                cell(a.agent_id), cell(a.name), cell(a.role), cell(a.state),
+                cell(a.agent_id), cell(a.name, wide), cell(a.role), cell(a.state),
                 number(a.in_hand), number(a.handled_today), cell(", ".join(a.groups)),
                 cell(a.last_seen[11:16] if a.last_seen else "")]) for a in data.agents])
             if data.agent_id == self.agent_id:
                 sync_rows(hand, [(str(i.id), [cell(short_time(i.received)),
-                                              cell(i.service_group), cell(i.from_address),
+                                              cell(i.service_group),
+                                              cell(i.from_address, wide),
                                               cell(i.subject)]) for i in data.in_hand])
             self.query_one("#in-hand-title", Label).update(
                 f"E-mails in hand: {self.agent_id}" if self.agent_id else "E-mails in hand")

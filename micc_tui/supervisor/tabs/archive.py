@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Static
 
 from engine.archive import ArchivedMessage
 from micc_tui.supervisor.conversation import ConversationScreen
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time
+from micc_tui.supervisor.tabs.base import SupervisorTab, address_width, cell, short_time
 from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (("date", "Received"), ("dir", "In/out"), ("from", "From"), ("subject", "Subject"),
@@ -54,7 +54,7 @@ class ArchiveTab(SupervisorTab):
             table.clear()
             for m in hits:
                 table.add_row(cell(short_time(m.received)), cell(m.direction),
-                              cell(m.from_address), cell(m.subject),
+                              cell(m.from_address, address_width(table)), cell(m.subject),
                               cell(m.conversation_id or ""), key=str(m.id))
         table.refit()
         status = ("Type words and press Enter." if not text.strip() else

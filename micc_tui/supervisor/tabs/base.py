@@ -23,9 +23,25 @@ from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
 
 
-def cell(value: object) -> Text:
-    """A table cell from any value, untrusted text included: never markup, controls inert."""
-    return Text(one_line("" if value is None else str(value)), no_wrap=True, overflow="ellipsis")
+def address_width(table: DataTable[Any]) -> int:
+    """Widest an address or name cell gets in ``table``: a fifth of it, at least 14.
+
+    One long To list must not push the subject off an 80-column screen.
+    """
+    return max(14, table.size.width // 5)
+
+
+def cell(value: object, limit: int | None = None) -> Text:
+    """A table cell from any value, untrusted text included: never markup, controls inert.
+
+    Args:
+        value: what to show.
+        limit: cut to this many characters, ending with an ellipsis.
+    """
+    text = one_line("" if value is None else str(value))
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return Text(text, no_wrap=True, overflow="ellipsis")
 
 
 def number(value: int) -> Text:
@@ -79,6 +95,10 @@ class SupervisorTab(Vertical):
     def __init__(self, supervision: Supervision, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.supervision = supervision
+
+    def on_resize(self) -> None:
+        """Cells are cut to the width: show them again at the new one."""
+        self.reload()
 
     def load(self) -> object:
         """Read what the tab shows (runs in a worker thread; may block)."""

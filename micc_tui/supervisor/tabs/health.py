@@ -8,7 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from engine.supervision.health import HealthRow
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.supervisor.tabs.base import (
+    SupervisorTab,
+    address_width,
+    cell,
+    short_time,
+    sync_rows,
+)
 from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (("part", "Part"), ("state", "State"), ("detail", "Detail"), ("updated", "Updated"))
@@ -39,8 +45,9 @@ class HealthTab(SupervisorTab):
     def show(self, data: list[HealthRow]) -> None:
         """Rows by part name."""
         table = self.query_one(HealthTable)
+        wide = address_width(table)
         with self.app.batch_update():
-            sync_rows(table, [(r.name, [cell(r.name), self._state(table, r.state, r.band),
+            sync_rows(table, [(r.name, [cell(r.name, wide), self._state(table, r.state, r.band),
                                         cell(r.detail), cell(short_time(r.updated))])
                               for r in data])
 

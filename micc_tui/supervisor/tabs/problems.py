@@ -11,7 +11,13 @@ from textual.widgets import DataTable, Static
 
 from engine.supervision.problems import Problem
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.supervisor.tabs.base import (
+    SupervisorTab,
+    address_width,
+    cell,
+    short_time,
+    sync_rows,
+)
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
 
@@ -48,9 +54,11 @@ class ProblemsTab(SupervisorTab):
         """Rows by problem key; the reason of the highlighted one below."""
         self._items = {p.key: p for p in data}
         table = self.query_one("#problems", DataTable)
+        wide = address_width(table)
         with self.app.batch_update():
             sync_rows(table, [(p.key, [cell(short_time(p.at)), cell(p.kind),
-                                       cell(", ".join(p.to)), cell(p.sender), cell(p.subject)])
+                                       cell(", ".join(p.to), wide),
+                                       cell(p.sender, wide), cell(p.subject)])
                               for p in data])
         self._show_reason()
 

@@ -12,7 +12,13 @@ from textual.widgets import Label, Static, TextArea
 from engine.archive import ArchivedMessage
 from engine.supervision.review import ReviewItem
 from micc_tui.supervisor.modals import TextPrompt
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, short_time, sync_rows
+from micc_tui.supervisor.tabs.base import (
+    SupervisorTab,
+    address_width,
+    cell,
+    short_time,
+    sync_rows,
+)
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import inert, one_line, safe
 
@@ -64,10 +70,11 @@ class ReviewTab(SupervisorTab):
         """Rows by outbox id; the highlighted reply beside what it answers."""
         self._items = {str(i.outbox_id): i for i in data}
         table = self.query_one("#reviews", FitTable)
+        wide = address_width(table)
         with self.app.batch_update():
             sync_rows(table, [(str(i.outbox_id), [
                 cell(short_time(i.created)), cell(i.service_group), cell(i.agent_id),
-                cell(", ".join(i.recipients)), cell(i.draft.subject)]) for i in data])
+                cell(", ".join(i.recipients), wide), cell(i.draft.subject)]) for i in data])
         self._show_selected()
 
     def on_data_table_row_highlighted(self, event: FitTable.RowHighlighted) -> None:
