@@ -107,3 +107,8 @@ def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
         "solidus.sales.retail@seclab.com"
     assert sent.recipients == (original.from_address,)
     assert any("customer mail  [plain, en]" in line for line in lines)
+
+
+def test_duration_without_headless_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--duration", "1"]) == 2
+    assert "--duration needs --headless" in capsys.readouterr().err

@@ -110,3 +110,20 @@ def test_stop_closes_open_connections_and_the_ports() -> None:
         IMAPClient(servers.host, port=servers.imap_port, ssl=False, timeout=2)
     with pytest.raises(ServerError):
         servers.deliver(MESSAGE)
+
+
+def test_prune_keeps_the_newest_messages_of_the_folders_that_only_grow(
+        servers: DemoMailServers) -> None:
+    for _ in range(5):
+        servers.deliver(MESSAGE, folder="Processed")
+        servers.deliver(MESSAGE)
+    newest = servers.deliver(MESSAGE, folder="Processed")
+    assert servers.prune(keep=2) == 4
+    assert servers.count(folder="Processed") == 2
+    assert servers.count() == 5  # the master INBOX is the engine's to empty
+    client = imap(servers)
+    try:
+        client.select_folder("Processed", readonly=True)
+        assert client.search("ALL")[-1] == newest
+    finally:
+        client.logout()

@@ -47,6 +47,10 @@ def _positive(value: str) -> float:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo, headless or with the agent console."""
+    if args.duration is not None and not args.headless:
+        print("micc demo: --duration needs --headless (the console runs until you quit it)",
+              file=sys.stderr)
+        return EXIT_UNUSABLE
     options = DemoOptions(agent=args.agent, workspace=args.workspace, rate=args.rate,
                           generator=args.generator, seed=args.seed)
     try:

@@ -63,6 +63,9 @@ CUSTOMERS: tuple[Customer, ...] = (
     Customer("Giulia Rossi", "giulia.rossi@rossi-forniture.example", "it"),
 )
 
+#: E-mails remembered for follow-ups.
+_REMEMBERED = 50
+
 PRODUCTS = ("Solidus X200 desk", "Solidus Ergo chair", "Solidus Air 3 monitor arm",
             "Solidus Dock 12", "Solidus Quiet keyboard")
 
@@ -158,7 +161,14 @@ class MailGenerator:
         method: Callable[[], _Draft] = getattr(self, "_case_" + case.replace("-", "_"))
         mail = self._build(method())
         self._sent.append(mail)
+        # Follow-ups answer a recent e-mail; older ones need not be remembered.
+        del self._sent[:-_REMEMBERED]
         return mail
+
+    @property
+    def count(self) -> int:
+        """How many e-mails the stream (``next``) has made."""
+        return self._count
 
     # -- helpers ---------------------------------------------------------------------
 

@@ -46,6 +46,10 @@ from micc_tui.demo.workspace import (
 #: Seconds between customer e-mails unless ``--rate`` says otherwise.
 DEFAULT_RATE = 5.0
 _REPORT_EVERY = 1.0
+#: Every this many customer e-mails, the servers' only-growing folders are cut down
+#: to the newest few hundred messages (pymap keeps everything in memory).
+_PRUNE_EVERY, _FOLDER_KEPT = 100, 300
+_DELIVERED_KEPT = 100
 #: Seconds the engine waits for a lease left by an earlier run of a kept workspace.
 _LEASE_WAIT = 15.0
 _ENGINE_STOP_WAIT = 15.0
@@ -197,7 +201,10 @@ class Demo:
                     self._say(f"customer mail not delivered: {exc}")
                 return
             self.delivered.append(mail)
+            del self.delivered[:-_DELIVERED_KEPT]
             self._say(f"customer mail  {safe_text(mail.describe())}")
+            if generator.count % _PRUNE_EVERY == 0:
+                self.servers.prune(keep=_FOLDER_KEPT)
             self._stopping.wait(self.options.rate)
 
     # -- reporting -------------------------------------------------------------------

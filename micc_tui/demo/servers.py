@@ -47,6 +47,8 @@ DEFAULT_FOLDERS = ("Sent", "Trash", "Drafts", "Processed")
 CUSTOMERS_USER = "customers"
 _START_TIMEOUT = 10.0
 _CALL_TIMEOUT = 10.0
+#: Accepted messages kept for :meth:`DemoMailServers.sent` (all are in the mbox file).
+_SENT_KEPT = 1000
 
 
 class ServerError(Exception):
@@ -118,6 +120,7 @@ class DemoMailServers:
             CUSTOMERS_USER: _Account(self.customers_password, ("Sent", "Trash")),
         }
         self._sent: list[RecordedMail] = []
+        self._sent_total = 0
         self._sent_changed = threading.Condition()
         self._state = _State()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -252,6 +255,15 @@ class DemoMailServers:
         uid: int = appended.uid
         return uid
 
+    async def _prune(self, user: str, folder: str, keep: int) -> int:
+        mailboxes, _ = self._state.config.set_cache[user]
+        target = await mailboxes.get_mailbox(folder)
+        uids = sorted([message.uid async for message in target.messages()])
+        old = uids[:max(0, len(uids) - keep)]
+        if old:
+            await target.delete(old)
+        return len(old)
+
     async def _count(self, user: str, folder: str) -> int:
         mailboxes, _ = self._state.config.set_cache[user]
         target = await mailboxes.get_mailbox(folder)
@@ -310,6 +322,8 @@ class DemoMailServers:
             _append_mbox(self.record_mbox, record)
         with self._sent_changed:
             self._sent.append(record)
+            self._sent_total += 1
+            del self._sent[:-_SENT_KEPT]
             self._sent_changed.notify_all()
         if self._on_sent is not None:
             try:
@@ -341,6 +355,23 @@ class DemoMailServers:
         """
         return self._call(self._append(user or self.user, folder, raw))
 
+    def prune(self, keep: int) -> int:
+        """Delete all but the newest ``keep`` messages of the folders nobody reads from.
+
+        pymap holds every message in memory (~75 KB each): a demo left running
+        for a day would otherwise grow by gigabytes. The master INBOX is left
+        alone (the engine empties it); Processed, Trash and Sent, and the
+        customers' INBOX, only fill up.
+
+        Returns:
+            How many messages were deleted.
+        """
+        deleted = 0
+        for user, folder in ((self.user, "Processed"), (self.user, "Trash"),
+                             (self.user, "Sent"), (CUSTOMERS_USER, "INBOX")):
+            deleted += self._call(self._prune(user, folder, keep))
+        return deleted
+
     def count(self, *, user: str | None = None, folder: str = "INBOX") -> int:
         """Number of messages in a folder now."""
         return self._call(self._count(user or self.user, folder))
@@ -350,7 +381,7 @@ class DemoMailServers:
         return self._call(self._folders(user or self.user))
 
     def sent(self) -> list[RecordedMail]:
-        """Every message the SMTP server accepted so far, oldest first."""
+        """The messages the SMTP server accepted (the last thousand), oldest first."""
         with self._sent_changed:
             return list(self._sent)
 
@@ -358,10 +389,10 @@ class DemoMailServers:
         """Wait until at least ``count`` messages were accepted or ``timeout`` passes.
 
         Returns:
-            Every message accepted so far (check its length).
+            The messages accepted so far, as :meth:`sent` (check its length).
         """
         with self._sent_changed:
-            self._sent_changed.wait_for(lambda: len(self._sent) >= count, timeout)
+            self._sent_changed.wait_for(lambda: self._sent_total >= count, timeout)
             return list(self._sent)
 
 
