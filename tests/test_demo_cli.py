@@ -112,3 +112,9 @@ def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
 def test_duration_without_headless_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--duration", "1"]) == 2
     assert "--duration needs --headless" in capsys.readouterr().err
+
+
+def test_a_config_is_refused_the_demo_makes_its_own(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", "elsewhere.toml", "demo", "--headless"]) == 2
+    assert "--workspace" in capsys.readouterr().err

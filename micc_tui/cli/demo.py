@@ -13,8 +13,9 @@ from micc_tui.demo.runner import DEFAULT_RATE, DemoError, DemoOptions, run_headl
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``demo``."""
+    # No --config: the demo writes its own (see --workspace).
     demo = subparsers.add_parser(
-        "demo", parents=[common],
+        "demo",
         help="run a working contact center on loopback, with customer mail arriving",
         description=(
             "Start an embedded IMAP and SMTP server on free loopback ports, the "
@@ -47,6 +48,10 @@ def _positive(value: str) -> float:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo, headless or with the agent console."""
+    if args.config:
+        print("micc demo: the demo makes its own config; use --workspace DIR to keep it",
+              file=sys.stderr)
+        return EXIT_UNUSABLE
     if args.duration is not None and not args.headless:
         print("micc demo: --duration needs --headless (the console runs until you quit it)",
               file=sys.stderr)
