@@ -63,7 +63,7 @@ def ingest(
     items: Sequence[FetchedMessage],
     *,
     backlog: bool = False,
-    after_archive: Sequence[AfterArchive] = (),
+    after_archive: Sequence[AfterArchive] | None = None,
 ) -> list[IngestResult]:
     """Archive, route and queue ``items`` in one transaction; skip ones already archived.
 
@@ -73,19 +73,29 @@ def ingest(
         items: raw messages with their dedupe keys.
         backlog: these messages were already in the mailbox at first start
             (hooks use it, e.g. to send no confirmations for old mail).
-        after_archive: hooks run in the transaction for each new message.
+        after_archive: hooks run in the transaction for each new message; by
+            default, queueing the service access's automatic confirmation.
 
     Returns:
         One result per item, in order.
     """
     parsed = [parse_message(item.raw) for item in items]
+    hooks = default_hooks(config) if after_archive is None else after_archive
     with store.transaction() as conn:
         accesses = active_accesses(store, config)
         results = []
         for item, message in zip(items, parsed, strict=True):
-            results.append(_ingest_one(store, conn, accesses, item, message, backlog,
-                                       after_archive))
+            results.append(_ingest_one(store, conn, accesses, item, message, backlog, hooks))
     return results
+
+
+def default_hooks(config: Config) -> list[AfterArchive]:
+    """What every ingested e-mail goes through after archiving: automatic confirmations."""
+    # Imported here: the confirmation path uses the outbox, which archives
+    # through this module.
+    from engine.autoreply import confirm
+
+    return [lambda store, item: confirm(config, store, item)]
 
 
 def _ingest_one(

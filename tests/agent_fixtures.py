@@ -49,9 +49,13 @@ def mail(number: int, *, to: str = "Solidus.Sales.Retail@seclab.com",
 
 
 def deliver(store: Store, config: Config, *raws: bytes, start: int = 0) -> None:
-    """Ingest raw messages as if fetched from the master mailbox."""
+    """Ingest raw messages as if fetched from the master mailbox.
+
+    Automatic confirmations are left out (tests/test_autoreply.py covers them):
+    the consoles' tests look at the customers' mail alone.
+    """
     items = [FetchedMessage(f"test:{start + i}", "test", raw) for i, raw in enumerate(raws)]
-    ingest(store, config, items)
+    ingest(store, config, items, after_archive=())
 
 
 def fix_received(store: Store) -> None:

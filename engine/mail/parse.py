@@ -209,18 +209,18 @@ def _part_text(part: Message, problems: list[str]) -> str:
     try:
         content = raw_data_manager.get_content(part)
         if isinstance(content, str):
-            return _clean_surrogates(content)
+            return _clean_surrogates(content).replace("\r\n", "\n")
     except (LookupError, UnicodeError, ValueError, AssertionError, KeyError, TypeError) as exc:
         problems.append(f"body: {exc.__class__.__name__} ({part.get_content_charset()!r})")
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    for charset in (part.get_content_charset() or "", "utf-8"):
+    for charset in (part.get_content_charset() or "", "utf-8", "latin-1"):
         try:
-            return payload.decode(charset) if charset else payload.decode("utf-8")
+            return payload.decode(charset or "utf-8").replace("\r\n", "\n")
         except (LookupError, UnicodeError):
             continue
-    return payload.decode("latin-1")
+    raise AssertionError("latin-1 decodes any bytes")
 
 
 def _leaves(part: Message) -> Iterable[Message]:
