@@ -195,3 +195,27 @@ def test_non_supervisors_are_refused(config: Config, capsys: pytest.CaptureFixtu
         main(["--config", str(config.source), "supervisor", "--agent", "alice"])
     assert exit_info.value.code == 2
     assert "alice is an agent, not a supervisor" in capsys.readouterr().err
+
+
+async def test_a_store_error_pauses_live_figures_without_ending_them(
+        config: Config, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from micc_tui.supervisor import app as app_module
+
+    monkeypatch.setattr(app_module, "AGEING_SECONDS", 0.1)
+    app = app_for(config)
+    real = app.supervision.change_stamp
+    calls = {"n": 0}
+
+    def flaky() -> tuple[object, ...]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real()
+
+    monkeypatch.setattr(app.supervision, "change_stamp", flaky)
+    async with app.run_test(size=(100, 30)) as pilot:
+        groups = table(app, "#groups")
+        await wait_for(pilot, lambda: groups.row_count == 3)
+        assert any("database is locked" in str(n.message) for n in app._notifications)

@@ -64,6 +64,13 @@ class SupervisorApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
+    class PollFailed(Message):
+        """The poller could not read the store this time (it keeps trying)."""
+
+        def __init__(self, error: str) -> None:
+            self.error = error
+            super().__init__()
+
     class Changed(Message):
         """The store changed (or time passed): fresh dashboard figures."""
 
@@ -77,6 +84,7 @@ class SupervisorApp(App[None]):
         self.supervision = supervision
         self.poll_seconds = poll_seconds
         self.board: Dashboard | None = None
+        self._poll_error: str | None = None
         self._stop = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -89,7 +97,7 @@ class SupervisorApp(App[None]):
 
     def on_mount(self) -> None:
         supervisor = self.supervision.supervisor
-        self.sub_title = f"{supervisor.name} ({supervisor.id})"
+        self.sub_title = f"{supervisor.name} ({supervisor.id}) · keys 1-7 switch tabs"
         self._poll()
 
     def on_unmount(self) -> None:
@@ -103,17 +111,29 @@ class SupervisorApp(App[None]):
         last: tuple[object, ...] | None = None
         computed = 0.0
         while not self._stop.is_set():
-            stamp = self.supervision.change_stamp()
-            now = time.monotonic()
-            if stamp != last or now - computed >= AGEING_SECONDS:
-                board = self.supervision.dashboard()
-                self.post_message(self.Changed(board, stamp != last))
-                last, computed = board.stamp, now
+            try:
+                stamp = self.supervision.change_stamp()
+                now = time.monotonic()
+                if stamp != last or now - computed >= AGEING_SECONDS:
+                    board = self.supervision.dashboard()
+                    self.post_message(self.Changed(board, stamp != last))
+                    last, computed = board.stamp, now
+            except Exception as exc:  # a locked or moved file must not end live updates
+                self.post_message(self.PollFailed(str(exc) or exc.__class__.__name__))
+                self._stop.wait(AGEING_SECONDS)
             self._stop.wait(self.poll_seconds)
+
+    def on_supervisor_app_poll_failed(self, message: PollFailed) -> None:
+        """Say once that the figures are stale, and why."""
+        if message.error != self._poll_error:
+            self._poll_error = message.error
+            self.notify(f"Live figures paused: {message.error}", title="Store",
+                        severity="warning", markup=False)
 
     def on_supervisor_app_changed(self, message: Changed) -> None:
         """Show the figures; let the visible tab reload when the store moved."""
         self.board = message.board
+        self._poll_error = None
         self.query_one(DashboardTab).show(message.board)
         self._label_tabs(message.board)
         tab = self.active_tab()
