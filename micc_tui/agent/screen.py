@@ -44,6 +44,9 @@ from micc_tui.widgets.safe import one_line
 CLOSE_REASONS = ("Answered by phone", "Duplicate", "No reply needed", "Spam-like, not junk")
 #: Seconds between two looks at the store's change mark.
 POLL_SECONDS = 0.75
+#: Seconds between two "still here" writes; supervisors count an agent whose
+#: console was silent for 90 s as logged out (engine.supervision.dashboard).
+HEARTBEAT_SECONDS = 30.0
 #: Narrower than this, the reading pane goes under the queue.
 WIDE = 120
 #: Rows read first when a queue is opened, so it paints before the rest is read.
@@ -150,6 +153,7 @@ class AgentScreen(Screen[None]):
         self.load()
         self.set_state("available")
         self.set_interval(self.poll_seconds, self.poll)
+        self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
 
     def on_resize(self, event: Resize) -> None:
         self._arrange(event.size.width)
@@ -444,6 +448,11 @@ class AgentScreen(Screen[None]):
         """Switch between Available and Away."""
         state = self.snapshot.state if self.snapshot else "away"
         self.set_state("away" if state == "available" else "available")
+
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
+    def heartbeat(self) -> None:
+        """Tell supervisors this console is still open (they count logged-in agents by it)."""
+        self.center.heartbeat()
 
     @work(thread=True, group="state", exit_on_error=False)
     def set_state(self, state: str) -> None:
