@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
 
 from engine.bootstrap import open_store
 from engine.config import Config
@@ -39,8 +38,8 @@ def loaded(tab_key: str, table_id: str, rows: int) -> Callable[[Pilot[Any]], Awa
         await wait_for(pilot, lambda: app.board is not None)
         if tab_key:
             await pilot.press(tab_key)
-        table = pilot.app.query_one(table_id, DataTable)
-        await wait_for(pilot, lambda: table.row_count == rows)
+        table = pilot.app.query_one(table_id)
+        await wait_for(pilot, lambda: getattr(table, "row_count", 0) == rows)
         await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()
 

@@ -16,6 +16,7 @@ from micc_tui.cli.main import main
 from micc_tui.supervisor import SupervisorApp
 from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
+from micc_tui.supervisor.tabs.dashboard import GroupTable
 from tests.agent_fixtures import deliver, mail, workspace
 from tests.supervisor_fixtures import HOSTILE, app_for, populate, wait_for
 
@@ -40,16 +41,28 @@ def table(app: SupervisorApp, selector: str) -> DataTable[Any]:
     return app.query_one(selector, DataTable)
 
 
+def figure(app: SupervisorApp, group: str, column: str) -> str:
+    """A dashboard cell by group name and column title ('' until the row is there)."""
+    groups = app.query_one(GroupTable)
+    titles = [c.title for c in groups.columns]
+    row = next((r for r in groups.rows() if r.cells[0] == group), None)
+    return row.cells[titles.index(column)] if row else ""
+
+
 async def test_dashboard_shows_each_group_and_arrivals(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        groups = table(app, "#groups")
+        groups = app.query_one(GroupTable)
         await wait_for(pilot, lambda: groups.row_count == 3)
-        assert cell_text(groups, "Sales", "queued") == "2"
-        assert cell_text(groups, "Sales", "progress") == "1"
-        assert cell_text(groups, "Sales", "oldest") == "1h 29m"
-        assert cell_text(groups, "Support", "queued") == "1"
-        assert cell_text(groups, "Sales", "agents") == "1/1"
+        assert figure(app, "Sales", "Queued") == "2"
+        assert figure(app, "Sales", "Working") == "1"
+        assert figure(app, "Sales", "Oldest") == "1h 29m"
+        assert figure(app, "Support", "Queued") == "1"
+        assert figure(app, "Sales", "Agents") == "1/1"
+        assert figure(app, "Marketing", "Review") == "1"
+        marks = {r.cells[0]: r.marks[4] for r in groups.rows()}  # type: ignore[attr-defined]
+        assert marks == {"Sales": "group-table--warn", "Marketing": "",
+                         "Support": "group-table--alarm"}
         assert sum(app.query_one(Sparkline).data or []) == 7
         totals = str(app.query_one("#totals", Static).render())
         assert "2 unrouted" in totals
@@ -59,14 +72,14 @@ async def test_new_mail_updates_rows_in_place_and_keeps_the_cursor(config: Confi
                                                                    store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        groups = table(app, "#groups")
+        groups = app.query_one(GroupTable)
         await wait_for(pilot, lambda: groups.row_count == 3)
         groups.focus()
         await pilot.press("down", "down")
-        assert groups.cursor_row == 2
+        assert groups.cursor_key == 2
         deliver(store, config, mail(20, to="Solidus.Support@seclab.com"), start=100)
-        await wait_for(pilot, lambda: cell_text(groups, "Support", "queued") == "2")
-        assert groups.cursor_row == 2
+        await wait_for(pilot, lambda: figure(app, "Support", "Queued") == "2")
+        assert groups.cursor_key == 2
 
 
 async def test_routing_deactivate_activate_and_try_an_address(config: Config,
@@ -216,6 +229,6 @@ async def test_a_store_error_pauses_live_figures_without_ending_them(
 
     monkeypatch.setattr(app.supervision, "change_stamp", flaky)
     async with app.run_test(size=(100, 30)) as pilot:
-        groups = table(app, "#groups")
+        groups = app.query_one(GroupTable)
         await wait_for(pilot, lambda: groups.row_count == 3)
         assert any("database is locked" in str(n.message) for n in app._notifications)

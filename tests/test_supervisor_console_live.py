@@ -17,6 +17,7 @@ from engine.config import Config, load_config
 from engine.store import Store
 from micc_tui.supervisor import SupervisorApp
 from micc_tui.supervisor.app import POLL_SECONDS
+from micc_tui.supervisor.tabs.dashboard import GroupTable
 from tests.agent_fixtures import mail, workspace
 from tests.supervisor_fixtures import supervision, wait_for
 
@@ -61,13 +62,15 @@ async def test_mail_ingested_by_another_process_shows_within_a_second(
     app = SupervisorApp(supervision(config))  # the real poll interval
     assert POLL_SECONDS <= 0.5
     async with app.run_test(size=(100, 30)) as pilot:
-        groups = app.query_one("#groups", DataTable)
+        groups = app.query_one(GroupTable)
         await wait_for(pilot, lambda: groups.row_count == 3)
-        assert cell(groups, "Support", "queued") == "0"
+        support = next(r for r in groups.rows() if r.cells[0] == "Support")
+        assert support.cells[1] == "0"
         await asyncio.to_thread(import_in_another_process, config, tmp_path,
                                 mail(1, to="Solidus.Support@seclab.com"), "one")
         # The other process has committed; the dashboard must follow within 1 s.
-        await wait_for(pilot, lambda: cell(groups, "Support", "queued") == "1", timeout=1.0)
+        await wait_for(pilot, lambda: any(r.cells[:2] == ("Support", "1")
+                                          for r in groups.rows()), timeout=1.0)
 
 
 async def test_activation_order_changed_in_the_console_routes_the_next_email(

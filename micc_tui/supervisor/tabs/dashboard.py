@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Label, Sparkline, Static
+from textual.widgets import Label, Sparkline, Static
 
 from engine.supervision.dashboard import Dashboard, GroupFigures
-from micc_tui.supervisor.tabs.base import SupervisorTab, cell, number, sync_rows
+from micc_tui.supervisor.tabs.base import SupervisorTab
+from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
+from micc_tui.widgets.queue_table import Column
+from micc_tui.widgets.safe import one_line
 
-COLUMNS = (("group", "Service group"), ("queued", "Queued"), ("progress", "Working"),
-           ("review", "Review"), ("oldest", "Oldest"), ("answered", "Answered"),
-           ("agents", "Agents"))
+#: Column titles; every column but the group's is a right-aligned figure.
+COLUMNS = (Column("Service group", 20), Column("Queued", 6), Column("Working", 7),
+           Column("Review", 6), Column("Oldest", 7), Column("Answered", 8),
+           Column("Agents", 7))
 
 
 def waited(minutes: float | None) -> str:
@@ -29,10 +33,25 @@ def waited(minutes: float | None) -> str:
     return f"{whole // 1440}d {whole % 1440 // 60}h"
 
 
-class GroupTable(DataTable[Any]):
-    """The per-group table; colours of waiting times come from the stylesheet."""
+class GroupTable(MarkedTable):
+    """The per-group table; waiting-time colours come from the stylesheet.
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"group-table--warn", "group-table--alarm"}
+    A line-painted table: a change to one group repaints one cheap line, not
+    every cell of every row.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *MarkedTable.COMPONENT_CLASSES, "group-table--warn", "group-table--alarm"}
+
+
+def group_row(key: int, group: GroupFigures) -> MarkedRow:
+    """One group's row: figures as text, the oldest-waiting cell marked by its level."""
+    level = "" if group.level == "ok" else f"group-table--{group.level}"
+    return MarkedRow(key, (one_line(group.name), str(group.queued), str(group.in_progress),
+                           str(group.pending_review), waited(group.oldest_minutes),
+                           str(group.answered_today),
+                           f"{group.agents_logged_in}/{group.agents_available}"),
+                     marks=("", "", "", "", level, "", ""))
 
 
 class DashboardTab(SupervisorTab):
@@ -41,10 +60,8 @@ class DashboardTab(SupervisorTab):
     TITLE = "Dashboard"
 
     def compose(self) -> ComposeResult:
-        table = GroupTable(id="groups", cursor_type="row", zebra_stripes=True)
-        for key, title in COLUMNS:
-            table.add_column(title, key=key)
-        yield table
+        yield GroupTable(COLUMNS, right=range(1, len(COLUMNS)), id="groups",
+                         empty_text="No service groups in the config")
         with Horizontal(id="arrivals-row"):
             yield Label("Arrivals/min\nlast 30 min", id="arrivals-label")
             yield Sparkline([0] * 30, summary_function=max, id="arrivals")
@@ -55,23 +72,12 @@ class DashboardTab(SupervisorTab):
         return self.supervision.dashboard()
 
     def show(self, data: Dashboard) -> None:
-        """Update rows by key, the sparkline and the totals line."""
-        table = self.query_one(GroupTable)
+        """New rows by key (the cursor stays on its group), the sparkline, the totals."""
         with self.app.batch_update():
-            sync_rows(table, [(g.name, self._cells(table, g)) for g in data.groups])
+            self.query_one(GroupTable).set_rows(
+                [group_row(index, g) for index, g in enumerate(data.groups)])
             self.query_one(Sparkline).data = list(data.arrivals)
             self.query_one("#totals", Static).update(self._totals(data))
-
-    @staticmethod
-    def _cells(table: GroupTable, group: GroupFigures) -> list[object]:
-        oldest = Text(waited(group.oldest_minutes), justify="right")
-        if group.level != "ok":
-            # partial: only the colour, so zebra stripes and the cursor show through.
-            style = table.get_component_rich_style(f"group-table--{group.level}", partial=True)
-            oldest.stylize(style)
-        return [cell(group.name), number(group.queued), number(group.in_progress),
-                number(group.pending_review), oldest, number(group.answered_today),
-                Text(f"{group.agents_logged_in}/{group.agents_available}", justify="right")]
 
     @staticmethod
     def _totals(data: Dashboard) -> Text:
