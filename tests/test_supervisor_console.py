@@ -16,6 +16,7 @@ from micc_tui.cli.main import main
 from micc_tui.supervisor import SupervisorApp
 from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
+from micc_tui.supervisor.tabs.agents import AgentTable
 from micc_tui.supervisor.tabs.dashboard import GroupTable
 from tests.agent_fixtures import deliver, mail, workspace
 from tests.supervisor_fixtures import HOSTILE, app_for, populate, wait_for
@@ -146,17 +147,20 @@ async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("5")
-        agents = table(app, "#agents")
+        agents = app.query_one(AgentTable)
         hand = table(app, "#in-hand")
+
+        def agent(agent_id: str) -> Any:
+            return next(r for r in agents.rows() if r.cells[0] == agent_id)
+
         await wait_for(pilot, lambda: agents.row_count == 3 and hand.row_count == 1)
-        assert cell_text(agents, "alice", "state") == "available"
-        assert cell_text(agents, "alice", "hand") == "1"
-        assert cell_text(agents, "carol", "state") == "offline"
+        assert agent("alice").cells[3:5] == ("available", "1")
+        assert agent("carol").cells[3] == "offline" and agent("carol").dim
         hand.focus()
         await pilot.press("r")
         await wait_for(pilot, lambda: hand.row_count == 0)
         assert queue.get_item(store, 7).state == "queued"  # type: ignore[union-attr]
-        await wait_for(pilot, lambda: cell_text(agents, "alice", "hand") == "0")
+        await wait_for(pilot, lambda: agent("alice").cells[4] == "0")
 
 
 async def test_archive_search_and_conversation(config: Config, store: Store) -> None:

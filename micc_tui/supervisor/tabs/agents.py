@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,15 +15,19 @@ from micc_tui.supervisor.tabs.base import (
     SupervisorTab,
     address_width,
     cell,
-    number,
     short_time,
     sync_rows,
 )
 from micc_tui.widgets.fit_table import FitTable
+from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
+from micc_tui.widgets.queue_table import Column, QueueTable
+from micc_tui.widgets.safe import one_line
 
-AGENT_COLUMNS = (("agent", "Agent"), ("name", "Name"), ("role", "Role"), ("state", "State"),
-                 ("hand", "In hand"), ("handled", "Today"), ("groups", "Groups"),
-                 ("seen", "Seen"))
+AGENT_COLUMNS = (Column("Agent", 8), Column("Name", 14, flex=1), Column("Role", 10),
+                 Column("State", 9), Column("In hand", 7), Column("Today", 5),
+                 Column("Groups", 12, flex=2), Column("Seen", 5, hide_below=70))
+#: Where the figures are (right-aligned).
+FIGURES = (4, 5)
 HAND_COLUMNS = (("received", "Received"), ("group", "Service group"), ("from", "From"),
                 ("subject", "Subject"))
 
@@ -35,6 +39,23 @@ class AgentsData:
     agents: list[AgentRow]
     agent_id: str | None
     in_hand: list[QueueItem]
+
+
+class AgentTable(MarkedTable):
+    """Every agent, line-painted: 500 agents cost what the screen shows, not more."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*MarkedTable.COMPONENT_CLASSES,
+                                             "agent-table--available"}
+
+
+def agent_row(key: int, agent: AgentRow) -> MarkedRow:
+    """An agent's row; agents not logged in are dimmed, available ones marked."""
+    state = "agent-table--available" if agent.state == "available" else ""
+    return MarkedRow(key, (one_line(agent.agent_id), one_line(agent.name), agent.role,
+                           one_line(agent.state), str(agent.in_hand), str(agent.handled_today),
+                           one_line(", ".join(agent.groups)),
+                           agent.last_seen[11:16] if agent.last_seen else ""),
+                     dim=not agent.logged_in, marks=("", "", "", state))
 
 
 class AgentsTab(SupervisorTab):
@@ -49,11 +70,14 @@ class AgentsTab(SupervisorTab):
     #: The agent whose e-mails are listed (set on the UI thread, read by the loader).
     agent_id: str | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Agent ids by row key (the row keys are positions in the config).
+        self._ids: list[str] = []
+
     def compose(self) -> ComposeResult:
-        agents = FitTable(flex="groups", id="agents", cursor_type="row", zebra_stripes=True)
-        for key, title in AGENT_COLUMNS:
-            agents.add_column(title, key=key)
-        yield agents
+        yield AgentTable(AGENT_COLUMNS, right=FIGURES, id="agents",
+                         empty_text="No agents in the config")
         yield Label("E-mails in hand", id="in-hand-title")
         hand = FitTable(flex="subject", id="in-hand", cursor_type="row")
         for key, title in HAND_COLUMNS:
@@ -68,14 +92,12 @@ class AgentsTab(SupervisorTab):
 
     def show(self, data: AgentsData) -> None:
         """Rows by agent id and by conversation id."""
-        agents = self.query_one("#agents", DataTable)
+        agents = self.query_one(AgentTable)
         hand = self.query_one("#in-hand", DataTable)
-        wide = address_width(agents)
+        wide = address_width(hand)
+        self._ids = [a.agent_id for a in data.agents]
         with self.app.batch_update():
-            sync_rows(agents, [(a.agent_id, [
-                cell(a.agent_id), cell(a.name, wide), cell(a.role), cell(a.state),
-                number(a.in_hand), number(a.handled_today), cell(", ".join(a.groups)),
-                cell(a.last_seen[11:16] if a.last_seen else "")]) for a in data.agents])
+            agents.set_rows([agent_row(index, a) for index, a in enumerate(data.agents)])
             if data.agent_id == self.agent_id:
                 sync_rows(hand, [(str(i.id), [cell(short_time(i.received)),
                                               cell(i.service_group),
@@ -86,14 +108,14 @@ class AgentsTab(SupervisorTab):
         if self.agent_id is None and data.agents:
             self._follow_cursor()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_queue_table_highlighted(self, event: QueueTable.Highlighted) -> None:
         """List the e-mails of the agent under the cursor."""
-        if event.data_table.id == "agents":
+        if isinstance(event.table, AgentTable):
             self._follow_cursor()
 
     def _follow_cursor(self) -> None:
-        key = self.key_of(self.query_one("#agents", DataTable))
-        agent = str(key) if key is not None else None
+        key = self.query_one(AgentTable).cursor_key
+        agent = self._ids[key] if key is not None and key < len(self._ids) else None
         if agent != self.agent_id:
             self.agent_id = agent
             self.reload()
