@@ -33,6 +33,8 @@ from engine.ports import Bookmark, FetchedMessage, ProcessedPolicy, SourceStatus
 #: Leave and re-enter IDLE before servers drop it (RFC 2177 allows 29 minutes;
 #: some servers and NAT boxes give up after 10).
 IDLE_RENEW_SECONDS = 9 * 60
+#: Seconds after IDLE starts when new mail is looked for once more (see wait_for_mail).
+IDLE_RECHECK_SECONDS = 1.0
 #: Upper bound of message bytes per FETCH, so one 25 MB mail travels alone
 #: and never holds up a batch of small ones for long.
 BATCH_BYTES = 16 * 1024 * 1024
@@ -108,6 +110,9 @@ class ImapSource:
         self._mail_waiting = False
         self._last_poll = 0.0
         self._uidvalidity = 0
+        #: The highest UID read (or known to be read) on this connection.
+        self._last_uid: int | None = None
+        self._rechecked = False
 
     # -- connection -------------------------------------------------------
 
@@ -230,6 +235,8 @@ class ImapSource:
         validity = self._validity()
         last = bookmark.last if bookmark and bookmark.validity == validity else 0
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        self._last_uid = max([last, *uids])
+        self._rechecked = False
         if not uids:
             return
         sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
@@ -345,20 +352,26 @@ class ImapSource:
             self._last_poll = time.monotonic()
             return True
         client = self.client
-        if self._idling and time.monotonic() - self._idle_started > IDLE_RENEW_SECONDS:
+        idle_for = time.monotonic() - self._idle_started
+        if self._idling and (idle_for > IDLE_RENEW_SECONDS
+                             or (not self._rechecked and idle_for > IDLE_RECHECK_SECONDS)):
+            # Dovecot (and others) can miss a message whose delivery finishes
+            # while IDLE starts; one look a second later catches it.
+            self._rechecked = True
             self._end_idle()
         if not self._idling:
-            # Mail that arrived since the last SEARCH is reported by NOOP, or
-            # while IDLE starts; imaplib files the latter away as leftovers.
-            if _has_new_mail(client.noop()[1]):
-                return True
+            # Mail that arrived since the last read may have been announced in the
+            # answer to any command since (FETCH, MOVE...): imaplib files such an
+            # untagged EXISTS away and the server never repeats it. So look for
+            # newer UIDs once, then treat any EXISTS from here on as news.
             pending = client._imap.untagged_responses
+            if self._has_unread():
+                return True
             pending.pop("EXISTS", None)
-            pending.pop("RECENT", None)
             client.idle()
             self._idling = True
             self._idle_started = time.monotonic()
-            if pending.pop("EXISTS", None) or pending.pop("RECENT", None):
+            if pending.pop("EXISTS", None):
                 self._end_idle()
                 return True
         responses = client.idle_check(timeout=timeout)
@@ -373,6 +386,13 @@ class ImapSource:
             self._mail_waiting = False
             return True
         return False
+
+    def _has_unread(self) -> bool:
+        if self._last_uid is None:
+            return True
+        self.client.noop()
+        found = self.client.search(["UID", f"{self._last_uid + 1}:*"])
+        return any(uid > self._last_uid for uid in found)
 
     @property
     def idling(self) -> bool:
