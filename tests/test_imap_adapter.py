@@ -171,6 +171,8 @@ def test_leftovers_are_archived_messages_still_in_the_inbox(
 def test_idle_reports_a_delivery(dovecot: Dovecot, master_user: str) -> None:
     source = connected(dovecot, master_user)
     try:
+        assert source.wait_for_mail(0.2) is True  # nothing read yet on this connection
+        assert list(source.fetch_new(None, 10)) == []
         assert source.wait_for_mail(0.2) is False
         assert source.idling
         dovecot.deliver(master_user, customer_mail("a@seclab.com"))
@@ -179,6 +181,10 @@ def test_idle_reports_a_delivery(dovecot: Dovecot, master_user: str) -> None:
             assert time.monotonic() < deadline, "IDLE never reported the new message"
         assert not source.idling
         assert len([i for items, _ in source.fetch_new(None, 10) for i in items]) == 1
+        # Announced during another command (here FETCH), not during IDLE: still found.
+        dovecot.deliver(master_user, customer_mail("a@seclab.com", n=2))
+        source.client.fetch([1], ["FLAGS"])
+        assert source.wait_for_mail(0.2) is True
     finally:
         source.close()
 
