@@ -82,7 +82,7 @@ class ImapSettings:
             archive_folder=config.server.archive_folder,
             idle=imap.idle,
             poll_seconds=imap.poll_seconds,
-            ca_file=getattr(imap, "ca_file", None),
+            ca_file=imap.ca_file,
             append_sent=imap.append_sent,
         )
 

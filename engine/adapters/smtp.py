@@ -52,7 +52,7 @@ class SmtpSettings:
             username=smtp.username,
             password=password,
             timeout=smtp.timeout_seconds,
-            ca_file=getattr(smtp, "ca_file", None),
+            ca_file=smtp.ca_file,
             files_sent_copy=config.server.imap.append_sent is False,
         )
 

@@ -363,10 +363,12 @@ def _complete(config: Config, data: Mapping[str, Any], base: Path, file: Path | 
     imap = imap.model_copy(update={
         "port": imap.port or IMAP_PORTS[imap.encryption],
         "password_file": _resolve(base, imap.password_file),
+        "ca_file": _resolve(base, imap.ca_file),
     })
     smtp = smtp.model_copy(update={
         "port": smtp.port or SMTP_PORTS[smtp.encryption],
         "password_file": _resolve(base, smtp.password_file),
+        "ca_file": _resolve(base, smtp.ca_file),
     })
     graph = server.graph
     if graph is not None:

@@ -49,6 +49,8 @@ class ImapConfig(_Section):
     fetch_batch: int = Field(default=200, ge=1, le=5000)
     #: Set false when the server files sent mail itself (Gmail does).
     append_sent: bool | None = None
+    #: A private CA (or self-signed certificate) to trust besides the system's.
+    ca_file: FilePath | None = None
 
 
 class SmtpConfig(_Section):
@@ -61,6 +63,8 @@ class SmtpConfig(_Section):
     password_env: str | None = None
     password_file: FilePath | None = None
     timeout_seconds: float = 60.0
+    #: A private CA (or self-signed certificate) to trust besides the system's.
+    ca_file: FilePath | None = None
 
 
 class GraphConfig(_Section):
