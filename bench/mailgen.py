@@ -15,10 +15,11 @@ RECIPIENTS = (
     "Solidus.Marketing@seclab.com",
     "unknown.desk@seclab.com",
 )
-WORDS = (
-    "order invoice delivery account password refund shipment contract price offer "
-    "question problem screen login update payment receipt warranty"
-).split()
+WORDS = [
+    "order", "invoice", "delivery", "account", "password", "refund", "shipment", "contract",
+    "price", "offer", "question", "problem", "screen", "login", "update", "payment", "receipt",
+    "warranty",
+]
 
 
 def paragraph(rng: random.Random, words: int) -> str:
