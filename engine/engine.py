@@ -6,6 +6,15 @@ recovers messages whose sending a crash cut short, then loops: read new mail
 policy, send what the outbox holds. Dropped connections are re-opened with
 backoff; nothing is lost meanwhile because the bookmark and the outbox live
 in the store. Each part writes its state in words to ``engine_health``.
+
+The loop stops at a safe point, between two transactions, when ``stop`` is
+set (SIGTERM), when the lease was lost, or when a higher-priority process
+asked for the lease (a standby engine making way for ``micc serve``); it then
+releases the lease, handing it to whoever asked.
+
+Logs go to the ``micc.engine`` logger, one record per event, with the figures
+as record attributes (``extra``): ``mailbox``, ``archived``, ``outbox_id``...
+Secrets never reach them (settings objects hide passwords in ``repr``).
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ from engine import outbox
 from engine.adapters.errors import MailServerError
 from engine.bootstrap import open_store
 from engine.config import Config
-from engine.lease import Lease
+from engine.ingest import IngestResult
+from engine.lease import PRIORITY_SERVE, Lease
 from engine.ports import MailSender, MailSource
 from engine.store import Store, now_iso
 from engine.sync import SyncReport, sync_once
@@ -94,11 +104,21 @@ class Health:
 
 
 class Engine:
-    """The serve loop. One per process; everything runs on the calling thread."""
+    """The serve loop. One per process; everything runs on the calling thread.
+
+    Args:
+        config: the tenant.
+        connectors: how to make the mail source and sender (default: the config's).
+        stop: set it (from a signal handler or another thread) to stop at the
+            next safe point.
+        wait_slice: seconds one wait for mail lasts before looking at the outbox.
+        max_backoff: the longest pause between reconnection attempts.
+        lease: the lease to hold (default: a ``micc serve`` priority lease).
+    """
 
     def __init__(self, config: Config, *, connectors: Connectors | None = None,
                  stop: threading.Event | None = None, wait_slice: float = WAIT_SLICE,
-                 max_backoff: float = MAX_BACKOFF) -> None:
+                 max_backoff: float = MAX_BACKOFF, lease: Lease | None = None) -> None:
         self.config = config
         self.connectors = connectors or connectors_for(config)
         self.stop = stop or threading.Event()
@@ -106,11 +126,19 @@ class Engine:
         self.max_backoff = max_backoff
         self.store = open_store(config)
         self.health = Health(self.store)
-        self.lease = Lease(config.store.path)
+        self.lease = lease or Lease(config.store.path, priority=PRIORITY_SERVE)
         self.source: MailSource | None = None
         self.sender: MailSender | None = None
         self.totals = SyncReport()
         self.sent = 0
+        #: Sends that failed this run and wait for a retry; ``--once`` exits 1 then.
+        self.send_retries = 0
+        #: Sends the server refused for good this run (state ``failed``).
+        self.send_failures = 0
+        #: Why the loop ended: "stopped", "lease lost", "handed over" ("" while running).
+        self.ended = ""
+        #: Set while this engine holds the lease and runs.
+        self.running = threading.Event()
         self._recovered = False
 
     # -- entry points --------------------------------------------------------------
@@ -118,25 +146,52 @@ class Engine:
     def run(self, *, once: bool = False, lease_wait: float | None = None) -> int:
         """Run until stopped (or, with ``once``, until nothing is pending). Exit code.
 
+        Args:
+            once: process what is pending, then return.
+            lease_wait: seconds to wait for the lease (None: until stopped; 0:
+                one try, quietly, as a standby engine does).
+
         Returns:
-            0 when done or stopped cleanly; 1 when ``once`` met an error; 3 when
-            the lease could not be had within ``lease_wait`` seconds.
+            0 when done or stopped cleanly (also when the lease was handed to a
+            higher-priority process); 1 when ``once`` met an error or a send
+            failed and waits for a retry; 3 when the lease could not be had
+            within ``lease_wait`` seconds.
         """
+        mode = "once" if once else "serve"
+        started = time.monotonic()
+        if lease_wait != 0:
+            log.info("waiting for the engine lease" if lease_wait is None else
+                     "taking the engine lease", extra={"priority": self.lease.priority,
+                                                       "mode": mode})
         if not self.lease.acquire(self.store, wait=lease_wait, stop=self.stop):
-            if self.stop.is_set():
-                return 0
-            log.error("another process holds the engine lease: %s",
-                      self.lease.holder_description(self.store))
-            return 3
-        self.health.set("engine", "running", f"{self.lease.holder} {'once' if once else 'serve'}")
+            if lease_wait != 0 and not self.stop.is_set():
+                log.error("another process holds the engine lease",
+                          extra={"holder": self.lease.holder_description(self.store)})
+            self.store.close()
+            return 0 if self.stop.is_set() else 3
+        log.info("engine lease taken", extra={
+            "holder": self.lease.holder, "priority": self.lease.priority, "mode": mode,
+            "waited_s": round(time.monotonic() - started, 3)})
+        self.health.set("engine", "running", f"{self.lease.holder} {mode}", every=0)
+        self.running.set()
         try:
             return self._once() if once else self._serve()
         finally:
+            self.running.clear()
             self._disconnect()
-            self.health.set("engine", "stopped", "clean exit", every=0)
+            self.ended = self.ended or "stopped"
+            words = {"handed over": "handed the lease to " + self.lease.requested_by,
+                     "lease lost": "lease lost to another process"}.get(self.ended,
+                                                                        "clean exit")
+            self.health.set("engine", "stopped", words, every=0)
             self.health.set("connector", "stopped", "engine stopped", every=0)
             self.lease.release(self.store)
             self.store.close()
+            log.info("engine stopped", extra={
+                "reason": self.ended, "archived": self.totals.archived,
+                "duplicates": self.totals.duplicates, "processed": self.totals.processed,
+                "sent": self.sent, "send_retries": self.send_retries,
+                "send_failures": self.send_failures})
 
     def _once(self) -> int:
         try:
@@ -147,7 +202,7 @@ class Engine:
         except CONNECTION_ERRORS as exc:
             self._report_error(exc)
             return 1
-        return 0
+        return 1 if self.send_retries else 0
 
     def _serve(self) -> int:
         backoff = FIRST_BACKOFF
@@ -165,6 +220,7 @@ class Engine:
                 self._send_while_mailbox_down()
                 self.health.set("connector", "reconnecting",
                                 f"reconnecting in {backoff:.1f} s: {_words(exc)}", every=0)
+                log.info("reconnecting", extra={"backoff_s": round(backoff, 1)})
                 self.stop.wait(backoff * (0.8 + 0.4 * random.random()))
                 backoff = min(backoff * 2, self.max_backoff)
         return 0
@@ -180,11 +236,21 @@ class Engine:
             self.health.set("sender", "error", _words(exc), every=0)
 
     def _stopping(self) -> bool:
+        """Whether to stop at this safe point (between transactions); says why once."""
+        if self.ended:
+            return True
         if self.lease.lost.is_set():
             log.error("the engine lease was taken by another process; stopping")
             self.health.set("engine", "error", "lease lost to another process", every=0)
-            return True
-        return self.stop.is_set()
+            self.ended = "lease lost"
+        elif self.lease.yield_requested.is_set():
+            log.info("a higher-priority engine asked for the lease; handing it over",
+                     extra={"to": self.lease.requested_by})
+            self.ended = "handed over"
+        elif self.stop.is_set():
+            log.info("stopping: finishing the current step and releasing the lease")
+            self.ended = "stopped"
+        return bool(self.ended)
 
     # -- connections ---------------------------------------------------------------
 
@@ -199,6 +265,8 @@ class Engine:
             mode = "IDLE (push)" if source.supports_push else "polling"
             self.health.set("connector", "connected", f"{source.describe().summary}; {mode}",
                             every=0)
+            log.info("connected to the master mailbox",
+                     extra={"mailbox": source.mailbox_key, "push": source.supports_push})
         elif self.connectors.source is None:
             self.health.set("connector", "outbound only", "incoming side switched off "
                             "(outbound_only = true)")
@@ -215,11 +283,26 @@ class Engine:
         if self.source is None:
             return
         source = self.source
+        mailbox = source.mailbox_key
+
+        def batch_done(results: list[IngestResult] | tuple[IngestResult, ...]) -> None:
+            log.debug("batch archived", extra={
+                "mailbox": mailbox, "fetched": len(results),
+                "archived": sum(not r.duplicate for r in results),
+                "duplicates": sum(r.duplicate for r in results)})
+
         report = sync_once(self.store, self.config, source,
                            batch=self.config.server.imap.fetch_batch,
-                           policy=self.config.server.processed, should_stop=self._stopping)
+                           policy=self.config.server.processed,
+                           on_batch=lambda results: batch_done(tuple(results)),
+                           should_stop=self._stopping)
         for field in ("fetched", "archived", "duplicates", "processed"):
             setattr(self.totals, field, getattr(self.totals, field) + getattr(report, field))
+        if report.fetched or report.processed:
+            log.info("mail read", extra={
+                "mailbox": mailbox, "fetched": report.fetched, "archived": report.archived,
+                "duplicates": report.duplicates, "processed": report.processed,
+                "policy": self.config.server.processed})
         detail = (f"last read {now_iso()[:19]}: {report.archived} new, "
                   f"{report.processed} processed ({self.config.server.processed}); "
                   f"since start {self.totals.archived}")
@@ -261,12 +344,17 @@ class Engine:
                 outbox.mark_sent(self.store, item, note="found in Sent after a crash")
             else:
                 outbox.requeue(self.store, item, "a crash interrupted sending; sending again")
+            log.warning("send cut short by a crash", extra={
+                "outbox_id": item.id, "found_in_sent": bool(found)})
         self._recovered = True
 
     def _send_outbox(self, *, limit: int | None) -> None:
         assert self.sender is not None
         sent = 0
         while (limit is None or sent < limit) and not self._stopping():
+            # Fencing: never claim a message on a lease that may have been taken.
+            if not self.lease.confirm(self.store):
+                continue  # lost is set now: the next _stopping() ends the loop
             item = outbox.claim(self.store)
             if item is None:
                 break
@@ -276,17 +364,28 @@ class Engine:
                 permanent = bool(getattr(exc, "permanent", False))
                 state = outbox.mark_failed(self.store, item, _words(exc), permanent=permanent)
                 self.health.set("sender", "error", f"{state}: {_words(exc)}", every=0)
+                if state == "retry":
+                    self.send_retries += 1
+                else:
+                    self.send_failures += 1
+                log.warning("send failed", extra={"outbox_id": item.id, "state": state,
+                                                   "attempts": item.attempts,
+                                                   "error": _words(exc)})
                 if not permanent and isinstance(exc, CONNECTION_ERRORS):
                     self.sender.close()
                     return  # the server is unwell: try again after the backoff
                 continue
             outbox.mark_sent(self.store, item)
             sent += 1
+            log.debug("sent", extra={"outbox_id": item.id, "attempts": item.attempts,
+                                     "recipients": len(item.recipients)})
             self._file_copy(item.raw)
         self.sent += sent
         if sent:
+            backlog = outbox.backlog(self.store)
             self.health.set("sender", "ok", f"sent {self.sent} since start; "
-                            f"{outbox.backlog(self.store)} waiting", every=0)
+                            f"{backlog} waiting", every=0)
+            log.info("outbox sent", extra={"sent": sent, "backlog": backlog})
 
     def _file_copy(self, raw: bytes) -> None:
         source = self.source
@@ -302,7 +401,7 @@ class Engine:
             self.health.set("sender", "warn", f"sent, but no copy in Sent: {exc}", every=0)
 
     def _report_error(self, exc: BaseException) -> None:
-        log.warning("%s", _words(exc))
+        log.warning("mail server error", extra={"error": _words(exc)})
         self.health.set("connector", "error", _words(exc), every=0)
 
 

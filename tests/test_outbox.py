@@ -85,6 +85,7 @@ def test_lease_is_exclusive_taken_over_when_expired_and_released(tmp_path: Path,
 
 
 def test_lease_of_a_dead_local_process_is_taken_at_once(tmp_path: Path, store: Store) -> None:
-    store.conn.execute("INSERT INTO lease VALUES ('engine', 'gone', 2147483647, ?, ?, 'x')",
+    store.conn.execute("INSERT INTO lease (name, holder, pid, host, expires, acquired) "
+                       "VALUES ('engine', 'gone', 2147483647, ?, ?, 'x')",
                        (socket.gethostname(), time.time() + 3600))
     assert Lease(tmp_path / "micc.db").try_acquire(store)

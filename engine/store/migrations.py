@@ -183,11 +183,25 @@ CREATE INDEX conversations_state_updated ON conversations (state, updated, servi
 CREATE INDEX events_kind_at ON events (kind, at)
 """
 
+# Engine lease priorities (issue 10): ``micc serve`` outranks the standby
+# engines that consoles run. The holder's priority, and the one request for the
+# lease by a higher-priority process (who, where, how much, until when): the
+# holder sees it on its heartbeat and hands the lease over between transactions.
+_LEASE_PRIORITY = """
+ALTER TABLE lease ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lease ADD COLUMN wanted_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE lease ADD COLUMN wanted_pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lease ADD COLUMN wanted_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE lease ADD COLUMN wanted_priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lease ADD COLUMN wanted_until REAL NOT NULL DEFAULT 0
+"""
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
     ("0002_spelling_ignore", _script(_SPELLING_IGNORE)),
     ("0003_supervisor_indexes", _script(_SUPERVISOR_INDEXES)),
+    ("0004_lease_priority", _script(_LEASE_PRIORITY)),
 ]
 
 

@@ -1,10 +1,22 @@
-"""``micc serve`` (the engine) and ``micc test-connection`` (the tenant's mail server)."""
+"""``micc serve`` (the engine) and ``micc test-connection`` (the tenant's mail server).
+
+``micc serve`` runs as a service (docs/deploy/micc-serve.service): SIGTERM or
+Ctrl-C stop it at the next safe point (between two transactions) and release
+the engine lease at once; a second signal stops it right away (an open
+transaction rolls back, the lease is still released). Logs are logfmt lines
+on stderr (:mod:`micc_tui.cli.logs`).
+
+Exit codes: 0 done or stopped; 1 with ``--once`` when a server failed or a
+send failed and waits for a retry; 2 unusable config; 3 the lease was held by
+another process for ``--lease-wait`` seconds; 130 stopped by a second signal.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Any
@@ -13,6 +25,9 @@ from engine.adapters.errors import MailServerError
 from engine.config import Config, SecretError
 from engine.engine import Engine
 from micc_tui.cli.common import add_json_flag, fail, load, print_json
+from micc_tui.cli.logs import LEVELS, config_secrets, setup_logging
+
+log = logging.getLogger("micc.serve")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -25,7 +40,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--lease-wait", type=float, default=None, metavar="SECONDS",
                        help="give up when another process holds the engine lease this long "
                             "(default: wait; with --once: 30)")
-    serve.add_argument("-v", "--verbose", action="store_true", help="log more")
+    serve.add_argument("--log-level", choices=LEVELS, default="warning", dest="log_level",
+                       help="least severe log events written to stderr, one logfmt line "
+                            "each (default: warning)")
+    serve.add_argument("-v", "--verbose", action="store_const", const="info", dest="log_level",
+                       help="same as --log-level info")
     serve.set_defaults(handler=run_serve)
     test = subparsers.add_parser(
         "test-connection", parents=[common],
@@ -35,27 +54,45 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Run the engine until SIGTERM/Ctrl-C (or once)."""
+    """Run the engine until SIGTERM/Ctrl-C (or once). Exit codes: see the module."""
     config = load(args)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s micc serve: %(message)s")
+    setup_logging(args.log_level, sys.stderr, config_secrets(config))
     stop = threading.Event()
+    signals: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Only flags here: the engine notices at its next safe point and logs it.
+        signals.append(signum)
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second signal: stop now
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        engine = Engine(config, stop=stop)
-    except (SecretError, ValueError) as exc:
-        fail(str(exc))
-    wait = args.lease_wait if args.lease_wait is not None else (30.0 if args.once else None)
-    code = engine.run(once=args.once, lease_wait=wait)
+        try:
+            engine = Engine(config, stop=stop)
+        except (SecretError, ValueError) as exc:
+            fail(str(exc))
+        wait = args.lease_wait if args.lease_wait is not None else (30.0 if args.once else None)
+        log.info("micc serve starting", extra={"config": str(config.source or ""),
+                                               "store": str(config.store.path),
+                                               "once": bool(args.once)})
+        try:
+            code = engine.run(once=args.once, lease_wait=wait)
+        except KeyboardInterrupt:
+            log.warning("stopped at once by a second signal")
+            return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signals:
+        log.info("micc serve stopped", extra={"signal": signal.Signals(signals[0]).name})
     if args.once:
         print(f"read {engine.totals.archived} new message(s) "
               f"({engine.totals.duplicates} already archived), "
-              f"processed {engine.totals.processed}, sent {engine.sent}")
+              f"processed {engine.totals.processed}, sent {engine.sent}"
+              + (f", {engine.send_retries} to retry" if engine.send_retries else "")
+              + (f", {engine.send_failures} failed" if engine.send_failures else ""))
     return code
 
 
