@@ -145,7 +145,7 @@ class StandbyEngine:
         lease = Lease(self.config.store.path, priority=PRIORITY_STANDBY)
         retry = FIRST_RETRY
         with Store(self.config.store.path) as store:
-            log.debug("standing by", extra={"holder": lease.holder})
+            log.info("standing by", extra={"holder": lease.holder})
             while not self._stop.is_set():
                 pause = self.poll * random.uniform(0.8, 1.2)
                 try:
