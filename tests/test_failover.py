@@ -71,8 +71,14 @@ def holder_pid(store: Store) -> int | None:
     return int(row[0]) if row is not None and row[1] > time.time() else None
 
 
+def count(store: Store, sql: str) -> int:
+    row = store.query_one(sql)
+    assert row is not None
+    return int(row[0])
+
+
 def archived(store: Store) -> int:
-    return int(store.query_one("SELECT COUNT(*) FROM messages WHERE direction = 'in'")[0])
+    return count(store, "SELECT COUNT(*) FROM messages WHERE direction = 'in'")
 
 
 @pytest.fixture
@@ -161,7 +167,7 @@ def test_serve_killed_standby_takes_over_then_serve_takes_it_back(
         assert Counter(incoming) == Counter(
             f"<failover-{n}@customer.example>" for n in range(3 * PER_ROUND)), "nothing doubled"
         assert len(set(keys)) == len(keys)
-        assert check.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")[0] == sent
+        assert count(check, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == sent
     assert sorted(Counter(smtp_server.message_ids()).values()) == [1] * sent
     client = imapclient.IMAPClient("127.0.0.1", dovecot.imap_port, ssl=False)
     client.login(master_user, PASSWORD)
