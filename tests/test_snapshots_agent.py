@@ -67,6 +67,8 @@ def test_the_composer(snap_compare: SnapCompare, config: Config, size: tuple[int
         await pilot.press(*"Thank you, we recieved it.")
         await settle(pilot, lambda: bool(app.screen.query_one("#composer-body").marked))  # type: ignore[attr-defined]
         app.clear_notifications()
+        # A blinking cursor would make the picture depend on the moment it is taken.
+        app.screen.query_one("#composer-body").cursor_blink = False  # type: ignore[attr-defined]
         await pilot.pause()
 
     assert snap_compare(make_app(config), terminal_size=size, run_before=compose)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.queue import QueueItem
+from engine.service import GroupCount, HealthItem, ReviewOutcome
 from micc_tui.widgets.queue_table import Column
 from micc_tui.widgets.safe import one_line
 
@@ -17,6 +19,20 @@ QUEUE_COLUMNS = (
     Column("Subject", 16, flex=4),
     Column("Service access", 14, hide_below=110),
 )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the desk shows except the reading pane, loaded in one go."""
+
+    view: str
+    counts: list[GroupCount]
+    in_hand: list[QueueItem]
+    rows: list[QueueRow]
+    health: list[HealthItem]
+    state: str
+    outcomes: list[ReviewOutcome] = field(default_factory=list)
+    mark: tuple[int, ...] = ()
 
 
 def parse_time(stamp: str) -> datetime | None:

@@ -113,6 +113,10 @@ class QueueTable(ScrollView, can_focus=True):
         self._rows: list[TableRow] = []
         self._index: dict[int, int] = {}
         self._last_key: int | None = None
+        self._last_cursor = 0
+        #: Rich styles by component, computed once per style change: Textual does not
+        #: cache a widget's own ``rich_style``, and it walks every ancestor each time.
+        self._styles: dict[str, Style] = {}
 
     # -- data ---------------------------------------------------------------------
 
@@ -155,8 +159,15 @@ class QueueTable(ScrollView, can_focus=True):
         return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
 
     def watch_cursor(self, value: int) -> None:
+        top = int(self.scroll_y)
         self._scroll_to_cursor()
-        self.refresh()
+        if int(self.scroll_y) == top:
+            # Only the row left and the row reached change: repaint those two lines.
+            for row in {self._last_cursor, value}:
+                self.refresh_line(row + 1)
+        else:
+            self.refresh()
+        self._last_cursor = value
         key = self.cursor_key
         if key != self._last_key:
             self._last_key = key
@@ -206,6 +217,20 @@ class QueueTable(ScrollView, can_focus=True):
 
     # -- painting -----------------------------------------------------------------
 
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+
+    def _style(self, component: str = "") -> Style:
+        style = self._styles.get(component)
+        if style is None:
+            base = self._styles.get("")
+            if base is None:
+                base = self._styles[""] = self.rich_style
+            style = base if not component else base + self.get_component_rich_style(component)
+            self._styles[component] = style
+        return style
+
     def _widths(self, total: int) -> list[int]:
         shown = [c for c in self.columns if total >= c.hide_below]
         fixed = sum(c.width for c in shown) + max(len(shown) - 1, 0)
@@ -229,21 +254,22 @@ class QueueTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
         widths = self._widths(width)
         if y == 0:
-            header = base + self.get_component_rich_style("queue-table--header")
+            header = self._style("queue-table--header")
             return self._line([c.title for c in self.columns], widths, header, width)
         index = int(self.scroll_y) + y - 1
         if not self._rows:
-            dim = base + self.get_component_rich_style("queue-table--dim")
+            dim = self._style("queue-table--dim")
             return self._line([self.empty_text if y == 1 else ""], [width], dim, width)
         if index >= len(self._rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._style())
         row = self._rows[index]
-        style = base
-        if row.dim:
-            style += self.get_component_rich_style("queue-table--dim")
         if index == self.cursor:
-            style += self.get_component_rich_style("queue-table--cursor")
+            style = self._style("queue-table--cursor")
+            if row.dim:
+                style = self._style("queue-table--dim") + self.get_component_rich_style(
+                    "queue-table--cursor")
+        else:
+            style = self._style("queue-table--dim" if row.dim else "")
         return self._line(row.cells, widths, style, width)

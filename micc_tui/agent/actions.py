@@ -1,0 +1,318 @@
+"""What an agent does at the desk: take, put back, transfer, close, junk, write, look up.
+
+:class:`DeskActions` is the agent screen's half that acts: its keys, the
+actions behind them and the worker that runs each engine call.
+:class:`~micc_tui.agent.screen.AgentScreen` adds the half that shows (layout,
+loading, the reading pane). Dialogs, pickers and the composer are imported
+only when first opened, so none of their code runs before the first paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from engine.queue import QueueItem
+from engine.service import ContactCenter, ServiceError
+from micc_tui.agent.format import Snapshot
+from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, Reading
+from micc_tui.widgets.queue_table import QueueTable
+from micc_tui.widgets.safe import one_line
+
+if TYPE_CHECKING:
+    from engine.drafts import Draft
+
+#: Reasons offered when closing an e-mail without a reply.
+CLOSE_REASONS = ("Answered by phone", "Duplicate", "No reply needed", "Spam-like, not junk")
+
+#: What an action's engine call hands back: a notice, a row to show, a view to switch to.
+Outcome = tuple[str, int | None, str | None]
+
+
+class DeskActions(Screen[None]):
+    """The agent console's keys and actions (the screen that shows them subclasses this)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "take_next", "Take next"),
+        Binding("t", "take_selected", "Take"),
+        Binding("r", "compose('reply')", "Reply"),
+        Binding("R", "compose('reply_all')", "Reply all", show=False),
+        Binding("f", "compose('forward')", "Forward", show=False),
+        Binding("w", "new_email", "New e-mail", show=False),
+        Binding("x", "transfer", "Transfer"),
+        Binding("b", "put_back", "Put back", show=False),
+        Binding("c", "close_item", "Close"),
+        Binding("J", "junk", "Junk", show=False),
+        Binding("h", "history", "History", show=False),
+        Binding("a", "save_attachments", "Save att.", show=False),
+        Binding("s", "toggle_state", "Avail/Away"),
+        Binding("v", "outcomes", "Reviews", show=False),
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("1", "view('in-hand')", "In hand", show=False),
+        Binding("2", "view('all')", "All", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    class Done(Message):
+        """An action finished: say so, reload, maybe show a row."""
+
+        def __init__(self, notice: str, show: int | None = None, view: str | None = None,
+                     error: bool = False) -> None:
+            self.notice = notice
+            self.show = show
+            self.view = view
+            self.error = error
+            super().__init__()
+
+    class StateSet(Message):
+        """The agent's Available/Away state was written."""
+
+        def __init__(self, state: str) -> None:
+            self.state = state
+            super().__init__()
+
+    # Set by the screen that shows the desk.
+    center: ContactCenter
+    view: str
+    snapshot: Snapshot | None
+    reading: Reading | None
+    pending_show: int | None
+
+    def load(self) -> object:
+        """Reload what the desk shows (the showing screen implements it)."""
+        raise NotImplementedError
+
+    def switch_view(self, view: str) -> None:
+        """Show another queue (the showing screen implements it)."""
+        raise NotImplementedError
+
+    def show_filter(self) -> None:
+        """Open the filter box (the showing screen implements it)."""
+        raise NotImplementedError
+
+    # -- running engine calls ------------------------------------------------------
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def perform(self, action: Callable[[], Outcome]) -> None:
+        """Run an engine call; its result says what to tell the agent and what to show."""
+        try:
+            notice, show, view = action()
+        except ServiceError as exc:
+            self.post_message(self.Done(str(exc), error=True))
+            return
+        self.post_message(self.Done(notice, show, view))
+
+    def on_desk_actions_done(self, message: Done) -> None:
+        self.notify(message.notice, markup=False,
+                    severity="error" if message.error else "information")
+        if message.view is not None:
+            self.view = message.view
+        if message.show is not None:
+            self.pending_show = message.show
+        self.load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # One place for failures nobody expected: tell the agent, keep the console alive.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.notify(f"{event.worker.name}: {event.worker.error}", markup=False,
+                        title="Something went wrong", severity="error", timeout=8)
+
+    def _selected(self, *, mine: bool) -> QueueItem | int | None:
+        key = self.query_one("#queue", QueueTable).cursor_key
+        if key is None:
+            self.notify("No e-mail selected.", severity="warning")
+            return None
+        if not mine:
+            return key
+        held = next((i for i in (self.snapshot.in_hand if self.snapshot else []) if i.id == key),
+                    None)
+        if held is None:
+            self.notify("Take this e-mail first (t).", severity="warning")
+        return held
+
+    # -- taking and handing back ---------------------------------------------------
+
+    def action_take_next(self) -> None:
+        """Take the oldest queued e-mail of the group shown (or of all groups)."""
+        group = self.view if self.view not in (IN_HAND, ALL_GROUPS) else None
+
+        def take() -> Outcome:
+            item = self.center.take_next(group)
+            if item is None:
+                return "No e-mail is waiting.", None, None
+            return f"Taken: {one_line(item.subject)}", item.id, IN_HAND
+        self.perform(take)
+
+    def action_take_selected(self) -> None:
+        """Take the highlighted e-mail."""
+        key = self._selected(mine=False)
+        if isinstance(key, int):
+            def take() -> Outcome:
+                item = self.center.take(key)
+                return f"Taken: {one_line(item.subject)}", item.id, IN_HAND
+            self.perform(take)
+
+    @on(QueueTable.Selected, "#queue")
+    def _selected_row(self, event: QueueTable.Selected) -> None:
+        held = self.snapshot is not None and any(i.id == event.key for i in self.snapshot.in_hand)
+        if held:
+            self.action_compose("reply")
+        else:
+            self.action_take_selected()
+
+    def _simple(self, verb: str, call: Callable[[int], object]) -> None:
+        item = self._selected(mine=True)
+        if isinstance(item, QueueItem):
+            def act() -> Outcome:
+                call(item.id)
+                return f"{verb}: {one_line(item.subject)}", None, None
+            self.perform(act)
+
+    def action_put_back(self) -> None:
+        """Return the highlighted e-mail to its queue."""
+        self._simple("Put back", self.center.put_back)
+
+    def action_junk(self) -> None:
+        """Mark the highlighted e-mail as junk."""
+        self._simple("Marked as junk", self.center.junk)
+
+    def action_close_item(self) -> None:
+        """Close the highlighted e-mail without a reply, with a reason."""
+        from micc_tui.agent.dialogs import TextPrompt
+
+        item = self._selected(mine=True)
+        if isinstance(item, QueueItem):
+            def closed(reason: str | None) -> None:
+                if reason:
+                    self._simple("Closed", lambda key: self.center.close_item(key, reason))
+            self.app.push_screen(TextPrompt("Close without reply: why?", "Reason",
+                                            suggestions=CLOSE_REASONS), closed)
+
+    def action_transfer(self) -> None:
+        """Move the highlighted e-mail to another group with a note."""
+        from micc_tui.agent.dialogs import TransferDialog, TransferRequest
+
+        item = self._selected(mine=True)
+        if isinstance(item, QueueItem):
+            def chosen(request: TransferRequest | None) -> None:
+                if request is not None:
+                    self._simple(f"Transferred to {request.group}", lambda key:
+                                 self.center.transfer(key, request.group, request.note))
+            groups = [g.name for g in self.center.config.service_group]
+            self.app.push_screen(TransferDialog(groups, item.service_group), chosen)
+
+    # -- writing -------------------------------------------------------------------
+
+    def action_compose(self, kind: str) -> None:
+        """Reply, reply all or forward the highlighted e-mail (it must be in hand)."""
+        item = self._selected(mine=True)
+        if isinstance(item, QueueItem):
+            self.open_composer(lambda: self.center.draft(item.id, kind))  # type: ignore[arg-type]
+
+    def action_new_email(self) -> None:
+        """Write a new e-mail from a group that has an address."""
+        groups = self.center.originating_groups()
+        if not groups:
+            self.notify("None of your groups has an e-mail address to send from.",
+                        severity="warning")
+            return
+        preferred = self.view if self.view in groups else groups[0]
+        self.open_composer(lambda: self.center.draft_new(preferred))
+
+    @work(thread=True, group="draft", exit_on_error=False)
+    def open_composer(self, build: Callable[[], Draft]) -> None:
+        """Build the draft off the UI thread, then open the composer on it."""
+        from micc_tui.agent.composer import ComposerScreen
+
+        try:
+            draft = build()
+        except ServiceError as exc:
+            self.post_message(self.Done(str(exc), error=True))
+            return
+        self.app.call_from_thread(self.app.push_screen, ComposerScreen(self.center, draft),
+                                  lambda result: self.load())
+
+    # -- looking things up ---------------------------------------------------------
+
+    def action_history(self) -> None:
+        """Show the customer's past conversations."""
+        key = self._selected(mine=False)
+        if isinstance(key, int):
+            self.load_history(key)
+
+    @work(thread=True, group="history", exclusive=True, exit_on_error=False)
+    def load_history(self, key: int) -> None:
+        """Search the archive for the customer's other e-mails."""
+        from micc_tui.agent.dialogs import HistoryScreen
+
+        item = self.center.item(key)
+        messages = self.center.history(key)
+        who = (item.from_name or item.from_address) if item else "?"
+        self.app.call_from_thread(self.app.push_screen, HistoryScreen(who, messages))
+
+    def action_save_attachments(self) -> None:
+        """Save the shown e-mail's attachments to a folder."""
+        from micc_tui.agent.dialogs import TextPrompt, downloads_folder
+
+        if self.reading is None or not self.reading.message.attachments:
+            self.notify("This e-mail has no attachments.", severity="warning")
+            return
+        message = self.reading.message
+
+        def save_to(folder: str | None) -> None:
+            if folder:
+                def save() -> Outcome:
+                    target = Path(folder).expanduser()
+                    saved = [self.center.save_attachment(message.id, i, target)
+                             for i in range(1, len(message.attachments) + 1)]
+                    return "Saved " + ", ".join(one_line(p.name) for p in saved) + \
+                        f" in {target}", None, None
+                self.perform(save)
+        self.app.push_screen(TextPrompt("Save attachments to folder", "Folder",
+                                        value=str(downloads_folder())), save_to)
+
+    # -- the agent -----------------------------------------------------------------
+
+    def action_toggle_state(self) -> None:
+        """Switch between Available and Away."""
+        state = self.snapshot.state if self.snapshot else "away"
+        self.set_state("away" if state == "available" else "available")
+
+    @work(thread=True, group="state", exit_on_error=False)
+    def set_state(self, state: str) -> None:
+        """Record the agent's state; only the status line changes, nothing is reloaded."""
+        self.center.set_state(state)  # type: ignore[arg-type]
+        self.post_message(self.StateSet(state))
+
+    def action_outcomes(self) -> None:
+        """List the supervisors' decisions on this agent's reviewed replies."""
+        outcomes = self.snapshot.outcomes if self.snapshot else []
+        if not outcomes:
+            self.notify("No review decisions yet.")
+        for outcome in outcomes[:5]:
+            self.notify(f"{outcome.state}: {one_line(outcome.subject)} "
+                        f"{one_line(outcome.comment)}", title="Review", markup=False)
+
+    def action_filter(self) -> None:
+        """Show the filter box."""
+        self.show_filter()
+
+    def action_view(self, which: str) -> None:
+        """Show the agent's own e-mails (in-hand) or every group's queue (all)."""
+        self.switch_view(IN_HAND if which == "in-hand" else ALL_GROUPS)
+
+    def action_help(self) -> None:
+        """Show the keys."""
+        from micc_tui.agent.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+
+__all__ = ["CLOSE_REASONS", "DeskActions", "Outcome"]
