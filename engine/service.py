@@ -6,7 +6,8 @@ meant to run in a worker thread: the facade keeps one :class:`Store` per thread,
 opened on first use, because a SQLite connection belongs to one thread.
 
 Drafts (what the composer edits) are built in :mod:`engine.drafts`; sending
-goes through :mod:`engine.replies` and the durable outbox.
+goes through :mod:`engine.replies` and the durable outbox; responses and
+spelling come from :mod:`engine.writing_aids`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,29 +24,18 @@ from typing import Literal
 from engine import archive, queue, replies
 from engine.archive import ArchivedMessage
 from engine.config import AgentConfig, Config, ServiceGroupConfig
-from engine.drafts import Draft, DraftKind, context_for, new_draft, reply_draft
+from engine.drafts import Draft, DraftKind, new_draft, reply_draft
+from engine.errors import ServiceError
 from engine.mail.parse import attachment_bytes
 from engine.queue import QueueError, QueueItem
-from engine.responses import Response, ResponseFileError, ResponseLibrary, ResponseTree
-from engine.spelling import (
-    DictionaryLoadError,
-    IgnoreList,
-    Misspelling,
-    Spelling,
-    UnknownCultureError,
-    add_ignored_word,
-    ignored_words,
-)
+from engine.responses import ResponseLibrary
+from engine.spelling import Spelling
 from engine.store import Store, now_iso
-from engine.templates import html_to_text
+from engine.writing_aids import WritingAids
 
 AgentState = Literal["available", "away"]
 #: Outbox states a supervisor's review leaves behind, as the agent sees them.
 REVIEW_OUTCOMES = ("approved", "rejected")
-
-
-class ServiceError(Exception):
-    """An agent's request cannot be done; the message says why, for a person."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,7 @@ class SendResult:
 StoreFactory = Callable[[], Store]
 
 
-class ContactCenter:
+class ContactCenter(WritingAids):
     """What one agent can see and do. Thread-safe: each thread gets its own store.
 
     Args:
@@ -324,81 +314,6 @@ class ContactCenter:
             "WHERE e.kind IN ('review_approved', 'review_rejected') AND o.agent_id = ? "
             "ORDER BY e.id DESC LIMIT 50", (self.agent.id,))
         return [ReviewOutcome(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
-    # -- composing: responses and spelling ---------------------------------------
-
-    def responses(self, group_name: str) -> ResponseTree | None:
-        """The group's response tree (re-read when its file changed); None without one."""
-        with self._lock:
-            library = self._libraries.get(group_name)
-            if library is None:
-                library = ResponseLibrary.for_group(self.group(group_name))
-                if library is None:
-                    return None
-                self._libraries[group_name] = library
-        try:
-            return library.tree()
-        except ResponseFileError as exc:
-            raise ServiceError(f"the response file of {group_name} cannot be used: "
-                               f"{exc.problems[0] if exc.problems else exc}") from None
-
-    def render_response(self, draft: Draft, response: Response) -> str:
-        """A response's text for the draft, ``$Identifiers$`` filled in, HTML made text."""
-        group = self.group(draft.group)
-        item = original = None
-        if draft.conversation_id is not None:
-            item = queue.get_item(self.store, draft.conversation_id)
-            if item is not None and item.message is not None:
-                original = archive.get(self.store, item.message)
-        context = context_for(group, self.agent, self.config, item=item, original=original,
-                              now=self.clock())
-        rendered = response.render(context)
-        return html_to_text(rendered.text) if rendered.html else rendered.text
-
-    @property
-    def spelling(self) -> Spelling:
-        """The spelling service (dictionaries load lazily, in the background)."""
-        with self._lock:
-            if self._spelling is None:
-                site = self.config.spelling.site_folder
-                self._spelling = Spelling(site, default_culture=self.config.locale)
-            return self._spelling
-
-    def spelling_cultures(self) -> list[str]:
-        """Culture names with an installed dictionary."""
-        return [c.culture for c in self.spelling.cultures()]
-
-    def check_spelling(self, text: str, culture: str,
-                       names: Collection[str] = ()) -> list[Misspelling]:
-        """Words of ``text`` the culture's dictionary does not know.
-
-        Args:
-            text: the body being written.
-            culture: the dictionary's culture name.
-            names: words accepted for this e-mail only: the customer's, the agent's and
-                the group's names (:attr:`Draft.names`).
-        """
-        ignored = ignored_words(self.store, culture, agent_id=self.agent.id, groups=self.groups)
-        if names:
-            ignored = IgnoreList(ignored.words | frozenset(names))
-        try:
-            return self.spelling.checker(culture).check_text(text, ignored)
-        except (DictionaryLoadError, UnknownCultureError) as exc:
-            raise ServiceError(str(exc)) from None
-
-    def suggest(self, word: str, culture: str, budget_s: float = 0.5) -> list[str]:
-        """Suggestions for a misspelling, found within about ``budget_s`` seconds."""
-        job = self.spelling.suggest(word, culture, budget_s=budget_s)
-        try:
-            return job.result(timeout=budget_s + 30)
-        except TimeoutError:
-            job.cancel()
-            return job.best_so_far()
-
-    def ignore_word(self, word: str, culture: str) -> None:
-        """Never mark ``word`` again for this agent in this culture."""
-        add_ignored_word(self.store, scope="agent", owner=self.agent.id, culture=culture,
-                         word=word)
 
     # -- presence and health ------------------------------------------------------
 

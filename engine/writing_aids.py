@@ -1,0 +1,128 @@
+"""Writing aids for the composer: the group's responses and the spelling check.
+
+Part of the agent facade (:class:`engine.service.ContactCenter` inherits
+:class:`WritingAids`); kept apart so the facade reads as queues, reading and
+sending. Every method blocks and is meant for a worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection
+from datetime import datetime
+
+from engine import archive, queue
+from engine.config import AgentConfig, Config, ServiceGroupConfig
+from engine.drafts import Draft, context_for
+from engine.errors import ServiceError
+from engine.responses import Response, ResponseFileError, ResponseLibrary, ResponseTree
+from engine.spelling import (
+    DictionaryLoadError,
+    IgnoreList,
+    Misspelling,
+    Spelling,
+    UnknownCultureError,
+    add_ignored_word,
+    ignored_words,
+)
+from engine.store import Store
+from engine.templates import html_to_text
+
+
+class WritingAids:
+    """Responses and spelling for one agent (mixed into the facade)."""
+
+    # Provided by the facade.
+    config: Config
+    agent: AgentConfig
+    clock: Callable[[], datetime]
+    _lock: threading.Lock
+    _libraries: dict[str, ResponseLibrary]
+    _spelling: Spelling | None
+
+    @property
+    def store(self) -> Store:
+        """This thread's store (the facade opens it)."""
+        raise NotImplementedError
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The agent's service groups (the facade knows them)."""
+        raise NotImplementedError
+
+    def group(self, name: str) -> ServiceGroupConfig:
+        """A service group by name (the facade looks it up)."""
+        raise NotImplementedError
+
+    def responses(self, group_name: str) -> ResponseTree | None:
+        """The group's response tree (re-read when its file changed); None without one."""
+        with self._lock:
+            library = self._libraries.get(group_name)
+            if library is None:
+                library = ResponseLibrary.for_group(self.group(group_name))
+                if library is None:
+                    return None
+                self._libraries[group_name] = library
+        try:
+            return library.tree()
+        except ResponseFileError as exc:
+            raise ServiceError(f"the response file of {group_name} cannot be used: "
+                               f"{exc.problems[0] if exc.problems else exc}") from None
+
+    def render_response(self, draft: Draft, response: Response) -> str:
+        """A response's text for the draft, ``$Identifiers$`` filled in, HTML made text."""
+        group = self.group(draft.group)
+        item = original = None
+        if draft.conversation_id is not None:
+            item = queue.get_item(self.store, draft.conversation_id)
+            if item is not None and item.message is not None:
+                original = archive.get(self.store, item.message)
+        context = context_for(group, self.agent, self.config, item=item, original=original,
+                              now=self.clock())
+        rendered = response.render(context)
+        return html_to_text(rendered.text) if rendered.html else rendered.text
+
+    @property
+    def spelling(self) -> Spelling:
+        """The spelling service (dictionaries load lazily, in the background)."""
+        with self._lock:
+            if self._spelling is None:
+                site = self.config.spelling.site_folder
+                self._spelling = Spelling(site, default_culture=self.config.locale)
+            return self._spelling
+
+    def spelling_cultures(self) -> list[str]:
+        """Culture names with an installed dictionary."""
+        return [c.culture for c in self.spelling.cultures()]
+
+    def check_spelling(self, text: str, culture: str,
+                       names: Collection[str] = ()) -> list[Misspelling]:
+        """Words of ``text`` the culture's dictionary does not know.
+
+        Args:
+            text: the body being written.
+            culture: the dictionary's culture name.
+            names: words accepted for this e-mail only: the customer's, the agent's and
+                the group's names (:attr:`Draft.names`).
+        """
+        ignored = ignored_words(self.store, culture, agent_id=self.agent.id, groups=self.groups)
+        if names:
+            ignored = IgnoreList(ignored.words | frozenset(names))
+        try:
+            return self.spelling.checker(culture).check_text(text, ignored)
+        except (DictionaryLoadError, UnknownCultureError) as exc:
+            raise ServiceError(str(exc)) from None
+
+    def suggest(self, word: str, culture: str, budget_s: float = 0.5) -> list[str]:
+        """Suggestions for a misspelling, found within about ``budget_s`` seconds."""
+        job = self.spelling.suggest(word, culture, budget_s=budget_s)
+        try:
+            return job.result(timeout=budget_s + 30)
+        except TimeoutError:
+            job.cancel()
+            return job.best_so_far()
+
+    def ignore_word(self, word: str, culture: str) -> None:
+        """Never mark ``word`` again for this agent in this culture."""
+        add_ignored_word(self.store, scope="agent", owner=self.agent.id, culture=culture,
+                         word=word)
