@@ -13,9 +13,8 @@ from engine.importer import import_paths
 from engine.queue import list_items
 from engine.store import Store
 
+#: The project's shared/ folder lies beside the repository (here and in CI).
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if not CORPUS.exists():  # a fresh clone: CI lays shared/ beside the repository
-    CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 CONFIG = '''
 [[service_group]]
