@@ -5,14 +5,18 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from engine.bootstrap import open_store
 from engine.config import ConfigError, load_config, parse_config
 from micc_tui.cli.main import main
 from micc_tui.cli.ssh import authorized_keys, key_line
+from tests.agent_fixtures import deliver, mail
 from tests.servers import sshd
+from tests.tmux_terminal import Terminal, wait_until
 
 KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0uT9cWqJ3m2QYbZ4x8pQm3l7oXw9K8f5b2N1c4d6e7"
        " alice@laptop")
@@ -62,9 +66,9 @@ needs_sshd = pytest.mark.skipif(not sshd.available() or shutil.which("tmux") is 
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> sshd.SshServer:
+def server(tmp_path: Path) -> Iterator[sshd.SshServer]:
     running = sshd.start(tmp_path / "sshd")
-    yield running  # type: ignore[misc]
+    yield running
     running.stop()
 
 
@@ -78,3 +82,77 @@ def test_a_key_cannot_run_another_command(tmp_path: Path, server: sshd.SshServer
         result = subprocess.run(server.ssh_command(*remote), capture_output=True, text=True,
                                 timeout=60, stdin=subprocess.DEVNULL, check=False)
         assert "PWNED42" not in result.stdout + result.stderr
+
+
+def authorize(tmp_path: Path, server: sshd.SshServer) -> Path:
+    """A workspace whose agent alice logs in with the server's test key; one e-mail queued."""
+    config_path = workspace(tmp_path, server.public_key)
+    config = load_config(str(config_path))
+    store = open_store(config)
+    deliver(store, config, mail(1, name="Åsa Öberg", subject="Where is my order?"))
+    store.close()
+    micc = str(Path(sys.executable).with_name("micc"))
+    assert main(["--config", str(config_path), "ssh", "authorized-keys", "--micc", micc,
+                 "-o", str(server.authorized_keys)]) == 0
+    return config_path
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    opened: list[Terminal] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()
+
+
+@needs_sshd
+def test_an_agent_logs_in_over_ssh_and_answers_an_email(
+        tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal]) -> None:
+    config_path = authorize(tmp_path, server)
+    terminal = Terminal(server.ssh_command(tty=True), width=100, height=30)
+    terminals.append(terminal)
+    screen = terminal.wait_for("Alice Smith")  # that agent's own console
+    assert "Bob Jones" not in screen and "Service groups" in screen
+    terminal.wait_for("Åsa Öberg")
+    terminal.keys("n")
+    terminal.wait_for("in hand: 1")
+    terminal.keys("r")
+    terminal.wait_for("Re: Where is my order?")
+    terminal.type("Your order ships today.")
+    terminal.wait_for("Your order ships today.")
+    terminal.keys("C-s")
+
+    config = load_config(str(config_path))
+
+    def answered() -> tuple[str, str, str] | None:
+        store = open_store(config)
+        try:
+            row = store.query_one(
+                "SELECT c.state, o.state, o.agent_id FROM conversations c "
+                "JOIN outbox o ON o.conversation_id = c.id WHERE c.id = 1")
+        finally:
+            store.close()
+        return (row[0], row[1], row[2]) if row else None
+    conversation, outbox_state, agent = wait_until(answered, why=terminal.screen)
+    assert conversation == "answered" and agent == "alice"
+    assert outbox_state in ("queued", "sending", "sent"), outbox_state
+    terminal.keys("C-q")
+    assert "EXITED" in terminal.wait_for("EXITED")
+
+
+@needs_sshd
+@pytest.mark.parametrize("remote", [["/bin/sh"], ["/bin/sh", "-c", "echo PWNED$((6*7))"],
+                                    ["micc", "agent", "--agent", "bob"]])
+def test_a_key_with_a_terminal_still_gets_only_its_console(
+        tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal],
+        remote: list[str]) -> None:
+    authorize(tmp_path, server)
+    terminal = Terminal(server.ssh_command(*remote, tty=True), width=100, height=30)
+    terminals.append(terminal)
+    screen = terminal.wait_for("Alice Smith")
+    assert "Bob Jones" not in screen and "PWNED42" not in screen
+    terminal.keys("C-q")
+    after = terminal.wait_for("EXITED")
+    # The connection ends with the console: no shell prompt, nothing of the command.
+    assert "PWNED42" not in after
+    assert not [line for line in after.split("\n") if line.rstrip().endswith(("$", "#"))]
