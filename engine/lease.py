@@ -197,14 +197,27 @@ class Lease:
         """Wait until the lease is ours (or ``wait`` seconds pass); start the heartbeat."""
         deadline = None if wait is None else time.monotonic() + wait
         while not self.try_acquire(store):
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            if stop is not None and stop.wait(poll):
+            given_up = (deadline is not None and time.monotonic() >= deadline) or \
+                (stop is not None and stop.wait(poll))
+            if given_up:
+                self.withdraw(store)
                 return False
             if stop is None:
                 time.sleep(poll)
         self._start_heartbeat()
         return True
+
+    def withdraw(self, store: Store) -> None:
+        """Take back a request, or a lease handed over that we no longer want."""
+        row = LeaseRow.read(store.conn, self.name)
+        if row is None or self.holder not in (row.holder, row.wanted_by):
+            return  # the usual case: a read, nothing to write
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM lease WHERE name = ? AND holder = ?",
+                         (self.name, self.holder))
+            conn.execute("UPDATE lease SET wanted_by = '', wanted_priority = 0, "
+                         "wanted_until = 0 WHERE name = ? AND wanted_by = ?",
+                         (self.name, self.holder))
 
     def holder_description(self, store: Store) -> str:
         """Who holds the lease now, in words."""

@@ -112,3 +112,17 @@ def test_heartbeat_thread_notices_the_request(store: Store) -> None:
     finally:
         standby.release(store)
     assert serve.try_acquire(store)
+
+
+def test_a_claimant_that_gives_up_takes_back_its_request_and_any_lease_handed_to_it(
+        store: Store) -> None:
+    standby, serve = lease(store, PRIORITY_STANDBY), lease(store, PRIORITY_SERVE)
+    assert standby.try_acquire(store)
+    assert not serve.acquire(store, wait=0.05, poll=0.01)
+    assert row(store).wanted_by == ""  # type: ignore[union-attr]
+    assert not serve.try_acquire(store)  # asks again...
+    assert standby.renew(store) and standby.yield_requested.is_set()
+    standby.release(store)  # ...is handed the lease, but stops before it claims it
+    assert row(store).holder == serve.holder  # type: ignore[union-attr]
+    serve.withdraw(store)
+    assert row(store) is None and standby.try_acquire(store)
