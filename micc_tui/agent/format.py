@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.queue import QueueItem
 from engine.service import GroupCount, HealthItem, ReviewOutcome
@@ -140,3 +140,44 @@ def full_time(stamp: str | None) -> str:
     if moment is None:
         return stamp or ""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+#: Engine states that mean "working" to an agent (polling instead of IDLE, or an
+#: outbound-only mailbox, changes nothing for the agent's work).
+ENGINE_GOOD = frozenset({"ok", "running", "connected", "alive", "idle", "polling", "sent",
+                         "outbound only"})
+#: Engine states that mean mail is not flowing.
+ENGINE_BAD = frozenset({"error", "failed", "down", "expired", "lost"})
+#: A running engine rewrites its rows at least every half minute; far longer is silence.
+ENGINE_SILENT = timedelta(minutes=5)
+
+
+def engine_summary(health: Sequence[HealthItem], now: datetime) -> tuple[str, str]:
+    """The engine's health in a few words for the status line, and its colour band.
+
+    Bands are ``ok``, ``warn``, ``error`` and ``off``. The engine writes its
+    parts' states (``engine`` running/stopped, ``connector`` connecting,
+    connected, reconnecting..., ``sender`` ok/warn/error, ``fetch``, ``idle``,
+    ``graph``); a running engine that has written nothing for minutes is
+    probably gone (killed without a chance to say so).
+    """
+    if not health:
+        return "engine: not running", "off"
+    rows = {h.name: h for h in health}
+    engine = rows.get("engine")
+    if engine is not None and engine.state == "stopped":
+        return "engine: stopped", "off"
+    bad = [h for h in health if h.state.strip().lower() in ENGINE_BAD]
+    if bad:
+        return "engine: " + ", ".join(f"{one_line(h.name)} {one_line(h.state)}"
+                                      for h in bad), "error"
+    newest = max((t for t in (parse_time(h.updated) for h in health) if t is not None),
+                 default=None)
+    if newest is not None and newest.tzinfo is not None and now - newest > ENGINE_SILENT:
+        minutes = int((now - newest).total_seconds() // 60)
+        return f"engine: silent for {minutes} min", "warn"
+    unsure = [h for h in health if h.state.strip().lower() not in ENGINE_GOOD]
+    if unsure:
+        return "engine: " + ", ".join(f"{one_line(h.name)} {one_line(h.state)}"
+                                      for h in unsure), "warn"
+    return "engine: ok", "ok"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -15,7 +16,7 @@ from textual.widgets.option_list import Option
 from engine.archive import ArchivedMessage
 from engine.service import GroupCount, HealthItem
 from engine.templates import html_to_text
-from micc_tui.agent.format import full_time, size
+from micc_tui.agent.format import engine_summary, full_time, size
 from micc_tui.widgets.safe import inert, one_line
 
 #: The group list's pseudo-entries: the agent's own e-mails, and every group at once.
@@ -125,24 +126,22 @@ class ReadingPane(VerticalScroll):
         self.scroll_home(animate=False)
 
 
+#: Theme variables for the engine summary's bands.
+ENGINE_BANDS = {"ok": "$success", "warn": "$warning", "error": "$error", "off": "$text-muted"}
+
+
 class StatusLine(Static):
     """The agent's state, e-mails in hand and the engine's health, on one line."""
 
     def show(self, agent: str, state: str, in_hand: int, health: Sequence[HealthItem],
-             notice: str = "") -> None:
+             now: datetime, notice: str = "") -> None:
         """Redraw the line."""
         mark = ("● Available", "bold $success") if state == "available" else (
             "○ Away", "status-away")
-        if health:
-            bad = [h for h in health if h.state not in ("ok", "running", "idle")]
-            engine: tuple[str, str] = (
-                ("engine: " + ", ".join(f"{h.name} {h.state}" for h in bad), "$error")
-                if bad else ("engine: ok", "$success"))
-        else:
-            engine = ("engine: not running", "$text-muted")
+        words, band = engine_summary(health, now)
         parts: list[Content | tuple[str, str] | str] = [
             (mark[0], mark[1]), f"  │  {one_line(agent)}  │  in hand: {in_hand}  │  ",
-            engine]
+            (words, ENGINE_BANDS[band])]
         if notice:
             parts.append(f"  │  {one_line(notice)}")
         self.update(Content.assemble(*parts))

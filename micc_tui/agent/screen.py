@@ -34,6 +34,8 @@ from micc_tui.widgets.safe import one_line
 
 #: Seconds between two looks at the store's change mark.
 POLL_SECONDS = 0.75
+#: Seconds between two redraws of the status line (the engine's silence grows).
+STATUS_SECONDS = 30.0
 #: Narrower than this, the reading pane goes under the queue.
 WIDE = 120
 #: Rows read first when a queue is opened, so it paints before the rest is read.
@@ -112,6 +114,8 @@ class AgentScreen(DeskActions):
         self.load()
         self.set_state("available")
         self.set_interval(self.poll_seconds, self.poll)
+        # A killed engine writes nothing, so nothing reloads: look at its age now and then.
+        self.set_interval(STATUS_SECONDS, self._show_status)
 
     # -- loading ------------------------------------------------------------------
 
@@ -194,7 +198,8 @@ class AgentScreen(DeskActions):
         if self.snapshot is not None:
             snap = self.snapshot
             self.query_one("#status", StatusLine).show(
-                self.center.agent.name, snap.state, len(snap.in_hand), snap.health, notice)
+                self.center.agent.name, snap.state, len(snap.in_hand), snap.health,
+                self.center.clock(), notice)
 
     def _announce_outcomes(self, outcomes: list[ReviewOutcome]) -> None:
         ids = {o.outbox_id for o in outcomes}
