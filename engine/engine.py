@@ -176,15 +176,20 @@ class Engine:
         self.running.set()
         try:
             return self._once() if once else self._serve()
+        except BaseException as exc:
+            self.ended = self.ended or f"error: {_words(exc)}"
+            raise
         finally:
             self.running.clear()
             self._disconnect()
             self.ended = self.ended or "stopped"
-            words = {"handed over": "handed the lease to " + self.lease.requested_by,
-                     "lease lost": "lease lost to another process"}.get(self.ended,
-                                                                        "clean exit")
-            self.health.set("engine", "stopped", words, every=0)
-            self.health.set("connector", "stopped", "engine stopped", every=0)
+            # After a lost lease the health rows belong to the new holder.
+            if self.ended != "lease lost":
+                words = ("clean exit" if self.ended == "stopped" else
+                         "handed the lease to " + self.lease.requested_by
+                         if self.ended == "handed over" else self.ended)
+                self.health.set("engine", "stopped", words, every=0)
+                self.health.set("connector", "stopped", "engine stopped", every=0)
             self.lease.release(self.store)
             self.store.close()
             log.info("engine stopped", extra={
