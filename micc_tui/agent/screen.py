@@ -34,6 +34,9 @@ from micc_tui.widgets.safe import one_line
 
 #: Seconds between two looks at the store's change mark.
 POLL_SECONDS = 0.75
+#: Seconds between two "still here" writes; supervisors count an agent whose
+#: console was silent for 90 s as logged out (engine.supervision.dashboard).
+HEARTBEAT_SECONDS = 30.0
 #: Seconds between two redraws of the status line (the engine's silence grows).
 STATUS_SECONDS = 30.0
 #: Narrower than this, the reading pane goes under the queue.
@@ -114,6 +117,7 @@ class AgentScreen(DeskActions):
         self.load()
         self.set_state("available")
         self.set_interval(self.poll_seconds, self.poll)
+        self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
         # A killed engine writes nothing, so nothing reloads: look at its age now and then.
         self.set_interval(STATUS_SECONDS, self._show_status)
 
@@ -139,6 +143,11 @@ class AgentScreen(DeskActions):
         rows = queue_rows(items, center.clock(), mine=center.agent.id)
         self.post_message(self.Loaded(Snapshot(view, counts, in_hand, rows, health, state,
                                                outcomes, mark)))
+
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
+    def heartbeat(self) -> None:
+        """Tell supervisors this console is still open (they count logged-in agents by it)."""
+        self.center.heartbeat()
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
