@@ -33,7 +33,8 @@ from engine.spelling import Spelling
 from engine.store import Store, now_iso
 from engine.writing_aids import WritingAids
 
-AgentState = Literal["available", "away"]
+#: What a console records: Available, Away, or offline once it is closed.
+AgentState = Literal["available", "away", "offline"]
 #: Outbox states a supervisor's review leaves behind, as the agent sees them.
 REVIEW_OUTCOMES = ("approved", "rejected")
 
@@ -333,7 +334,7 @@ class ContactCenter(WritingAids):
                          (now_iso(), os.getpid(), self.agent.id))
 
     def state(self) -> AgentState:
-        """The agent's recorded state (Away when never set)."""
+        """The agent's recorded state as the console shows it (Away unless Available)."""
         row = self.store.query_one("SELECT state FROM agent_status WHERE agent_id = ?",
                                    (self.agent.id,))
         return "available" if row is not None and row[0] == "available" else "away"

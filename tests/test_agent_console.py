@@ -188,6 +188,8 @@ async def test_available_away_is_recorded(config: Config, store: Store) -> None:
         await settle(pilot, lambda: "Away" in str(screen(app).query_one("#status").render()))
         row = store.query_one("SELECT state FROM agent_status WHERE agent_id = 'alice'")
         assert row is not None and row[0] == "away"
+    row = store.query_one("SELECT state FROM agent_status WHERE agent_id = 'alice'")
+    assert row is not None and row[0] == "offline"  # the console closed
 
 
 async def test_attachments_are_listed_and_saved(config: Config, tmp_path: Path) -> None:

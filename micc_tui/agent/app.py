@@ -49,9 +49,10 @@ class AgentApp(App[None]):
                 yield SystemCommand(title, help_text, action)
 
     def on_unmount(self) -> None:
-        # Mark the agent away so supervisors do not count on a closed console.
+        # Offline, not away: supervisors count a closed console as logged out at once
+        # instead of after its heartbeat ages (engine.supervision.dashboard).
         try:
-            self.center.set_state("away")
+            self.center.set_state("offline")
         finally:
             self.center.close()
 
