@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 from engine.config import Config, ConfigError, load_config
@@ -79,3 +81,29 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Non
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     """Add ``--json`` to a listing subcommand."""
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def add_standby_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--no-standby`` to a console subcommand."""
+    parser.add_argument(
+        "--no-standby", action="store_true",
+        help="do not stand in for the engine when no `micc serve` runs "
+             f"(also: {NO_STANDBY_ENV}=1)")
+
+
+#: Environment variable that keeps consoles from running a standby engine.
+NO_STANDBY_ENV = "MICC_NO_STANDBY"
+
+
+def standby_engine(args: argparse.Namespace, config: Config) -> AbstractContextManager[object]:
+    """A standby engine for the console's lifetime, unless turned off.
+
+    Every console stands by to take the engine lease when no ``micc serve``
+    holds it, so a small set-up without a service keeps mail flowing, and a
+    dead service is replaced within seconds.
+    """
+    if getattr(args, "no_standby", False) or os.environ.get(NO_STANDBY_ENV):
+        return nullcontext()
+    from engine.standby import StandbyEngine
+
+    return StandbyEngine(config)

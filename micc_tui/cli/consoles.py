@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from micc_tui.cli.common import fail, load, require_terminal
+from micc_tui.cli.common import (
+    add_standby_flag,
+    fail,
+    load,
+    require_terminal,
+    standby_engine,
+)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -14,6 +20,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                                   help="the agent console: queues, reading pane, composer")
     agent.add_argument("--agent", required=True, metavar="ID",
                        help="your agent id from the config")
+    add_standby_flag(agent)
     agent.set_defaults(handler=run_agent)
 
 
@@ -33,5 +40,6 @@ def run_agent(args: argparse.Namespace) -> int:
         fail(str(exc))
     from micc_tui.agent import run_agent_console
 
-    run_agent_console(center)
+    with standby_engine(args, config):
+        run_agent_console(center)
     return 0

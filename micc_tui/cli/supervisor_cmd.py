@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from micc_tui.cli.common import fail, load
+from micc_tui.cli.common import (
+    add_standby_flag,
+    fail,
+    load,
+    require_terminal,
+    standby_engine,
+)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -17,6 +23,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "in the config may open it.")
     command.add_argument("--agent", required=True, metavar="ID",
                          help="the supervisor's id in the config")
+    add_standby_flag(command)
     command.set_defaults(handler=run_supervisor)
 
 
@@ -29,11 +36,13 @@ def run_supervisor(args: argparse.Namespace) -> int:
         supervision = open_supervision(config, args.agent)
     except SupervisionError as exc:
         fail(str(exc))
+    require_terminal("micc supervisor")
     # Textual is imported only now: the refusal above stays fast and screen-free.
     from micc_tui.supervisor import SupervisorApp
 
     try:
-        SupervisorApp(supervision).run()
+        with standby_engine(args, config):
+            SupervisorApp(supervision).run()
     finally:
         supervision.close()
     return 0
