@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from engine.queue import QueueError, QueueItem
 from engine.responses import ResponseLibrary
 from engine.spelling import Spelling
 from engine.store import Store, now_iso
+from engine.store.threads import ThreadStores
 from engine.writing_aids import WritingAids
 
 #: What a console records: Available, Away, or offline once it is closed.
@@ -103,10 +103,7 @@ class ContactCenter(WritingAids):
         self.config = config
         self.agent: AgentConfig = agent
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self._open_store = open_store
-        self._local = threading.local()
-        self._stores: list[Store] = []
-        self._lock = threading.Lock()
+        self._stores = ThreadStores(open_store)
         self._libraries: dict[str, ResponseLibrary] = {}
         self._spelling: Spelling | None = None
 
@@ -115,20 +112,11 @@ class ContactCenter(WritingAids):
     @property
     def store(self) -> Store:
         """This thread's store, opened on first use."""
-        store: Store | None = getattr(self._local, "store", None)
-        if store is None:
-            store = self._open_store()
-            self._local.store = store
-            with self._lock:
-                self._stores.append(store)
-        return store
+        return self._stores.get()
 
     def close(self) -> None:
         """Close every store this facade opened (call once, at exit)."""
-        with self._lock:
-            stores, self._stores = self._stores, []
-        for store in stores:
-            store.close()
+        self._stores.close()
         if self._spelling is not None:
             self._spelling.close()
 

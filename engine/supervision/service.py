@@ -7,7 +7,6 @@ Like the agent's :class:`engine.service.ContactCenter`, every method blocks
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,6 +15,7 @@ from engine.archive import ArchivedMessage
 from engine.config import AgentConfig, Config
 from engine.router import Overlap
 from engine.store import Store
+from engine.store.threads import ThreadStores
 from engine.supervision import agents as agents_view
 from engine.supervision import dashboard as figures
 from engine.supervision import health as health_view
@@ -48,28 +48,16 @@ class Supervision:
         self.config = config
         self.supervisor: AgentConfig = require_supervisor(config, supervisor_id)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self._open_store = open_store
-        self._local = threading.local()
-        self._stores: list[Store] = []
-        self._lock = threading.Lock()
+        self._stores = ThreadStores(open_store)
 
     @property
     def store(self) -> Store:
         """This thread's store, opened on first use."""
-        store: Store | None = getattr(self._local, "store", None)
-        if store is None:
-            store = self._open_store()
-            self._local.store = store
-            with self._lock:
-                self._stores.append(store)
-        return store
+        return self._stores.get()
 
     def close(self) -> None:
         """Close every store this facade opened (call once, at exit)."""
-        with self._lock:
-            stores, self._stores = self._stores, []
-        for store in stores:
-            store.close()
+        self._stores.close()
 
     # -- dashboard ----------------------------------------------------------------
 
