@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,6 +105,8 @@ class ContactCenter(WritingAids):
         self.agent: AgentConfig = agent
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self._stores = ThreadStores(open_store)
+        # Guards the response libraries and the spelling service (writing_aids).
+        self._lock = threading.Lock()
         self._libraries: dict[str, ResponseLibrary] = {}
         self._spelling: Spelling | None = None
 

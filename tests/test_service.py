@@ -219,3 +219,24 @@ def test_a_draft_without_recipients_is_refused(config: Config, store: Store) -> 
     alice = center(config)
     with pytest.raises(ServiceError, match="no recipient"):
         alice.send(alice.draft_new("Sales"))
+
+
+def test_writing_aids_from_worker_threads(config: Config) -> None:
+    import threading
+
+    alice = center(config)
+    found: list[object] = []
+
+    def work() -> None:
+        tree = alice.responses("Sales")
+        found.append(tree is not None and tree.shortcut("quote") is not None)
+        found.append([m.word for m in alice.check_spelling("Thank you for waitting.", "en-US")])
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert found.count(True) == 2
+    assert found.count(["waitting"]) == 2
+    alice.close()
