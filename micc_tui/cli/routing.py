@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from engine.access import AccessError, access_states, activate, active_accesses, deactivate
 from engine.bootstrap import open_store
+from engine.config import Config
 from engine.router import route
+from engine.store import Store
 from micc_tui.cli.common import add_json_flag, fail, load, print_json, print_table
 
 
@@ -69,23 +72,21 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_activate(args: argparse.Namespace) -> int:
     """Activate a service access."""
-    config = load(args)
-    with open_store(config) as store:
-        try:
-            changed = activate(store, config, args.name)
-        except AccessError as exc:
-            fail(str(exc))
-    print(f"{args.name}: {'activated' if changed else 'already active'}")
-    return 0
+    return _change_activation(args, activate, "activated", "already active")
 
 
 def run_deactivate(args: argparse.Namespace) -> int:
     """Deactivate a service access."""
+    return _change_activation(args, deactivate, "deactivated", "was not active")
+
+
+def _change_activation(args: argparse.Namespace, change: Callable[[Store, Config, str], bool],
+                       done: str, unchanged: str) -> int:
     config = load(args)
     with open_store(config) as store:
         try:
-            changed = deactivate(store, config, args.name)
+            changed = change(store, config, args.name)
         except AccessError as exc:
             fail(str(exc))
-    print(f"{args.name}: {'deactivated' if changed else 'was not active'}")
+    print(f"{args.name}: {done if changed else unchanged}")
     return 0
