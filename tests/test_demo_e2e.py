@@ -13,77 +13,20 @@ import email.policy
 import mailbox
 import shutil
 import sqlite3
-import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
-T = TypeVar("T")
+from tests.tmux_terminal import WAIT, Terminal, wait_until
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
-WAIT = 30.0
-
-
-class Terminal:
-    """A tmux session on a private server socket, running one command."""
-
-    def __init__(self, command: str, *, width: int = 100, height: int = 30) -> None:
-        self.socket = f"micc-e2e-{uuid.uuid4().hex[:8]}"
-        self.session = "demo"
-        # "; echo EXITED $?" shows how the command ended; the sleep keeps the pane to read it.
-        # COLUMNS/LINES inherited from the test runner would override the pane's real size.
-        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height),
-                   f"cd {ROOT} && env -u COLUMNS -u LINES {command}; echo EXITED $?; sleep 60")
-
-    def _tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                                text=True, timeout=20, check=True)
-        return result.stdout
-
-    def screen(self) -> str:
-        """What the terminal shows now."""
-        return self._tmux("capture-pane", "-p", "-t", self.session)
-
-    def keys(self, *keys: str) -> None:
-        """Press keys (tmux names: Enter, C-r, F7...)."""
-        self._tmux("send-keys", "-t", self.session, *keys)
-
-    def type(self, text: str) -> None:
-        """Type text literally."""
-        self._tmux("send-keys", "-t", self.session, "-l", text)
-
-    def wait_for(self, text: str, timeout: float = WAIT) -> str:
-        """Wait until ``text`` is on screen; fail with the screen after ``timeout`` seconds."""
-        return wait_until(lambda: self.screen() if text in self.screen() else None,
-                          timeout, lambda: f"{text!r} never showed; screen:\n{self.screen()}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
-                       timeout=20, check=False)
-
-
-def wait_until(check: Callable[[], T | None], timeout: float,
-               why: Callable[[], str] = lambda: "timed out") -> T:
-    """Poll ``check`` until it returns something truthy (bounded by ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(why())
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -93,8 +36,8 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def terminal(workspace: Path) -> Iterator[Terminal]:
-    term = Terminal(f"{sys.executable} -m micc_tui demo --workspace {workspace} "
-                    f"--rate 1 --seed 1")
+    term = Terminal([sys.executable, "-m", "micc_tui", "demo", "--workspace", str(workspace),
+                     "--rate", "1", "--seed", "1"])
     try:
         yield term
     finally:
