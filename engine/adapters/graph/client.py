@@ -322,6 +322,15 @@ class GraphClient:
             raise GraphError(f"{what}: Graph answered with unexpected JSON.")
         return body
 
+    def sent_items_has(self, message_id: str) -> bool:
+        """Whether the mailbox's Sent Items holds a message with this ``Message-ID``."""
+        literal = message_id.replace("'", "''")
+        found = self.get_json(
+            "/mailFolders/sentitems/messages", what="looking in Sent Items",
+            params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id",
+                    "$top": "1"})
+        return bool(found.get("value"))
+
     def close(self) -> None:
         """Close the HTTP connections; never raises."""
         for client in (self._http, self._token_http):

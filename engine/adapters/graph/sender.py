@@ -105,12 +105,7 @@ class GraphSender:
 
     def already_sent(self, message_id: str) -> bool:
         """Whether Sent Items holds a message with this ``Message-ID``."""
-        literal = message_id.replace("'", "''")
-        found = self.client.get_json(
-            "/mailFolders/sentitems/messages", what="looking in Sent Items",
-            params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id",
-                    "$top": "1"})
-        return bool(found.get("value"))
+        return self.client.sent_items_has(message_id)
 
     def describe(self) -> SourceStatus:
         """What Test Connection shows about the sending side."""

@@ -244,12 +244,7 @@ class GraphSource:
         """Is a message with this Message-ID in Sent Items? None: no Message-ID."""
         if not message_id:
             return None
-        literal = message_id.replace("'", "''")
-        found = self.client.get_json(
-            "/mailFolders/sentitems/messages", what="looking in Sent Items",
-            params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id",
-                    "$top": "1"})
-        return bool(found.get("value"))
+        return self.client.sent_items_has(message_id)
 
     def describe(self) -> SourceStatus:
         """What Test Connection shows about the read side (after :meth:`connect`)."""
