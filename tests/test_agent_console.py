@@ -165,6 +165,17 @@ async def test_filter_narrows_the_queue(config: Config) -> None:
         assert app.focused is table(app)
 
 
+async def test_escape_clears_and_closes_the_filter(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: table(app).row_count == 4)
+        await pilot.press("slash", *"question 5")
+        await settle(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("escape")
+        await settle(pilot, lambda: table(app).row_count == 4)
+        assert app.focused is table(app)
+
+
 async def test_new_mail_appears_live_and_views_switch(config: Config, store: Store) -> None:
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:

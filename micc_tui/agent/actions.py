@@ -55,6 +55,7 @@ class DeskActions(Screen[None]):
         Binding("s", "toggle_state", "Avail/Away"),
         Binding("v", "outcomes", "Reviews", show=False),
         Binding("slash", "filter", "Filter", show=False),
+        Binding("escape", "close_filter", "Clear filter", show=False),
         Binding("1", "view('in-hand')", "In hand", show=False),
         Binding("2", "view('all')", "All", show=False),
         Binding("question_mark", "help", "Help"),

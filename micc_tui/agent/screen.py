@@ -297,6 +297,17 @@ class AgentScreen(DeskActions):
         self.filter_words = event.value.casefold().split()
         self._show_rows()
 
+    def action_close_filter(self) -> None:
+        """Escape in the filter box: clear it, hide it, back to the queue."""
+        box = next(self.query("#filter").results(Input), None)
+        if box is None or not box.has_class("-shown"):
+            return
+        box.value = ""
+        self.filter_words = []
+        self._show_rows()
+        box.remove_class("-shown")
+        self.query_one("#queue", QueueTable).focus()
+
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         if not event.value.strip():
