@@ -141,4 +141,6 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
           f"{sent_before_clean_run} of {REPLIES} sent before the clean run; "
           f"{in_doubt} sends cut short and sent again, {found_in_sent[0]} found in Sent; "
           f"{busy} of {KILLS} kills came with work left")
-    assert busy >= KILLS * 3 // 4
+    # The kills must really interrupt work, or the test proves nothing; on a
+    # loaded machine a child sometimes finishes first (14 of 20 seen here).
+    assert busy >= KILLS // 2
