@@ -22,6 +22,7 @@ from spylls.hunspell.readers.file_reader import FileReader
 
 from engine.spelling.forms import FormIndex, build_form_index
 from engine.spelling.locate import DictionaryFiles
+from engine.spelling.lookup import speed_up
 from engine.spelling.suggest import Cancelled, FastSuggester
 from engine.spelling.tokenize import tokenize
 
@@ -70,7 +71,9 @@ def load_dictionary(files: DictionaryFiles) -> Any:
                                aff=aff, context=context)
     except (OSError, UnicodeError, ValueError, LookupError) as exc:
         raise DictionaryLoadError(f"{files.folder}: cannot read the dictionary: {exc}") from exc
-    return Dictionary(aff, dic)
+    dictionary = Dictionary(aff, dic)
+    speed_up(dictionary)
+    return dictionary
 
 
 class SpellChecker:
