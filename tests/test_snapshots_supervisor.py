@@ -39,7 +39,8 @@ def loaded(tab_key: str, table_id: str, rows: int) -> Callable[[Pilot[Any]], Awa
         if tab_key:
             await pilot.press(tab_key)
         table = pilot.app.query_one(table_id)
-        await wait_for(pilot, lambda: getattr(table, "row_count", 0) == rows)
+        await wait_for(pilot, lambda: getattr(table, "row_count", 0) == rows
+                       and table.size.width > 0)
         await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()
 

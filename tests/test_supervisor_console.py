@@ -18,6 +18,7 @@ from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
 from micc_tui.supervisor.tabs.agents import AgentTable
 from micc_tui.supervisor.tabs.dashboard import GroupTable
+from micc_tui.supervisor.tabs.problems import ProblemsTab
 from tests.agent_fixtures import deliver, mail, workspace
 from tests.supervisor_fixtures import HOSTILE, app_for, populate, wait_for
 
@@ -129,6 +130,25 @@ async def test_problems_assign_and_discard(config: Config, store: Store) -> None
         assert closed is not None and closed.state == "closed"
         assert closed.reason == "typo, customer told"
 
+
+
+async def test_cells_cut_before_the_tab_was_laid_out_are_made_again(config: Config,
+                                                                    store: Store) -> None:
+    # Data that lands before a hidden tab has its width is cut to the narrowest;
+    # once the tab is on screen the cells and their columns must follow its width.
+    app = app_for(config)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.board is not None)
+        tab = app.query_one(ProblemsTab)
+        problems = table(app, "#problems")
+        assert problems.size.width == 0
+        tab.show(app.supervision.problems())
+        assert cell_text(problems, "c5", "to") == "info@elsewher…"
+        await pilot.press("4")
+        await wait_for(pilot, lambda: cell_text(problems, "c5", "to") == "info@elsewhere.example")
+        await pilot.pause(0.1)
+        to = next(c for c in problems.columns.values() if c.key.value == "to")
+        assert to.get_render_width(problems) >= len("info@elsewhere.example") + 2
 
 async def test_retry_routes_a_problem_after_activation(config: Config, store: Store) -> None:
     app = app_for(config)

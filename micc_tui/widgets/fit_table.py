@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -25,10 +26,18 @@ class FitTable(DataTable[Any]):
         **kwargs: passed to :class:`~textual.widgets.DataTable`.
     """
 
+    class Resized(Message):
+        """The table's width changed: cells cut to the old width should be made again."""
+
+        def __init__(self, table: FitTable) -> None:
+            super().__init__()
+            self.table = table
+
     def __init__(self, *, flex: str, min_flex: int = 8, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.flex = flex
         self.min_flex = min_flex
+        self._width_told = 0
 
     def fit(self) -> None:
         """Give the flex column the width the other columns leave."""
@@ -50,6 +59,9 @@ class FitTable(DataTable[Any]):
     def _on_resize(self, event: events.Resize) -> None:
         super()._on_resize(event)
         self.call_after_refresh(self.fit)
+        if event.size.width != self._width_told:
+            self._width_told = event.size.width
+            self.post_message(self.Resized(self))
 
     def refit(self) -> None:
         """Re-fit once the rows just added have been measured."""

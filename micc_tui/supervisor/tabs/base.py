@@ -71,7 +71,7 @@ def sync_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[object]]
         if key in table.rows:
             for column, value in zip(columns, cells, strict=True):
                 if table.get_cell(key, column) != value:
-                    table.update_cell(key, column, value)
+                    table.update_cell(key, column, value, update_width=True)
         else:
             table.add_row(*cells, key=key)
     shown = [row.key.value for row in table.ordered_rows]
@@ -95,10 +95,17 @@ class SupervisorTab(Vertical):
     def __init__(self, supervision: Supervision, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.supervision = supervision
+        self._loaded: object = None
 
     def on_resize(self) -> None:
         """Cells are cut to the width: show them again at the new one."""
         self.reload()
+
+    def on_fit_table_resized(self, event: FitTable.Resized) -> None:
+        """A table got its width after the data arrived (a tab just shown): cut again."""
+        event.stop()
+        if self._loaded is not None:
+            self.show(self._loaded)
 
     def load(self) -> object:
         """Read what the tab shows (runs in a worker thread; may block)."""
@@ -135,6 +142,7 @@ class SupervisorTab(Vertical):
         if event.state != WorkerState.SUCCESS or event.worker.node is not self:
             return
         if event.worker.group == "load":
+            self._loaded = event.worker.result
             self.show(event.worker.result)
         elif event.worker.group == "act":
             self.notify(str(event.worker.result), markup=False)
