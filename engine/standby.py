@@ -100,6 +100,12 @@ class StandbyEngine:
         engine = self._engine
         return engine is not None and engine.running.is_set()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the standby's thread is still running (it ends after :meth:`stop`)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
     def start(self) -> None:
         """Start standing by in a daemon thread; returns at once, never raises."""
         try:

@@ -22,7 +22,7 @@ def make_app(config: Config, agent: str = "alice") -> AgentApp:
 
 
 async def settle(pilot: Pilot[None], until: Callable[[], bool] | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 20.0) -> None:
     """Let workers finish; with ``until``, wait (bounded) for that condition."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -63,7 +63,7 @@ def app_for(config: Config, poll_seconds: float = 0.05) -> SupervisorApp:
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool],
-                   timeout: float = 5.0) -> None:
+                   timeout: float = 15.0) -> None:
     """Let the app run until ``condition`` holds; fail after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -36,11 +36,10 @@ def test_without_the_mail_password_the_standby_stays_off(
     config = tenant(tmp_path, imap_port=1, user="m", smtp_port=1)
     assert PASSWORD_ENV in missing_secret(config)
     standby = StandbyEngine(config, poll=0.05)
-    started = time.monotonic()
-    standby.start()
-    assert time.monotonic() - started < 0.1  # never blocks its caller
+    standby.start()  # returns at once: the checks run in the standby's thread
     wait_for("the standby to give up", lambda: bool(standby.disabled))
     standby.stop()
+    assert not standby.alive
     assert PASSWORD_ENV in standby.disabled and holder(config.store.path) == ""
 
 
@@ -81,8 +80,6 @@ def test_standby_runs_the_engine_then_makes_way_for_serve(
         stop.set()
         if serve_thread is not None:
             serve_thread.join(10)
-        started = time.monotonic()
         standby.stop()
-        stopped_in = time.monotonic() - started
-    assert stopped_in < 2.0
+    assert not standby.alive  # stopped, not left running after stop()'s wait
     assert holder(config.store.path) == "", (serve.lease.holder, standby.takeovers)
