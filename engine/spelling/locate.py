@@ -2,12 +2,13 @@
 
 Each culture is a folder named for it holding ``Dictionary.dic`` and
 ``Grammar.aff`` (the guide's layout). The shipped folder is the repository's
-``data/spelling``; it is found relative to this package, which works from a
-source checkout and from the editable install the project uses.
+``data/spelling`` in a checkout or an editable install, and
+``<prefix>/share/micc-tui/spelling`` in an installed wheel.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,16 @@ AFF_NAME = "Grammar.aff"
 
 
 def shipped_folder() -> Path:
-    """The ``data/spelling`` folder that ships with micc-tui (English)."""
+    """The folder of the dictionaries that ship with micc-tui (English).
+
+    ``data/spelling`` in a checkout (and an editable install); a wheel puts
+    the same files in ``<prefix>/share/micc-tui/spelling``.
+    """
     # engine/spelling/locate.py -> repository root is three parents up.
-    return Path(__file__).resolve().parents[2] / "data" / "spelling"
+    checkout = Path(__file__).resolve().parents[2] / "data" / "spelling"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "micc-tui" / "spelling"
 
 
 @dataclass(frozen=True)
