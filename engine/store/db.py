@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
-
-import sqlite_utils
+from typing import Any, TypeVar
 
 from engine.store import migrations
 
@@ -62,10 +60,20 @@ class Store:
         self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.db = sqlite_utils.Database(self.conn)
         self._depth = 0
         if migrate:
             self.migrate()
+
+    @property
+    def db(self) -> Any:
+        """A ``sqlite_utils.Database`` over this connection, for scripts and inspection.
+
+        Imported on first use: sqlite-utils pulls in numpy, about 140 ms at every
+        console's start otherwise.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         """Close the connection."""
