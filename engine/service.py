@@ -139,7 +139,9 @@ class ContactCenter(WritingAids):
         """A cheap fingerprint of the store: it differs whenever something changed.
 
         The newest event id covers the queues; the outbox is folded in because
-        review decisions and sending change outbox rows without an event.
+        review decisions and sending change outbox rows without an event. The
+        order is (events, review outcomes, engine health): a console that sees
+        only the last part move redraws its status line, not its queue.
         """
         row = self.store.query_one(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "

@@ -13,7 +13,7 @@ from micc_tui.agent.composer import ComposerScreen
 from micc_tui.agent.dialogs import HelpScreen, HistoryScreen
 from micc_tui.agent.panes import IN_HAND
 from tests.agent_console_helpers import make_app, screen, settle, subjects, table
-from tests.agent_fixtures import deliver, fix_received, mail, workspace
+from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
 
 
 @pytest.fixture
@@ -187,6 +187,29 @@ async def test_new_mail_appears_live_and_views_switch(config: Config, store: Sto
         await settle(pilot, lambda: table(app).row_count == 0)
         await pilot.press("2")
         await settle(pilot, lambda: table(app).row_count == 5)
+
+
+async def test_engine_health_redraws_the_status_line_not_the_queue(config: Config,
+                                                                   store: Store) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: table(app).row_count == 4)
+        status = screen(app).query_one("#status")
+        assert "not running" in str(status.render())
+        center = screen(app).center
+        reads: list[object] = []
+        read_queue = center.queue
+        center.queue = lambda *args, **kwargs: reads.append(args) or read_queue(  # type: ignore[method-assign]
+            *args, **kwargs)
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO engine_health (name, state, detail, updated) "
+                         "VALUES ('sender', 'error', 'SMTP refused the login', ?)",
+                         (NOW.isoformat(),))
+        await settle(pilot, lambda: "sender error" in str(status.render()))
+        assert reads == []  # the queue was not read again for a health row
+        deliver(store, config, mail(9, subject="Arrived just now"), start=100)
+        await settle(pilot, lambda: table(app).row_count == 5)
+        assert reads  # a new e-mail still reloads the queue
 
 
 async def test_available_away_is_recorded(config: Config, store: Store) -> None:

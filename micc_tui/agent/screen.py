@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
-from engine.service import ContactCenter, ReviewOutcome
+from engine.service import ContactCenter, HealthItem, ReviewOutcome
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
 from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, GroupList, Reading, ReadingPane, StatusLine
@@ -43,6 +43,9 @@ STATUS_SECONDS = 30.0
 WIDE = 120
 #: Rows read first when a queue is opened, so it paints before the rest is read.
 FIRST_PAGE = 100
+#: ``change_mark()`` is (events, review outcomes, engine health): parts before this
+#: index change the queues; the last one only the status line.
+HEALTH_PART = 2
 #: Seconds the cursor must rest on a row before the reading pane loads it.
 READ_DELAY = 0.12
 #: Rows filtered between two looks at whether a newer keystroke made the work moot.
@@ -59,6 +62,14 @@ class AgentScreen(DeskActions):
 
         def __init__(self, snapshot: Snapshot) -> None:
             self.snapshot = snapshot
+            super().__init__()
+
+    class HealthLoaded(Message):
+        """Only the engine's health rows changed: fresh rows for the status line."""
+
+        def __init__(self, health: list[HealthItem], mark: tuple[int, ...]) -> None:
+            self.health = health
+            self.mark = mark
             super().__init__()
 
     class ReadingLoaded(Message):
@@ -152,8 +163,22 @@ class AgentScreen(DeskActions):
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
         """Reload when the store changed since the last snapshot."""
-        if self.center.change_mark() != self._mark:
+        mark = self.center.change_mark()
+        if mark == self._mark:
+            return
+        if self._mark and mark[:HEALTH_PART] == self._mark[:HEALTH_PART]:
+            # The engine rewrites its health rows now and then: with many consoles
+            # open, each re-reading its whole queue for that would be waste.
+            self.post_message(self.HealthLoaded(self.center.health(), mark))
+        else:
             self.app.call_from_thread(self.load)
+
+    def on_agent_screen_health_loaded(self, message: HealthLoaded) -> None:
+        if self.snapshot is None or self._mark[:HEALTH_PART] != message.mark[:HEALTH_PART]:
+            return  # the queues moved meanwhile: a full load is on its way
+        self.snapshot = replace(self.snapshot, health=message.health)
+        self._mark = message.mark
+        self._show_status()
 
     def on_agent_screen_loaded(self, message: Loaded) -> None:
         snap = message.snapshot
