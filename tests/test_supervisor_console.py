@@ -201,6 +201,27 @@ async def test_archive_search_and_conversation(config: Config, store: Store) -> 
         assert not isinstance(app.screen, ConversationScreen)
 
 
+async def test_archive_shows_more_hits_on_m(config: Config, store: Store) -> None:
+    deliver(store, config, *(mail(100 + n, subject=f"Widget order {n}") for n in range(60)),
+            start=100)
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("6")
+        hits = table(app, "#hits")
+        status = app.query_one("#hits-status", Static)
+        await pilot.press(*"widget", "enter")
+        await wait_for(pilot, lambda: hits.row_count == 50)
+        assert "50+ e-mail(s)" in str(status.render()) and "m shows more" in str(status.render())
+        hits.move_cursor(row=49)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: hits.row_count == 60)
+        assert "60 e-mail(s)" in str(status.render())
+        assert "more" not in str(status.render())
+        assert hits.cursor_row == 49  # still on the row the supervisor was reading
+        subjects = [cell_text(hits, str(key.value), "subject") for key in hits.rows]
+        assert sorted(subjects) == sorted(f"Widget order {n}" for n in range(60))
+
+
 async def test_health_tab_lists_parts_and_outbox(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
 from engine.archive import ArchivedMessage
@@ -14,7 +15,7 @@ from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (("date", "Received"), ("dir", "In/out"), ("from", "From"), ("subject", "Subject"),
            ("conversation", "Conv."))
-#: Hits shown per search (the newest first).
+#: Hits shown per search (the newest first), and added by each ``m``.
 PAGE = 50
 
 
@@ -22,12 +23,17 @@ class ArchiveTab(SupervisorTab):
     """Search subject, body and addresses; Enter opens the conversation."""
 
     TITLE = "Archive"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "more", "More hits")]
     #: The query being searched (set on the UI thread, read by the loader).
     query_text = ""
+    #: How many hits to show (grows by PAGE with ``m``; a new search starts over).
+    limit = PAGE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._hits: dict[str, ArchivedMessage] = {}
+        self._more = False
+        self._shown_text = ""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search subject, body and addresses (e.g. ORD-054321)",
@@ -38,34 +44,48 @@ class ArchiveTab(SupervisorTab):
         yield table
         yield Static("", id="hits-status", classes="detail")
 
-    def load(self) -> tuple[str, list[ArchivedMessage]]:
-        """The newest hits for the current query."""
-        text = self.query_text
-        return text, self.supervision.search(text, limit=PAGE) if text.strip() else []
+    def load(self) -> tuple[str, int, list[ArchivedMessage]]:
+        """The newest hits for the current query, one more than shown (is there more?)."""
+        text, limit = self.query_text, self.limit
+        hits = self.supervision.search(text, limit=limit + 1) if text.strip() else []
+        return text, limit, hits
 
-    def show(self, data: tuple[str, list[ArchivedMessage]]) -> None:
+    def show(self, data: tuple[str, int, list[ArchivedMessage]]) -> None:
         """A new result list (a new search, not a live table: rows are replaced)."""
-        text, hits = data
-        if text != self.query_text:
+        text, limit, found = data
+        if text != self.query_text or limit != self.limit:
             return
+        self._more = len(found) > limit
+        hits = found[:limit]
         self._hits = {str(m.id): m for m in hits}
         table = self.query_one("#hits", FitTable)
+        keep = table.cursor_row if text == self._shown_text else 0
+        self._shown_text = text
         with self.app.batch_update():
             table.clear()
             for m in hits:
                 table.add_row(cell(short_time(m.received)), cell(m.direction),
                               cell(m.from_address, address_width(table)), cell(m.subject),
                               cell(m.conversation_id or ""), key=str(m.id))
+            if 0 < keep < table.row_count:
+                table.move_cursor(row=keep)  # more hits, same search: stay on the row
         table.refit()
         status = ("Type words and press Enter." if not text.strip() else
-                  f"{len(hits)}{'+' if len(hits) == PAGE else ''} e-mail(s); "
-                  "Enter opens the conversation")
+                  f"{len(hits)}{'+' if self._more else ''} e-mail(s); "
+                  "Enter opens the conversation" + ("; m shows more" if self._more else ""))
         self.query_one("#hits-status", Static).update(status)
+
+    def action_more(self) -> None:
+        """Show the next PAGE older hits below these."""
+        if self._more:
+            self.limit += PAGE
+            self.reload()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Search."""
         event.stop()
         self.query_text = event.value
+        self.limit = PAGE
         self.reload()
         self.query_one("#hits", DataTable).focus()
 
