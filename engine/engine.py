@@ -72,8 +72,9 @@ def connectors_for(config: Config) -> Connectors:
         sink = graph.store_health(config.store.path)
         graph_only = outbound_only or bool(config.server.graph and
                                            config.server.graph.outbound_only)
-        return Connectors(None if graph_only else (lambda: graph.build_source(config,
-                                                                               health=sink)),
+        inbox = graph.store_health(config.store.path, graph.INBOX_HEALTH_NAME)
+        return Connectors(None if graph_only else (lambda: graph.build_source(
+            config, health=sink, inbox_health=inbox)),
                           lambda: graph.build_sender(config, health=sink))
     from engine.adapters.imap import ImapSettings, ImapSource
     from engine.adapters.smtp import SmtpSender, SmtpSettings

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.adapters.graph import GraphSource
+from engine.adapters.graph import GraphSource, GraphUnavailable
+from engine.adapters.graph.source import SET_ASIDE_AFTER
 from engine.ingest import ingest
 from engine.queue import list_items
 from engine.store import Store
@@ -172,6 +173,50 @@ def test_a_message_deleted_between_listing_and_reading_is_skipped(
     source._fetch_mime = delete_then_read  # type: ignore[assignment,method-assign]
     batch, _ = next(iter(pages))
     assert [m.handle for m in batch] != [] and gone not in [m.handle for m in batch]
+
+
+def test_a_message_whose_mime_keeps_failing_is_set_aside_and_the_rest_flows(
+        tenant: GraphTenant) -> None:
+    config = tenant.config("delete")
+    tenant.deliver(mail("Solidus.Support@seclab.com", "before"))
+    stuck = tenant.deliver(mail("Solidus.Support@seclab.com", "damaged item"))
+    tenant.deliver(mail("Solidus.Support@seclab.com", "after"))
+    reports: list[tuple[str, str]] = []
+    source = GraphSource(source_for(config).client, policy="delete",
+                         inbox_health=lambda state, detail: reports.append((state, detail)))
+    store = _store(tenant)
+    tenant.server.fail_next(SET_ASIDE_AFTER, status=500, path_contains=f"{stuck}/$value")
+    for _ in range(SET_ASIDE_AFTER - 1):  # a passing fault: the cycle fails, nothing is lost
+        with pytest.raises(GraphUnavailable, match="500"):
+            run_cycle(store, config, source, mailbox=source.mailbox)
+        assert _queues(store) == {} and tenant.inbox() == 3 and reports == []
+    # It keeps failing: set aside, and the mail before and after it flows.
+    run_cycle(store, config, source, mailbox=source.mailbox)
+    assert set(_queues(store)) == {"before", "after"}
+    assert tenant.inbox() == 1 and list(source.set_aside()) == [stuck]
+    assert len(reports) == 1 and reports[0][0] == "warn" and "500" in reports[0][1]
+    # Still in the inbox and tried again each pass: once readable, it is archived.
+    run_cycle(store, config, source, mailbox=source.mailbox)
+    assert set(_queues(store)) == {"before", "damaged item", "after"}
+    assert tenant.inbox() == 0 and source.set_aside() == {}
+    assert reports[-1][0] == "ok"
+
+
+def test_with_keep_an_unreadable_message_stops_the_cycle_with_its_reason(
+        tenant: GraphTenant) -> None:
+    # keep has no escape: the bookmark would move past a message set aside.
+    config = tenant.config("keep")
+    stuck = tenant.deliver(mail("Solidus.Support@seclab.com", "damaged item"))
+    tenant.deliver(mail("Solidus.Support@seclab.com", "after"))
+    source = source_for(config)
+    store = _store(tenant)
+    tenant.server.fail_next(SET_ASIDE_AFTER + 1, status=500, path_contains=f"{stuck}/$value")
+    for _ in range(SET_ASIDE_AFTER + 1):
+        with pytest.raises(GraphUnavailable, match="500"):
+            run_cycle(store, config, source, mailbox=source.mailbox)
+    assert _queues(store) == {}
+    run_cycle(store, config, source, mailbox=source.mailbox)
+    assert set(_queues(store)) == {"damaged item", "after"}
 
 
 def test_wait_for_mail_polls_until_mail_arrives(tenant: GraphTenant) -> None:

@@ -22,8 +22,9 @@ connector relies on and nothing more:
   ``InvalidAuthenticationToken``, 403 ``ErrorAccessDenied`` per missing
   permission or an Application Access Policy, 404 ``ErrorInvalidUser``,
   400 ``InefficientFilter`` when ``$orderby`` is not the first ``$filter`` term;
-- throttling: :meth:`GraphServer.fail_next` queues 429/503/504 answers with a
-  ``Retry-After`` in seconds, as an HTTP date, or none; more than 4
+- throttling and faults: :meth:`GraphServer.fail_next` queues 429/503/504
+  answers with a ``Retry-After`` in seconds, as an HTTP date, or none (and 500
+  for a damaged item, matched by path); more than 4
   concurrent requests to one mailbox get a 429, as Exchange Online does.
 
 The certificate is self-signed and made by the fixture with ``cryptography``.
@@ -521,10 +522,11 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self._fault(path)
         if fault is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            code = "TooManyRequests" if fault.status == 429 else "ServiceUnavailable"
-            raise _Reply(fault.status, _error(code, "Application is over its MailboxConcurrency "
-                                              "limit." if fault.status == 429 else
-                                              "Service unavailable."), headers)
+            code, words = {
+                429: ("TooManyRequests", "Application is over its MailboxConcurrency limit."),
+                500: ("ErrorInternalServerError", "An internal server error occurred."),
+            }.get(fault.status, ("ServiceUnavailable", "Service unavailable."))
+            raise _Reply(fault.status, _error(code, words), headers)
         with graph.lock:
             box = graph.mailboxes.get(user)
             if box is None:

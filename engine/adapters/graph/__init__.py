@@ -16,7 +16,7 @@ from engine.adapters.graph.errors import (
     GraphThrottled,
     GraphUnavailable,
 )
-from engine.adapters.graph.health import HEALTH_NAME, store_health
+from engine.adapters.graph.health import HEALTH_NAME, INBOX_HEALTH_NAME, store_health
 from engine.adapters.graph.sender import GraphSender
 from engine.adapters.graph.source import GraphSource
 from engine.adapters.graph.test_connection import GraphConnectionReport, check_connection
@@ -24,6 +24,7 @@ from engine.config.model import Config, GraphConfig
 
 __all__ = [
     "HEALTH_NAME",
+    "INBOX_HEALTH_NAME",
     "GraphAccessError",
     "GraphAuthError",
     "GraphClient",
@@ -47,18 +48,21 @@ def _graph(config: Config) -> GraphConfig:
     return config.server.graph
 
 
-def build_source(config: Config, *, health: HealthSink | None = None) -> GraphSource:
+def build_source(config: Config, *, health: HealthSink | None = None,
+                 inbox_health: HealthSink | None = None) -> GraphSource:
     """The master mailbox's inbox, with the tenant's processed-mail policy.
 
     Args:
         config: the tenant (``[server]`` and ``[server.graph]``).
         health: where sign-in failures and throttling are reported, e.g.
             ``store_health(config.store.path)``.
+        inbox_health: where messages set aside (MIME unreadable) are reported,
+            e.g. ``store_health(config.store.path, INBOX_HEALTH_NAME)``.
     """
     return GraphSource(GraphClient(_graph(config), health=health),
                        policy=config.server.processed,
                        archive_folder=config.server.archive_folder,
-                       poll_seconds=_graph(config).poll_seconds)
+                       poll_seconds=_graph(config).poll_seconds, inbox_health=inbox_health)
 
 
 def build_sender(config: Config, *, health: HealthSink | None = None) -> GraphSender:

@@ -15,6 +15,8 @@ from engine.store import Store, now_iso
 
 #: The ``engine_health`` row the Graph connector writes.
 HEALTH_NAME = "graph"
+#: The row naming inbox messages set aside because their MIME cannot be read.
+INBOX_HEALTH_NAME = "graph inbox"
 
 
 def store_health(store_path: Path, name: str = HEALTH_NAME) -> HealthSink:

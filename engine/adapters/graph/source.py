@@ -20,12 +20,20 @@ Exactly once rests on three things:
   ids read in the last :data:`OVERLAP` before it) lets each cycle read only
   newer mail, and the overlap catches mail whose delivery finished after a
   later-stamped message was already listed.
+
+A message whose MIME download keeps failing (Graph answers 500 for some
+damaged items) must not hold back the mail behind it: after
+:data:`SET_ASIDE_AFTER` failed passes it is set aside, left in the inbox,
+tried again on every pass, and named in the ``graph inbox`` health row. With
+``keep`` there is no such escape (the bookmark would move past it), so the
+cycle keeps failing and saying why.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,9 +42,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from engine.adapters.graph.client import MAX_CONCURRENT, GraphClient
-from engine.adapters.graph.errors import GraphError, GraphNotFound
+from engine.adapters.graph.client import MAX_CONCURRENT, GraphClient, HealthSink
+from engine.adapters.graph.errors import (
+    GraphAccessError,
+    GraphAuthError,
+    GraphError,
+    GraphNotFound,
+    GraphThrottled,
+)
 from engine.ports import Bookmark, FetchedMessage, ProcessedPolicy, SourceStatus
+
+log = logging.getLogger(__name__)
 
 #: How far back each ``keep`` cycle looks again, for late-finishing deliveries.
 OVERLAP = timedelta(minutes=10)
@@ -44,6 +60,10 @@ OVERLAP = timedelta(minutes=10)
 SELECT = "id,internetMessageId,receivedDateTime"
 #: Graph's largest page of messages.
 MAX_PAGE = 1000
+#: Failed passes after which a message whose MIME cannot be read is set aside.
+SET_ASIDE_AFTER = 3
+#: Errors about the whole mailbox (sign-in, permissions, throttling): never one message's.
+_MAILBOX_ERRORS = (GraphAuthError, GraphAccessError, GraphThrottled)
 
 
 def _parse_time(value: str) -> datetime:
@@ -105,8 +125,13 @@ class GraphSource:
     files_sent_itself = True
 
     def __init__(self, client: GraphClient, *, policy: ProcessedPolicy = "delete",
-                 archive_folder: str = "Processed", poll_seconds: float = 15.0) -> None:
+                 archive_folder: str = "Processed", poll_seconds: float = 15.0,
+                 inbox_health: HealthSink | None = None) -> None:
         self.client = client
+        self.inbox_health = inbox_health
+        #: Message id -> (failed passes, the last error in words).
+        self.failures: dict[str, tuple[int, str]] = {}
+        self._aside_reported = False
         self.policy = policy
         self.archive_folder = archive_folder
         self.poll_seconds = poll_seconds
@@ -158,8 +183,14 @@ class GraphSource:
                         yielded.add(item["id"])
                         state.note(item["id"], item["receivedDateTime"])
                     self._since_hint = state.since
-                    yield messages, state.bookmark(self.mailbox, [m.handle for m in messages])
+                    if messages or self.policy == "keep":
+                        yield messages, state.bookmark(self.mailbox,
+                                                       [m.handle for m in messages])
                 if not found or self.policy == "keep":
+                    if self.policy != "keep":  # the whole inbox was listed
+                        for gone in [h for h in self.failures if h not in yielded]:
+                            del self.failures[gone]  # no longer in the inbox
+                    self._report_set_aside()
                     return
 
     def mark_processed(self, handles: Sequence[str], policy: ProcessedPolicy) -> None:
@@ -280,9 +311,42 @@ class GraphSource:
                 "GET", f"/messages/{quote(handle, safe='')}/$value",
                 what=f"reading message {item.get('internetMessageId') or handle}")
         except GraphNotFound:
+            self.failures.pop(handle, None)
             return None  # deleted by someone else since it was listed: nothing to archive
+        except _MAILBOX_ERRORS:
+            raise
+        except GraphError as exc:
+            if self.policy == "keep":
+                raise
+            passes = self.failures.get(handle, (0, ""))[0] + 1
+            self.failures[handle] = (passes, str(exc))
+            if passes < SET_ASIDE_AFTER:
+                raise
+            log.warning("message set aside", extra={"id": handle, "passes": passes,
+                                                     "error": str(exc)[:300]})
+            return None  # left in the inbox; tried again next pass
+        self.failures.pop(handle, None)
         return FetchedMessage(f"graph:{self.client.user.lower()}:{handle}", self.mailbox,
                               response.content, handle)
+
+    def set_aside(self) -> dict[str, str]:
+        """Messages left in the inbox because their MIME could not be read: id -> error."""
+        return {handle: error for handle, (passes, error) in self.failures.items()
+                if passes >= SET_ASIDE_AFTER}
+
+    def _report_set_aside(self) -> None:
+        aside = self.set_aside()
+        if self.inbox_health is None or (not aside and not self._aside_reported):
+            return
+        self._aside_reported = bool(aside)
+        with contextlib.suppress(Exception):  # health must never break the mail flow
+            if aside:
+                first = next(iter(aside.values()))
+                self.inbox_health("warn", f"{len(aside)} message(s) could not be read after "
+                                  f"{SET_ASIDE_AFTER} tries; left in the inbox and tried "
+                                  f"again each pass; the mail after them flows. {first}")
+            else:
+                self.inbox_health("ok", "every message in the inbox could be read")
 
     def _has_new_mail(self) -> bool:
         params = {"$select": "id,receivedDateTime", "$orderby": "receivedDateTime desc",
