@@ -73,8 +73,9 @@ def connectors_for(config: Config) -> Connectors:
         graph_only = outbound_only or bool(config.server.graph and
                                            config.server.graph.outbound_only)
         inbox = graph.store_health(config.store.path, graph.INBOX_HEALTH_NAME)
+        unreadable = graph.Unreadable()  # one count across the sources made after errors
         return Connectors(None if graph_only else (lambda: graph.build_source(
-            config, health=sink, inbox_health=inbox)),
+            config, health=sink, inbox_health=inbox, unreadable=unreadable)),
                           lambda: graph.build_sender(config, health=sink))
     from engine.adapters.imap import ImapSettings, ImapSource
     from engine.adapters.smtp import SmtpSender, SmtpSettings

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,44 @@ def test_a_wrong_secret_is_explained_and_the_engine_recovers_when_it_is_fixed(
     assert subjects == {"waiting", "imported meanwhile"}
     row = _health(store, "graph")
     assert row is not None and row[0] == "ok"
+
+
+def test_serve_sets_an_unreadable_message_aside_and_the_mail_after_it_flows(
+        tenant: GraphTenant) -> None:
+    # The engine makes a new source after each failed cycle: the count of failed
+    # downloads must survive that, or the damaged item would block the inbox forever.
+    config = tenant.config("delete")
+    stuck = tenant.deliver(mail("Solidus.Support@seclab.com", "damaged item"))
+    tenant.deliver(mail("Solidus.Support@seclab.com", "after it"))
+    tenant.server.fail_next(1000, status=500, path_contains=f"{stuck}/$value")
+    store = Store(config.store.path)
+    stop = threading.Event()
+    engine = Engine(config, stop=stop, max_backoff=1.0)
+    thread = threading.Thread(target=engine.run)
+    thread.start()
+
+    def wait(what: str, check: Callable[[], object]) -> None:
+        deadline = time.monotonic() + 60
+        while not check():
+            assert thread.is_alive() and time.monotonic() < deadline, what
+            time.sleep(0.1)
+
+    try:
+        wait("the mail after it", lambda: store.query_one(
+            "SELECT COUNT(*) FROM messages WHERE subject = 'after it'")[0])  # type: ignore[index]
+        wait("the health row", lambda: _health(store, "graph inbox"))
+        row = _health(store, "graph inbox")
+        assert row is not None and row[0] == "warn" and "500" in row[1]
+        assert tenant.inbox() == 1  # the damaged item stays where it was
+        with tenant.server.lock:
+            tenant.server.faults.clear()  # Exchange can read it again
+        wait("the damaged item", lambda: tenant.inbox() == 0)
+        wait("health ok again", lambda: (_health(store, "graph inbox") or ("",))[0] == "ok")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    subjects = {r[0] for r in store.query("SELECT subject FROM messages")}
+    assert subjects == {"damaged item", "after it"}
 
 
 def test_test_connection_passes_for_a_good_tenant(tenant: GraphTenant) -> None:

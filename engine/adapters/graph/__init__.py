@@ -18,7 +18,7 @@ from engine.adapters.graph.errors import (
 )
 from engine.adapters.graph.health import HEALTH_NAME, INBOX_HEALTH_NAME, store_health
 from engine.adapters.graph.sender import GraphSender
-from engine.adapters.graph.source import GraphSource
+from engine.adapters.graph.source import GraphSource, Unreadable
 from engine.adapters.graph.test_connection import GraphConnectionReport, check_connection
 from engine.config.model import Config, GraphConfig
 
@@ -35,6 +35,7 @@ __all__ = [
     "GraphSource",
     "GraphThrottled",
     "GraphUnavailable",
+    "Unreadable",
     "build_sender",
     "build_source",
     "check_connection",
@@ -49,7 +50,8 @@ def _graph(config: Config) -> GraphConfig:
 
 
 def build_source(config: Config, *, health: HealthSink | None = None,
-                 inbox_health: HealthSink | None = None) -> GraphSource:
+                 inbox_health: HealthSink | None = None,
+                 unreadable: Unreadable | None = None) -> GraphSource:
     """The master mailbox's inbox, with the tenant's processed-mail policy.
 
     Args:
@@ -58,11 +60,14 @@ def build_source(config: Config, *, health: HealthSink | None = None,
             ``store_health(config.store.path)``.
         inbox_health: where messages set aside (MIME unreadable) are reported,
             e.g. ``store_health(config.store.path, INBOX_HEALTH_NAME)``.
+        unreadable: failed downloads counted so far; pass the same one to each
+            source an engine makes, so the count survives reconnections.
     """
     return GraphSource(GraphClient(_graph(config), health=health),
                        policy=config.server.processed,
                        archive_folder=config.server.archive_folder,
-                       poll_seconds=_graph(config).poll_seconds, inbox_health=inbox_health)
+                       poll_seconds=_graph(config).poll_seconds, inbox_health=inbox_health,
+                       unreadable=unreadable)
 
 
 def build_sender(config: Config, *, health: HealthSink | None = None) -> GraphSender:

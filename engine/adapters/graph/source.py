@@ -107,6 +107,21 @@ class _ReadState:
             "batch": json.dumps(list(batch))})
 
 
+@dataclass
+class Unreadable:
+    """Inbox messages whose MIME download failed, kept across reconnections.
+
+    The engine makes a new source after every connection error, and a failed
+    download is one, so the count of failed passes lives here, shared by the
+    sources one engine makes (see ``engine.engine.connectors_for``).
+    """
+
+    #: Message id -> (failed passes, the last error in words).
+    failures: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Whether the health row says some are set aside.
+    reported: bool = False
+
+
 class GraphSource:
     """The inbox of the master mailbox on Microsoft Graph.
 
@@ -126,12 +141,12 @@ class GraphSource:
 
     def __init__(self, client: GraphClient, *, policy: ProcessedPolicy = "delete",
                  archive_folder: str = "Processed", poll_seconds: float = 15.0,
-                 inbox_health: HealthSink | None = None) -> None:
+                 inbox_health: HealthSink | None = None,
+                 unreadable: Unreadable | None = None) -> None:
         self.client = client
         self.inbox_health = inbox_health
-        #: Message id -> (failed passes, the last error in words).
-        self.failures: dict[str, tuple[int, str]] = {}
-        self._aside_reported = False
+        self.unreadable = unreadable if unreadable is not None else Unreadable()
+        self.failures = self.unreadable.failures
         self.policy = policy
         self.archive_folder = archive_folder
         self.poll_seconds = poll_seconds
@@ -336,9 +351,9 @@ class GraphSource:
 
     def _report_set_aside(self) -> None:
         aside = self.set_aside()
-        if self.inbox_health is None or (not aside and not self._aside_reported):
+        if self.inbox_health is None or (not aside and not self.unreadable.reported):
             return
-        self._aside_reported = bool(aside)
+        self.unreadable.reported = bool(aside)
         with contextlib.suppress(Exception):  # health must never break the mail flow
             if aside:
                 first = next(iter(aside.values()))
