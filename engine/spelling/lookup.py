@@ -19,7 +19,7 @@ spylls' own lookup word by word.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from spylls.hunspell.algo.lookup import AffixForm, Lookup
@@ -99,16 +99,10 @@ class FastLookup(Lookup):  # type: ignore[misc]
 
     def _desuffix(self, word: str, required_flags: list[str], forbidden_flags: list[str],
                   nested: bool, crossproduct: bool) -> Iterator[AffixForm]:
-        required = frozenset(required_flags)
-        forbidden = frozenset(forbidden_flags)
-        for suffix, flags in self._suffixes.ending(word):
-            if crossproduct and not suffix.crossproduct:
-                continue
-            if not required <= flags or not forbidden.isdisjoint(flags):
-                continue
-            stem = suffix.replace_regexp.sub(suffix.strip, word)
-            if not suffix.cond_regexp.search(stem):
-                continue
+        suffixes = self._suffixes.ending(word)
+        if crossproduct:
+            suffixes = ((sfx, flags) for sfx, flags in suffixes if sfx.crossproduct)
+        for suffix, stem in _stems(suffixes, word, required_flags, forbidden_flags):
             yield AffixForm(word, stem, suffix=suffix)
             if not nested:
                 for inner in self.desuffix(stem, [suffix.flag, *required_flags],
@@ -119,19 +113,26 @@ class FastLookup(Lookup):  # type: ignore[misc]
     def deprefix(self, word: str, required_flags: list[str], forbidden_flags: list[str],
                  nested: bool = False) -> Iterator[AffixForm]:
         """The same forms as spylls' ``deprefix``, found through the prefix table."""
-        required = frozenset(required_flags)
-        forbidden = frozenset(forbidden_flags)
-        for prefix, flags in self._prefixes.starting(word):
-            if not required <= flags or not forbidden.isdisjoint(flags):
-                continue
-            stem = prefix.replace_regexp.sub(prefix.strip, word)
-            if not prefix.cond_regexp.search(stem):
-                continue
+        prefixes = self._prefixes.starting(word)
+        for prefix, stem in _stems(prefixes, word, required_flags, forbidden_flags):
             yield AffixForm(word, stem, prefix=prefix)
             if not nested and self.aff.COMPLEXPREFIXES:
                 for inner in self.deprefix(stem, [prefix.flag, *required_flags],
                                            forbidden_flags, nested=True):
                     yield inner.replace(prefix2=prefix, text=word)
+
+
+def _stems(affixes: Iterable[tuple[Any, frozenset[str]]], word: str, required_flags: list[str],
+           forbidden_flags: list[str]) -> Iterator[tuple[Any, str]]:
+    """(affix, stem) for the affixes whose flags and condition allow taking them off ``word``."""
+    required = frozenset(required_flags)
+    forbidden = frozenset(forbidden_flags)
+    for affix, flags in affixes:
+        if not required <= flags or not forbidden.isdisjoint(flags):
+            continue
+        stem = affix.replace_regexp.sub(affix.strip, word)
+        if affix.cond_regexp.search(stem):
+            yield affix, stem
 
 
 def _remember(memo: dict[tuple[Any, ...], tuple[AffixForm, ...]], key: tuple[Any, ...],
