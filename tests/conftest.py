@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.servers.dovecot import Dovecot
+from tests.servers.dovecot import Dovecot, private_dovecot
 from tests.servers.smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     """One private Dovecot for the session; each test invents its own user."""
-    if shutil.which("dovecot") is None:
-        pytest.skip("Dovecot is not installed: apt-get install dovecot-imapd dovecot-lmtpd")
-    server = Dovecot.in_temp()
-    server.start()
-    yield server
-    server.remove()
+    with private_dovecot() as server:
+        yield server
 
 
 @pytest.fixture

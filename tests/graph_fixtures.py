@@ -9,7 +9,6 @@ the ports, exactly as the loop must.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +22,9 @@ import pytest
 from engine.adapters.graph import GraphClient, GraphSource
 from engine.config import Config, parse_config
 from engine.ingest import IngestResult, ingest
-from engine.ports import Bookmark, MailSource, ProcessedPolicy
-from engine.store import Store, now_iso
+from engine.ports import MailSource, ProcessedPolicy
+from engine.store import Store
+from engine.sync import load_bookmark, save_bookmark
 from tests.servers.graph import App, GraphServer
 
 MASTER = "SolidusMasterAcct@seclab.com"
@@ -178,29 +178,14 @@ def source_for(config: Config, **options: Any) -> GraphSource:
                        archive_folder=config.server.archive_folder, poll_seconds=0.2)
 
 
-def load_bookmark(store: Store, mailbox: str) -> Bookmark | None:
-    """The bookmark stored for ``mailbox``, if any."""
-    row = store.query_one("SELECT uidvalidity, last_uid, detail_json FROM sync_state "
-                          "WHERE mailbox = ?", (mailbox,))
-    if row is None:
-        return None
-    return Bookmark(mailbox, row[0], int(row[1]), dict(json.loads(row[2])))
-
-
 def run_cycle(store: Store, config: Config, source: MailSource, *, mailbox: str,
               batch: int = 50) -> list[IngestResult]:
     """One serve-loop pass over ``source``: fetch, archive + bookmark, then the policy."""
     results: list[IngestResult] = []
     for messages, bookmark in source.fetch_new(load_bookmark(store, mailbox), batch):
-        with store.transaction() as conn:
+        with store.transaction():
             results += ingest(store, config, messages)
-            conn.execute(
-                "INSERT INTO sync_state (mailbox, uidvalidity, last_uid, detail_json, updated) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET "
-                "uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
-                "detail_json = excluded.detail_json, updated = excluded.updated",
-                (bookmark.mailbox, bookmark.validity, bookmark.last,
-                 json.dumps(bookmark.detail), now_iso()))
+            save_bookmark(store, bookmark)
         # Duplicates too: a message archived before a crash is processed now.
         source.mark_processed([m.handle for m in messages], config.server.processed)
     return results

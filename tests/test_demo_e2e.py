@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -22,10 +21,7 @@ import pytest
 
 from tests.tmux_terminal import WAIT, Terminal, wait_until
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
+pytestmark = pytest.mark.slow
 
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +12,7 @@ import pytest
 from engine.bootstrap import open_store
 from engine.engine import Engine
 from engine.store import Store
-from tests.servers.dovecot import PASSWORD, Dovecot
+from tests.servers.dovecot import PASSWORD, Dovecot, private_dovecot
 from tests.servers.replying import AGENT, reply_to
 from tests.servers.smtp import SmtpServer
 from tests.servers.tenant import PASSWORD_ENV, customer_mail, tenant
@@ -22,12 +21,8 @@ from tests.servers.tenant import PASSWORD_ENV, customer_mail, tenant
 @pytest.fixture(scope="module")
 def own_dovecot() -> Iterator[Dovecot]:
     """A Dovecot of this module's own: the test stops it."""
-    if shutil.which("dovecot") is None:
-        pytest.skip("Dovecot is not installed: apt-get install dovecot-imapd dovecot-lmtpd")
-    server = Dovecot.in_temp()
-    server.start()
-    yield server
-    server.remove()
+    with private_dovecot() as server:
+        yield server
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from engine.config import ConfigError, load_config, parse_config
 from micc_tui.cli.main import main
 from micc_tui.cli.ssh import authorized_keys, key_line
 from tests.agent_fixtures import deliver, mail
-from tests.servers import sshd
+from tests.servers import require, sshd
 from tests.tmux_terminal import Terminal, wait_until
 
 KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0uT9cWqJ3m2QYbZ4x8pQm3l7oXw9K8f5b2N1c4d6e7"
@@ -61,18 +60,14 @@ def test_the_file_is_written_private(tmp_path: Path) -> None:
     assert "agent --agent alice" in target.read_text()
 
 
-needs_sshd = pytest.mark.skipif(not sshd.available() or shutil.which("tmux") is None,
-                                reason="openssh-server and tmux are installed by .ci/run")
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[sshd.SshServer]:
+    require(sshd.available(), "OpenSSH (apt-get install openssh-server openssh-client)")
     running = sshd.start(tmp_path / "sshd")
     yield running
     running.stop()
 
 
-@needs_sshd
 def test_a_key_cannot_run_another_command(tmp_path: Path, server: sshd.SshServer) -> None:
     config = workspace(tmp_path, server.public_key)
     micc = str(Path(sys.executable).with_name("micc"))
@@ -105,7 +100,6 @@ def terminals() -> Iterator[list[Terminal]]:
         terminal.close()
 
 
-@needs_sshd
 def test_an_agent_logs_in_over_ssh_and_answers_an_email(
         tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal]) -> None:
     config_path = authorize(tmp_path, server)
@@ -140,7 +134,6 @@ def test_an_agent_logs_in_over_ssh_and_answers_an_email(
     assert "EXITED" in terminal.wait_for("EXITED")
 
 
-@needs_sshd
 @pytest.mark.parametrize("remote", [["/bin/sh"], ["/bin/sh", "-c", "echo PWNED$((6*7))"],
                                     ["micc", "agent", "--agent", "bob"]])
 def test_a_key_with_a_terminal_still_gets_only_its_console(

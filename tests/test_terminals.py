@@ -7,7 +7,6 @@ would run it and reads the screen back with ``capture-pane``.
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,6 @@ import pytest
 from engine.bootstrap import open_store
 from tests.agent_fixtures import deliver, mail, workspace
 from tests.tmux_terminal import Terminal, wait_until
-
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 MICC = str(Path(sys.executable).with_name("micc"))
 CUSTOMER = "Åsa Öberg"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TypeVar
+
+from tests.servers import require
 
 T = TypeVar("T")
 #: Seconds to wait for something to show on screen.
@@ -36,6 +39,7 @@ class Terminal:
 
     def __init__(self, argv: list[str], *, env: Mapping[str, str | None] | None = None,
                  width: int = 100, height: int = 30) -> None:
+        require(shutil.which("tmux") is not None, "tmux")
         self.socket = f"micc-term-{uuid.uuid4().hex[:8]}"
         self.session = "t"
         changes = {"COLUMNS": None, "LINES": None, "COLORTERM": None, **(env or {})}

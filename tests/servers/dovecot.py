@@ -21,8 +21,12 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.servers import require
 
 PASSWORD = "secret"
 
@@ -240,6 +244,19 @@ protocol lmtp {{
     def maildir(self, user: str) -> Path:
         """Where ``user``'s mail is stored."""
         return self.root / "home" / user / "Maildir"
+
+
+@contextmanager
+def private_dovecot() -> Iterator[Dovecot]:
+    """A started Dovecot in a folder of its own, removed afterwards."""
+    require(shutil.which("dovecot") is not None,
+            "Dovecot (apt-get install dovecot-imapd dovecot-lmtpd)")
+    server = Dovecot.in_temp()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 def _crlf(raw: bytes) -> bytes:
