@@ -8,6 +8,7 @@ import pytest
 
 from tests.servers.dovecot import Dovecot, private_dovecot
 from tests.servers.smtp import SmtpServer
+from tests.tmux_terminal import Terminal
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +29,12 @@ def smtp_server(dovecot: Dovecot) -> Iterator[SmtpServer]:
     """A recording aiosmtpd server without TLS (AUTH allowed)."""
     with SmtpServer(dovecot.cert_path, dovecot.root / "key.pem", mode="none") as server:
         yield server
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    """Terminals a test opens (append them); closed afterwards, even on failure."""
+    opened: list[Terminal] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()

@@ -165,6 +165,15 @@ def mail(to: str, subject: str, *, cc: str = "", sender: str = "customer@example
     return message.as_bytes()
 
 
+def deliver_four_kinds(tenant: GraphTenant) -> None:
+    """A wildcard address, a plus address, a Cc-only match and one nobody matches."""
+    tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "wildcard"))
+    tenant.deliver(mail("billing+invoice@seclab.com", "plus address"))
+    tenant.deliver(mail("someone@example.org", "only through Cc",
+                        cc="Solidus.Support@seclab.com"))
+    tenant.deliver(mail("nobody@seclab.com", "matches nothing"))
+
+
 def client_for(config: Config, **options: Any) -> GraphClient:
     """A Graph client for the tenant's mailbox (options as :class:`GraphClient` takes)."""
     assert config.server.graph is not None

@@ -6,10 +6,7 @@ import email
 import email.policy
 import re
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -17,8 +14,7 @@ from engine.service import open_contact_center
 from micc_tui.cli.main import main
 from micc_tui.demo.runner import Demo, DemoOptions
 from micc_tui.demo.servers import RecordedMail
-
-T = TypeVar("T")
+from tests.tmux_terminal import wait_until
 
 
 def test_headless_demo_prints_customer_mail_and_keeps_a_workspace_when_asked(
@@ -58,18 +54,6 @@ def text_of(raw: bytes) -> str:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_body(("plain",))
     return str(body.get_content()) if body is not None else ""
-
-
-def wait_until(check: Callable[[], T | None], timeout: float = 30.0) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
 
 
 def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(

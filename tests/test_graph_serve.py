@@ -24,6 +24,7 @@ from engine.store import Store
 from tests.graph_fixtures import (
     MASTER,
     GraphTenant,
+    deliver_four_kinds,
     graph_server_fixture,  # noqa: F401 - fixture
     mail,
     tenant_fixture,  # noqa: F401 - fixture
@@ -40,14 +41,6 @@ def micc(tenant: GraphTenant, *args: str) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def _deliver_four_kinds(tenant: GraphTenant) -> None:
-    tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "wildcard"))
-    tenant.deliver(mail("billing+invoice@seclab.com", "plus address"))
-    tenant.deliver(mail("someone@example.org", "only through Cc",
-                        cc="Solidus.Support@seclab.com"))
-    tenant.deliver(mail("nobody@seclab.com", "matches nothing"))
-
-
 def _health(store: Store, name: str) -> tuple[str, str] | None:
     row = store.query_one("SELECT state, detail FROM engine_health WHERE name = ?", (name,))
     return None if row is None else (row[0], row[1])
@@ -57,7 +50,7 @@ def _health(store: Store, name: str) -> tuple[str, str] | None:
 def test_serve_once_routes_applies_the_policy_and_a_second_run_imports_nothing(
         tenant: GraphTenant, policy: str) -> None:
     config = tenant.config(policy)  # type: ignore[arg-type]
-    _deliver_four_kinds(tenant)
+    deliver_four_kinds(tenant)
 
     first = micc(tenant, "serve", "--once")
     assert first.returncode == 0, first.stderr

@@ -14,6 +14,7 @@ from engine.store import Store
 from tests.graph_fixtures import (
     MASTER,
     GraphTenant,
+    deliver_four_kinds,
     graph_server_fixture,  # noqa: F401 - fixture
     load_bookmark,
     mail,
@@ -32,14 +33,6 @@ def _mime_reads(tenant: GraphTenant) -> int:
                if method == "GET" and path.split("?")[0].endswith("/$value"))
 
 
-def _deliver_four_kinds(tenant: GraphTenant) -> None:
-    tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "wildcard"))
-    tenant.deliver(mail("billing+invoice@seclab.com", "plus address"))
-    tenant.deliver(mail("someone@example.org", "only through Cc",
-                        cc="Solidus.Support@seclab.com"))
-    tenant.deliver(mail("nobody@seclab.com", "matches nothing"))
-
-
 def _queues(store: Store) -> dict[str, tuple[str | None, str]]:
     return {item.subject: (item.service_group, item.state)
             for item in list_items(store, states=("queued", "unrouted"))}
@@ -49,7 +42,7 @@ def _queues(store: Store) -> dict[str, tuple[str | None, str]]:
 def test_routing_each_policy_and_a_second_run_imports_nothing(tenant: GraphTenant,
                                                               policy: str) -> None:
     config = tenant.config(policy)  # type: ignore[arg-type]
-    _deliver_four_kinds(tenant)
+    deliver_four_kinds(tenant)
     source = source_for(config)
     store = _store(tenant)
     source.connect()

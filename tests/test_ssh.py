@@ -92,14 +92,6 @@ def authorize(tmp_path: Path, server: sshd.SshServer) -> Path:
     return config_path
 
 
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
-
-
 def test_an_agent_logs_in_over_ssh_and_answers_an_email(
         tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal]) -> None:
     config_path = authorize(tmp_path, server)

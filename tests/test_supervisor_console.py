@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Sparkline, Static
 
 from engine import queue
@@ -41,6 +42,17 @@ def cell_text(table: DataTable[Any], row: str, column: str) -> str:
 
 def table(app: SupervisorApp, selector: str) -> DataTable[Any]:
     return app.query_one(selector, DataTable)
+
+
+async def search(app: SupervisorApp, pilot: Pilot[Any], words: str,
+                 rows: int) -> DataTable[Any]:
+    """Search the archive tab for ``words``; wait for ``rows`` hits; the hits table."""
+    await pilot.press("6")
+    app.query_one("#search", Input).focus()
+    await pilot.press(*words, "enter")
+    hits = table(app, "#hits")
+    await wait_for(pilot, lambda: hits.row_count == rows)
+    return hits
 
 
 def figure(app: SupervisorApp, group: str, column: str) -> str:
@@ -186,11 +198,7 @@ async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
 async def test_archive_search_and_conversation(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("6")
-        app.query_one("#search", Input).focus()
-        await pilot.press(*"ORD-054321", "enter")
-        hits = table(app, "#hits")
-        await wait_for(pilot, lambda: hits.row_count == 1)
+        await search(app, pilot, "ORD-054321", 1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
         screen = app.screen
@@ -206,11 +214,8 @@ async def test_archive_shows_more_hits_on_m(config: Config, store: Store) -> Non
             start=100)
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("6")
-        hits = table(app, "#hits")
+        hits = await search(app, pilot, "widget", 50)
         status = app.query_one("#hits-status", Static)
-        await pilot.press(*"widget", "enter")
-        await wait_for(pilot, lambda: hits.row_count == 50)
         assert "50+ e-mail(s)" in str(status.render()) and "m shows more" in str(status.render())
         hits.move_cursor(row=49)
         await pilot.press("m")
@@ -236,11 +241,7 @@ async def test_untrusted_names_stay_literal_in_the_conversation(config: Config,
                                                                 store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("6")
-        app.query_one("#search", Input).focus()
-        await pilot.press(*"money", "enter")
-        hits = table(app, "#hits")
-        await wait_for(pilot, lambda: hits.row_count == 1)
+        await search(app, pilot, "money", 1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(app.screen.query(".message-head")) == 1)
         head = str(app.screen.query(".message-head").first(Static).render())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,14 +36,6 @@ def console(config: Path, env: dict[str, str | None], width: int = 100,
             height: int = 30) -> Terminal:
     return Terminal([MICC, "--config", str(config), "agent", "--agent", "alice"], env=env,
                     width=width, height=height)
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    opened: list[Terminal] = []
-    yield opened
-    for terminal in opened:
-        terminal.close()
 
 
 def colours(screen: str) -> set[str]:
