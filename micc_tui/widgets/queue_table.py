@@ -78,9 +78,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
-    class Highlighted(Message):
-        """The cursor moved to another row (``key`` None when the table is empty)."""
-
+    class _RowMessage(Message):
         def __init__(self, table: QueueTable, key: int | None) -> None:
             self.table = table
             self.key = key
@@ -91,18 +89,13 @@ class QueueTable(ScrollView, can_focus=True):
             """The table the message came from (lets ``@on`` match by selector)."""
             return self.table
 
-    class Selected(Message):
+    class Highlighted(_RowMessage):
+        """The cursor moved to another row (``key`` None when the table is empty)."""
+
+    class Selected(_RowMessage):
         """The agent pressed Enter on (or double-clicked) a row."""
 
-        def __init__(self, table: QueueTable, key: int) -> None:
-            self.table = table
-            self.key = key
-            super().__init__()
-
-        @property
-        def control(self) -> QueueTable:
-            """The table the message came from (lets ``@on`` match by selector)."""
-            return self.table
+        key: int
 
     def __init__(self, columns: Sequence[Column], *, empty_text: str = "Nothing here",
                  name: str | None = None, id: str | None = None,
