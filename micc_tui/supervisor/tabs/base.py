@@ -97,12 +97,11 @@ class SupervisorTab(Vertical):
         self.supervision = supervision
         self._loaded: object = None
 
-    def on_resize(self) -> None:
-        """Cells are cut to the width: show them again at the new one."""
-        self.reload()
-
     def on_fit_table_resized(self, event: FitTable.Resized) -> None:
-        """A table got its width after the data arrived (a tab just shown): cut again."""
+        """A table's width changed: cut the data shown again to the new width.
+
+        This also mends data that arrived before its tab was first laid out.
+        """
         event.stop()
         if self._loaded is not None:
             self.show(self._loaded)
