@@ -36,7 +36,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -121,6 +121,26 @@ class Unreadable:
     #: Whether the health row says some are set aside.
     reported: bool = False
 
+    def failed(self, handle: str, error: str) -> int:
+        """Count one more failed pass for ``handle``; how many it has now."""
+        passes = self.failures.get(handle, (0, ""))[0] + 1
+        self.failures[handle] = (passes, error)
+        return passes
+
+    def readable(self, handle: str) -> None:
+        """``handle`` was read (or is gone): forget its failures."""
+        self.failures.pop(handle, None)
+
+    def keep_only(self, listed: Collection[str]) -> None:
+        """Forget messages that are no longer in the inbox."""
+        for gone in [h for h in self.failures if h not in listed]:
+            del self.failures[gone]
+
+    def set_aside(self) -> dict[str, str]:
+        """Messages failed :data:`SET_ASIDE_AFTER` passes or more: id -> last error."""
+        return {handle: error for handle, (passes, error) in self.failures.items()
+                if passes >= SET_ASIDE_AFTER}
+
 
 class GraphSource:
     """The inbox of the master mailbox on Microsoft Graph.
@@ -146,7 +166,6 @@ class GraphSource:
         self.client = client
         self.inbox_health = inbox_health
         self.unreadable = unreadable if unreadable is not None else Unreadable()
-        self.failures = self.unreadable.failures
         self.policy = policy
         self.archive_folder = archive_folder
         self.poll_seconds = poll_seconds
@@ -203,8 +222,7 @@ class GraphSource:
                                                        [m.handle for m in messages])
                 if not found or self.policy == "keep":
                     if self.policy != "keep":  # the whole inbox was listed
-                        for gone in [h for h in self.failures if h not in yielded]:
-                            del self.failures[gone]  # no longer in the inbox
+                        self.unreadable.keep_only(yielded)
                     self._report_set_aside()
                     return
 
@@ -326,28 +344,26 @@ class GraphSource:
                 "GET", f"/messages/{quote(handle, safe='')}/$value",
                 what=f"reading message {item.get('internetMessageId') or handle}")
         except GraphNotFound:
-            self.failures.pop(handle, None)
+            self.unreadable.readable(handle)
             return None  # deleted by someone else since it was listed: nothing to archive
         except _MAILBOX_ERRORS:
             raise
         except GraphError as exc:
             if self.policy == "keep":
                 raise
-            passes = self.failures.get(handle, (0, ""))[0] + 1
-            self.failures[handle] = (passes, str(exc))
+            passes = self.unreadable.failed(handle, str(exc))
             if passes < SET_ASIDE_AFTER:
                 raise
             log.warning("message set aside", extra={"id": handle, "passes": passes,
                                                      "error": str(exc)[:300]})
             return None  # left in the inbox; tried again next pass
-        self.failures.pop(handle, None)
+        self.unreadable.readable(handle)
         return FetchedMessage(f"graph:{self.client.user.lower()}:{handle}", self.mailbox,
                               response.content, handle)
 
     def set_aside(self) -> dict[str, str]:
         """Messages left in the inbox because their MIME could not be read: id -> error."""
-        return {handle: error for handle, (passes, error) in self.failures.items()
-                if passes >= SET_ASIDE_AFTER}
+        return self.unreadable.set_aside()
 
     def _report_set_aside(self) -> None:
         aside = self.set_aside()
