@@ -225,6 +225,14 @@ async def test_archive_shows_more_hits_on_m(config: Config, store: Store) -> Non
         assert hits.cursor_row == 49  # still on the row the supervisor was reading
         subjects = [cell_text(hits, str(key.value), "subject") for key in hits.rows]
         assert sorted(subjects) == sorted(f"Widget order {n}" for n in range(60))
+        # Back to the search box: "/" there, or the tab's own number again.
+        box = app.query_one("#search", Input)
+        assert not box.has_focus
+        await pilot.press("slash")
+        assert box.has_focus
+        hits.focus()
+        await pilot.press("6")
+        assert box.has_focus
 
 
 async def test_health_tab_lists_parts_and_outbox(config: Config, store: Store) -> None:

@@ -177,8 +177,12 @@ class SupervisorApp(App[None]):
     # -- actions ------------------------------------------------------------------
 
     def action_show_tab(self, pane: str) -> None:
-        """Switch to a tab by its pane id."""
-        self.query_one(TabbedContent).active = pane
+        """Switch to a tab by its pane id; on the tab shown, go back to its first field."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != pane:
+            tabs.active = pane
+        elif (tab := self.active_tab()) is not None:
+            tab.focus_first()  # e.g. the archive's search box after reading the hits
 
     def action_refresh_now(self) -> None:
         """Reload the visible tab now."""

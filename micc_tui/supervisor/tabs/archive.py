@@ -23,7 +23,8 @@ class ArchiveTab(SupervisorTab):
     """Search subject, body and addresses; Enter opens the conversation."""
 
     TITLE = "Archive"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "more", "More hits")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "more", "More hits"),
+                                             Binding("slash", "search", "Search")]
     #: The query being searched (set on the UI thread, read by the loader).
     query_text = ""
     #: How many hits to show (grows by PAGE with ``m``; a new search starts over).
@@ -74,6 +75,17 @@ class ArchiveTab(SupervisorTab):
                   f"{len(hits)}{'+' if self._more else ''} e-mail(s); "
                   "Enter opens the conversation" + ("; m shows more" if self._more else ""))
         self.query_one("#hits-status", Static).update(status)
+        self.refresh_bindings()
+
+    def action_search(self) -> None:
+        """Back to the search box, its words selected to type new ones."""
+        box = self.query_one("#search", Input)
+        box.focus()
+        box.select_all()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``m`` is offered only while there are more hits."""
+        return self._more if action == "more" else True
 
     def action_more(self) -> None:
         """Show the next PAGE older hits below these."""
