@@ -159,3 +159,22 @@ async def test_the_composer_opens_at_the_top_on_the_answer_line(tmp_path: Path,
         await settle(pilot, lambda: composer.query_one("#composer-status").render() is not None)
         await settle(pilot)
         assert not [m.word for m in area.marked]
+
+
+
+async def test_showing_the_body_after_layout_never_moves_the_cursor(config: Config) -> None:
+    # Over a slow link the first layout can come after the agent started typing: the
+    # step that scrolls the body into view once it has a size must leave the cursor
+    # where the typing put it, or the text is split around the greeting.
+    app = make_app(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        area = body(composer)
+        answer = composer.draft.answer_row
+        await settle(pilot, lambda: area.cursor_location == (answer, 0))
+        await pilot.press(*"Your order shi")
+        composer._show_top()  # what runs after the first layout
+        await pilot.press(*"ps today.")
+        await settle(pilot)
+        assert area.document.lines[answer] == "Your order ships today."
+        assert area.document.lines[0].startswith("Dear ")

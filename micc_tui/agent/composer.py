@@ -94,20 +94,20 @@ class ComposerScreen(Screen[SendResult | None]):
             self.query_one("#composer-to", Input).focus()
         else:
             body.focus()
-        # Before the first layout the body has no size: a cursor placed now scrolls a
-        # zero-height view and the greeting stays scrolled away once the body is sized.
-        self.call_after_refresh(self._place_cursor)
+        # The cursor goes on the answer line now, so keys typed at once land there.
+        body.move_cursor((min(self.draft.answer_row, body.document.line_count - 1), 0))
+        # Before the first layout the body has no size: moving the cursor scrolled a
+        # zero-height view, and the greeting would stay scrolled away once it is sized.
+        self.call_after_refresh(self._show_top)
         self._status()
         self.check_spelling(body.text)
 
-    def _place_cursor(self, tries: int = 5) -> None:
-        """Put the cursor on the draft's answer line, with the top of the body in view."""
+    def _show_top(self, tries: int = 5) -> None:
+        """Once the body has a size: its top in view, and the cursor (never moved here)."""
         body = self.query_one("#composer-body", SpellTextArea)
         if not body.size.height and tries:
-            self.call_after_refresh(self._place_cursor, tries - 1)
+            self.call_after_refresh(self._show_top, tries - 1)
             return
-        row = min(self.draft.answer_row, body.document.line_count - 1)
-        body.move_cursor((row, 0))
         body.scroll_to(0, 0, animate=False, immediate=True)
         body.scroll_cursor_visible()
 
