@@ -37,17 +37,24 @@ def fill(config_path: Path, emails: int) -> None:
     config = parse_config(CONFIG, config_path)
     store = Store(config.store.path)
     batch = [
-        FetchedMessage(f"bench:{n}", "bench",
-                       f"From: c{n}@x.org\r\nTo: support@seclab.com\r\nSubject: case {n}\r\n"
-                       f"Message-ID: <case{n}@x.org>\r\n\r\nhelp {n}\r\n".encode())
+        FetchedMessage(
+            f"bench:{n}",
+            "bench",
+            f"From: c{n}@x.org\r\nTo: support@seclab.com\r\nSubject: case {n}\r\n"
+            f"Message-ID: <case{n}@x.org>\r\n\r\nhelp {n}\r\n".encode(),
+        )
         for n in range(emails)
     ]
     ingest(store, config, batch)
     store.close()
 
 
-def agent(db: str, agent_id: str, start: multiprocessing.synchronize.Event,  # type: ignore[name-defined]
-          results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def agent(
+    db: str,
+    agent_id: str,
+    start: multiprocessing.synchronize.Event,  # type: ignore[name-defined]
+    results: multiprocessing.Queue,
+) -> None:  # type: ignore[type-arg]
     """One agent: take, answer, repeat until nothing is left."""
     store = Store(db)
     taken = []
@@ -69,8 +76,10 @@ def run(agents: int, emails: int, folder: Path) -> tuple[dict[str, list[int]], f
     db = str(folder / "micc.db")
     start = multiprocessing.Event()
     results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    processes = [multiprocessing.Process(target=agent, args=(db, f"agent{n}", start, results))
-                 for n in range(agents)]
+    processes = [
+        multiprocessing.Process(target=agent, args=(db, f"agent{n}", start, results))
+        for n in range(agents)
+    ]
     for process in processes:
         process.start()
     time.sleep(1.0)  # let every process open the store before the clock starts

@@ -48,13 +48,26 @@ def fill(store: Store, count: int) -> None:
     for n in range(count):
         stamp = datetime.fromtimestamp(NOW.timestamp() - (count - n) * 7, UTC).isoformat()
         group, access = ("Sales", "Sales") if n % 2 else ("Support", "Support")
-        rows.append((f"Order {n} question about delivery and invoice", f"Customer {n}",
-                     f"c{n}@example.org", access, group, "queued", stamp, stamp, stamp))
+        rows.append(
+            (
+                f"Order {n} question about delivery and invoice",
+                f"Customer {n}",
+                f"c{n}@example.org",
+                access,
+                group,
+                "queued",
+                stamp,
+                stamp,
+                stamp,
+            )
+        )
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO conversations (subject, customer_name, customer_address, "
             "service_access, service_group, state, created, updated, received) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def watch_first_row_line() -> list[float]:
@@ -71,8 +84,7 @@ def watch_first_row_line() -> list[float]:
     return stamps
 
 
-async def first_paint(config: Config, count: int) -> tuple[float, float,
-                                                         dict[str, list[float]]]:
+async def first_paint(config: Config, count: int) -> tuple[float, float, dict[str, list[float]]]:
     stamps = watch_first_row_line()
     started = time.perf_counter()
     center = open_contact_center(config, "alice", clock=lambda: NOW)
@@ -104,9 +116,13 @@ async def keys(pilot: object, app: AgentApp) -> dict[str, list[float]]:
         frames.append(time.perf_counter())
 
     app._display = recording  # type: ignore[method-assign]
-    timings: dict[str, list[float]] = {"down": [], "pagedown": [], "filter typing": [],
-                                       "down, key to frame": [],
-                                       "filter typing, key to frame": []}
+    timings: dict[str, list[float]] = {
+        "down": [],
+        "pagedown": [],
+        "filter typing": [],
+        "down, key to frame": [],
+        "filter typing, key to frame": [],
+    }
     press = pilot.press  # type: ignore[attr-defined]
 
     async def timed(key: str, name: str) -> None:
@@ -171,8 +187,10 @@ def summary(values: list[float]) -> str:
     if not values:
         return "no frames"
     ms = sorted(v * 1000 for v in values)
-    return (f"median {statistics.median(ms):.1f} ms, p95 {ms[int(len(ms) * 0.95) - 1]:.1f} ms, "
-            f"max {ms[-1]:.1f} ms")
+    return (
+        f"median {statistics.median(ms):.1f} ms, p95 {ms[int(len(ms) * 0.95) - 1]:.1f} ms, "
+        f"max {ms[-1]:.1f} ms"
+    )
 
 
 def main() -> None:
@@ -189,11 +207,15 @@ def main() -> None:
         rows = [r.cells for r in queue_rows(items, NOW)]
         print(f"{len(items)} queued e-mails; store read {loaded * 1000:.0f} ms")
         empty_paint, empty_keys = asyncio.run(baseline())
-        print(f"empty Textual app: first paint {empty_paint * 1000:.0f} ms; "
-              f"keypress {summary(empty_keys)}")
+        print(
+            f"empty Textual app: first paint {empty_paint * 1000:.0f} ms; "
+            f"keypress {summary(empty_keys)}"
+        )
         painted, settled, latencies = asyncio.run(first_paint(config, count))
-        print(f"agent console first paint: {painted * 1000:.0f} ms (goal <= 300 ms); "
-              f"settled with {count} rows: {settled * 1000:.0f} ms")
+        print(
+            f"agent console first paint: {painted * 1000:.0f} ms (goal <= 300 ms); "
+            f"settled with {count} rows: {settled * 1000:.0f} ms"
+        )
         for key, values in latencies.items():
             print(f"keypress {key}: {summary(values)} (goal <= 50 ms)")
         plain = asyncio.run(plain_paint(rows))

@@ -35,19 +35,27 @@ from engine.sync import sync_once
 from tests.servers.dovecot import PASSWORD, Dovecot
 from tests.servers.tenant import PASSWORD_ENV, tenant
 
-BODY = ("Hello team,\n\nI ordered item {n} last week and it has not arrived yet. "
-        "Could you look into it? The order number is ORD-{n:06d}.\n\n") * 36
+BODY = (
+    "Hello team,\n\nI ordered item {n} last week and it has not arrived yet. "
+    "Could you look into it? The order number is ORD-{n:06d}.\n\n"
+) * 36
 
 
 def message(n: int) -> bytes:
     """A ~5 KB customer e-mail; recipients cycle over the tenant's accesses."""
-    to = ("Solidus.Sales.EMEA@seclab.com", "solidus.support+help@gmail.com",
-          "someone@partner.example", "nobody@nowhere.example")[n % 4]
+    to = (
+        "Solidus.Sales.EMEA@seclab.com",
+        "solidus.support+help@gmail.com",
+        "someone@partner.example",
+        "nobody@nowhere.example",
+    )[n % 4]
     cc = "Cc: marketing@seclab.com\n" if n % 4 == 2 else ""
-    return (f"From: Customer {n} <c{n}@customer.example>\nTo: {to}\n{cc}"
-            f"Subject: Order ORD-{n:06d} question\nDate: Thu, 26 Nov 2026 10:00:00 +0000\n"
-            f"Message-ID: <bench-{n}@customer.example>\nMIME-Version: 1.0\n"
-            f"Content-Type: text/plain; charset=utf-8\n\n{BODY.format(n=n)}").encode()
+    return (
+        f"From: Customer {n} <c{n}@customer.example>\nTo: {to}\n{cc}"
+        f"Subject: Order ORD-{n:06d} question\nDate: Thu, 26 Nov 2026 10:00:00 +0000\n"
+        f"Message-ID: <bench-{n}@customer.example>\nMIME-Version: 1.0\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{BODY.format(n=n)}"
+    ).encode()
 
 
 def bare_rate(dovecot: Dovecot, user: str) -> tuple[float, int]:
@@ -72,8 +80,7 @@ def engine_rate(dovecot: Dovecot, user: str, folder: Path) -> tuple[float, int, 
     source = ImapSource(ImapSettings.from_config(config))
     source.connect()
     start = time.perf_counter()
-    report = sync_once(store, config, source, batch=config.server.imap.fetch_batch,
-                       policy="keep")
+    report = sync_once(store, config, source, batch=config.server.imap.fetch_batch, policy="keep")
     elapsed = time.perf_counter() - start
     source.close()
     store.close()
@@ -132,10 +139,14 @@ def main() -> None:
     p95 = waits[max(0, round(0.95 * len(waits)) - 1)]
     print(f"| messages | {args.messages} of {size / 1024:.1f} KB |")
     print(f"| bare FETCH + parse | {bare:,.0f} msg/s |")
-    print(f"| engine: FETCH, parse, route, archive (batch {batch}) | {engine:,.0f} msg/s "
-          f"({engine / bare:.0%} of bare) |")
-    print(f"| IDLE arrival to queued, {len(waits)} deliveries | p50 {p50 * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms |")
+    print(
+        f"| engine: FETCH, parse, route, archive (batch {batch}) | {engine:,.0f} msg/s "
+        f"({engine / bare:.0%} of bare) |"
+    )
+    print(
+        f"| IDLE arrival to queued, {len(waits)} deliveries | p50 {p50 * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms |"
+    )
 
 
 if __name__ == "__main__":

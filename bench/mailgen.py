@@ -16,8 +16,23 @@ RECIPIENTS = (
     "unknown.desk@seclab.com",
 )
 WORDS = [
-    "order", "invoice", "delivery", "account", "password", "refund", "shipment", "contract",
-    "price", "offer", "question", "problem", "screen", "login", "update", "payment", "receipt",
+    "order",
+    "invoice",
+    "delivery",
+    "account",
+    "password",
+    "refund",
+    "shipment",
+    "contract",
+    "price",
+    "offer",
+    "question",
+    "problem",
+    "screen",
+    "login",
+    "update",
+    "payment",
+    "receipt",
     "warranty",
 ]
 
@@ -49,6 +64,10 @@ def message(n: int, rng: random.Random, size: int = 5000) -> bytes:
         msg.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
     else:
         msg.set_content(body[: size // 2])
-        msg.add_attachment(rng.randbytes(size // 3), maintype="application",
-                           subtype="octet-stream", filename=f"scan-{n}.bin")
+        msg.add_attachment(
+            rng.randbytes(size // 3),
+            maintype="application",
+            subtype="octet-stream",
+            filename=f"scan-{n}.bin",
+        )
     return msg.as_bytes().replace(b"\n", b"\r\n")

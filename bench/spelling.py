@@ -39,41 +39,99 @@ BUDGETS = {"en-US": 0.15, "de-DE": 0.5, "es-ES": 0.5}
 
 TYPOS: dict[str, list[tuple[str, str]]] = {
     "en-US": [
-        ("recieve", "receive"), ("adress", "address"), ("seperate", "separate"),
-        ("definately", "definitely"), ("occured", "occurred"), ("untill", "until"),
-        ("wich", "which"), ("accomodate", "accommodate"), ("tommorow", "tomorrow"),
-        ("beleive", "believe"), ("refnud", "refund"), ("neccessary", "necessary"),
-        ("goverment", "government"), ("buisness", "business"), ("sincerly", "sincerely"),
-        ("apologise", "apologize"), ("inconvienience", "inconvenience"),
-        ("recieved", "received"), ("recomend", "recommend"), ("shipement", "shipment"),
-        ("acount", "account"), ("pasword", "password"), ("cancelation", "cancellation"),
-        ("wierd", "weird"), ("truely", "truly"), ("thier", "their"), ("teh", "the"),
-        ("becuase", "because"), ("informaton", "information"), ("delivary", "delivery"),
+        ("recieve", "receive"),
+        ("adress", "address"),
+        ("seperate", "separate"),
+        ("definately", "definitely"),
+        ("occured", "occurred"),
+        ("untill", "until"),
+        ("wich", "which"),
+        ("accomodate", "accommodate"),
+        ("tommorow", "tomorrow"),
+        ("beleive", "believe"),
+        ("refnud", "refund"),
+        ("neccessary", "necessary"),
+        ("goverment", "government"),
+        ("buisness", "business"),
+        ("sincerly", "sincerely"),
+        ("apologise", "apologize"),
+        ("inconvienience", "inconvenience"),
+        ("recieved", "received"),
+        ("recomend", "recommend"),
+        ("shipement", "shipment"),
+        ("acount", "account"),
+        ("pasword", "password"),
+        ("cancelation", "cancellation"),
+        ("wierd", "weird"),
+        ("truely", "truly"),
+        ("thier", "their"),
+        ("teh", "the"),
+        ("becuase", "because"),
+        ("informaton", "information"),
+        ("delivary", "delivery"),
     ],
     "de-DE": [
-        ("Bestelung", "Bestellung"), ("Rechnugn", "Rechnung"),
-        ("Lieferadrese", "Lieferadresse"), ("Kundendinst", "Kundendienst"),
-        ("Rechnungsnumer", "Rechnungsnummer"), ("Entschuldigng", "Entschuldigung"),
-        ("frreundlichen", "freundlichen"), ("Grüsse", "Grüße"), ("vielleich", "vielleicht"),
-        ("Ruckerstattung", "Rückerstattung"), ("Ihnnen", "Ihnen"), ("Anfarge", "Anfrage"),
-        ("Zahlug", "Zahlung"), ("Lieferzeiit", "Lieferzeit"), ("Pakett", "Paket"),
-        ("Umtasch", "Umtausch"), ("Beschwerdde", "Beschwerde"), ("Kündigugn", "Kündigung"),
-        ("Vertragsnumer", "Vertragsnummer"), ("Problemm", "Problem"), ("morgn", "morgen"),
-        ("wiederr", "wieder"), ("Addresse", "Adresse"), ("Bestätigng", "Bestätigung"),
-        ("Sendnug", "Sendung"), ("Retuore", "Retoure"), ("Kundennumer", "Kundennummer"),
-        ("Gutschirft", "Gutschrift"), ("leidr", "leider"), ("Mitarbieter", "Mitarbeiter"),
+        ("Bestelung", "Bestellung"),
+        ("Rechnugn", "Rechnung"),
+        ("Lieferadrese", "Lieferadresse"),
+        ("Kundendinst", "Kundendienst"),
+        ("Rechnungsnumer", "Rechnungsnummer"),
+        ("Entschuldigng", "Entschuldigung"),
+        ("frreundlichen", "freundlichen"),
+        ("Grüsse", "Grüße"),
+        ("vielleich", "vielleicht"),
+        ("Ruckerstattung", "Rückerstattung"),
+        ("Ihnnen", "Ihnen"),
+        ("Anfarge", "Anfrage"),
+        ("Zahlug", "Zahlung"),
+        ("Lieferzeiit", "Lieferzeit"),
+        ("Pakett", "Paket"),
+        ("Umtasch", "Umtausch"),
+        ("Beschwerdde", "Beschwerde"),
+        ("Kündigugn", "Kündigung"),
+        ("Vertragsnumer", "Vertragsnummer"),
+        ("Problemm", "Problem"),
+        ("morgn", "morgen"),
+        ("wiederr", "wieder"),
+        ("Addresse", "Adresse"),
+        ("Bestätigng", "Bestätigung"),
+        ("Sendnug", "Sendung"),
+        ("Retuore", "Retoure"),
+        ("Kundennumer", "Kundennummer"),
+        ("Gutschirft", "Gutschrift"),
+        ("leidr", "leider"),
+        ("Mitarbieter", "Mitarbeiter"),
     ],
     "es-ES": [
-        ("grasias", "gracias"), ("pedio", "pedido"), ("factrua", "factura"),
-        ("direccion", "dirección"), ("envio", "envío"), ("devolucion", "devolución"),
-        ("atentamnte", "atentamente"), ("sinceramnete", "sinceramente"),
-        ("porblema", "problema"), ("reembolzo", "reembolso"), ("clinete", "cliente"),
-        ("numreo", "número"), ("mañna", "mañana"), ("disculaps", "disculpas"),
-        ("informacion", "información"), ("entrga", "entrega"), ("solisitud", "solicitud"),
-        ("contrasena", "contraseña"), ("corrreo", "correo"), ("telefono", "teléfono"),
-        ("saludso", "saludos"), ("cuetna", "cuenta"), ("pagp", "pago"),
-        ("tarjteta", "tarjeta"), ("resibido", "recibido"), ("ayda", "ayuda"),
-        ("servico", "servicio"), ("atencion", "atención"), ("produto", "producto"),
+        ("grasias", "gracias"),
+        ("pedio", "pedido"),
+        ("factrua", "factura"),
+        ("direccion", "dirección"),
+        ("envio", "envío"),
+        ("devolucion", "devolución"),
+        ("atentamnte", "atentamente"),
+        ("sinceramnete", "sinceramente"),
+        ("porblema", "problema"),
+        ("reembolzo", "reembolso"),
+        ("clinete", "cliente"),
+        ("numreo", "número"),
+        ("mañna", "mañana"),
+        ("disculaps", "disculpas"),
+        ("informacion", "información"),
+        ("entrga", "entrega"),
+        ("solisitud", "solicitud"),
+        ("contrasena", "contraseña"),
+        ("corrreo", "correo"),
+        ("telefono", "teléfono"),
+        ("saludso", "saludos"),
+        ("cuetna", "cuenta"),
+        ("pagp", "pago"),
+        ("tarjteta", "tarjeta"),
+        ("resibido", "recibido"),
+        ("ayda", "ayuda"),
+        ("servico", "servicio"),
+        ("atencion", "atención"),
+        ("produto", "producto"),
         ("garantia", "garantía"),
     ],
 }
@@ -111,7 +169,7 @@ def reply_of(culture: str, words: int = 300) -> str:
     """A reply of about ``words`` words: the paragraph repeated, with line breaks."""
     base = PARAGRAPHS[culture].split()
     out = [base[i % len(base)] for i in range(words)]
-    return "\n".join(" ".join(out[i:i + 12]) for i in range(0, words, 12))
+    return "\n".join(" ".join(out[i : i + 12]) for i in range(0, words, 12))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -125,8 +183,13 @@ class HunspellPipe:
 
     def __init__(self, base: Path) -> None:
         self.proc = subprocess.Popen(
-            ["hunspell", "-a", "-i", "utf-8", "-d", str(base)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+            ["hunspell", "-a", "-i", "utf-8", "-d", str(base)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
         assert self.proc.stdout is not None
         self.proc.stdout.readline()  # version banner
 
@@ -151,8 +214,7 @@ def files_for(culture: str, site: Path) -> DictionaryFiles:
     if culture == "en-US":
         return DictionaryFiles(culture, shipped_folder() / culture)
     name = culture.replace("-", "_")
-    result = install_dictionary([HUNSPELL / f"{name}.dic", HUNSPELL / f"{name}.aff"],
-                                culture, site)
+    result = install_dictionary([HUNSPELL / f"{name}.dic", HUNSPELL / f"{name}.aff"], culture, site)
     return DictionaryFiles(culture, result.folder)
 
 
@@ -205,18 +267,34 @@ def bench_culture(culture: str, site: Path) -> dict[str, Any]:
             n_first += found[:1] == [wanted]
             n_five += wanted in found[:5]
         pipe.close()
-        native = {"p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95),
-                  "max_ms": max(times) * 1000, "top1": n_first, "top5": n_five}
+        native = {
+            "p50_ms": pct(times, 0.5),
+            "p95_ms": pct(times, 0.95),
+            "max_ms": max(times) * 1000,
+            "top1": n_first,
+            "top5": n_five,
+        }
 
     return {
-        "culture": culture, "load_s": load_s, "index_s": index_s,
-        "keystroke_p50_ms": pct(keystrokes, 0.5), "keystroke_p95_ms": pct(keystrokes, 0.95),
-        "keystroke_max_ms": max(keystrokes) * 1000, "keystrokes": len(keystrokes),
-        "recheck_cold_ms": recheck_cold * 1000, "recheck_warm_ms": recheck_warm * 1000,
-        "reply_words": len(reply.split()), "reply_misspelled": len(cold_found),
-        "budget_s": budget, "suggest_p50_ms": pct(ours, 0.5), "suggest_p95_ms": pct(ours, 0.95),
-        "suggest_max_ms": max(ours) * 1000, "top1": first, "top5": five,
-        "typos": len(TYPOS[culture]), "hunspell_c": native,
+        "culture": culture,
+        "load_s": load_s,
+        "index_s": index_s,
+        "keystroke_p50_ms": pct(keystrokes, 0.5),
+        "keystroke_p95_ms": pct(keystrokes, 0.95),
+        "keystroke_max_ms": max(keystrokes) * 1000,
+        "keystrokes": len(keystrokes),
+        "recheck_cold_ms": recheck_cold * 1000,
+        "recheck_warm_ms": recheck_warm * 1000,
+        "reply_words": len(reply.split()),
+        "reply_misspelled": len(cold_found),
+        "budget_s": budget,
+        "suggest_p50_ms": pct(ours, 0.5),
+        "suggest_p95_ms": pct(ours, 0.95),
+        "suggest_max_ms": max(ours) * 1000,
+        "top1": first,
+        "top5": five,
+        "typos": len(TYPOS[culture]),
+        "hunspell_c": native,
     }
 
 
@@ -235,7 +313,8 @@ def report(rows: list[dict[str, Any]]) -> str:
             f"| {r['culture']} | {r['load_s']:.2f} | {r['index_s']:.2f} | "
             f"{r['keystroke_p50_ms']:.3f} / {r['keystroke_p95_ms']:.3f} / "
             f"{r['keystroke_max_ms']:.1f} | {r['recheck_cold_ms']:.1f} / "
-            f"{r['recheck_warm_ms']:.1f} |")
+            f"{r['recheck_warm_ms']:.1f} |"
+        )
     lines += [
         "",
         "| culture | budget | suggest p50 / p95 / max ms | top-1 / top-5 of 30 | "
@@ -244,12 +323,19 @@ def report(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         c = r["hunspell_c"]
-        native = (f"{c['p50_ms']:.0f} / {c['p95_ms']:.0f} / {c['max_ms']:.0f} | "
-                  f"{c['top1']} / {c['top5']}") if c else "n/a | n/a"
+        native = (
+            (
+                f"{c['p50_ms']:.0f} / {c['p95_ms']:.0f} / {c['max_ms']:.0f} | "
+                f"{c['top1']} / {c['top5']}"
+            )
+            if c
+            else "n/a | n/a"
+        )
         lines.append(
             f"| {r['culture']} | {r['budget_s']:.2f} s | {r['suggest_p50_ms']:.0f} / "
             f"{r['suggest_p95_ms']:.0f} / {r['suggest_max_ms']:.0f} | "
-            f"{r['top1']} / {r['top5']} | {native} |")
+            f"{r['top1']} / {r['top5']} | {native} |"
+        )
     return "\n".join(lines)
 
 

@@ -39,25 +39,57 @@ from engine.supervision import Supervision, open_supervision
 GROUPS = 50
 AGENTS = 500
 NOW = datetime.now(UTC)
-WORDS = ("order", "delivery", "invoice", "refund", "broken", "account", "password", "shipping",
-         "price", "discount", "warranty", "return", "payment", "address", "change", "cancel",
-         "upgrade", "contract", "question", "thanks")
-STATES = (["answered"] * 70 + ["closed"] * 15 + ["queued"] * 8 + ["in_progress"] * 3
-          + ["pending_review"] * 2 + ["unrouted"] + ["junk"])
+WORDS = (
+    "order",
+    "delivery",
+    "invoice",
+    "refund",
+    "broken",
+    "account",
+    "password",
+    "shipping",
+    "price",
+    "discount",
+    "warranty",
+    "return",
+    "payment",
+    "address",
+    "change",
+    "cancel",
+    "upgrade",
+    "contract",
+    "question",
+    "thanks",
+)
+STATES = (
+    ["answered"] * 70
+    + ["closed"] * 15
+    + ["queued"] * 8
+    + ["in_progress"] * 3
+    + ["pending_review"] * 2
+    + ["unrouted"]
+    + ["junk"]
+)
 
 
 def tenant_toml() -> str:
     """50 groups with accesses, 500 agents (each in two groups), one supervisor."""
     parts = []
     for g in range(GROUPS):
-        parts.append(f'[[service_group]]\nname = "G{g:02d}"\nemail = "g{g:02d}@seclab.com"\n'
-                     f'[service_group.thresholds]\noldest_warn_minutes = 30\n'
-                     f'oldest_alarm_minutes = 120\n')
-        parts.append(f'[[service_access]]\nname = "A{g:02d}"\naddress = "g{g:02d}.*@seclab.com"\n'
-                     f'service_group = "G{g:02d}"\n')
+        parts.append(
+            f'[[service_group]]\nname = "G{g:02d}"\nemail = "g{g:02d}@seclab.com"\n'
+            f"[service_group.thresholds]\noldest_warn_minutes = 30\n"
+            f"oldest_alarm_minutes = 120\n"
+        )
+        parts.append(
+            f'[[service_access]]\nname = "A{g:02d}"\naddress = "g{g:02d}.*@seclab.com"\n'
+            f'service_group = "G{g:02d}"\n'
+        )
     for a in range(AGENTS):
-        parts.append(f'[[agent]]\nid = "a{a:03d}"\nname = "Agent {a}"\n'
-                     f'groups = ["G{a % GROUPS:02d}", "G{(a + 7) % GROUPS:02d}"]\n')
+        parts.append(
+            f'[[agent]]\nid = "a{a:03d}"\nname = "Agent {a}"\n'
+            f'groups = ["G{a % GROUPS:02d}", "G{(a + 7) % GROUPS:02d}"]\n'
+        )
     parts.append('[[agent]]\nid = "boss"\nname = "The Boss"\nrole = "supervisor"\n')
     return "\n".join(parts)
 
@@ -83,43 +115,81 @@ def fill(store: Store, emails: int, rng: random.Random) -> None:
         number = 54321 if conversation_id == 1 else rng.randrange(10**6)
         subject = f"{rng.choice(WORDS)} {rng.choice(WORDS)} ORD-{number:06d}"
         customer = f"customer{rng.randrange(40_000)}@example.org"
-        conversations.append((conversation_id, subject, customer, f"A{group[1:]}",
-                              None if state == "unrouted" else group, state, agent,
-                              iso(received), iso(updated), iso(received)))
+        conversations.append(
+            (
+                conversation_id,
+                subject,
+                customer,
+                f"A{group[1:]}",
+                None if state == "unrouted" else group,
+                state,
+                agent,
+                iso(received),
+                iso(updated),
+                iso(received),
+            )
+        )
         for turn in range(1 + (rng.random() < 0.7)):
             message_id += 1
             direction = "in" if turn == 0 else "out"
             body = " ".join(rng.choice(WORDS) for _ in range(40))
             at = received + timedelta(minutes=turn * 30)
-            messages.append((message_id, direction, f"bench:{message_id}", "h", 400,
-                             f"<m{message_id}@bench>", subject, customer,
-                             json.dumps([f"{group.lower()}.x@seclab.com"]),
-                             f"{customer} {group.lower()}.x@seclab.com", iso(at), body,
-                             conversation_id))
+            messages.append(
+                (
+                    message_id,
+                    direction,
+                    f"bench:{message_id}",
+                    "h",
+                    400,
+                    f"<m{message_id}@bench>",
+                    subject,
+                    customer,
+                    json.dumps([f"{group.lower()}.x@seclab.com"]),
+                    f"{customer} {group.lower()}.x@seclab.com",
+                    iso(at),
+                    body,
+                    conversation_id,
+                )
+            )
             if direction == "in":
                 events.append((iso(at), "received", conversation_id, message_id))
     # Recent arrivals for the sparkline.
     for minute in range(30):
         for _ in range(rng.randrange(8)):
-            events.append((iso(NOW - timedelta(minutes=minute, seconds=rng.uniform(0, 59))),
-                           "received", 1, 1))
+            events.append(
+                (iso(NOW - timedelta(minutes=minute, seconds=rng.uniform(0, 59))), "received", 1, 1)
+            )
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO conversations (id, subject, customer_address, service_access, "
             "service_group, state, agent_id, created, updated, received) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", conversations)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conversations,
+        )
         conn.executemany(
             "INSERT INTO messages (id, direction, source_key, content_hash, size, message_id, "
             "subject, from_address, to_json, addresses, received, body_text, conversation_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
-        conn.execute("UPDATE conversations SET last_message = (SELECT MAX(id) FROM messages m "
-                     "WHERE m.conversation_id = conversations.id AND m.direction = 'in')")
-        conn.executemany("INSERT INTO events (at, kind, conversation_id, message) "
-                         "VALUES (?, ?, ?, ?)", events)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            messages,
+        )
+        conn.execute(
+            "UPDATE conversations SET last_message = (SELECT MAX(id) FROM messages m "
+            "WHERE m.conversation_id = conversations.id AND m.direction = 'in')"
+        )
+        conn.executemany(
+            "INSERT INTO events (at, kind, conversation_id, message) VALUES (?, ?, ?, ?)", events
+        )
         conn.executemany(
             "INSERT INTO agent_status (agent_id, state, pid, last_seen) VALUES (?, ?, 1, ?)",
-            [(f"a{a:03d}", "available" if a % 3 else "away",
-              iso(NOW - timedelta(seconds=10 if a % 5 else 3600))) for a in range(AGENTS)])
+            [
+                (
+                    f"a{a:03d}",
+                    "available" if a % 3 else "away",
+                    iso(NOW - timedelta(seconds=10 if a % 5 else 3600)),
+                )
+                for a in range(AGENTS)
+            ],
+        )
     store.conn.execute("ANALYZE")
 
 
@@ -153,21 +223,29 @@ def main() -> None:
         store.close()
         built = time.perf_counter() - started
         size = Path(config.store.path).stat().st_size / 2**20
-        print(f"store: {GROUPS} groups, {AGENTS} agents, {emails:,} e-mails "
-              f"({size:.0f} MiB) built in {built:.1f} s")
+        print(
+            f"store: {GROUPS} groups, {AGENTS} agents, {emails:,} e-mails "
+            f"({size:.0f} MiB) built in {built:.1f} s"
+        )
         supervision: Supervision = open_supervision(config, "boss")
 
         def refresh() -> None:
             supervision.change_stamp()
             supervision.dashboard()
 
-        report = [("change stamp", timed(supervision.change_stamp, 200)),
-                  ("dashboard refresh", timed(refresh, 50)),
-                  ("agents view (500)", timed(supervision.agents, 20))]
+        report = [
+            ("change stamp", timed(supervision.change_stamp, 200)),
+            ("dashboard refresh", timed(refresh, 50)),
+            ("agents view (500)", timed(supervision.agents, 20)),
+        ]
         for query in ("ORD-054321", "refund", "customer123@example.org"):
             hits = len(supervision.search(query, limit=20))
-            report.append((f"search {query!r} ({hits} hits)",
-                           timed(partial(supervision.search, query, limit=20), 50)))
+            report.append(
+                (
+                    f"search {query!r} ({hits} hits)",
+                    timed(partial(supervision.search, query, limit=20), 50),
+                )
+            )
         shown, idle = ui_apply(supervision)
         report.append(("dashboard shown + repainted (UI thread)", shown))
         report.append(("  of which the test harness's idle pause", idle))
@@ -176,8 +254,9 @@ def main() -> None:
         supervision.close()
 
 
-def ui_apply(supervision: Supervision, repeats: int = 30) -> tuple[
-        tuple[float, float], tuple[float, float]]:
+def ui_apply(
+    supervision: Supervision, repeats: int = 30
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """Median and worst ms of putting fresh figures for 50 groups on screen, repaint
     included; and of the harness's own pause with nothing to do (to subtract)."""
     from dataclasses import replace
@@ -197,8 +276,9 @@ def ui_apply(supervision: Supervision, repeats: int = 30) -> tuple[
             await pilot.pause()
             for n in range(repeats):
                 # Every group's queue moves by one: every row changes.
-                moved = replace(board, groups=tuple(replace(g, queued=g.queued + n % 2)
-                                                    for g in board.groups))
+                moved = replace(
+                    board, groups=tuple(replace(g, queued=g.queued + n % 2) for g in board.groups)
+                )
                 start = time.perf_counter()
                 tab.show(moved)
                 await pilot.pause()  # includes the repaint

@@ -58,7 +58,8 @@ def _activate(store: Store, name: str) -> bool:
     if row is not None and row[0]:
         return False
     (top,) = conn.execute(
-        "SELECT COALESCE(MAX(activation_seq), 0) FROM access_activation").fetchone()
+        "SELECT COALESCE(MAX(activation_seq), 0) FROM access_activation"
+    ).fetchone()
     stamp = now_iso()
     conn.execute(
         "UPDATE access_activation SET active = 1, activation_seq = ?, activated_at = ?, "
@@ -85,14 +86,17 @@ def deactivate(store: Store, config: Config, name: str) -> bool:
     _require(config, name)
     sync_activation(store, config)
     with store.transaction() as conn:
-        row = conn.execute("SELECT active FROM access_activation WHERE name = ?",
-                           (name,)).fetchone()
+        row = conn.execute(
+            "SELECT active FROM access_activation WHERE name = ?", (name,)
+        ).fetchone()
         if row is None or not row[0]:
             return False
         stamp = now_iso()
         conn.execute(
             "UPDATE access_activation SET active = 0, activation_seq = NULL, activated_at = NULL,"
-            " changed_at = ? WHERE name = ?", (stamp, name))
+            " changed_at = ? WHERE name = ?",
+            (stamp, name),
+        )
         conn.execute(
             "INSERT INTO events (at, kind, detail_json) VALUES (?, 'access_deactivated', ?)",
             (stamp, json.dumps({"service_access": name})),
@@ -106,8 +110,11 @@ def _require(config: Config, name: str) -> None:
 
         names = [a.name for a in config.service_access]
         close = difflib.get_close_matches(name, names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else (
-            f"; known: {', '.join(names) or 'none'}")
+        hint = (
+            f"; did you mean {', '.join(close)}?"
+            if close
+            else (f"; known: {', '.join(names) or 'none'}")
+        )
         raise AccessError(f"no service access named {name!r}{hint}")
 
 
@@ -119,18 +126,26 @@ def access_states(store: Store, config: Config) -> list[AccessState]:
     for access in config.service_access:
         row = rows.get(access.name)
         active = bool(row and row["active"])
-        states.append(AccessState(
-            access.name, access.address, access.service_group, active,
-            row["activation_seq"] if row and active else None,
-            row["activated_at"] if row and active else None,
-        ))
+        states.append(
+            AccessState(
+                access.name,
+                access.address,
+                access.service_group,
+                active,
+                row["activation_seq"] if row and active else None,
+                row["activated_at"] if row and active else None,
+            )
+        )
     return sorted(states, key=lambda s: (not s.active, s.order or 0))
 
 
 def active_accesses(store: Store, config: Config) -> list[ActiveAccess]:
     """The router's input: active accesses, earliest activated first."""
-    return [ActiveAccess(s.name, s.address, s.service_group)
-            for s in access_states(store, config) if s.active]
+    return [
+        ActiveAccess(s.name, s.address, s.service_group)
+        for s in access_states(store, config)
+        if s.active
+    ]
 
 
 def overlaps(config: Config) -> list[Overlap]:

@@ -41,18 +41,33 @@ class ArchivedMessage:
         return data
 
 
-_COLUMNS = ("id, direction, conversation_id, message_id, subject, from_name, from_address, "
-            "to_json, cc_json, date, received, body_text, body_html, attachments_json, "
-            "problems_json, source, size")
+_COLUMNS = (
+    "id, direction, conversation_id, message_id, subject, from_name, from_address, "
+    "to_json, cc_json, date, received, body_text, body_html, attachments_json, "
+    "problems_json, source, size"
+)
 
 
 def _message(row: Any) -> ArchivedMessage:
     return ArchivedMessage(
-        row["id"], row["direction"], row["conversation_id"], row["message_id"], row["subject"],
-        row["from_name"], row["from_address"], json.loads(row["to_json"]),
-        json.loads(row["cc_json"]), row["date"], row["received"], row["body_text"],
-        row["body_html"], json.loads(row["attachments_json"]), json.loads(row["problems_json"]),
-        row["source"], row["size"])
+        row["id"],
+        row["direction"],
+        row["conversation_id"],
+        row["message_id"],
+        row["subject"],
+        row["from_name"],
+        row["from_address"],
+        json.loads(row["to_json"]),
+        json.loads(row["cc_json"]),
+        row["date"],
+        row["received"],
+        row["body_text"],
+        row["body_html"],
+        json.loads(row["attachments_json"]),
+        json.loads(row["problems_json"]),
+        row["source"],
+        row["size"],
+    )
 
 
 def fts_query(text: str) -> str:
@@ -77,7 +92,8 @@ def search(store: Store, text: str, *, limit: int = 20, offset: int = 0) -> list
     rows = store.query(
         f"SELECT {_COLUMNS} FROM messages WHERE id IN (SELECT rowid FROM messages_fts "
         "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?) ORDER BY id DESC",
-        (query, limit, offset))
+        (query, limit, offset),
+    )
     return [_message(r) for r in rows]
 
 
@@ -95,8 +111,10 @@ def raw(store: Store, message: int) -> bytes | None:
 
 def conversation(store: Store, conversation_id: int) -> list[ArchivedMessage]:
     """Every message of a conversation, both directions, oldest first."""
-    rows = store.query(f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? "
-                       "ORDER BY received, id", (conversation_id,))
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY received, id",
+        (conversation_id,),
+    )
     return [_message(r) for r in rows]
 
 
@@ -105,5 +123,6 @@ def customer_history(store: Store, address: str, *, limit: int = 50) -> list[Arc
     rows = store.query(
         f"SELECT {_COLUMNS} FROM messages WHERE from_address = ? COLLATE NOCASE OR id IN "
         "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?) ORDER BY id DESC LIMIT ?",
-        (address, "addresses:" + fts_query(address), limit))
+        (address, "addresses:" + fts_query(address), limit),
+    )
     return [_message(r) for r in rows]

@@ -29,7 +29,9 @@ def sent_last_hour(store: Store, address: str) -> int:
     since = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="microseconds")
     row = store.query_one(
         "SELECT COUNT(*) FROM events WHERE kind = ? AND at >= ? "
-        "AND json_extract(detail_json, '$.to') = ?", (QUEUED, since, address.lower()))
+        "AND json_extract(detail_json, '$.to') = ?",
+        (QUEUED, since, address.lower()),
+    )
     return int(row[0]) if row else 0
 
 
@@ -37,8 +39,14 @@ def _note(store: Store, item: ArchivedIncoming, kind: str, **detail: object) -> 
     store.conn.execute(
         "INSERT INTO events (at, kind, conversation_id, message, detail_json) "
         "VALUES (?, ?, ?, ?, ?)",
-        (now_iso(), kind, item.conversation_id, item.message,
-         json.dumps(detail, ensure_ascii=False)))
+        (
+            now_iso(),
+            kind,
+            item.conversation_id,
+            item.message,
+            json.dumps(detail, ensure_ascii=False),
+        ),
+    )
 
 
 def confirm(config: Config, store: Store, item: ArchivedIncoming) -> None:
@@ -53,31 +61,60 @@ def confirm(config: Config, store: Store, item: ArchivedIncoming) -> None:
         return
     parsed = item.parsed
     decision = confirmation_decision(
-        parsed.headers, parsed.from_address, own_addresses(config),
+        parsed.headers,
+        parsed.from_address,
+        own_addresses(config),
         sent_last_hour(store, parsed.from_address),
-        config.confirmations.max_per_sender_per_hour, item.backlog)
+        config.confirmations.max_per_sender_per_hour,
+        item.backlog,
+    )
     if not decision.send:
         _note(store, item, SKIPPED, reason=decision.reason, to=parsed.from_address.lower())
         return
     group = config.group(item.route.service_group or "")
     context = TemplateContext(
-        subject=parsed.subject, from_name=parsed.from_name, from_address=parsed.from_address,
-        received=datetime.now(UTC), service_access=access.name,
+        subject=parsed.subject,
+        from_name=parsed.from_name,
+        from_address=parsed.from_address,
+        received=datetime.now(UTC),
+        service_access=access.name,
         service_group=group.name if group else "",
         service_group_email=group.email if group else "",
-        locale=(group.locale if group and group.locale else config.locale))
+        locale=(group.locale if group and group.locale else config.locale),
+    )
     try:
         rendered = render_file(access.auto_confirmation, context)
     except OSError as exc:
-        _note(store, item, SKIPPED, reason=f"cannot read {access.auto_confirmation}: "
-              f"{exc.strerror or exc}", to=parsed.from_address.lower())
+        _note(
+            store,
+            item,
+            SKIPPED,
+            reason=f"cannot read {access.auto_confirmation}: {exc.strerror or exc}",
+            to=parsed.from_address.lower(),
+        )
         return
-    sender = (item.route.matched_address or (group.email if group else "")
-              or config.server.outgoing_address)
+    sender = (
+        item.route.matched_address
+        or (group.email if group else "")
+        or config.server.outgoing_address
+    )
     message = build_confirmation(
-        rendered.body, html=rendered.html, from_address=sender, from_name=access.name,
-        to_address=parsed.from_address, to_name=parsed.from_name, subject=parsed.subject,
-        in_reply_to=parsed.message_id or None, references=parsed.references)
-    enqueue(store, bytes(message), mail_from=sender, recipients=[parsed.from_address],
-            conversation_id=item.conversation_id, kind="confirmation")
+        rendered.body,
+        html=rendered.html,
+        from_address=sender,
+        from_name=access.name,
+        to_address=parsed.from_address,
+        to_name=parsed.from_name,
+        subject=parsed.subject,
+        in_reply_to=parsed.message_id or None,
+        references=parsed.references,
+    )
+    enqueue(
+        store,
+        bytes(message),
+        mail_from=sender,
+        recipients=[parsed.from_address],
+        conversation_id=item.conversation_id,
+        kind="confirmation",
+    )
     _note(store, item, QUEUED, to=parsed.from_address.lower(), service_access=access.name)

@@ -80,8 +80,9 @@ def confirmation_decision(
     if any(matches(pattern, address) for pattern in own_addresses):
         return Decision(False, f"our own address {address}")
     if sent_last_hour >= limit:
-        return Decision(False, f"limit: {sent_last_hour} sent to {address} in the last hour"
-                               f" (at most {limit})")
+        return Decision(
+            False, f"limit: {sent_last_hour} sent to {address} in the last hour (at most {limit})"
+        )
     return Decision(True, "ok")
 
 
@@ -110,8 +111,9 @@ def automatic_reason(headers: Mapping[str, str]) -> str | None:
     for name in _AUTOMATIC_HEADERS:
         if name in headers:
             return f"{name} present"
-    suppress = {part.strip().lower() for part in
-                headers.get("x-auto-response-suppress", "").split(",")}
+    suppress = {
+        part.strip().lower() for part in headers.get("x-auto-response-suppress", "").split(",")
+    }
     if suppress & {"all", "autoreply"}:
         return "x-auto-response-suppress asks for no automatic replies"
     if headers.get("return-path", "").strip() == "<>":

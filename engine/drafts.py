@@ -72,9 +72,15 @@ class Draft:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def context_for(group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
-                item: QueueItem | None = None, original: ArchivedMessage | None = None,
-                now: datetime | None = None) -> TemplateContext:
+def context_for(
+    group: ServiceGroupConfig,
+    agent: AgentConfig,
+    config: Config,
+    *,
+    item: QueueItem | None = None,
+    original: ArchivedMessage | None = None,
+    now: datetime | None = None,
+) -> TemplateContext:
     """The template context of a draft (also used to render responses)."""
     received = None
     if original is not None:
@@ -99,8 +105,12 @@ def context_for(group: ServiceGroupConfig, agent: AgentConfig, config: Config, *
     )
 
 
-def reply_from(group: ServiceGroupConfig, access_pattern: str | None,
-               recipients: tuple[str, ...], config: Config) -> str:
+def reply_from(
+    group: ServiceGroupConfig,
+    access_pattern: str | None,
+    recipients: tuple[str, ...],
+    config: Config,
+) -> str:
     """The sender of a reply: the address the customer wrote to, or the group's.
 
     With ``reply_using_incoming_address`` the reply comes from the address of
@@ -124,16 +134,21 @@ def _rendered(path: Path | None, context: TemplateContext) -> RenderedTemplate |
         return None  # a missing template must not stop an agent from answering
 
 
-def _opening(group: ServiceGroupConfig, agent: AgentConfig, config: Config,
-             context: TemplateContext) -> tuple[str, bool]:
+def _opening(
+    group: ServiceGroupConfig, agent: AgentConfig, config: Config, context: TemplateContext
+) -> tuple[str, bool]:
     """The template and signature as text, and whether a template (its greeting) leads."""
     template = _rendered(group.default_template, context)
     body = template.as_text().replace("\r\n", "\n").strip("\n") if template else ""
     signature = _rendered(group.signature, context)
     agent_signature = _rendered(agent.signature, context)
-    text = append_signature(body, html=False, agent_signature=agent_signature,
-                            group_signature=signature,
-                            prefer=config.confirmations.signature_preference)
+    text = append_signature(
+        body,
+        html=False,
+        agent_signature=agent_signature,
+        group_signature=signature,
+        prefer=config.confirmations.signature_preference,
+    )
     return text, bool(body.strip())
 
 
@@ -199,9 +214,17 @@ def _forward_block(original: ArchivedMessage) -> str:
     return "\n".join(head) + "\n\n" + (original.body_text or "").rstrip() + "\n"
 
 
-def reply_draft(kind: DraftKind, item: QueueItem, original: ArchivedMessage, raw: bytes,
-                group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
-                now: datetime | None = None) -> Draft:
+def reply_draft(
+    kind: DraftKind,
+    item: QueueItem,
+    original: ArchivedMessage,
+    raw: bytes,
+    group: ServiceGroupConfig,
+    agent: AgentConfig,
+    config: Config,
+    *,
+    now: datetime | None = None,
+) -> Draft:
     """A reply, reply-all or forward of ``original``.
 
     Args:
@@ -221,36 +244,71 @@ def reply_draft(kind: DraftKind, item: QueueItem, original: ArchivedMessage, raw
     context = context_for(group, agent, config, item=item, original=original, now=now)
     opening = _opening(group, agent, config, context)
     when = _when(original, context.locale)
-    names = names_of(original.from_name, agent.name, agent.first_name, agent.last_name,
-                     group.name)
+    names = names_of(original.from_name, agent.name, agent.first_name, agent.last_name, group.name)
     if kind == "forward":
         bare = _FORWARD_PREFIX.sub("", original.subject)
         body, answer_row = _body(opening, _forward_block(original))
-        return Draft(kind, group.name, item.id, sender, (), (), f"Fwd: {bare}",
-                     body, forward_message=original.id,
-                     locale=context.locale, answer_row=answer_row, names=names)
+        return Draft(
+            kind,
+            group.name,
+            item.id,
+            sender,
+            (),
+            (),
+            f"Fwd: {bare}",
+            body,
+            forward_message=original.id,
+            locale=context.locale,
+            answer_row=answer_row,
+            names=names,
+        )
     customer = (parsed.reply_to if parsed and parsed.reply_to else None) or (
-        (original.from_address,) if original.from_address else ())
+        (original.from_address,) if original.from_address else ()
+    )
     cc: tuple[str, ...] = ()
     if kind == "reply_all":
         mine = {sender.lower(), *(a.lower() for a in customer)}
-        others = [a for a in (*original.to, *original.cc) if a.lower() not in mine
-                  and not (access and matches(access.address, a))]
+        others = [
+            a
+            for a in (*original.to, *original.cc)
+            if a.lower() not in mine and not (access and matches(access.address, a))
+        ]
         cc = tuple(dict.fromkeys(others))
     references = (*(parsed.references if parsed else ()), original.message_id)
     body, answer_row = _body(opening, quote(original, when))
-    return Draft(kind, group.name, item.id, sender, tuple(customer), cc,
-                 reply_subject(original.subject), body,
-                 in_reply_to=original.message_id,
-                 references=tuple(r for r in dict.fromkeys(references) if r),
-                 locale=context.locale, answer_row=answer_row, names=names)
+    return Draft(
+        kind,
+        group.name,
+        item.id,
+        sender,
+        tuple(customer),
+        cc,
+        reply_subject(original.subject),
+        body,
+        in_reply_to=original.message_id,
+        references=tuple(r for r in dict.fromkeys(references) if r),
+        locale=context.locale,
+        answer_row=answer_row,
+        names=names,
+    )
 
 
-def new_draft(group: ServiceGroupConfig, agent: AgentConfig, config: Config, *,
-              now: datetime | None = None) -> Draft:
+def new_draft(
+    group: ServiceGroupConfig, agent: AgentConfig, config: Config, *, now: datetime | None = None
+) -> Draft:
     """A new outgoing e-mail from ``group``'s own address."""
     context = context_for(group, agent, config, now=now)
     body, answer_row = _body(_opening(group, agent, config, context))
-    return Draft("new", group.name, None, group.email, (), (), "", body,
-                 locale=context.locale, answer_row=answer_row,
-                 names=names_of(agent.name, agent.first_name, agent.last_name, group.name))
+    return Draft(
+        "new",
+        group.name,
+        None,
+        group.email,
+        (),
+        (),
+        "",
+        body,
+        locale=context.locale,
+        answer_row=answer_row,
+        names=names_of(agent.name, agent.first_name, agent.last_name, group.name),
+    )

@@ -44,7 +44,11 @@ log = logging.getLogger("micc.engine")
 
 #: Errors that mean "the connection is gone or unusable": reconnect with backoff.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    MailServerError, IMAPClientError, imaplib.IMAP4.error, OSError, smtplib.SMTPException,
+    MailServerError,
+    IMAPClientError,
+    imaplib.IMAP4.error,
+    OSError,
+    smtplib.SMTPException,
     EOFError,
 )
 #: Seconds one wait for mail lasts before the outbox and the lease are looked at.
@@ -70,18 +74,28 @@ def connectors_for(config: Config) -> Connectors:
         from engine.adapters import graph
 
         sink = graph.store_health(config.store.path)
-        graph_only = outbound_only or bool(config.server.graph and
-                                           config.server.graph.outbound_only)
+        graph_only = outbound_only or bool(
+            config.server.graph and config.server.graph.outbound_only
+        )
         inbox = graph.store_health(config.store.path, graph.INBOX_HEALTH_NAME)
         unreadable = graph.Unreadable()  # one count across the sources made after errors
-        return Connectors(None if graph_only else (lambda: graph.build_source(
-            config, health=sink, inbox_health=inbox, unreadable=unreadable)),
-                          lambda: graph.build_sender(config, health=sink))
+        return Connectors(
+            None
+            if graph_only
+            else (
+                lambda: graph.build_source(
+                    config, health=sink, inbox_health=inbox, unreadable=unreadable
+                )
+            ),
+            lambda: graph.build_sender(config, health=sink),
+        )
     from engine.adapters.imap import ImapSettings, ImapSource
     from engine.adapters.smtp import SmtpSender, SmtpSettings
 
-    return Connectors(None if outbound_only else (lambda: ImapSource(
-        ImapSettings.from_config(config))), lambda: SmtpSender(SmtpSettings.from_config(config)))
+    return Connectors(
+        None if outbound_only else (lambda: ImapSource(ImapSettings.from_config(config))),
+        lambda: SmtpSender(SmtpSettings.from_config(config)),
+    )
 
 
 class Health:
@@ -99,10 +113,13 @@ class Health:
             return
         self._last[name], self._written[name] = (state, detail), now
         with self.store.transaction() as conn:
-            conn.execute("INSERT INTO engine_health (name, state, detail, updated) "
-                         "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                         "state = excluded.state, detail = excluded.detail, "
-                         "updated = excluded.updated", (name, state, detail, now_iso()))
+            conn.execute(
+                "INSERT INTO engine_health (name, state, detail, updated) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "state = excluded.state, detail = excluded.detail, "
+                "updated = excluded.updated",
+                (name, state, detail, now_iso()),
+            )
 
 
 class Engine:
@@ -118,9 +135,16 @@ class Engine:
         lease: the lease to hold (default: a ``micc serve`` priority lease).
     """
 
-    def __init__(self, config: Config, *, connectors: Connectors | None = None,
-                 stop: threading.Event | None = None, wait_slice: float = WAIT_SLICE,
-                 max_backoff: float = MAX_BACKOFF, lease: Lease | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        connectors: Connectors | None = None,
+        stop: threading.Event | None = None,
+        wait_slice: float = WAIT_SLICE,
+        max_backoff: float = MAX_BACKOFF,
+        lease: Lease | None = None,
+    ) -> None:
         self.config = config
         self.connectors = connectors or connectors_for(config)
         self.stop = stop or threading.Event()
@@ -162,18 +186,27 @@ class Engine:
         mode = "once" if once else "serve"
         started = time.monotonic()
         if lease_wait != 0:
-            log.info("waiting for the engine lease" if lease_wait is None else
-                     "taking the engine lease", extra={"priority": self.lease.priority,
-                                                       "mode": mode})
+            log.info(
+                "waiting for the engine lease" if lease_wait is None else "taking the engine lease",
+                extra={"priority": self.lease.priority, "mode": mode},
+            )
         if not self.lease.acquire(self.store, wait=lease_wait, stop=self.stop):
             if lease_wait != 0 and not self.stop.is_set():
-                log.error("another process holds the engine lease",
-                          extra={"holder": self.lease.holder_description(self.store)})
+                log.error(
+                    "another process holds the engine lease",
+                    extra={"holder": self.lease.holder_description(self.store)},
+                )
             self.store.close()
             return 0 if self.stop.is_set() else 3
-        log.info("engine lease taken", extra={
-            "holder": self.lease.holder, "priority": self.lease.priority, "mode": mode,
-            "waited_s": round(time.monotonic() - started, 3)})
+        log.info(
+            "engine lease taken",
+            extra={
+                "holder": self.lease.holder,
+                "priority": self.lease.priority,
+                "mode": mode,
+                "waited_s": round(time.monotonic() - started, 3),
+            },
+        )
         self.health.set("engine", "running", f"{self.lease.holder} {mode}", every=0)
         self.running.set()
         try:
@@ -187,18 +220,29 @@ class Engine:
             self.ended = self.ended or "stopped"
             # After a lost lease the health rows belong to the new holder.
             if self.ended != "lease lost":
-                words = ("clean exit" if self.ended == "stopped" else
-                         "handed the lease to " + self.lease.requested_by
-                         if self.ended == "handed over" else self.ended)
+                words = (
+                    "clean exit"
+                    if self.ended == "stopped"
+                    else "handed the lease to " + self.lease.requested_by
+                    if self.ended == "handed over"
+                    else self.ended
+                )
                 self.health.set("engine", "stopped", words, every=0)
                 self.health.set("connector", "stopped", "engine stopped", every=0)
             self.lease.release(self.store)
             self.store.close()
-            log.info("engine stopped", extra={
-                "reason": self.ended, "archived": self.totals.archived,
-                "duplicates": self.totals.duplicates, "processed": self.totals.processed,
-                "sent": self.sent, "send_retries": self.send_retries,
-                "send_failures": self.send_failures})
+            log.info(
+                "engine stopped",
+                extra={
+                    "reason": self.ended,
+                    "archived": self.totals.archived,
+                    "duplicates": self.totals.duplicates,
+                    "processed": self.totals.processed,
+                    "sent": self.sent,
+                    "send_retries": self.send_retries,
+                    "send_failures": self.send_failures,
+                },
+            )
 
     def _once(self) -> int:
         try:
@@ -225,8 +269,12 @@ class Engine:
                 self._report_error(exc)
                 self._disconnect()
                 self._send_while_mailbox_down()
-                self.health.set("connector", "reconnecting",
-                                f"reconnecting in {backoff:.1f} s: {_words(exc)}", every=0)
+                self.health.set(
+                    "connector",
+                    "reconnecting",
+                    f"reconnecting in {backoff:.1f} s: {_words(exc)}",
+                    every=0,
+                )
                 log.info("reconnecting", extra={"backoff_s": round(backoff, 1)})
                 self.stop.wait(backoff * (0.8 + 0.4 * random.random()))
                 backoff = min(backoff * 2, self.max_backoff)
@@ -251,8 +299,10 @@ class Engine:
             self.health.set("engine", "error", "lease lost to another process", every=0)
             self.ended = "lease lost"
         elif self.lease.yield_requested.is_set():
-            log.info("a higher-priority engine asked for the lease; handing it over",
-                     extra={"to": self.lease.requested_by})
+            log.info(
+                "a higher-priority engine asked for the lease; handing it over",
+                extra={"to": self.lease.requested_by},
+            )
             self.ended = "handed over"
         elif self.stop.is_set():
             log.info("stopping: finishing the current step and releasing the lease")
@@ -270,13 +320,17 @@ class Engine:
             source.connect()
             self.source = source
             mode = "IDLE (push)" if source.supports_push else "polling"
-            self.health.set("connector", "connected", f"{source.describe().summary}; {mode}",
-                            every=0)
-            log.info("connected to the master mailbox",
-                     extra={"mailbox": source.mailbox_key, "push": source.supports_push})
+            self.health.set(
+                "connector", "connected", f"{source.describe().summary}; {mode}", every=0
+            )
+            log.info(
+                "connected to the master mailbox",
+                extra={"mailbox": source.mailbox_key, "push": source.supports_push},
+            )
         elif self.connectors.source is None:
-            self.health.set("connector", "outbound only", "incoming side switched off "
-                            "(outbound_only = true)")
+            self.health.set(
+                "connector", "outbound only", "incoming side switched off (outbound_only = true)"
+            )
 
     def _disconnect(self) -> None:
         for part in (self.source, self.sender):
@@ -293,26 +347,44 @@ class Engine:
         mailbox = source.mailbox_key
 
         def batch_done(results: list[IngestResult] | tuple[IngestResult, ...]) -> None:
-            log.debug("batch archived", extra={
-                "mailbox": mailbox, "fetched": len(results),
-                "archived": sum(not r.duplicate for r in results),
-                "duplicates": sum(r.duplicate for r in results)})
+            log.debug(
+                "batch archived",
+                extra={
+                    "mailbox": mailbox,
+                    "fetched": len(results),
+                    "archived": sum(not r.duplicate for r in results),
+                    "duplicates": sum(r.duplicate for r in results),
+                },
+            )
 
-        report = sync_once(self.store, self.config, source,
-                           batch=self.config.server.imap.fetch_batch,
-                           policy=self.config.server.processed,
-                           on_batch=lambda results: batch_done(tuple(results)),
-                           should_stop=self._stopping)
+        report = sync_once(
+            self.store,
+            self.config,
+            source,
+            batch=self.config.server.imap.fetch_batch,
+            policy=self.config.server.processed,
+            on_batch=lambda results: batch_done(tuple(results)),
+            should_stop=self._stopping,
+        )
         for field in ("fetched", "archived", "duplicates", "processed"):
             setattr(self.totals, field, getattr(self.totals, field) + getattr(report, field))
         if report.fetched or report.processed:
-            log.info("mail read", extra={
-                "mailbox": mailbox, "fetched": report.fetched, "archived": report.archived,
-                "duplicates": report.duplicates, "processed": report.processed,
-                "policy": self.config.server.processed})
-        detail = (f"last read {now_iso()[:19]}: {report.archived} new, "
-                  f"{report.processed} processed ({self.config.server.processed}); "
-                  f"since start {self.totals.archived}")
+            log.info(
+                "mail read",
+                extra={
+                    "mailbox": mailbox,
+                    "fetched": report.fetched,
+                    "archived": report.archived,
+                    "duplicates": report.duplicates,
+                    "processed": report.processed,
+                    "policy": self.config.server.processed,
+                },
+            )
+        detail = (
+            f"last read {now_iso()[:19]}: {report.archived} new, "
+            f"{report.processed} processed ({self.config.server.processed}); "
+            f"since start {self.totals.archived}"
+        )
         self.health.set("fetch", "ok", detail, every=10.0 if not report.archived else 0)
 
     def _wait(self) -> None:
@@ -325,9 +397,11 @@ class Engine:
                 self.stop.wait(self.wait_slice)
                 continue
             idling = bool(getattr(self.source, "idling", False)) or self.source.supports_push
-            self.health.set("idle", "alive" if idling else "polling",
-                            "IDLE open: new mail arrives as push" if idling else
-                            "no IDLE: polling the inbox")
+            self.health.set(
+                "idle",
+                "alive" if idling else "polling",
+                "IDLE open: new mail arrives as push" if idling else "no IDLE: polling the inbox",
+            )
             if self.source.wait_for_mail(self.wait_slice):
                 return
 
@@ -336,7 +410,9 @@ class Engine:
     def _outbox_due(self) -> bool:
         row = self.store.query_one(
             "SELECT 1 FROM outbox WHERE state IN ('queued', 'approved', 'retry') "
-            "AND next_attempt <= ? LIMIT 1", (now_iso(),))
+            "AND next_attempt <= ? LIMIT 1",
+            (now_iso(),),
+        )
         return row is not None
 
     def _recover_outbox(self) -> None:
@@ -345,14 +421,19 @@ class Engine:
             return
         files_itself = bool(getattr(self.source, "files_sent_itself", False))
         for item in outbox.in_doubt(self.store):
-            found = self.source.sent_has(item.message_id) \
-                if self.source is not None and files_itself else None
+            found = (
+                self.source.sent_has(item.message_id)
+                if self.source is not None and files_itself
+                else None
+            )
             if found:
                 outbox.mark_sent(self.store, item, note="found in Sent after a crash")
             else:
                 outbox.requeue(self.store, item, "a crash interrupted sending; sending again")
-            log.warning("send cut short by a crash", extra={
-                "outbox_id": item.id, "found_in_sent": bool(found)})
+            log.warning(
+                "send cut short by a crash",
+                extra={"outbox_id": item.id, "found_in_sent": bool(found)},
+            )
         self._recovered = True
 
     def _send_outbox(self, *, limit: int | None) -> None:
@@ -375,23 +456,36 @@ class Engine:
                     self.send_retries += 1
                 else:
                     self.send_failures += 1
-                log.warning("send failed", extra={"outbox_id": item.id, "state": state,
-                                                   "attempts": item.attempts,
-                                                   "error": _words(exc)})
+                log.warning(
+                    "send failed",
+                    extra={
+                        "outbox_id": item.id,
+                        "state": state,
+                        "attempts": item.attempts,
+                        "error": _words(exc),
+                    },
+                )
                 if not permanent and isinstance(exc, CONNECTION_ERRORS):
                     self.sender.close()
                     return  # the server is unwell: try again after the backoff
                 continue
             outbox.mark_sent(self.store, item)
             sent += 1
-            log.debug("sent", extra={"outbox_id": item.id, "attempts": item.attempts,
-                                     "recipients": len(item.recipients)})
+            log.debug(
+                "sent",
+                extra={
+                    "outbox_id": item.id,
+                    "attempts": item.attempts,
+                    "recipients": len(item.recipients),
+                },
+            )
             self._file_copy(item.raw)
         self.sent += sent
         if sent:
             backlog = outbox.backlog(self.store)
-            self.health.set("sender", "ok", f"sent {self.sent} since start; "
-                            f"{backlog} waiting", every=0)
+            self.health.set(
+                "sender", "ok", f"sent {self.sent} since start; {backlog} waiting", every=0
+            )
             log.info("outbox sent", extra={"sent": sent, "backlog": backlog})
 
     def _file_copy(self, raw: bytes) -> None:

@@ -60,8 +60,11 @@ def iter_messages(paths: Sequence[Path], report: ImportReport) -> Iterator[Fetch
     for path in paths:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-            files = [p for p in files if p.suffix.lower() in (".eml", ".mbox")
-                     or p.parent.name in ("cur", "new")]
+            files = [
+                p
+                for p in files
+                if p.suffix.lower() in (".eml", ".mbox") or p.parent.name in ("cur", "new")
+            ]
         else:
             files = [path]
         for file in files:
@@ -85,8 +88,9 @@ def _mbox_messages(file: Path) -> Iterator[FetchedMessage]:
     try:
         for key in box.iterkeys():
             raw = box.get_bytes(key)
-            yield FetchedMessage(f"import:{where}#{key}:{content_hash(raw)}",
-                                 f"import:{where}#{key}", raw)
+            yield FetchedMessage(
+                f"import:{where}#{key}:{content_hash(raw)}", f"import:{where}#{key}", raw
+            )
     finally:
         box.close()
 

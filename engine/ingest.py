@@ -110,10 +110,18 @@ def _ingest_one(
     existing = conn.execute(
         "SELECT m.id, m.conversation_id, c.state, c.service_access, c.service_group "
         "FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id "
-        "WHERE m.source_key = ?", (item.source_key,)).fetchone()
+        "WHERE m.source_key = ?",
+        (item.source_key,),
+    ).fetchone()
     if existing is not None:
-        return IngestResult(item.source_key, True, existing[0], existing[1],
-                            Route(existing[3], existing[4]), existing[2] or "")
+        return IngestResult(
+            item.source_key,
+            True,
+            existing[0],
+            existing[1],
+            Route(existing[3], existing[4]),
+            existing[2] or "",
+        )
     stamp = now_iso()
     decision = route(message.recipients, accesses)
     conversation = _thread_of(conn, message)
@@ -124,13 +132,25 @@ def _ingest_one(
             "INSERT INTO conversations (subject, customer_name, customer_address, "
             "service_access, service_group, state, reason, created, updated, received) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (message.subject, message.from_name, message.from_address, decision.service_access,
-             decision.service_group, state, reason, stamp, stamp, stamp),
+            (
+                message.subject,
+                message.from_name,
+                message.from_address,
+                decision.service_access,
+                decision.service_group,
+                state,
+                reason,
+                stamp,
+                stamp,
+                stamp,
+            ),
         ).lastrowid
         assert conversation is not None
     else:
-        row = conn.execute("SELECT state, service_access, service_group FROM conversations "
-                           "WHERE id = ?", (conversation,)).fetchone()
+        row = conn.execute(
+            "SELECT state, service_access, service_group FROM conversations WHERE id = ?",
+            (conversation,),
+        ).fetchone()
         state = "queued" if row[0] in REOPENED_STATES else row[0]
         decision = Route(row[1], row[2], decision.matched_address)
         conn.execute(
@@ -140,19 +160,32 @@ def _ingest_one(
             (state, stamp, row[0] != state, stamp, row[0] in REOPENED_STATES, conversation),
         )
     message_row = _archive(conn, item, message, conversation, "in", stamp)
-    conn.execute("UPDATE conversations SET last_message = ? WHERE id = ?",
-                 (message_row, conversation))
-    _event(conn, stamp, "received", conversation, message_row, {
-        "source": item.source, "service_access": decision.service_access,
-        "service_group": decision.service_group, "matched": decision.matched_address,
-        "state": state, "new_conversation": new_conversation,
-    })
-    archived = ArchivedIncoming(message_row, conversation, message, decision, new_conversation,
-                                backlog)
+    conn.execute(
+        "UPDATE conversations SET last_message = ? WHERE id = ?", (message_row, conversation)
+    )
+    _event(
+        conn,
+        stamp,
+        "received",
+        conversation,
+        message_row,
+        {
+            "source": item.source,
+            "service_access": decision.service_access,
+            "service_group": decision.service_group,
+            "matched": decision.matched_address,
+            "state": state,
+            "new_conversation": new_conversation,
+        },
+    )
+    archived = ArchivedIncoming(
+        message_row, conversation, message, decision, new_conversation, backlog
+    )
     for hook in hooks:
         hook(store, archived)
-    return IngestResult(item.source_key, False, message_row, conversation, decision, state,
-                        message.problems)
+    return IngestResult(
+        item.source_key, False, message_row, conversation, decision, state, message.problems
+    )
 
 
 def _initial_state(message: ParsedMessage, decision: Route) -> tuple[str, str]:
@@ -170,7 +203,8 @@ def _thread_of(conn: sqlite3.Connection, message: ParsedMessage) -> int | None:
     for message_id in dict.fromkeys(ids):
         row = conn.execute(
             "SELECT conversation_id FROM messages WHERE message_id = ? AND conversation_id "
-            "IS NOT NULL ORDER BY direction = 'out' DESC, id DESC LIMIT 1", (message_id,),
+            "IS NOT NULL ORDER BY direction = 'out' DESC, id DESC LIMIT 1",
+            (message_id,),
         ).fetchone()
         if row is not None:
             return int(row[0])
@@ -181,25 +215,58 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _archive(conn: sqlite3.Connection, item: FetchedMessage, message: ParsedMessage,
-             conversation: int | None, direction: str, stamp: str) -> int:
+def _archive(
+    conn: sqlite3.Connection,
+    item: FetchedMessage,
+    message: ParsedMessage,
+    conversation: int | None,
+    direction: str,
+    stamp: str,
+) -> int:
     addresses = " ".join(
-        dict.fromkeys(a for a in (message.from_name, message.from_address, *message.to,
-                                  *message.cc, *message.recipients) if a))
+        dict.fromkeys(
+            a
+            for a in (
+                message.from_name,
+                message.from_address,
+                *message.to,
+                *message.cc,
+                *message.recipients,
+            )
+            if a
+        )
+    )
     row = conn.execute(
         "INSERT INTO messages (direction, source_key, source, content_hash, size, message_id, "
         "in_reply_to, references_json, subject, from_name, from_address, to_json, cc_json, "
         "recipients_json, addresses, date, received, body_text, body_html, attachments_json, "
         "headers_json, problems_json, conversation_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (direction, item.source_key, item.source, message.content_hash, len(item.raw),
-         message.message_id, message.in_reply_to, json.dumps(list(message.references)),
-         message.subject, message.from_name, message.from_address, json.dumps(list(message.to)),
-         json.dumps(list(message.cc)), json.dumps(list(message.recipients)), addresses,
-         _iso(message.date), stamp, message.body_text, message.body_html,
-         json.dumps([a.__dict__ for a in message.attachments], ensure_ascii=False),
-         json.dumps(_kept_headers(message.headers), ensure_ascii=False),
-         json.dumps(list(message.problems), ensure_ascii=False), conversation),
+        (
+            direction,
+            item.source_key,
+            item.source,
+            message.content_hash,
+            len(item.raw),
+            message.message_id,
+            message.in_reply_to,
+            json.dumps(list(message.references)),
+            message.subject,
+            message.from_name,
+            message.from_address,
+            json.dumps(list(message.to)),
+            json.dumps(list(message.cc)),
+            json.dumps(list(message.recipients)),
+            addresses,
+            _iso(message.date),
+            stamp,
+            message.body_text,
+            message.body_html,
+            json.dumps([a.__dict__ for a in message.attachments], ensure_ascii=False),
+            json.dumps(_kept_headers(message.headers), ensure_ascii=False),
+            json.dumps(list(message.problems), ensure_ascii=False),
+            conversation,
+        ),
     ).lastrowid
     assert row is not None
     conn.execute("INSERT INTO raw_messages (message, raw) VALUES (?, ?)", (row, item.raw))
@@ -207,16 +274,33 @@ def _archive(conn: sqlite3.Connection, item: FetchedMessage, message: ParsedMess
 
 
 #: Headers kept beside the raw bytes for display and loop protection.
-_KEPT = ("auto-submitted", "precedence", "x-loop", "list-id", "x-auto-response-suppress",
-         "return-path", "delivered-to", "x-original-to", "content-type", "x-mailer")
+_KEPT = (
+    "auto-submitted",
+    "precedence",
+    "x-loop",
+    "list-id",
+    "x-auto-response-suppress",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "content-type",
+    "x-mailer",
+)
 
 
 def _kept_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: v[:500] for k, v in headers.items() if k in _KEPT}
 
 
-def _event(conn: sqlite3.Connection, at: str, kind: str, conversation: int | None,
-           message: int | None, detail: dict[str, object], agent: str | None = None) -> None:
+def _event(
+    conn: sqlite3.Connection,
+    at: str,
+    kind: str,
+    conversation: int | None,
+    message: int | None,
+    detail: dict[str, object],
+    agent: str | None = None,
+) -> None:
     conn.execute(
         "INSERT INTO events (at, kind, conversation_id, message, agent_id, detail_json) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -224,16 +308,18 @@ def _event(conn: sqlite3.Connection, at: str, kind: str, conversation: int | Non
     )
 
 
-def archive_outgoing(store: Store, conversation: int | None, source_key: str, raw: bytes,
-                     source: str = "outbox") -> int:
+def archive_outgoing(
+    store: Store, conversation: int | None, source_key: str, raw: bytes, source: str = "outbox"
+) -> int:
     """Archive a message we send, linked to its conversation; joins an open transaction.
 
     Returns the archive id; archiving the same ``source_key`` again returns the first id.
     """
     message = parse_message(raw)
     with store.transaction() as conn:
-        existing = conn.execute("SELECT id FROM messages WHERE source_key = ?",
-                                (source_key,)).fetchone()
+        existing = conn.execute(
+            "SELECT id FROM messages WHERE source_key = ?", (source_key,)
+        ).fetchone()
         if existing is not None:
             return int(existing[0])
         item = FetchedMessage(source_key, source, raw)

@@ -51,7 +51,7 @@ PRIORITY_SERVE = 10
 #: A console's standby engine: runs only while no ``micc serve`` does.
 PRIORITY_STANDBY = 0
 
-_COLUMNS = ("holder, pid, host, expires, priority, wanted_by, wanted_priority, wanted_until")
+_COLUMNS = "holder, pid, host, expires, priority, wanted_by, wanted_priority, wanted_until"
 Decision = Literal["take", "ask", "wait"]
 
 
@@ -84,8 +84,16 @@ class LeaseRow:
         row = conn.execute(f"SELECT {_COLUMNS} FROM lease WHERE name = ?", (name,)).fetchone()
         if row is None:
             return None
-        return cls(str(row[0]), int(row[1]), str(row[2]), float(row[3]), int(row[4]),
-                   str(row[5]), int(row[6]), float(row[7]))
+        return cls(
+            str(row[0]),
+            int(row[1]),
+            str(row[2]),
+            float(row[3]),
+            int(row[4]),
+            str(row[5]),
+            int(row[6]),
+            float(row[7]),
+        )
 
     def alive(self, now: float, host: str) -> bool:
         """Whether a live process holds it: not expired, and not a dead process here."""
@@ -109,8 +117,15 @@ class Lease:
         priority: a higher priority asks a lower one to hand the lease over.
     """
 
-    def __init__(self, store_path: str | Path, *, name: str = NAME, ttl: float = TTL,
-                 heartbeat: float = HEARTBEAT, priority: int = PRIORITY_SERVE) -> None:
+    def __init__(
+        self,
+        store_path: str | Path,
+        *,
+        name: str = NAME,
+        ttl: float = TTL,
+        heartbeat: float = HEARTBEAT,
+        priority: int = PRIORITY_SERVE,
+    ) -> None:
         self.store_path = Path(store_path)
         self.name, self.ttl, self.heartbeat = name, ttl, heartbeat
         self.priority = priority
@@ -133,8 +148,11 @@ class Lease:
             return "take"
         if not row.alive(now, self.host):
             # Free, but a higher-priority process asked first: leave it to them.
-            outranked = (row.request_pending(now) and row.wanted_by != self.holder
-                         and row.wanted_priority > self.priority)
+            outranked = (
+                row.request_pending(now)
+                and row.wanted_by != self.holder
+                and row.wanted_priority > self.priority
+            )
             return "wait" if outranked else "take"
         if self.priority <= row.priority:
             return "wait"
@@ -167,38 +185,62 @@ class Lease:
                 conn.execute(
                     "UPDATE lease SET wanted_by = ?, wanted_pid = ?, wanted_host = ?, "
                     "wanted_priority = ?, wanted_until = ? WHERE name = ?",
-                    (self.holder, os.getpid(), self.host, self.priority, now + self.ttl,
-                     self.name))
+                    (self.holder, os.getpid(), self.host, self.priority, now + self.ttl, self.name),
+                )
                 if row.wanted_by != self.holder:
-                    log.info("asked for the engine lease", extra={
-                        "holder": row.holder, "holder_priority": row.priority,
-                        "priority": self.priority})
+                    log.info(
+                        "asked for the engine lease",
+                        extra={
+                            "holder": row.holder,
+                            "holder_priority": row.priority,
+                            "priority": self.priority,
+                        },
+                    )
             if decision != "take":
                 return False
-            keep_request = row is not None and row.request_pending(now) \
-                and row.wanted_by != self.holder
+            keep_request = (
+                row is not None and row.request_pending(now) and row.wanted_by != self.holder
+            )
             conn.execute(
                 "INSERT INTO lease (name, holder, pid, host, expires, acquired, priority) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                 "holder = excluded.holder, pid = excluded.pid, host = excluded.host, "
                 "expires = excluded.expires, acquired = excluded.acquired, "
-                "priority = excluded.priority" + ("" if keep_request else
-                                                  ", wanted_by = '', wanted_priority = 0, "
-                                                  "wanted_until = 0"),
-                (self.name, self.holder, os.getpid(), self.host, now + self.ttl, now_iso(),
-                 self.priority))
+                "priority = excluded.priority"
+                + (
+                    ""
+                    if keep_request
+                    else ", wanted_by = '', wanted_priority = 0, wanted_until = 0"
+                ),
+                (
+                    self.name,
+                    self.holder,
+                    os.getpid(),
+                    self.host,
+                    now + self.ttl,
+                    now_iso(),
+                    self.priority,
+                ),
+            )
         self.lost.clear()
         self.yield_requested.clear()
         self._confirmed = time.monotonic()
         return True
 
-    def acquire(self, store: Store, *, wait: float | None = None,
-                stop: threading.Event | None = None, poll: float = 0.5) -> bool:
+    def acquire(
+        self,
+        store: Store,
+        *,
+        wait: float | None = None,
+        stop: threading.Event | None = None,
+        poll: float = 0.5,
+    ) -> bool:
         """Wait until the lease is ours (or ``wait`` seconds pass); start the heartbeat."""
         deadline = None if wait is None else time.monotonic() + wait
         while not self.try_acquire(store):
-            given_up = (deadline is not None and time.monotonic() >= deadline) or \
-                (stop is not None and stop.wait(poll))
+            given_up = (deadline is not None and time.monotonic() >= deadline) or (
+                stop is not None and stop.wait(poll)
+            )
             if given_up:
                 self.withdraw(store)
                 return False
@@ -213,11 +255,14 @@ class Lease:
         if row is None or self.holder not in (row.holder, row.wanted_by):
             return  # the usual case: a read, nothing to write
         with store.transaction() as conn:
-            conn.execute("DELETE FROM lease WHERE name = ? AND holder = ?",
-                         (self.name, self.holder))
-            conn.execute("UPDATE lease SET wanted_by = '', wanted_priority = 0, "
-                         "wanted_until = 0 WHERE name = ? AND wanted_by = ?",
-                         (self.name, self.holder))
+            conn.execute(
+                "DELETE FROM lease WHERE name = ? AND holder = ?", (self.name, self.holder)
+            )
+            conn.execute(
+                "UPDATE lease SET wanted_by = '', wanted_priority = 0, "
+                "wanted_until = 0 WHERE name = ? AND wanted_by = ?",
+                (self.name, self.holder),
+            )
 
     def holder_description(self, store: Store) -> str:
         """Who holds the lease now, in words."""
@@ -239,7 +284,8 @@ class Lease:
             row = conn.execute(
                 "UPDATE lease SET expires = ? WHERE name = ? AND holder = ? "
                 "RETURNING wanted_by, wanted_priority, wanted_until",
-                (time.time() + self.ttl, self.name, self.holder)).fetchone()
+                (time.time() + self.ttl, self.name, self.holder),
+            ).fetchone()
         if row is None:
             self.lost.set()
             return False
@@ -305,8 +351,10 @@ class Lease:
                     "UPDATE lease SET holder = wanted_by, pid = wanted_pid, host = wanted_host, "
                     "priority = wanted_priority, expires = ?, acquired = ?, wanted_by = '', "
                     "wanted_priority = 0, wanted_until = 0 WHERE name = ? AND holder = ?",
-                    (now + self.ttl, now_iso(), self.name, self.holder))
+                    (now + self.ttl, now_iso(), self.name, self.holder),
+                )
                 log.info("handed the engine lease over", extra={"to": row.wanted_by})
             else:
-                conn.execute("DELETE FROM lease WHERE name = ? AND holder = ?",
-                             (self.name, self.holder))
+                conn.execute(
+                    "DELETE FROM lease WHERE name = ? AND holder = ?", (self.name, self.holder)
+                )

@@ -67,9 +67,9 @@ class MailSource(Protocol):
     def connect(self) -> None:
         """Connect and log in; raise ``ConnectionError`` subclasses with words."""
 
-    def fetch_new(self, bookmark: Bookmark | None, batch: int) -> Iterator[
-        tuple[Sequence[FetchedMessage], Bookmark]
-    ]:
+    def fetch_new(
+        self, bookmark: Bookmark | None, batch: int
+    ) -> Iterator[tuple[Sequence[FetchedMessage], Bookmark]]:
         """Yield batches of messages after ``bookmark``, each with the bookmark to
         store once that batch is archived. Must not change anything on the server."""
         ...

@@ -26,8 +26,14 @@ from engine.store import Store, now_iso
 from engine.templates.text import html_to_text
 
 
-def build_message(draft: Draft, config: Config, *, html: str | None = None,
-                  store: Store | None = None, now: datetime | None = None) -> EmailMessage:
+def build_message(
+    draft: Draft,
+    config: Config,
+    *,
+    html: str | None = None,
+    store: Store | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
     """Write the e-mail for ``draft``.
 
     Args:
@@ -38,8 +44,7 @@ def build_message(draft: Draft, config: Config, *, html: str | None = None,
         now: the Date to write (None: now).
     """
     group = config.group(draft.group)
-    sender = draft.from_address or (group.email if group else "") or \
-        config.server.outgoing_address
+    sender = draft.from_address or (group.email if group else "") or config.server.outgoing_address
     if not sender:
         raise ValueError(f"service group {draft.group} has no address to send from")
     message = EmailMessage()
@@ -73,11 +78,13 @@ def _attach(message: EmailMessage, draft: Draft, store: Store | None) -> None:
     for path in draft.attachments:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
-                               filename=path.name)
+        message.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
     if draft.forward_message is not None and store is not None:
-        row = store.query_one("SELECT raw FROM raw_messages WHERE message = ?",
-                              (draft.forward_message,))
+        row = store.query_one(
+            "SELECT raw FROM raw_messages WHERE message = ?", (draft.forward_message,)
+        )
         if row is None:
             return
         raw = bytes(row[0])
@@ -94,13 +101,25 @@ def _attach(message: EmailMessage, draft: Draft, store: Store | None) -> None:
 def envelope(message: EmailMessage) -> tuple[str, list[str]]:
     """The SMTP envelope of a message: (sender, every To/Cc/Bcc address)."""
     sender = getaddresses([str(message.get("from", ""))])
-    recipients = [a for _, a in getaddresses(
-        [str(v) for h in ("to", "cc", "bcc") for v in message.get_all(h, [])]) if a]
+    recipients = [
+        a
+        for _, a in getaddresses(
+            [str(v) for h in ("to", "cc", "bcc") for v in message.get_all(h, [])]
+        )
+        if a
+    ]
     return (sender[0][1] if sender else ""), list(dict.fromkeys(recipients))
 
 
-def submit(store: Store, config: Config, draft: Draft, *, agent_id: str | None,
-           review: bool, html: str | None = None) -> int:
+def submit(
+    store: Store,
+    config: Config,
+    draft: Draft,
+    *,
+    agent_id: str | None,
+    review: bool,
+    html: str | None = None,
+) -> int:
     """Queue an agent's e-mail: archive it, queue it and update its conversation at once.
 
     Args:
@@ -121,22 +140,44 @@ def submit(store: Store, config: Config, draft: Draft, *, agent_id: str | None,
     raw = message.as_bytes(policy=SMTP)
     with store.transaction() as conn:
         outbox_id = outbox.enqueue(
-            store, raw, mail_from=mail_from, recipients=recipients,
-            conversation_id=draft.conversation_id, kind=draft.kind, agent_id=agent_id,
-            review=review)
+            store,
+            raw,
+            mail_from=mail_from,
+            recipients=recipients,
+            conversation_id=draft.conversation_id,
+            kind=draft.kind,
+            agent_id=agent_id,
+            review=review,
+        )
         if draft.conversation_id is not None:
             state = "pending_review" if review else "answered"
-            conn.execute("UPDATE conversations SET state = ?, updated = ? WHERE id = ?",
-                         (state, now_iso(), draft.conversation_id))
+            conn.execute(
+                "UPDATE conversations SET state = ?, updated = ? WHERE id = ?",
+                (state, now_iso(), draft.conversation_id),
+            )
     return outbox_id
 
 
-def submit_message(store: Store, message: EmailMessage, *, conversation_id: int | None,
-                   kind: str, agent_id: str | None = None, review: bool = False) -> int:
+def submit_message(
+    store: Store,
+    message: EmailMessage,
+    *,
+    conversation_id: int | None,
+    kind: str,
+    agent_id: str | None = None,
+    review: bool = False,
+) -> int:
     """Queue a finished message (e.g. an automatic confirmation) as it is."""
     mail_from, recipients = envelope(message)
     if "Bcc" in message:
         del message["Bcc"]
-    return outbox.enqueue(store, message.as_bytes(policy=SMTP), mail_from=mail_from,
-                          recipients=recipients, conversation_id=conversation_id, kind=kind,
-                          agent_id=agent_id, review=review)
+    return outbox.enqueue(
+        store,
+        message.as_bytes(policy=SMTP),
+        mail_from=mail_from,
+        recipients=recipients,
+        conversation_id=conversation_id,
+        kind=kind,
+        agent_id=agent_id,
+        review=review,
+    )

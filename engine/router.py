@@ -141,8 +141,9 @@ def _steps(p: str, q: str, i: int, j: int) -> Iterable[tuple[tuple[int, int], st
     yield (i if a == "*" else i + 1, j if b == "*" else j + 1), char
 
 
-def _witness(previous: dict[tuple[int, int], tuple[tuple[int, int], str]],
-             state: tuple[int, int]) -> str:
+def _witness(
+    previous: dict[tuple[int, int], tuple[tuple[int, int], str]], state: tuple[int, int]
+) -> str:
     chars = []
     while state in previous:
         state, char = previous[state]
@@ -154,7 +155,7 @@ def find_overlaps(patterns: Sequence[tuple[str, str]]) -> list[Overlap]:
     """Every pair of (name, pattern) whose patterns can match one address."""
     found = []
     for index, (name_a, pattern_a) in enumerate(patterns):
-        for name_b, pattern_b in patterns[index + 1:]:
+        for name_b, pattern_b in patterns[index + 1 :]:
             example = overlap_example(pattern_a, pattern_b)
             if example is not None:
                 found.append(Overlap(name_a, name_b, example))

@@ -95,8 +95,13 @@ class ContactCenter(WritingAids):
         ServiceError: the agent id is not in the config.
     """
 
-    def __init__(self, config: Config, agent_id: str, open_store: StoreFactory,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        agent_id: str,
+        open_store: StoreFactory,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         agent = config.find_agent(agent_id)
         if agent is None:
             known = ", ".join(a.id for a in config.agent) or "none"
@@ -147,7 +152,8 @@ class ContactCenter(WritingAids):
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
             "(SELECT COUNT(*) FROM outbox WHERE agent_id = ? AND state IN ('approved', "
             "'rejected', 'sent')), (SELECT COALESCE(MAX(updated), '') FROM engine_health)",
-            (self.agent.id,))
+            (self.agent.id,),
+        )
         return (int(row[0]), int(row[1]), hash(row[2])) if row else (0, 0, 0)
 
     # -- queues -------------------------------------------------------------------
@@ -155,10 +161,15 @@ class ContactCenter(WritingAids):
     def group_counts(self) -> list[GroupCount]:
         """The agent's groups with queued and in-progress counts."""
         counts = queue.group_counts(self.store)
-        return [GroupCount(name, counts.get(name, {}).get("queued", 0),
-                           counts.get(name, {}).get("in_progress", 0),
-                           bool(self.group(name).email))
-                for name in self.groups]
+        return [
+            GroupCount(
+                name,
+                counts.get(name, {}).get("queued", 0),
+                counts.get(name, {}).get("in_progress", 0),
+                bool(self.group(name).email),
+            )
+            for name in self.groups
+        ]
 
     def queue(self, group: str | None = None, *, limit: int | None = None) -> list[QueueItem]:
         """Queued e-mails of one of the agent's groups (or all of them), oldest first."""
@@ -195,15 +206,21 @@ class ContactCenter(WritingAids):
     def transfer(self, conversation_id: int, group: str, note: str) -> None:
         """Move an e-mail to another service group's queue, with a note for its agents."""
         self.group(group)
-        self._guard(lambda: queue.transfer(self.store, self.agent.id, conversation_id, group,
-                                           note.strip() or f"transferred by {self.agent.id}"))
+        self._guard(
+            lambda: queue.transfer(
+                self.store,
+                self.agent.id,
+                conversation_id,
+                group,
+                note.strip() or f"transferred by {self.agent.id}",
+            )
+        )
 
     def close_item(self, conversation_id: int, reason: str) -> None:
         """Close an e-mail without replying; a reason is required."""
         if not reason.strip():
             raise ServiceError("say why the e-mail is closed without a reply")
-        self._guard(lambda: queue.close(self.store, self.agent.id, conversation_id,
-                                        reason.strip()))
+        self._guard(lambda: queue.close(self.store, self.agent.id, conversation_id, reason.strip()))
 
     def junk(self, conversation_id: int) -> None:
         """Mark an e-mail as junk (it stays in the archive)."""
@@ -239,8 +256,11 @@ class ContactCenter(WritingAids):
         item = queue.get_item(self.store, conversation_id)
         if item is None or not item.from_address:
             return []
-        return [m for m in archive.customer_history(self.store, item.from_address, limit=limit)
-                if m.conversation_id != conversation_id]
+        return [
+            m
+            for m in archive.customer_history(self.store, item.from_address, limit=limit)
+            if m.conversation_id != conversation_id
+        ]
 
     def save_attachment(self, message: int, index: int, folder: Path) -> Path:
         """Write attachment ``index`` of archived ``message`` into ``folder``; never overwrite.
@@ -271,8 +291,9 @@ class ContactCenter(WritingAids):
         if original is None:
             raise ServiceError(f"message {item.message} is missing from the archive")
         group = self.group(item.service_group or "")
-        return reply_draft(kind, item, original, raw or b"", group, self.agent, self.config,
-                           now=self.clock())
+        return reply_draft(
+            kind, item, original, raw or b"", group, self.agent, self.config, now=self.clock()
+        )
 
     def draft_new(self, group_name: str) -> Draft:
         """A new outgoing e-mail from a group that has an address (only those may send)."""
@@ -280,8 +301,9 @@ class ContactCenter(WritingAids):
         if group_name not in self.groups:
             raise ServiceError(f"{self.agent.id} is not in service group {group_name!r}")
         if not group.email:
-            raise ServiceError(f"service group {group_name} has no e-mail address, "
-                               "so it cannot send new e-mails")
+            raise ServiceError(
+                f"service group {group_name} has no e-mail address, so it cannot send new e-mails"
+            )
         return new_draft(group, self.agent, self.config, now=self.clock())
 
     def originating_groups(self) -> list[str]:
@@ -293,8 +315,13 @@ class ContactCenter(WritingAids):
         if not draft.to and not draft.cc:
             raise ServiceError("the e-mail has no recipient")
         group = self.group(draft.group)
-        outbox_id = replies.submit(self.store, self.config, draft, agent_id=self.agent.id,
-                                   review=group.review_before_sending)
+        outbox_id = replies.submit(
+            self.store,
+            self.config,
+            draft,
+            agent_id=self.agent.id,
+            review=group.review_before_sending,
+        )
         return SendResult(outbox_id, group.review_before_sending)
 
     def review_outcomes(self) -> list[ReviewOutcome]:
@@ -306,7 +333,9 @@ class ContactCenter(WritingAids):
             "JOIN outbox o ON o.id = json_extract(e.detail_json, '$.outbox') "
             "LEFT JOIN conversations c ON c.id = o.conversation_id "
             "WHERE e.kind IN ('review_approved', 'review_rejected') AND o.agent_id = ? "
-            "ORDER BY e.id DESC LIMIT 50", (self.agent.id,))
+            "ORDER BY e.id DESC LIMIT 50",
+            (self.agent.id,),
+        )
         return [ReviewOutcome(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     # -- presence and health ------------------------------------------------------
@@ -318,24 +347,29 @@ class ContactCenter(WritingAids):
                 "INSERT INTO agent_status (agent_id, state, pid, last_seen) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, "
                 "pid = excluded.pid, last_seen = excluded.last_seen",
-                (self.agent.id, state, os.getpid(), now_iso()))
+                (self.agent.id, state, os.getpid(), now_iso()),
+            )
 
     def heartbeat(self) -> None:
         """Say the console is still running, without changing the state."""
         with self.store.transaction() as conn:
-            conn.execute("UPDATE agent_status SET last_seen = ?, pid = ? WHERE agent_id = ?",
-                         (now_iso(), os.getpid(), self.agent.id))
+            conn.execute(
+                "UPDATE agent_status SET last_seen = ?, pid = ? WHERE agent_id = ?",
+                (now_iso(), os.getpid(), self.agent.id),
+            )
 
     def state(self) -> AgentState:
         """The agent's recorded state as the console shows it (Away unless Available)."""
-        row = self.store.query_one("SELECT state FROM agent_status WHERE agent_id = ?",
-                                   (self.agent.id,))
+        row = self.store.query_one(
+            "SELECT state FROM agent_status WHERE agent_id = ?", (self.agent.id,)
+        )
         return "available" if row is not None and row[0] == "available" else "away"
 
     def health(self) -> list[HealthItem]:
         """The engine's parts and how they are doing."""
-        rows = self.store.query("SELECT name, state, detail, updated FROM engine_health "
-                                "ORDER BY name")
+        rows = self.store.query(
+            "SELECT name, state, detail, updated FROM engine_health ORDER BY name"
+        )
         return [HealthItem(r[0], r[1], r[2], r[3]) for r in rows]
 
 
@@ -358,8 +392,9 @@ def _free_path(folder: Path, name: str) -> Path:
     return target
 
 
-def open_contact_center(config: Config, agent_id: str,
-                        clock: Callable[[], datetime] | None = None) -> ContactCenter:
+def open_contact_center(
+    config: Config, agent_id: str, clock: Callable[[], datetime] | None = None
+) -> ContactCenter:
     """The facade for ``agent_id`` on the config's store (migrated and synced once here)."""
     from engine.bootstrap import open_store
 

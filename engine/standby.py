@@ -49,15 +49,14 @@ def missing_secret(config: Config) -> str:
         if server.type == "graph":
             graph = server.graph
             if graph is not None:
-                read_secret(graph.client_secret_env, graph.client_secret_file,
-                            "the Graph client secret")
+                read_secret(
+                    graph.client_secret_env, graph.client_secret_file, "the Graph client secret"
+                )
             return ""
         if not server.outbound_only:
-            read_secret(server.imap.password_env, server.imap.password_file,
-                        "the IMAP password")
+            read_secret(server.imap.password_env, server.imap.password_file, "the IMAP password")
         if server.smtp.username:
-            read_secret(server.smtp.password_env, server.smtp.password_file,
-                        "the SMTP password")
+            read_secret(server.smtp.password_env, server.smtp.password_file, "the SMTP password")
     except SecretError as exc:
         return str(exc)
     return ""
@@ -80,8 +79,14 @@ class StandbyEngine:
         standby.stop()    # at exit: hands the lease back, waits at most 5 s
     """
 
-    def __init__(self, config: Config, *, poll: float = POLL,
-                 connectors: Connectors | None = None, wait_slice: float = WAIT_SLICE) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        poll: float = POLL,
+        connectors: Connectors | None = None,
+        wait_slice: float = WAIT_SLICE,
+    ) -> None:
         self.config = config
         self.poll = poll
         self.connectors = connectors
@@ -112,8 +117,9 @@ class StandbyEngine:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="micc-standby-engine",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="micc-standby-engine", daemon=True
+            )
             self._thread.start()
         except Exception as exc:  # a console works without a standby engine
             self.disabled = f"could not start: {exc}"
@@ -130,8 +136,12 @@ class StandbyEngine:
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- the thread ----------------------------------------------------------------
@@ -161,15 +171,21 @@ class StandbyEngine:
                 except Exception as exc:
                     # The engine met something it cannot handle in this process
                     # (an unreadable file, a broken config): step back for a while.
-                    log.warning("standby engine stopped by an error", extra={
-                        "error": f"{exc.__class__.__name__}: {exc}"[:300],
-                        "retry_s": retry})
+                    log.warning(
+                        "standby engine stopped by an error",
+                        extra={"error": f"{exc.__class__.__name__}: {exc}"[:300], "retry_s": retry},
+                    )
                     pause, retry = retry, min(retry * 2, MAX_RETRY)
                 self._stop.wait(pause)
 
     def _run_engine(self, lease: Lease) -> None:
-        engine = Engine(self.config, connectors=self.connectors, stop=self._stop,
-                        wait_slice=self.wait_slice, lease=lease)
+        engine = Engine(
+            self.config,
+            connectors=self.connectors,
+            stop=self._stop,
+            wait_slice=self.wait_slice,
+            lease=lease,
+        )
         self._engine = engine
         started = time.monotonic()
         try:
@@ -178,5 +194,7 @@ class StandbyEngine:
             self._engine = None
         if engine.ended:  # it held the lease (else another process was quicker)
             self.takeovers += 1
-            log.info("standby engine stood down", extra={
-                "reason": engine.ended, "ran_s": round(time.monotonic() - started, 1)})
+            log.info(
+                "standby engine stood down",
+                extra={"reason": engine.ended, "ran_s": round(time.monotonic() - started, 1)},
+            )

@@ -32,8 +32,9 @@ class SyncReport:
 
 def load_bookmark(store: Store, mailbox: str) -> Bookmark | None:
     """The stored bookmark of ``mailbox``, or None before its first read."""
-    row = store.query_one("SELECT uidvalidity, last_uid, detail_json FROM sync_state "
-                          "WHERE mailbox = ?", (mailbox,))
+    row = store.query_one(
+        "SELECT uidvalidity, last_uid, detail_json FROM sync_state WHERE mailbox = ?", (mailbox,)
+    )
     if row is None:
         return None
     return Bookmark(mailbox, row[0], int(row[1]), dict(json.loads(row[2] or "{}")))
@@ -47,14 +48,26 @@ def save_bookmark(store: Store, bookmark: Bookmark) -> None:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET "
             "uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
             "detail_json = excluded.detail_json, updated = excluded.updated",
-            (bookmark.mailbox, bookmark.validity, bookmark.last,
-             json.dumps(bookmark.detail), now_iso()))
+            (
+                bookmark.mailbox,
+                bookmark.validity,
+                bookmark.last,
+                json.dumps(bookmark.detail),
+                now_iso(),
+            ),
+        )
 
 
-def sync_once(store: Store, config: Config, source: MailSource, *, batch: int,
-              policy: ProcessedPolicy,
-              on_batch: Callable[[Sequence[IngestResult]], None] | None = None,
-              should_stop: Callable[[], bool] = lambda: False) -> SyncReport:
+def sync_once(
+    store: Store,
+    config: Config,
+    source: MailSource,
+    *,
+    batch: int,
+    policy: ProcessedPolicy,
+    on_batch: Callable[[Sequence[IngestResult]], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> SyncReport:
     """Read everything new from ``source`` into the store, batch by batch.
 
     Args:
@@ -100,8 +113,11 @@ def sync_once(store: Store, config: Config, source: MailSource, *, batch: int,
 def _drop_known_content(store: Store, items: Sequence[FetchedMessage]) -> list[FetchedMessage]:
     kept = []
     for item in items:
-        row = store.query_one("SELECT 1 FROM messages WHERE direction = 'in' AND source = ? "
-                              "AND content_hash = ? LIMIT 1", (item.source, content_hash(item.raw)))
+        row = store.query_one(
+            "SELECT 1 FROM messages WHERE direction = 'in' AND source = ? "
+            "AND content_hash = ? LIMIT 1",
+            (item.source, content_hash(item.raw)),
+        )
         if row is None:
             kept.append(item)
     return kept

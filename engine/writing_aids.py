@@ -66,8 +66,10 @@ class WritingAids:
         try:
             return library.tree()
         except ResponseFileError as exc:
-            raise ServiceError(f"the response file of {group_name} cannot be used: "
-                               f"{exc.problems[0] if exc.problems else exc}") from None
+            raise ServiceError(
+                f"the response file of {group_name} cannot be used: "
+                f"{exc.problems[0] if exc.problems else exc}"
+            ) from None
 
     def render_response(self, draft: Draft, response: Response) -> str:
         """A response's text for the draft, ``$Identifiers$`` filled in, HTML made text."""
@@ -77,8 +79,9 @@ class WritingAids:
             item = queue.get_item(self.store, draft.conversation_id)
             if item is not None and item.message is not None:
                 original = archive.get(self.store, item.message)
-        context = context_for(group, self.agent, self.config, item=item, original=original,
-                              now=self.clock())
+        context = context_for(
+            group, self.agent, self.config, item=item, original=original, now=self.clock()
+        )
         rendered = response.render(context)
         return html_to_text(rendered.text) if rendered.html else rendered.text
 
@@ -95,8 +98,9 @@ class WritingAids:
         """Culture names with an installed dictionary."""
         return [c.culture for c in self.spelling.cultures()]
 
-    def check_spelling(self, text: str, culture: str,
-                       names: Collection[str] = ()) -> list[Misspelling]:
+    def check_spelling(
+        self, text: str, culture: str, names: Collection[str] = ()
+    ) -> list[Misspelling]:
         """Words of ``text`` the culture's dictionary does not know.
 
         Args:
@@ -124,5 +128,4 @@ class WritingAids:
 
     def ignore_word(self, word: str, culture: str) -> None:
         """Never mark ``word`` again for this agent in this culture."""
-        add_ignored_word(self.store, scope="agent", owner=self.agent.id, culture=culture,
-                         word=word)
+        add_ignored_word(self.store, scope="agent", owner=self.agent.id, culture=culture, word=word)

@@ -21,8 +21,9 @@ def make_app(config: Config, agent: str = "alice") -> AgentApp:
     return AgentApp(center, poll_seconds=0.3)
 
 
-async def settle(pilot: Pilot[None], until: Callable[[], bool] | None = None,
-                 timeout: float = 20.0) -> None:
+async def settle(
+    pilot: Pilot[None], until: Callable[[], bool] | None = None, timeout: float = 20.0
+) -> None:
     """Let workers finish; with ``until``, wait (bounded) for that condition."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

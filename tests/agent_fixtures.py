@@ -26,10 +26,18 @@ def workspace(folder: Path) -> Config:
     return config
 
 
-def mail(number: int, *, to: str = "Solidus.Sales.Retail@seclab.com",
-         subject: str | None = None, name: str | None = None,
-         sender: str | None = None, body: str | None = None, html: str | None = None,
-         attachment: tuple[str, bytes] | None = None, cc: str | None = None) -> bytes:
+def mail(
+    number: int,
+    *,
+    to: str = "Solidus.Sales.Retail@seclab.com",
+    subject: str | None = None,
+    name: str | None = None,
+    sender: str | None = None,
+    body: str | None = None,
+    html: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
+    cc: str | None = None,
+) -> bytes:
     """A customer's e-mail, numbered so every field is predictable."""
     message = EmailMessage()
     message["From"] = f'"{name or f"Customer {number}"}" <{sender or f"c{number}@example.org"}>'
@@ -43,8 +51,9 @@ def mail(number: int, *, to: str = "Solidus.Sales.Retail@seclab.com",
     if html is not None:
         message.add_alternative(html, subtype="html")
     if attachment is not None:
-        message.add_attachment(attachment[1], maintype="application", subtype="octet-stream",
-                               filename=attachment[0])
+        message.add_attachment(
+            attachment[1], maintype="application", subtype="octet-stream", filename=attachment[0]
+        )
     return bytes(message)
 
 
@@ -63,7 +72,10 @@ def fix_received(store: Store) -> None:
     with store.transaction() as conn:
         for (conversation,) in conn.execute("SELECT id FROM conversations").fetchall():
             stamp = (NOW - timedelta(minutes=90 - conversation)).isoformat()
-            conn.execute("UPDATE conversations SET received = ?, created = ? WHERE id = ?",
-                         (stamp, stamp, conversation))
-            conn.execute("UPDATE messages SET received = ? WHERE conversation_id = ?",
-                         (stamp, conversation))
+            conn.execute(
+                "UPDATE conversations SET received = ?, created = ? WHERE id = ?",
+                (stamp, stamp, conversation),
+            )
+            conn.execute(
+                "UPDATE messages SET received = ? WHERE conversation_id = ?", (stamp, conversation)
+            )

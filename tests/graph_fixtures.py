@@ -100,14 +100,26 @@ class GraphTenant:
     app: App
     root: Path
 
-    def config(self, policy: ProcessedPolicy = "delete", *, archive_folder: str = "Processed",
-               outbound_only: bool = False) -> Config:
+    def config(
+        self,
+        policy: ProcessedPolicy = "delete",
+        *,
+        archive_folder: str = "Processed",
+        outbound_only: bool = False,
+    ) -> Config:
         """Write ``micc.toml`` for this policy and return it parsed."""
         text = CONFIG.format(
-            policy=policy, archive_folder=archive_folder, tenant=self.server.tenant_id,
-            client=self.app.client_id, secret_file=SECRET_FILE, master=MASTER,
-            outbound_only=str(outbound_only).lower(), authority=self.server.authority,
-            graph_url=self.server.graph_url, ca_file=self.server.cert)
+            policy=policy,
+            archive_folder=archive_folder,
+            tenant=self.server.tenant_id,
+            client=self.app.client_id,
+            secret_file=SECRET_FILE,
+            master=MASTER,
+            outbound_only=str(outbound_only).lower(),
+            authority=self.server.authority,
+            graph_url=self.server.graph_url,
+            ca_file=self.server.cert,
+        )
         path = self.root / "micc.toml"
         path.write_text(text, encoding="utf-8")
         return parse_config(text, path)
@@ -137,9 +149,16 @@ def graph_server_fixture(tmp_path: Path) -> Iterator[GraphServer]:
 def tenant_fixture(graph_server: GraphServer, tmp_path: Path) -> GraphTenant:
     """An app with all five permissions, a master mailbox with Send As on group addresses."""
     app = graph_server.add_app()
-    graph_server.add_mailbox(MASTER, send_as={
-        "Solidus.SalesCall@seclab.com", "Solidus.Sales.Europe@seclab.com",
-        "Solidus.Sales.Asia@seclab.com", "Billing@seclab.com", "Solidus.Support@seclab.com"})
+    graph_server.add_mailbox(
+        MASTER,
+        send_as={
+            "Solidus.SalesCall@seclab.com",
+            "Solidus.Sales.Europe@seclab.com",
+            "Solidus.Sales.Asia@seclab.com",
+            "Billing@seclab.com",
+            "Solidus.Support@seclab.com",
+        },
+    )
     root = tmp_path / "tenant"
     root.mkdir()
     result = GraphTenant(graph_server, app, root)
@@ -147,8 +166,15 @@ def tenant_fixture(graph_server: GraphServer, tmp_path: Path) -> GraphTenant:
     return result
 
 
-def mail(to: str, subject: str, *, cc: str = "", sender: str = "customer@example.net",
-         body: str = "Hello,\n\nplease call me back.\n", in_reply_to: str = "") -> bytes:
+def mail(
+    to: str,
+    subject: str,
+    *,
+    cc: str = "",
+    sender: str = "customer@example.net",
+    body: str = "Hello,\n\nplease call me back.\n",
+    in_reply_to: str = "",
+) -> bytes:
     """A customer's e-mail as raw bytes, with a fresh Message-ID."""
     message = EmailMessage()
     message["From"] = f"Customer <{sender}>"
@@ -169,8 +195,7 @@ def deliver_four_kinds(tenant: GraphTenant) -> None:
     """A wildcard address, a plus address, a Cc-only match and one nobody matches."""
     tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "wildcard"))
     tenant.deliver(mail("billing+invoice@seclab.com", "plus address"))
-    tenant.deliver(mail("someone@example.org", "only through Cc",
-                        cc="Solidus.Support@seclab.com"))
+    tenant.deliver(mail("someone@example.org", "only through Cc", cc="Solidus.Support@seclab.com"))
     tenant.deliver(mail("nobody@seclab.com", "matches nothing"))
 
 
@@ -183,12 +208,17 @@ def client_for(config: Config, **options: Any) -> GraphClient:
 def source_for(config: Config, **options: Any) -> GraphSource:
     """The tenant's Graph source, with its policy and archive folder."""
     assert config.server.graph is not None
-    return GraphSource(client_for(config, **options), policy=config.server.processed,
-                       archive_folder=config.server.archive_folder, poll_seconds=0.2)
+    return GraphSource(
+        client_for(config, **options),
+        policy=config.server.processed,
+        archive_folder=config.server.archive_folder,
+        poll_seconds=0.2,
+    )
 
 
-def run_cycle(store: Store, config: Config, source: MailSource, *, mailbox: str,
-              batch: int = 50) -> list[IngestResult]:
+def run_cycle(
+    store: Store, config: Config, source: MailSource, *, mailbox: str, batch: int = 50
+) -> list[IngestResult]:
     """One serve-loop pass over ``source``: fetch, archive + bookmark, then the policy."""
     results: list[IngestResult] = []
     for messages, bookmark in source.fetch_new(load_bookmark(store, mailbox), batch):

@@ -21,12 +21,26 @@ def main(config_path: str, action: str) -> None:
         assert item is not None, "nothing queued for Marketing"
         draft = bob.draft(item.id, "reply")
         result = bob.send(draft.edited(body="Thank you, we will call you tomorrow.\n"))
-        print(json.dumps({"outbox": result.outbox_id, "review": result.pending_review,
-                          "conversation": item.id}))
+        print(
+            json.dumps(
+                {
+                    "outbox": result.outbox_id,
+                    "review": result.pending_review,
+                    "conversation": item.id,
+                }
+            )
+        )
     elif action == "outcomes":
         for outcome in bob.review_outcomes():
-            print(json.dumps({"outbox": outcome.outbox_id, "state": outcome.state,
-                              "comment": outcome.comment}))
+            print(
+                json.dumps(
+                    {
+                        "outbox": outcome.outbox_id,
+                        "state": outcome.state,
+                        "comment": outcome.comment,
+                    }
+                )
+            )
         print(json.dumps({"in_hand": [i.id for i in bob.in_hand()]}))
     bob.close()
 

@@ -56,8 +56,9 @@ XCU_ENTRY = """   <node oor:name="{name}" oor:op="fuse">
 
 def xcu(*entries: tuple[str, str, str, str]) -> str:
     """A dictionaries.xcu from (name, locations, format, locales) rows."""
-    body = "".join(XCU_ENTRY.format(name=n, locations=loc, format=f, locales=lc)
-                   for n, loc, f, lc in entries)
+    body = "".join(
+        XCU_ENTRY.format(name=n, locations=loc, format=f, locales=lc) for n, loc, f, lc in entries
+    )
     return XCU_HEAD + body + XCU_TAIL
 
 
@@ -76,13 +77,24 @@ def build_multi_bundle(path: Path) -> Path:
         zf.write(HUNSPELL / "de_DE.dic", "de/de_DE_frami.dic")
         zf.writestr("de/hyph_de_DE.dic", "ISO8859-1\n")
         zf.writestr("de/COPYING_de_DE", "GPL-2+ (Debian hunspell-de-de)\n")
-        zf.writestr("dictionaries.xcu", xcu(
-            ("HunSpellDic_en_US", "%origin%/en/en_US.aff %origin%/en/en_US.dic", "DICT_SP",
-             "en-US"),
-            ("HyphDic_de_DE", "%origin%/de/hyph_de_DE.dic", "DICT_HYPH", "de-DE"),
-            ("HunSpellDic_de_DE", "%origin%/de/de_DE_frami.aff %origin%/de/de_DE_frami.dic",
-             "DICT_SP", "de-DE de-BE de-LU"),
-        ))
+        zf.writestr(
+            "dictionaries.xcu",
+            xcu(
+                (
+                    "HunSpellDic_en_US",
+                    "%origin%/en/en_US.aff %origin%/en/en_US.dic",
+                    "DICT_SP",
+                    "en-US",
+                ),
+                ("HyphDic_de_DE", "%origin%/de/hyph_de_DE.dic", "DICT_HYPH", "de-DE"),
+                (
+                    "HunSpellDic_de_DE",
+                    "%origin%/de/de_DE_frami.aff %origin%/de/de_DE_frami.dic",
+                    "DICT_SP",
+                    "de-DE de-BE de-LU",
+                ),
+            ),
+        )
     return path
 
 
@@ -93,10 +105,17 @@ def build_spanish_bundle(path: Path) -> Path:
         zf.write(HUNSPELL / "es_ES.aff", "config/dicts/es_ES.aff")
         zf.write(HUNSPELL / "es_ES.dic", "config/dicts/es_ES.dic")
         zf.writestr("LICENSE.txt", "GPL-3 / LGPL-3 / MPL-1.1 (Debian hunspell-es)\n")
-        zf.writestr("config/dictionaries.xcu", xcu(
-            ("HunSpellDic_es", "%origin%/dicts/es_ES.aff %origin%/dicts/es_ES.dic", "DICT_SP",
-             "es-ES es-MX es-AR"),
-        ))
+        zf.writestr(
+            "config/dictionaries.xcu",
+            xcu(
+                (
+                    "HunSpellDic_es",
+                    "%origin%/dicts/es_ES.aff %origin%/dicts/es_ES.dic",
+                    "DICT_SP",
+                    "es-ES es-MX es-AR",
+                ),
+            ),
+        )
     return path
 
 
@@ -112,6 +131,7 @@ def build_bare_bundle(path: Path) -> Path:
 
 # Each test module that uses these fixtures gets its own session-scoped copy
 # from pytest; the caches below make them all share one build and one load.
+
 
 @functools.cache
 def _bundles(root: Path) -> dict[str, Path]:

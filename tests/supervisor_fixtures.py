@@ -22,24 +22,36 @@ HOSTILE = "[bold]Free[/bold] [/x] money \x1b[2J now"
 def populate(store: Store, config: Config) -> None:
     """Sales 3 (one taken by alice), Support 1, Marketing 1 (answered by bob, waiting for
     review), 2 unrouted; presence; health. Every time is pinned to NOW."""
-    deliver(store, config,
-            mail(1, subject="Status of ORD-054321", body="Where is my order ORD-054321?"),
-            mail(2), mail(3, to="Solidus.Support@seclab.com"),
-            mail(4, to="Solidus.Marketing@seclab.com"),
-            mail(5, to="info@elsewhere.example", subject=HOSTILE, name="[red]Eve[/red]"),
-            mail(6, to="Solidus.Salse@seclab.com", subject="Typo in the address"),
-            mail(7))
+    deliver(
+        store,
+        config,
+        mail(1, subject="Status of ORD-054321", body="Where is my order ORD-054321?"),
+        mail(2),
+        mail(3, to="Solidus.Support@seclab.com"),
+        mail(4, to="Solidus.Marketing@seclab.com"),
+        mail(5, to="info@elsewhere.example", subject=HOSTILE, name="[red]Eve[/red]"),
+        mail(6, to="Solidus.Salse@seclab.com", subject="Typo in the address"),
+        mail(7),
+    )
     fix_received(store)
     with store.transaction() as conn:
-        conn.execute("UPDATE conversations SET state = 'in_progress', agent_id = 'alice' "
-                     "WHERE id = 7")
-        conn.execute("UPDATE events SET at = ? WHERE kind = 'received'",
-                     ((NOW - timedelta(minutes=2)).isoformat(),))
+        conn.execute(
+            "UPDATE conversations SET state = 'in_progress', agent_id = 'alice' WHERE id = 7"
+        )
+        conn.execute(
+            "UPDATE events SET at = ? WHERE kind = 'received'",
+            ((NOW - timedelta(minutes=2)).isoformat(),),
+        )
         for agent, state in (("alice", "available"), ("bob", "away")):
-            conn.execute("INSERT OR REPLACE INTO agent_status VALUES (?, ?, 1, ?)",
-                         (agent, state, (NOW - timedelta(seconds=10)).isoformat()))
-        conn.execute("INSERT OR REPLACE INTO engine_health VALUES ('fetcher', 'ok', "
-                     "'IMAP IDLE alive; last fetch 14:59', ?)", (NOW.isoformat(),))
+            conn.execute(
+                "INSERT OR REPLACE INTO agent_status VALUES (?, ?, 1, ?)",
+                (agent, state, (NOW - timedelta(seconds=10)).isoformat()),
+            )
+        conn.execute(
+            "INSERT OR REPLACE INTO engine_health VALUES ('fetcher', 'ok', "
+            "'IMAP IDLE alive; last fetch 14:59', ?)",
+            (NOW.isoformat(),),
+        )
     bob = open_contact_center(config, "bob", clock=lambda: NOW)
     bob.take(4)
     draft = bob.draft(4, "reply")
@@ -47,8 +59,10 @@ def populate(store: Store, config: Config) -> None:
     bob.close()
     with store.transaction() as conn:
         stamp = (NOW - timedelta(minutes=1)).isoformat()
-        conn.execute("UPDATE outbox SET created = ?, next_attempt = ? WHERE id = ?",
-                     (stamp, stamp, sent.outbox_id))
+        conn.execute(
+            "UPDATE outbox SET created = ?, next_attempt = ? WHERE id = ?",
+            (stamp, stamp, sent.outbox_id),
+        )
         conn.execute("UPDATE messages SET received = ? WHERE direction = 'out'", (stamp,))
 
 
@@ -62,8 +76,9 @@ def app_for(config: Config, poll_seconds: float = 0.05) -> SupervisorApp:
     return SupervisorApp(supervision(config), poll_seconds=poll_seconds)
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool],
-                   timeout: float = 15.0) -> None:
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 15.0
+) -> None:
     """Let the app run until ``condition`` holds; fail after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -20,9 +20,15 @@ from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
 def config(tmp_path: Path) -> Config:
     config = workspace(tmp_path / "ws")
     store = open_store(config)
-    deliver(store, config, mail(1), mail(2, to="Solidus.Support@seclab.com"),
-            mail(3, sender="same@example.org"), mail(4, to="Solidus.Marketing@seclab.com"),
-            mail(5, sender="same@example.org", attachment=("report.pdf", b"%PDF")))
+    deliver(
+        store,
+        config,
+        mail(1),
+        mail(2, to="Solidus.Support@seclab.com"),
+        mail(3, sender="same@example.org"),
+        mail(4, to="Solidus.Marketing@seclab.com"),
+        mail(5, sender="same@example.org", attachment=("report.pdf", b"%PDF")),
+    )
     fix_received(store)
     store.close()
     return config
@@ -34,8 +40,10 @@ def store(config: Config) -> Store:
 
 
 def state_of(store: Store, conversation: int) -> tuple[str, str | None, str, str]:
-    row = store.query_one("SELECT state, agent_id, service_group, reason FROM conversations "
-                          "WHERE id = ?", (conversation,))
+    row = store.query_one(
+        "SELECT state, agent_id, service_group, reason FROM conversations WHERE id = ?",
+        (conversation,),
+    )
     assert row is not None
     return row[0], row[1], row[2], row[3]
 
@@ -44,8 +52,12 @@ async def test_the_queue_lists_the_agents_groups_oldest_first(config: Config) ->
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: table(app).row_count == 4)
-        assert subjects(app) == ["Order question 1", "Order question 2", "Order question 3",
-                                 "Order question 5"]
+        assert subjects(app) == [
+            "Order question 1",
+            "Order question 2",
+            "Order question 3",
+            "Order question 5",
+        ]
         status = str(screen(app).query_one("#status").render())
         assert "Available" in status and "in hand: 0" in status
 
@@ -105,8 +117,7 @@ async def test_close_with_a_reason_and_junk(config: Config, store: Store) -> Non
         await settle(pilot, lambda: state_of(store, 2)[0] == "junk")
 
 
-async def test_actions_on_an_email_not_in_hand_are_refused(config: Config,
-                                                           store: Store) -> None:
+async def test_actions_on_an_email_not_in_hand_are_refused(config: Config, store: Store) -> None:
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: table(app).row_count == 4)
@@ -122,10 +133,12 @@ async def test_reply_reply_all_forward_and_new_open_the_composer(config: Config)
         await settle(pilot, lambda: table(app).row_count == 4)
         await pilot.press("n")
         await settle(pilot, lambda: table(app).row_count == 1)
-        expected = {"r": ("c1@example.org", "Re: Order question 1"),
-                    "R": ("c1@example.org", "Re: Order question 1"),
-                    "f": ("", "Fwd: Order question 1"),
-                    "w": ("", "")}
+        expected = {
+            "r": ("c1@example.org", "Re: Order question 1"),
+            "R": ("c1@example.org", "Re: Order question 1"),
+            "f": ("", "Fwd: Order question 1"),
+            "w": ("", ""),
+        }
         for key, (to, subject) in expected.items():
             await pilot.press(key)
             await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
@@ -134,8 +147,9 @@ async def test_reply_reply_all_forward_and_new_open_the_composer(config: Config)
             assert composer.query_one("#composer-to").value == to  # type: ignore[attr-defined]
             assert composer.query_one("#composer-subject").value == subject  # type: ignore[attr-defined]
             sender = str(composer.query_one("#composer-from").render())
-            assert sender == ("Solidus.SalesCall@seclab.com" if key == "w"
-                              else "Solidus.Sales.Retail@seclab.com")
+            assert sender == (
+                "Solidus.SalesCall@seclab.com" if key == "w" else "Solidus.Sales.Retail@seclab.com"
+            )
             await pilot.press("escape", "escape")
             await settle(pilot, lambda: not isinstance(app.screen, ComposerScreen))
 
@@ -189,8 +203,9 @@ async def test_new_mail_appears_live_and_views_switch(config: Config, store: Sto
         await settle(pilot, lambda: table(app).row_count == 5)
 
 
-async def test_engine_health_redraws_the_status_line_not_the_queue(config: Config,
-                                                                   store: Store) -> None:
+async def test_engine_health_redraws_the_status_line_not_the_queue(
+    config: Config, store: Store
+) -> None:
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: table(app).row_count == 4)
@@ -199,12 +214,18 @@ async def test_engine_health_redraws_the_status_line_not_the_queue(config: Confi
         center = screen(app).center
         reads: list[object] = []
         read_queue = center.queue
-        center.queue = lambda *args, **kwargs: reads.append(args) or read_queue(  # type: ignore[method-assign]
-            *args, **kwargs)
+        center.queue = lambda *args, **kwargs: (
+            reads.append(args)
+            or read_queue(  # type: ignore[method-assign]
+                *args, **kwargs
+            )
+        )
         with store.transaction() as conn:
-            conn.execute("INSERT INTO engine_health (name, state, detail, updated) "
-                         "VALUES ('sender', 'error', 'SMTP refused the login', ?)",
-                         (NOW.isoformat(),))
+            conn.execute(
+                "INSERT INTO engine_health (name, state, detail, updated) "
+                "VALUES ('sender', 'error', 'SMTP refused the login', ?)",
+                (NOW.isoformat(),),
+            )
         await settle(pilot, lambda: "sender error" in str(status.render()))
         assert reads == []  # the queue was not read again for a health row
         deliver(store, config, mail(9, subject="Arrived just now"), start=100)
@@ -232,8 +253,13 @@ async def test_attachments_are_listed_and_saved(config: Config, tmp_path: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: table(app).row_count == 4)
         await pilot.press("end")
-        await settle(pilot, lambda: screen(app).reading is not None
-                     and screen(app).reading.message.subject == "Order question 5")  # type: ignore[union-attr]
+        await settle(
+            pilot,
+            lambda: (
+                screen(app).reading is not None
+                and screen(app).reading.message.subject == "Order question 5"
+            ),
+        )  # type: ignore[union-attr]
         shown = str(screen(app).query_one("#reading-attachments").render())
         assert "report.pdf" in shown
         await pilot.press("a")

@@ -81,8 +81,9 @@ async def test_misspellings_are_marked_and_fixed_from_suggestions(config: Config
         await settle(pilot, lambda: not any(m.word == "recieved" for m in body(composer).marked))
 
 
-async def test_send_hands_the_edited_draft_to_the_engine(config: Config,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_send_hands_the_edited_draft_to_the_engine(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(config)
     sent: list[Draft] = []
 
@@ -103,8 +104,9 @@ async def test_send_hands_the_edited_draft_to_the_engine(config: Config,
     assert draft.in_reply_to == "<m1@example.org>" and "Thanks!" in draft.body
 
 
-async def test_a_failed_send_keeps_the_composer_open(config: Config,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_send_keeps_the_composer_open(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from engine.service import ServiceError
 
     app = make_app(config)
@@ -132,16 +134,25 @@ async def test_review_groups_say_so_in_the_composer(config: Config) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 50)])
-async def test_the_composer_opens_at_the_top_on_the_answer_line(tmp_path: Path,
-                                                                size: tuple[int, int]) -> None:
+async def test_the_composer_opens_at_the_top_on_the_answer_line(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     # A long e-mail makes the quoted body taller than the screen: the body must still
     # open at its top (greeting shown) with the cursor on the empty answer line.
     config = workspace(tmp_path / "ws")
     store = open_store(config)
     long_body = "".join(f"Line {n} of a long question about the order.\n" for n in range(60))
-    deliver(store, config, mail(1, name="Åsa Öberg-Lund", body=long_body,
-                                subject="A subject long enough to wrap in the body's "
-                                        "first paragraph at eighty columns or so"))
+    deliver(
+        store,
+        config,
+        mail(
+            1,
+            name="Åsa Öberg-Lund",
+            body=long_body,
+            subject="A subject long enough to wrap in the body's "
+            "first paragraph at eighty columns or so",
+        ),
+    )
     store.close()
     app = make_app(config)
     async with app.run_test(size=size) as pilot:
@@ -159,7 +170,6 @@ async def test_the_composer_opens_at_the_top_on_the_answer_line(tmp_path: Path,
         await settle(pilot, lambda: composer.query_one("#composer-status").render() is not None)
         await settle(pilot)
         assert not [m.word for m in area.marked]
-
 
 
 async def test_showing_the_body_after_layout_never_moves_the_cursor(config: Config) -> None:

@@ -17,8 +17,11 @@ BODY = "Click [link=http://evil]here[/link] [/x]\x1b[2J\x1b]0;title\x07 done"
 def make_config(tmp_path: Path) -> Config:
     config = workspace(tmp_path / "ws")
     store = open_store(config)
-    deliver(store, config, mail(1, subject=SUBJECT, name=NAME, body=BODY,
-                                attachment=("[b]evil[/b]\x1b[2J.pdf", b"x")))
+    deliver(
+        store,
+        config,
+        mail(1, subject=SUBJECT, name=NAME, body=BODY, attachment=("[b]evil[/b]\x1b[2J.pdf", b"x")),
+    )
     store.close()
     return config
 
@@ -50,6 +53,8 @@ async def test_taking_it_and_notifying_with_its_subject_does_not_crash(tmp_path:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: table(app).row_count == 1)
         await pilot.press("n")
-        await settle(pilot, lambda: screen(app).snapshot is not None
-                     and len(screen(app).snapshot.in_hand) == 1)  # type: ignore[union-attr]
+        await settle(
+            pilot,
+            lambda: screen(app).snapshot is not None and len(screen(app).snapshot.in_hand) == 1,
+        )  # type: ignore[union-attr]
         assert app.is_running

@@ -19,20 +19,33 @@ def test_no_rows_means_no_engine() -> None:
 
 
 def test_a_working_engine_is_ok_whether_idling_or_polling() -> None:
-    working = rows(("engine", "running"), ("connector", "connected"), ("idle", "polling"),
-                   ("fetch", "ok"), ("sender", "ok"))
+    working = rows(
+        ("engine", "running"),
+        ("connector", "connected"),
+        ("idle", "polling"),
+        ("fetch", "ok"),
+        ("sender", "ok"),
+    )
     assert engine_summary(working, NOW) == ("engine: ok", "ok")
-    assert engine_summary(rows(("engine", "running"), ("connector", "outbound only")),
-                          NOW) == ("engine: ok", "ok")
+    assert engine_summary(rows(("engine", "running"), ("connector", "outbound only")), NOW) == (
+        "engine: ok",
+        "ok",
+    )
 
 
 def test_stopped_broken_and_unsure_parts_are_named() -> None:
-    assert engine_summary(rows(("engine", "stopped"), ("connector", "stopped")),
-                          NOW) == ("engine: stopped", "off")
-    assert engine_summary(rows(("engine", "running"), ("sender", "error")),
-                          NOW) == ("engine: sender error", "error")
-    assert engine_summary(rows(("engine", "running"), ("connector", "reconnecting")),
-                          NOW) == ("engine: connector reconnecting", "warn")
+    assert engine_summary(rows(("engine", "stopped"), ("connector", "stopped")), NOW) == (
+        "engine: stopped",
+        "off",
+    )
+    assert engine_summary(rows(("engine", "running"), ("sender", "error")), NOW) == (
+        "engine: sender error",
+        "error",
+    )
+    assert engine_summary(rows(("engine", "running"), ("connector", "reconnecting")), NOW) == (
+        "engine: connector reconnecting",
+        "warn",
+    )
 
 
 def test_an_engine_that_went_quiet_is_reported() -> None:

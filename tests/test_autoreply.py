@@ -27,18 +27,29 @@ def store(config: Config) -> Store:
     return open_store(config)
 
 
-def mail(n: int, *, to: str = "Solidus.Sales.Retail@seclab.com", sender: str = "kund@example.se",
-         extra: str = "") -> FetchedMessage:
-    raw = (f"From: Kund {n} <{sender}>\r\nTo: {to}\r\nSubject: Fråga {n}\r\n"
-           f"Message-ID: <q{n}@example.se>\r\n{extra}\r\nHej!\r\n").encode()
+def mail(
+    n: int,
+    *,
+    to: str = "Solidus.Sales.Retail@seclab.com",
+    sender: str = "kund@example.se",
+    extra: str = "",
+) -> FetchedMessage:
+    raw = (
+        f"From: Kund {n} <{sender}>\r\nTo: {to}\r\nSubject: Fråga {n}\r\n"
+        f"Message-ID: <q{n}@example.se>\r\n{extra}\r\nHej!\r\n"
+    ).encode()
     return FetchedMessage(f"test:{n}", "test", raw)
 
 
 def confirmations(store: Store) -> list[email.message.EmailMessage]:
-    rows = store.query("SELECT r.raw FROM outbox o JOIN raw_messages r ON r.message = o.message "
-                       "WHERE o.kind = 'confirmation' ORDER BY o.id")
-    return [email.message_from_bytes(bytes(r[0]), policy=policy.default)  # type: ignore[misc]
-            for r in rows]
+    rows = store.query(
+        "SELECT r.raw FROM outbox o JOIN raw_messages r ON r.message = o.message "
+        "WHERE o.kind = 'confirmation' ORDER BY o.id"
+    )
+    return [
+        email.message_from_bytes(bytes(r[0]), policy=policy.default)  # type: ignore[misc]
+        for r in rows
+    ]
 
 
 def test_a_new_conversation_gets_one_threaded_confirmation(config: Config, store: Store) -> None:
@@ -58,7 +69,8 @@ def test_a_new_conversation_gets_one_threaded_confirmation(config: Config, store
 
 
 def test_no_confirmation_for_backlog_automatic_mail_or_unconfigured_access(
-        config: Config, store: Store) -> None:
+    config: Config, store: Store
+) -> None:
     ingest(store, config, [mail(1)], backlog=True)
     ingest(store, config, [mail(2, extra="Auto-Submitted: auto-replied\r\n")])
     ingest(store, config, [mail(3, sender="mailer-daemon@example.se")])
@@ -68,19 +80,24 @@ def test_no_confirmation_for_backlog_automatic_mail_or_unconfigured_access(
     assert reasons[0][0] == 3
 
 
-def test_a_hundred_mails_from_one_sender_get_at_most_the_limit(config: Config,
-                                                                store: Store) -> None:
+def test_a_hundred_mails_from_one_sender_get_at_most_the_limit(
+    config: Config, store: Store
+) -> None:
     ingest(store, config, [mail(n) for n in range(100)])
     assert len(confirmations(store)) == config.confirmations.max_per_sender_per_hour
     ingest(store, config, [mail(1000, sender="other@example.se")])
     assert len(confirmations(store)) == config.confirmations.max_per_sender_per_hour + 1
 
 
-def test_our_own_confirmation_coming_back_is_not_confirmed(config: Config,
-                                                           store: Store) -> None:
+def test_our_own_confirmation_coming_back_is_not_confirmed(config: Config, store: Store) -> None:
     ingest(store, config, [mail(1)])
     [sent] = confirmations(store)
-    bounced = FetchedMessage("test:back", "test", bytes(sent).replace(
-        b"To: ", b"X-Was-To: ").replace(b"\nFrom: ", b"\nTo: Solidus.Support@seclab.com\nFrom: "))
+    bounced = FetchedMessage(
+        "test:back",
+        "test",
+        bytes(sent)
+        .replace(b"To: ", b"X-Was-To: ")
+        .replace(b"\nFrom: ", b"\nTo: Solidus.Support@seclab.com\nFrom: "),
+    )
     ingest(store, config, [bounced])
     assert len(confirmations(store)) == 1

@@ -10,7 +10,7 @@ from engine.config import ConfigError, load_config, parse_config, read_secret
 from engine.config.secrets import SecretError
 from micc_tui.cli.setup import skeleton
 
-EXAMPLE = '''locale = "en-US"
+EXAMPLE = """locale = "en-US"
 [store]
 path = "micc.db"
 [server]
@@ -56,7 +56,7 @@ last_name = "Smith"
 chat_name = "Alice"
 groups = ["Sales"]
 role = "agent"
-'''
+"""
 
 
 def errors(text: str, tmp_path: Path) -> list[str]:
@@ -83,8 +83,9 @@ def test_the_issue_example_loads_with_paths_relative_to_the_file(tmp_path: Path)
     ("imap", "smtp", "imap_port", "smtp_port"),
     [("ssl", "ssl", 993, 465), ("starttls", "starttls", 143, 25), ("none", "none", 143, 25)],
 )
-def test_port_defaults_follow_the_guide(tmp_path: Path, imap: str, smtp: str, imap_port: int,
-                                        smtp_port: int) -> None:
+def test_port_defaults_follow_the_guide(
+    tmp_path: Path, imap: str, smtp: str, imap_port: int, smtp_port: int
+) -> None:
     text = f'[server.imap]\nencryption = "{imap}"\n[server.smtp]\nencryption = "{smtp}"\n'
     config = parse_config(text, tmp_path / "m.toml")
     assert (config.server.imap.port, config.server.smtp.port) == (imap_port, smtp_port)
@@ -139,7 +140,8 @@ def test_plain_password_is_refused_with_the_way_to_do_it(tmp_path: Path) -> None
 
 def test_several_errors_are_reported_together(tmp_path: Path) -> None:
     text = EXAMPLE.replace('encryption = "ssl"', 'encryption = "tls"').replace(
-        "review_before_sending = false", "review_before_sending = 1")
+        "review_before_sending = false", "review_before_sending = 1"
+    )
     assert len(errors(text, tmp_path)) == 2
 
 

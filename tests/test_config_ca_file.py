@@ -10,7 +10,7 @@ from engine.adapters.imap import ImapSettings
 from engine.adapters.smtp import SmtpSettings
 from engine.config import parse_config
 
-TENANT = '''[server]
+TENANT = """[server]
 type = "imap"
 [server.imap]
 host = "imap.example.org"
@@ -20,11 +20,12 @@ ca_file = "certs/private-ca.pem"
 [server.smtp]
 host = "smtp.example.org"
 ca_file = "/etc/ssl/other-ca.pem"
-'''
+"""
 
 
 def test_ca_file_is_resolved_against_the_config_file_and_reaches_the_adapters(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MICC_CA_TEST_PASSWORD", "x")
     config = parse_config(TENANT, tmp_path / "micc.toml")
     assert config.server.imap.ca_file == tmp_path.resolve() / "certs" / "private-ca.pem"

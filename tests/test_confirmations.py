@@ -27,8 +27,13 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "mail-gem-f
 OWN = ("Solidus.Sales.*@seclab.com", "support@seclab.com", "micc@seclab.com")
 
 
-def decide(headers: Mapping[str, str] | None = None, sender: str = "anna@example.com",
-           sent: int = 0, limit: int = 3, backlog: bool = False) -> tuple[bool, str]:
+def decide(
+    headers: Mapping[str, str] | None = None,
+    sender: str = "anna@example.com",
+    sent: int = 0,
+    limit: int = 3,
+    backlog: bool = False,
+) -> tuple[bool, str]:
     decision = confirmation_decision(headers or {}, sender, OWN, sent, limit, backlog)
     return decision.send, decision.reason
 
@@ -46,30 +51,41 @@ def test_an_ordinary_customer_mail_is_confirmed() -> None:
     assert decide(sender="Anna Lindqvist <anna@example.com>") == (True, "ok")
 
 
-@pytest.mark.parametrize("headers", [
-    {"auto-submitted": "auto-replied"},
-    {"auto-submitted": "Auto-Generated; owner-email=x@y"},
-    {"precedence": "bulk"},
-    {"precedence": "List"},
-    {"precedence": " junk "},
-    {"x-loop": "support@other.example"},
-    {"list-id": "<users.lists.example.org>"},
-    {"x-autoreply": "yes"},
-    {"x-auto-response-suppress": "DR, AutoReply"},
-    {"return-path": "<>"},
-    {"content-type": "multipart/report; report-type=delivery-status"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"auto-submitted": "auto-replied"},
+        {"auto-submitted": "Auto-Generated; owner-email=x@y"},
+        {"precedence": "bulk"},
+        {"precedence": "List"},
+        {"precedence": " junk "},
+        {"x-loop": "support@other.example"},
+        {"list-id": "<users.lists.example.org>"},
+        {"x-autoreply": "yes"},
+        {"x-auto-response-suppress": "DR, AutoReply"},
+        {"return-path": "<>"},
+        {"content-type": "multipart/report; report-type=delivery-status"},
+    ],
+)
 def test_automatic_and_list_mail_gets_no_confirmation(headers: dict[str, str]) -> None:
     send, reason = decide(headers)
     assert not send and reason != "ok"
 
 
-@pytest.mark.parametrize("sender", [
-    "MAILER-DAEMON@mx.example.com", "postmaster@example.com", "no-reply@shop.example",
-    "noreply+orders@shop.example", "Do_Not_Reply@bank.example", "bounces+1234@sendgrid.net",
-    "users-request@lists.example.org", "owner-users@lists.example.org",
-    "Mailer Daemon <mailer-daemon@googlemail.com>",
-])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "MAILER-DAEMON@mx.example.com",
+        "postmaster@example.com",
+        "no-reply@shop.example",
+        "noreply+orders@shop.example",
+        "Do_Not_Reply@bank.example",
+        "bounces+1234@sendgrid.net",
+        "users-request@lists.example.org",
+        "owner-users@lists.example.org",
+        "Mailer Daemon <mailer-daemon@googlemail.com>",
+    ],
+)
 def test_robot_senders_get_no_confirmation(sender: str) -> None:
     send, reason = decide(sender=sender)
     assert not send and reason.startswith("automatic sender")
@@ -143,9 +159,15 @@ def test_reply_subject_does_not_pile_up_prefixes() -> None:
 
 def build(body: str = "Thanks", html: bool = False) -> EmailMessage:
     return build_confirmation(
-        body, html=html, from_address="solidus.sales.se@seclab.com", from_name="Solidus Sales",
-        to_address="anna@example.com", to_name="Anna Lindqvist", subject="AW: Order 7",
-        in_reply_to="<c1@example.com>", references="<c0@example.com> <c1@example.com>",
+        body,
+        html=html,
+        from_address="solidus.sales.se@seclab.com",
+        from_name="Solidus Sales",
+        to_address="anna@example.com",
+        to_name="Anna Lindqvist",
+        subject="AW: Order 7",
+        in_reply_to="<c1@example.com>",
+        references="<c0@example.com> <c1@example.com>",
         now=datetime(2026, 11, 26, 9, 30, tzinfo=UTC),
     )
 
@@ -166,11 +188,18 @@ def test_the_confirmation_is_threaded_and_marked_automatic() -> None:
 
 def test_message_ids_are_unique_and_bare_ids_get_brackets() -> None:
     assert build()["Message-ID"] != build()["Message-ID"]
-    bare = build_confirmation("x", html=False, from_address="a@seclab.com", to_address="b@c.d",
-                              subject="s", in_reply_to="c1@example.com")
+    bare = build_confirmation(
+        "x",
+        html=False,
+        from_address="a@seclab.com",
+        to_address="b@c.d",
+        subject="s",
+        in_reply_to="c1@example.com",
+    )
     assert bare["In-Reply-To"] == "<c1@example.com>" and bare["References"] == "<c1@example.com>"
-    lone = build_confirmation("x", html=False, from_address="a@seclab.com", to_address="b@c.d",
-                              subject="s")
+    lone = build_confirmation(
+        "x", html=False, from_address="a@seclab.com", to_address="b@c.d", subject="s"
+    )
     assert lone["In-Reply-To"] is None and lone["References"] is None
 
 
@@ -194,16 +223,27 @@ def test_our_confirmation_is_never_confirmed_by_another_instance() -> None:
 
 def test_own_addresses_come_from_the_config() -> None:
     config = Config(
-        server=ServerConfig(outgoing_address="noti@seclab.com",
-                            imap=ImapConfig(username="SolidusMasterAcct@seclab.com")),
-        service_group=(ServiceGroupConfig(name="Sales", email="Solidus.SalesCall@seclab.com"),
-                       ServiceGroupConfig(name="Support")),
-        service_access=(ServiceAccessConfig(name="Sales", address="Solidus.Sales.*@seclab.com",
-                                            service_group="Sales"),),
+        server=ServerConfig(
+            outgoing_address="noti@seclab.com",
+            imap=ImapConfig(username="SolidusMasterAcct@seclab.com"),
+        ),
+        service_group=(
+            ServiceGroupConfig(name="Sales", email="Solidus.SalesCall@seclab.com"),
+            ServiceGroupConfig(name="Support"),
+        ),
+        service_access=(
+            ServiceAccessConfig(
+                name="Sales", address="Solidus.Sales.*@seclab.com", service_group="Sales"
+            ),
+        ),
     )
     own = own_addresses(config)
-    assert own == ("Solidus.Sales.*@seclab.com", "Solidus.SalesCall@seclab.com",
-                   "noti@seclab.com", "SolidusMasterAcct@seclab.com")
+    assert own == (
+        "Solidus.Sales.*@seclab.com",
+        "Solidus.SalesCall@seclab.com",
+        "noti@seclab.com",
+        "SolidusMasterAcct@seclab.com",
+    )
     assert confirmation_decision({}, "solidusmasteracct@seclab.com", own, 0, 3, False).send is False
     assert confirmation_decision({}, "solidus.sales.uk@seclab.com", own, 0, 3, False).send is False
     assert confirmation_decision({}, "anna@example.com", own, 0, 3, False).send is True
@@ -214,13 +254,24 @@ def test_the_ingest_path_end_to_end_on_a_real_message() -> None:
     parsed = parse_message(raw)
     decision = confirmation_decision(parsed.headers, parsed.from_address, OWN, 0, 3, False)
     assert decision.send, decision.reason
-    context = TemplateContext(subject=parsed.subject, from_name=parsed.from_name,
-                              from_address=parsed.from_address, service_access="Sales",
-                              received=datetime(2026, 11, 26, 9, 0, tzinfo=UTC), timezone="UTC")
+    context = TemplateContext(
+        subject=parsed.subject,
+        from_name=parsed.from_name,
+        from_address=parsed.from_address,
+        service_access="Sales",
+        received=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+        timezone="UTC",
+    )
     body = render("<p>Dear $From.Name$, about $Subject$: $Received$</p>", context, html=True)
-    message = build_confirmation(body, html=True, from_address="solidus.sales.se@seclab.com",
-                                 to_address=parsed.from_address, subject=parsed.subject,
-                                 in_reply_to=parsed.message_id, references=parsed.references)
+    message = build_confirmation(
+        body,
+        html=True,
+        from_address="solidus.sales.se@seclab.com",
+        to_address=parsed.from_address,
+        subject=parsed.subject,
+        in_reply_to=parsed.message_id,
+        references=parsed.references,
+    )
     back = parse_message(bytes(message))
     assert back.in_reply_to.strip("<>") == parsed.message_id.strip("<>")
     assert back.references[-1].strip("<>") == parsed.message_id.strip("<>")

@@ -20,8 +20,9 @@ def config_path(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("console", ["agent", "supervisor"])
-def test_consoles_stand_by_unless_told_not_to(config_path: Path, console: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_consoles_stand_by_unless_told_not_to(
+    config_path: Path, console: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(NO_STANDBY_ENV, raising=False)
     config = load_config(config_path)
     args = build_parser().parse_args([console, "--agent", "carol"])

@@ -27,9 +27,14 @@ def test_an_unknown_agent_is_refused(config: Path, capsys: pytest.CaptureFixture
 def test_without_a_terminal_the_console_says_so_and_exits(config: Path) -> None:
     # What `ssh -T` with a forced command gives the console: a pipe, not a terminal.
     micc = str(Path(sys.executable).with_name("micc"))
-    result = subprocess.run([micc, "--config", str(config), "agent", "--agent", "alice"],
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [micc, "--config", str(config), "agent", "--agent", "alice"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert "needs a terminal: log in with ssh -t" in result.stderr
     assert result.stdout == ""

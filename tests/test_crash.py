@@ -39,27 +39,36 @@ MESSAGES, REPLIES, KILLS = 500, 100, 20
 
 def _child(config_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, PASSWORD_ENV: PASSWORD, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "micc_tui", "--config", str(config_path),
-                             "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "micc_tui", "--config", str(config_path), "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _work_left(store: Store, watch: int) -> bool:
-    row = store.query_one("SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'in'), "
-                          "(SELECT COUNT(*) FROM outbox WHERE state != 'sent')")
+    row = store.query_one(
+        "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'in'), "
+        "(SELECT COUNT(*) FROM outbox WHERE state != 'sent')"
+    )
     assert row is not None
     return bool(row[0] < MESSAGES) if watch == 0 else bool(row[1])
 
 
 def _progress(store: Store) -> tuple[int, int]:
-    row = store.query_one("SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'in'), "
-                          "(SELECT COUNT(*) FROM outbox WHERE state != 'queued')")
+    row = store.query_one(
+        "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'in'), "
+        "(SELECT COUNT(*) FROM outbox WHERE state != 'queued')"
+    )
     assert row is not None
     return int(row[0]), int(row[1])
 
 
-def _kill_when_busy(config_path: Path, store: Store, rng: random.Random, index: int,
-                    window: float, watch: int) -> bool:
+def _kill_when_busy(
+    config_path: Path, store: Store, rng: random.Random, index: int, window: float, watch: int
+) -> bool:
     """Start a child, wait until it makes progress, let it run a random while, SIGKILL it.
 
     ``watch`` picks the progress that counts: 0 archived mail, 1 outbox attempts.
@@ -84,43 +93,67 @@ def _kill_when_busy(config_path: Path, store: Store, rng: random.Random, index: 
 
 @pytest.mark.slow
 def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
-        dovecot: Dovecot, master_user: str, tmp_path: Path) -> None:
+    dovecot: Dovecot, master_user: str, tmp_path: Path
+) -> None:
     rng = random.Random(int(os.environ.get("MICC_CRASH_SEED", "0")) or None)
-    dovecot.deliver_many(master_user, [
-        customer_mail(f"Solidus.Sales.C{n}@seclab.com", n=n, subject=f"Crash {n}",
-                      message_id=f"<crash-{n}@customer.example>") for n in range(MESSAGES)])
+    dovecot.deliver_many(
+        master_user,
+        [
+            customer_mail(
+                f"Solidus.Sales.C{n}@seclab.com",
+                n=n,
+                subject=f"Crash {n}",
+                message_id=f"<crash-{n}@customer.example>",
+            )
+            for n in range(MESSAGES)
+        ],
+    )
     cert, key = dovecot.cert_path, dovecot.root / "key.pem"
     with SmtpServer(cert, key, file_sent=(dovecot.imap_port, master_user, PASSWORD)) as smtp:
-        config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                        smtp_port=smtp.port, policy="delete", batch=20, append_sent=False,
-                        extra=AGENT)
+        config = tenant(
+            tmp_path,
+            imap_port=dovecot.imap_port,
+            user=master_user,
+            smtp_port=smtp.port,
+            policy="delete",
+            batch=20,
+            append_sent=False,
+            extra=AGENT,
+        )
         assert config.source is not None
         with open_store(config) as store:
             # Each phase kills children until KILLS // 2 kills have come with work
             # left, or the work ran out (a fast child may finish it between kills).
             busy_ingest = busy_send = index = 0
             while busy_ingest < KILLS // 2 and index < KILLS and _work_left(store, 0):
-                busy_ingest += _kill_when_busy(config.source, store, rng, index, window=0.05,
-                                               watch=0)
+                busy_ingest += _kill_when_busy(
+                    config.source, store, rng, index, window=0.05, watch=0
+                )
                 index += 1
             ingested_before_replies = _progress(store)[0]
             while _progress(store)[0] < REPLIES:  # replies need conversations to answer
                 _kill_when_busy(config.source, store, rng, -1, window=0.5, watch=0)
-            conversations = [int(r[0]) for r in store.query(
-                "SELECT id FROM conversations ORDER BY id LIMIT ?", (REPLIES,))]
+            conversations = [
+                int(r[0])
+                for r in store.query("SELECT id FROM conversations ORDER BY id LIMIT ?", (REPLIES,))
+            ]
             for conversation in conversations:
                 reply_to(store, config, conversation, f"Answer to {conversation}")
             index = 0
             while busy_send < KILLS // 2 and index < KILLS and _work_left(store, 1):
-                busy_send += _kill_when_busy(config.source, store, rng, index, window=0.1,
-                                             watch=1)
+                busy_send += _kill_when_busy(config.source, store, rng, index, window=0.1, watch=1)
                 index += 1
             sent_before_clean_run = store.query_one(
-                "SELECT COUNT(*) FROM outbox WHERE state = 'sent'")[0]
+                "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
+            )[0]
         clean = subprocess.run(
             [sys.executable, "-m", "micc_tui", "--config", str(config.source), "serve", "--once"],
-            cwd=ROOT, env={**os.environ, PASSWORD_ENV: PASSWORD, "PYTHONPATH": str(ROOT)},
-            capture_output=True, text=True, timeout=120)
+            cwd=ROOT,
+            env={**os.environ, PASSWORD_ENV: PASSWORD, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert clean.returncode == 0, clean.stderr
         accepted = Counter(smtp.message_ids())
 
@@ -128,15 +161,21 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
         incoming = store.query("SELECT message_id FROM messages WHERE direction = 'in'")
         assert len(incoming) == MESSAGES
         assert Counter(r[0] for r in incoming) == Counter(
-            f"<crash-{n}@customer.example>" for n in range(MESSAGES))
+            f"<crash-{n}@customer.example>" for n in range(MESSAGES)
+        )
         assert store.query_one("SELECT COUNT(*) FROM raw_messages")[0] == MESSAGES + REPLIES
-        outgoing = [r[0] for r in store.query(
-            "SELECT m.message_id FROM outbox o JOIN messages m ON m.id = o.message")]
+        outgoing = [
+            r[0]
+            for r in store.query(
+                "SELECT m.message_id FROM outbox o JOIN messages m ON m.id = o.message"
+            )
+        ]
         assert len(outgoing) == REPLIES
         assert store.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")[0] == REPLIES
         in_doubt = store.query_one("SELECT COUNT(*) FROM events WHERE kind = 'send_in_doubt'")[0]
         found_in_sent = store.query_one(
-            "SELECT COUNT(*) FROM events WHERE kind = 'sent' AND detail_json LIKE '%Sent after%'")
+            "SELECT COUNT(*) FROM events WHERE kind = 'sent' AND detail_json LIKE '%Sent after%'"
+        )
     assert accepted == Counter(outgoing), "every reply accepted exactly once"
     # Mail that was processed is gone from the inbox; nothing is left behind.
     import imapclient
@@ -145,11 +184,13 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
     client.login(master_user, PASSWORD)
     assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0
     client.logout()
-    print(f"\ncrash test: ingested {ingested_before_replies} of {MESSAGES} before replies; "
-          f"{sent_before_clean_run} of {REPLIES} sent before the clean run; "
-          f"{in_doubt} sends cut short and sent again, {found_in_sent[0]} found in Sent; "
-          f"{busy_ingest} kills while ingesting and {busy_send} while sending came with "
-          "work left")
+    print(
+        f"\ncrash test: ingested {ingested_before_replies} of {MESSAGES} before replies; "
+        f"{sent_before_clean_run} of {REPLIES} sent before the clean run; "
+        f"{in_doubt} sends cut short and sent again, {found_in_sent[0]} found in Sent; "
+        f"{busy_ingest} kills while ingesting and {busy_send} while sending came with "
+        "work left"
+    )
     # The kills must really interrupt work, or the test proves nothing. Each
     # kill lets a child commit at least once, so a fast machine can run out
     # of work before KILLS // 2 kills: a few per phase are required.

@@ -18,10 +18,23 @@ from tests.tmux_terminal import wait_until
 
 
 def test_headless_demo_prints_customer_mail_and_keeps_a_workspace_when_asked(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     workspace = tmp_path / "ws"
-    code = main(["demo", "--headless", "--duration", "1.5", "--rate", "0.2", "--seed", "1",
-                 "--workspace", str(workspace)])
+    code = main(
+        [
+            "demo",
+            "--headless",
+            "--duration",
+            "1.5",
+            "--rate",
+            "0.2",
+            "--seed",
+            "1",
+            "--workspace",
+            str(workspace),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert re.search(r"IMAP 127\.0\.0\.1:\d+  SMTP 127\.0\.0\.1:\d+", out)
@@ -34,7 +47,8 @@ def test_headless_demo_prints_customer_mail_and_keeps_a_workspace_when_asked(
 
 
 def test_a_temporary_workspace_is_removed_and_threads_end(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     before = set(threading.enumerate())
     assert main(["demo", "--headless", "--duration", "0.5", "--no-generator"]) == 0
     out = capsys.readouterr().out
@@ -56,8 +70,7 @@ def text_of(raw: bytes) -> str:
     return str(body.get_content()) if body is not None else ""
 
 
-def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
-        tmp_path: Path) -> None:
+def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(tmp_path: Path) -> None:
     lines: list[str] = []
     options = DemoOptions(workspace=tmp_path / "ws", rate=0.1, seed=2)
     with Demo(options, lines.append) as demo:
@@ -65,8 +78,12 @@ def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
         center = open_contact_center(demo.config, "alice")
         try:
             # Sales and Support queues fill from the master mailbox, through IMAP.
-            wait_until(lambda: sum(c.queued for c in center.group_counts()
-                                   if c.name in ("Sales", "Support")) >= 4)
+            wait_until(
+                lambda: (
+                    sum(c.queued for c in center.group_counts() if c.name in ("Sales", "Support"))
+                    >= 4
+                )
+            )
             item = center.take_next("Sales")
             assert item is not None
             original = center.message(item.id)
@@ -76,8 +93,14 @@ def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
             assert not result.pending_review
 
             def reply() -> RecordedMail | None:
-                return next((m for m in demo.servers.sent()  # type: ignore[union-attr]
-                             if "Thank you, the quote" in text_of(m.raw)), None)
+                return next(
+                    (
+                        m
+                        for m in demo.servers.sent()  # type: ignore[union-attr]
+                        if "Thank you, the quote" in text_of(m.raw)
+                    ),
+                    None,
+                )
 
             sent = wait_until(reply)
         finally:
@@ -87,8 +110,7 @@ def test_the_engine_ingests_generated_mail_and_an_agents_reply_reaches_smtp(
     message = email.message_from_bytes(sent.raw, policy=email.policy.default)
     assert message["In-Reply-To"] == original.message_id
     assert original.message_id in message["References"].split()
-    assert message["From"].addresses[0].addr_spec.lower() == \
-        "solidus.sales.retail@seclab.com"
+    assert message["From"].addresses[0].addr_spec.lower() == "solidus.sales.retail@seclab.com"
     assert sent.recipients == (original.from_address,)
     assert any("customer mail  [plain, en]" in line for line in lines)
 
@@ -98,7 +120,6 @@ def test_duration_without_headless_is_refused(capsys: pytest.CaptureFixture[str]
     assert "--duration needs --headless" in capsys.readouterr().err
 
 
-def test_a_config_is_refused_the_demo_makes_its_own(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_config_is_refused_the_demo_makes_its_own(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", "elsewhere.toml", "demo", "--headless"]) == 2
     assert "--workspace" in capsys.readouterr().err

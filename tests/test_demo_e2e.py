@@ -24,7 +24,6 @@ from tests.tmux_terminal import WAIT, Terminal, wait_until
 pytestmark = pytest.mark.slow
 
 
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return tmp_path / "ws"
@@ -32,8 +31,20 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def terminal(workspace: Path) -> Iterator[Terminal]:
-    term = Terminal([sys.executable, "-m", "micc_tui", "demo", "--workspace", str(workspace),
-                     "--rate", "1", "--seed", "1"])
+    term = Terminal(
+        [
+            sys.executable,
+            "-m",
+            "micc_tui",
+            "demo",
+            "--workspace",
+            str(workspace),
+            "--rate",
+            "1",
+            "--seed",
+            "1",
+        ]
+    )
     try:
         yield term
     finally:
@@ -56,8 +67,11 @@ def replies(workspace: Path) -> list[EmailMessage]:
 
 def archived_message_id(workspace: Path, subject_start: str) -> str:
     with sqlite3.connect(workspace / "micc.db") as db:
-        row = db.execute("SELECT message_id FROM messages WHERE direction = 'in' AND "
-                         "subject LIKE ? ORDER BY id LIMIT 1", (subject_start + "%",)).fetchone()
+        row = db.execute(
+            "SELECT message_id FROM messages WHERE direction = 'in' AND "
+            "subject LIKE ? ORDER BY id LIMIT 1",
+            (subject_start + "%",),
+        ).fetchone()
     assert row is not None
     return str(row[0])
 
@@ -85,8 +99,11 @@ def test_an_agent_answers_a_customer_in_the_demo(terminal: Terminal, workspace: 
     terminal.wait_for("0 misspelled")
 
     terminal.keys("C-s")
-    sent = wait_until(lambda: replies(workspace), WAIT,
-                      lambda: f"no reply reached SMTP; screen:\n{terminal.screen()}")
+    sent = wait_until(
+        lambda: replies(workspace),
+        WAIT,
+        lambda: f"no reply reached SMTP; screen:\n{terminal.screen()}",
+    )
     assert len(sent) == 1
     reply = sent[0]
 

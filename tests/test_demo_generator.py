@@ -14,9 +14,17 @@ from micc_tui.demo.workspace import create_workspace
 
 #: Tour case -> the service group the example tenant routes it to (None: unrouted).
 EXPECTED_GROUP = {
-    "plain": "Sales", "html": "Support", "japanese": "Support", "attachment-csv": "Sales",
-    "plus-address": "Support", "html-only": "Marketing", "attachment-pdf": "Sales",
-    "cc": "Marketing", "screenshot": "Support", "unmatched": None, "auto-reply": "Support",
+    "plain": "Sales",
+    "html": "Support",
+    "japanese": "Support",
+    "attachment-csv": "Sales",
+    "plus-address": "Support",
+    "html-only": "Marketing",
+    "attachment-pdf": "Sales",
+    "cc": "Marketing",
+    "screenshot": "Support",
+    "unmatched": None,
+    "auto-reply": "Support",
     "italian": "Sales",
 }
 
@@ -72,6 +80,6 @@ def test_same_seed_same_mail_and_the_stream_goes_on_after_the_tour() -> None:
     assert first == second
     stream = MailGenerator(seed=5)
     mails = [next(stream) for _ in range(60)]
-    assert [m.case for m in mails[:len(MailGenerator.TOUR)]] == list(MailGenerator.TOUR)
+    assert [m.case for m in mails[: len(MailGenerator.TOUR)]] == list(MailGenerator.TOUR)
     assert len({m.message_id for m in mails}) == 60
     assert all(parse_message(m.raw).problems == () for m in mails)

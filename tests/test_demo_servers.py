@@ -18,8 +18,9 @@ MESSAGE = b"From: a@shop.example\r\nTo: Solidus.Support@seclab.com\r\nSubject: h
 
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[DemoMailServers]:
-    with DemoMailServers(MASTER, local_domains=["seclab.com"],
-                         record_mbox=tmp_path / "sent.mbox") as running:
+    with DemoMailServers(
+        MASTER, local_domains=["seclab.com"], record_mbox=tmp_path / "sent.mbox"
+    ) as running:
         yield running
 
 
@@ -30,7 +31,8 @@ def imap(servers: DemoMailServers, user: str = MASTER, password: str | None = No
 
 
 def test_imap_login_lists_named_folders_and_fetches_delivered_mail(
-        servers: DemoMailServers) -> None:
+    servers: DemoMailServers,
+) -> None:
     uid = servers.deliver(MESSAGE)
     client = imap(servers)
     try:
@@ -69,7 +71,8 @@ def test_idle_reports_each_delivery_without_split_lines(servers: DemoMailServers
 
 
 def test_smtp_delivers_local_mail_to_the_master_mailbox_and_records_the_rest(
-        servers: DemoMailServers, tmp_path: Path) -> None:
+    servers: DemoMailServers, tmp_path: Path
+) -> None:
     raw = b"From: Solidus.Support@seclab.com\r\nTo: a@shop.example\r\nSubject: Re: hi\r\n\r\nok\r\n"
     with smtplib.SMTP(servers.host, servers.smtp_port, timeout=10) as smtp:
         smtp.login(MASTER, servers.password)
@@ -77,7 +80,9 @@ def test_smtp_delivers_local_mail_to_the_master_mailbox_and_records_the_rest(
         smtp.sendmail("a@shop.example", ["Solidus.Sales.Retail@seclab.com"], MESSAGE)
     sent = servers.wait_for_sent(2, timeout=10)
     assert [m.recipients for m in sent] == [
-        ("a@shop.example",), ("Solidus.Sales.Retail@seclab.com",)]
+        ("a@shop.example",),
+        ("Solidus.Sales.Retail@seclab.com",),
+    ]
     assert sent[0].raw == raw
     assert sent[0].login == MASTER
     assert servers.count() == 1
@@ -93,8 +98,10 @@ def test_smtp_delivers_local_mail_to_the_master_mailbox_and_records_the_rest(
 
 
 def test_smtp_rejects_a_wrong_password(servers: DemoMailServers) -> None:
-    with smtplib.SMTP(servers.host, servers.smtp_port, timeout=10) as smtp, \
-            pytest.raises(smtplib.SMTPAuthenticationError):
+    with (
+        smtplib.SMTP(servers.host, servers.smtp_port, timeout=10) as smtp,
+        pytest.raises(smtplib.SMTPAuthenticationError),
+    ):
         smtp.login(MASTER, "wrong")
 
 
@@ -113,7 +120,8 @@ def test_stop_closes_open_connections_and_the_ports() -> None:
 
 
 def test_prune_keeps_the_newest_messages_of_the_folders_that_only_grow(
-        servers: DemoMailServers) -> None:
+    servers: DemoMailServers,
+) -> None:
     for _ in range(5):
         servers.deliver(MESSAGE, folder="Processed")
         servers.deliver(MESSAGE)

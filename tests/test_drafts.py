@@ -6,8 +6,7 @@ from engine.drafts import names_of, with_answer_line
 
 
 def test_the_answer_line_follows_the_greeting() -> None:
-    text, row = with_answer_line("Dear Åsa,\n\nThank you.\n\nKind regards,\nAlice\n",
-                                 greeting=True)
+    text, row = with_answer_line("Dear Åsa,\n\nThank you.\n\nKind regards,\nAlice\n", greeting=True)
     lines = text.split("\n")
     assert row == 2 and lines[:5] == ["Dear Åsa,", "", "", "", "Thank you."]
     assert text.endswith("Kind regards,\nAlice\n")
@@ -26,4 +25,11 @@ def test_without_a_template_the_answer_line_is_the_first() -> None:
 
 def test_names_are_split_into_words() -> None:
     assert names_of("Åsa Öberg-Lund", "O'Brien, Seán (Sales)", "") == (
-        "Åsa", "Öberg-Lund", "Öberg", "Lund", "O'Brien", "Seán", "Sales")
+        "Åsa",
+        "Öberg-Lund",
+        "Öberg",
+        "Lund",
+        "O'Brien",
+        "Seán",
+        "Sales",
+    )

@@ -44,17 +44,18 @@ def _env() -> dict[str, str]:
 
 def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=_env(),
-                                stdout=err, stderr=err)
+        return subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=_env(), stdout=err, stderr=err
+        )
 
 
 def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    return _start(["-m", "micc_tui", "--config", str(config), "serve", "--log-level", "info"],
-                  log)
+    return _start(["-m", "micc_tui", "--config", str(config), "serve", "--log-level", "info"], log)
 
 
-def wait_until(what: str, check: Callable[[], bool], timeout: float,
-               alive: Callable[[], None] = lambda: None) -> float:
+def wait_until(
+    what: str, check: Callable[[], bool], timeout: float, alive: Callable[[], None] = lambda: None
+) -> float:
     """Poll ``check`` every 20 ms for at most ``timeout`` s; the seconds it took."""
     started = time.monotonic()
     while not check():
@@ -92,32 +93,56 @@ def children() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("standby_host", ["-", "console-host-2"],
-                         ids=["standby on this host", "standby on another host"])
+@pytest.mark.parametrize(
+    "standby_host", ["-", "console-host-2"], ids=["standby on this host", "standby on another host"]
+)
 def test_serve_killed_standby_takes_over_then_serve_takes_it_back(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path,
-        children: list[subprocess.Popen[bytes]], standby_host: str) -> None:
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port, policy="delete", extra=AGENT)
+    dovecot: Dovecot,
+    master_user: str,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    children: list[subprocess.Popen[bytes]],
+    standby_host: str,
+) -> None:
+    config = tenant(
+        tmp_path,
+        imap_port=dovecot.imap_port,
+        user=master_user,
+        smtp_port=smtp_server.port,
+        policy="delete",
+        extra=AGENT,
+    )
     assert config.source is not None
     logs = {name: tmp_path / f"{name}.log" for name in ("serve-1", "standby", "serve-2")}
     sent = 0
 
     def deliver(first: int) -> None:
-        dovecot.deliver_many(master_user, [
-            customer_mail(f"Solidus.Sales.F{n}@seclab.com", n=n, subject=f"Failover {n}",
-                          message_id=f"<failover-{n}@customer.example>")
-            for n in range(first, first + PER_ROUND)])
+        dovecot.deliver_many(
+            master_user,
+            [
+                customer_mail(
+                    f"Solidus.Sales.F{n}@seclab.com",
+                    n=n,
+                    subject=f"Failover {n}",
+                    message_id=f"<failover-{n}@customer.example>",
+                )
+                for n in range(first, first + PER_ROUND)
+            ],
+        )
 
     with open_store(config) as store:
         serve = _serve(config.source, logs["serve-1"])
         children.append(serve)
         wait_until("serve to hold the lease", lambda: holder_pid(store) == serve.pid, 20)
-        standby = _start(["-m", "tests.standby_process", str(config.source), standby_host],
-                         logs["standby"])
+        standby = _start(
+            ["-m", "tests.standby_process", str(config.source), standby_host], logs["standby"]
+        )
         children.append(standby)
-        wait_until("the standby to stand by",
-                   lambda: 'msg="standing by"' in logs["standby"].read_text(), 20)
+        wait_until(
+            "the standby to stand by",
+            lambda: 'msg="standing by"' in logs["standby"].read_text(),
+            20,
+        )
         deliver(0)
         wait_until("the first mail", lambda: archived(store) == PER_ROUND, 20)
 
@@ -129,11 +154,16 @@ def test_serve_killed_standby_takes_over_then_serve_takes_it_back(
         def standby_alive() -> None:
             assert standby.poll() is None, logs["standby"].read_text()
 
-        wait_until("the standby to take over", lambda: holder_pid(store) == standby.pid,
-                   DEADLINE + SLACK - (time.monotonic() - killed), standby_alive)
+        wait_until(
+            "the standby to take over",
+            lambda: holder_pid(store) == standby.pid,
+            DEADLINE + SLACK - (time.monotonic() - killed),
+            standby_alive,
+        )
         takeover = time.monotonic() - killed
-        wait_until("mail read by the standby", lambda: archived(store) == 2 * PER_ROUND, 20,
-                   standby_alive)
+        wait_until(
+            "mail read by the standby", lambda: archived(store) == 2 * PER_ROUND, 20, standby_alive
+        )
         reply_to(store, config, 1, "Sent by a standby engine")
         sent += 1
         wait_until("the standby to send", lambda: len(smtp_server.accepted) == sent, 20)
@@ -159,13 +189,14 @@ def test_serve_killed_standby_takes_over_then_serve_takes_it_back(
         assert out == 0, logs["standby"].read_text()
 
     with Store(config.store.path) as check:
-        incoming = [r[0] for r in check.query(
-            "SELECT message_id FROM messages WHERE direction = 'in'")]
-        keys = [r[0] for r in check.query(
-            "SELECT source_key FROM messages WHERE direction = 'in'")]
+        incoming = [
+            r[0] for r in check.query("SELECT message_id FROM messages WHERE direction = 'in'")
+        ]
+        keys = [r[0] for r in check.query("SELECT source_key FROM messages WHERE direction = 'in'")]
         assert len(incoming) == 3 * PER_ROUND, "nothing lost"
         assert Counter(incoming) == Counter(
-            f"<failover-{n}@customer.example>" for n in range(3 * PER_ROUND)), "nothing doubled"
+            f"<failover-{n}@customer.example>" for n in range(3 * PER_ROUND)
+        ), "nothing doubled"
         assert len(set(keys)) == len(keys)
         assert count(check, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == sent
     assert sorted(Counter(smtp_server.message_ids()).values()) == [1] * sent
@@ -177,5 +208,7 @@ def test_serve_killed_standby_takes_over_then_serve_takes_it_back(
     assert 'msg="engine lease taken"' in standby_log
     assert 'msg="handed the engine lease over"' in standby_log
     assert 'msg="asked for the engine lease"' in logs["serve-2"].read_text()
-    print(f"\nfailover ({standby_host}): standby took over {takeover:.2f} s after the kill; "
-          f"restarted serve held the lease {handover:.2f} s after it started")
+    print(
+        f"\nfailover ({standby_host}): standby took over {takeover:.2f} s after the kill; "
+        f"restarted serve held the lease {handover:.2f} s after it started"
+    )

@@ -73,13 +73,15 @@ def test_a_token_graph_rejects_is_replaced_once(tenant: GraphTenant) -> None:
 
 
 def test_a_storm_of_three_429s_is_waited_out_and_shows_in_engine_health(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     config = tenant.config("delete")
     for n in range(6):
         tenant.deliver(mail("Solidus.Support@seclab.com", f"storm {n}"))
     store = Store(config.store.path)
-    source = GraphSource(client_for(config, health=store_health(config.store.path)),
-                         policy="delete")
+    source = GraphSource(
+        client_for(config, health=store_health(config.store.path)), policy="delete"
+    )
     # The listing is one request at a time, so these three come in a row.
     tenant.server.fail_next(3, status=429, retry_after="1", path_contains="/inbox/messages")
     seen: list[tuple[str, str]] = []
@@ -88,8 +90,7 @@ def test_a_storm_of_three_429s_is_waited_out_and_shows_in_engine_health(
     def watch() -> None:
         watcher = Store(config.store.path)
         while not finished.is_set():
-            row = watcher.query_one("SELECT state, detail FROM engine_health "
-                                    "WHERE name = 'graph'")
+            row = watcher.query_one("SELECT state, detail FROM engine_health WHERE name = 'graph'")
             if row is not None and (row[0], row[1]) not in seen:
                 seen.append((row[0], row[1]))
             time.sleep(0.05)
@@ -116,7 +117,8 @@ def test_a_storm_of_three_429s_is_waited_out_and_shows_in_engine_health(
 
 
 def test_429s_to_parallel_downloads_hold_the_whole_mailbox_and_lose_nothing(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     config = tenant.config("trash")
     for n in range(8):
         tenant.deliver(mail("Solidus.Support@seclab.com", f"parallel storm {n}"))
@@ -154,13 +156,13 @@ def test_sendmail_is_not_repeated_blindly_after_a_504(tenant: GraphTenant) -> No
     client = client_for(tenant.config())
     tenant.server.fail_next(1, status=504, retry_after=None, path_contains="/sendMail")
     with pytest.raises(GraphUnavailable):
-        client.request("POST", "/sendMail", what="sending", json={}, ok=(202,),
-                       idempotent=False)
+        client.request("POST", "/sendMail", what="sending", json={}, ok=(202,), idempotent=False)
     assert sum(1 for m, p in tenant.server.requests if p.endswith("/sendMail")) == 1
 
 
 def test_a_long_retry_after_is_not_slept_inline_and_holds_back_later_requests(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     client = client_for(tenant.config(), max_inline_wait=1.0)
     client.get_json(INBOX, what="warming up")
     tenant.server.fail_next(1, status=429, retry_after="3600")

@@ -39,8 +39,13 @@ def test_everything_granted_passes_and_exercises_each_permission(tenant: GraphTe
     report = check_connection(config)
     lines = _by_name(report.lines())
     assert report.ok, report.lines()
-    for permission in ("Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.ReadWrite",
-                       "Mail.Send"):
+    for permission in (
+        "Mail.Read",
+        "Mail.ReadBasic",
+        "Mail.ReadBasic.All",
+        "Mail.ReadWrite",
+        "Mail.Send",
+    ):
         assert lines[permission].startswith("ok granted"), lines[permission]
     assert "MIME" in lines["Mail.Read"]
     assert "draft" in lines["Mail.ReadWrite"]
@@ -72,23 +77,28 @@ def test_an_expired_secret_says_to_create_a_new_one(tenant: GraphTenant) -> None
 def test_a_missing_secret_variable(tenant: GraphTenant) -> None:
     config = tenant.config()
     assert config.server.graph is not None
-    graph = config.server.graph.model_copy(update={"client_secret_env": "MICC_NO_SUCH_VAR",
-                                                   "client_secret_file": None})
-    config = config.model_copy(update={"server": config.server.model_copy(
-        update={"graph": graph})})
+    graph = config.server.graph.model_copy(
+        update={"client_secret_env": "MICC_NO_SUCH_VAR", "client_secret_file": None}
+    )
+    config = config.model_copy(update={"server": config.server.model_copy(update={"graph": graph})})
     report = check_connection(config)
-    assert report.lines() == ["FAIL client secret: the Graph client secret: environment "
-                              "variable MICC_NO_SUCH_VAR is not set"]
+    assert report.lines() == [
+        "FAIL client secret: the Graph client secret: environment "
+        "variable MICC_NO_SUCH_VAR is not set"
+    ]
 
 
 def test_unknown_client_id_and_tenant(tenant: GraphTenant) -> None:
     config = tenant.config()
     assert config.server.graph is not None
-    for field, value, words in (("client_id", "1111", "is not registered in tenant"),
-                                ("tenant_id", "2222", "tenant")):
+    for field, value, words in (
+        ("client_id", "1111", "is not registered in tenant"),
+        ("tenant_id", "2222", "tenant"),
+    ):
         graph = config.server.graph.model_copy(update={field: value})
-        changed = config.model_copy(update={"server": config.server.model_copy(
-            update={"graph": graph})})
+        changed = config.model_copy(
+            update={"server": config.server.model_copy(update={"graph": graph})}
+        )
         line = next(x for x in check_connection(changed).lines() if x.startswith("FAIL"))
         assert words in line and value in line, line
 
@@ -97,8 +107,11 @@ def test_missing_permissions_are_named(tenant: GraphTenant) -> None:
     tenant.app.roles = {"Mail.Read", "Mail.ReadBasic.All", "Mail.ReadWrite"}
     report = check_connection(tenant.config())
     lines = _by_name(report.lines())
-    assert lines["Mail.Send"].startswith("FAIL") and "lacks the Mail.Send permission" in \
-        lines["Mail.Send"] and "Grant admin consent" in lines["Mail.Send"]
+    assert (
+        lines["Mail.Send"].startswith("FAIL")
+        and "lacks the Mail.Send permission" in lines["Mail.Send"]
+        and "Grant admin consent" in lines["Mail.Send"]
+    )
     assert lines["Mail.ReadBasic"].startswith("FAIL not granted")
     assert lines["Mail.ReadBasic.All"].startswith("ok")
     assert tenant.server.sent == []
@@ -107,8 +120,9 @@ def test_missing_permissions_are_named(tenant: GraphTenant) -> None:
 def test_without_readwrite_the_probe_fails_in_words(tenant: GraphTenant) -> None:
     tenant.app.roles = {"Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.Send"}
     lines = _by_name(check_connection(tenant.config()).lines())
-    assert lines["Mail.ReadWrite"].startswith("FAIL") and "Mail.ReadWrite" in \
-        lines["Mail.ReadWrite"]
+    assert (
+        lines["Mail.ReadWrite"].startswith("FAIL") and "Mail.ReadWrite" in lines["Mail.ReadWrite"]
+    )
 
 
 def test_an_application_access_policy_that_excludes_the_mailbox(tenant: GraphTenant) -> None:
@@ -133,7 +147,8 @@ def test_outbound_only_needs_only_mail_send(tenant: GraphTenant) -> None:
 
 
 def test_a_wrong_secret_while_running_shows_in_health_and_the_rest_goes_on(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     config = tenant.config("delete")
     store = Store(config.store.path)
     health = store_health(config.store.path)
@@ -172,8 +187,11 @@ def test_an_expired_secret_in_the_sender_is_reported_too(tenant: GraphTenant) ->
     sender = GraphSender(client_for(config, health=store_health(config.store.path)))
     store = Store(config.store.path)
     with pytest.raises(GraphAuthError, match="has expired"):
-        sender.send("Solidus.Support@seclab.com", ["c@example.net"],
-                    b"From: Solidus.Support@seclab.com\r\nTo: c@example.net\r\n"
-                    b"Message-ID: <e1@seclab.com>\r\n\r\nhi\r\n")
+        sender.send(
+            "Solidus.Support@seclab.com",
+            ["c@example.net"],
+            b"From: Solidus.Support@seclab.com\r\nTo: c@example.net\r\n"
+            b"Message-ID: <e1@seclab.com>\r\n\r\nhi\r\n",
+        )
     row = store.query_one("SELECT state, detail FROM engine_health WHERE name = 'graph'")
     assert row is not None and row[0] == "error" and "has expired" in row[1]

@@ -37,13 +37,19 @@ KILLS = 8
 
 
 def _micc(config: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "micc_tui", "--config", str(config), *args],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.Popen(
+        [sys.executable, "-m", "micc_tui", "--config", str(config), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
-def _kill_at_random(tenant: GraphTenant, rng: random.Random,
-                    before_each: Callable[[int], None]) -> None:
+def _kill_at_random(
+    tenant: GraphTenant, rng: random.Random, before_each: Callable[[int], None]
+) -> None:
     """Start ``micc serve`` and SIGKILL it at a random moment, :data:`KILLS` times.
 
     ``before_each(round)`` adds work first, so each child has some when it dies.
@@ -74,7 +80,8 @@ def _clean_run(config: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("policy", ["delete", "keep"])
 def test_sigkill_while_ingesting_then_each_message_is_archived_once(
-        tenant: GraphTenant, policy: str) -> None:
+    tenant: GraphTenant, policy: str
+) -> None:
     tenant.server.delay = 0.02  # time per request widens the crash windows
     config = tenant.config(policy)  # type: ignore[arg-type]
     subjects: list[str] = []
@@ -106,15 +113,24 @@ def test_sigkill_while_sending_then_each_reply_is_sent_once(tenant: GraphTenant)
     def queue_replies(round_: int) -> None:
         for n in range(15):
             raw = build_confirmation(
-                f"Answer {round_}.{n}\n", html=False,
+                f"Answer {round_}.{n}\n",
+                html=False,
                 from_address="Solidus.Sales.Europe@seclab.com",
-                to_address=f"customer{n}@example.net", subject=f"Question {round_}.{n}",
-                in_reply_to=f"<q{round_}.{n}@example.net>").as_bytes()
+                to_address=f"customer{n}@example.net",
+                subject=f"Question {round_}.{n}",
+                in_reply_to=f"<q{round_}.{n}@example.net>",
+            ).as_bytes()
             expected.append(
-                email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"])
-            outbox.enqueue(store, raw, mail_from="Solidus.Sales.Europe@seclab.com",
-                           recipients=[f"customer{n}@example.net"], conversation_id=None,
-                           kind="reply")
+                email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"]
+            )
+            outbox.enqueue(
+                store,
+                raw,
+                mail_from="Solidus.Sales.Europe@seclab.com",
+                recipients=[f"customer{n}@example.net"],
+                conversation_id=None,
+                kind="reply",
+            )
 
     _kill_at_random(tenant, random.Random(11), queue_replies)
     partial = len(tenant.server.sent)

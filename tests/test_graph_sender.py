@@ -25,11 +25,18 @@ from tests.graph_fixtures import (
 )
 
 
-def _reply(config_from: str, to: str, subject: str, in_reply_to: str,
-           references: str = "") -> bytes:
-    message = build_confirmation("Thank you, we are on it.\n", html=False,
-                                 from_address=config_from, to_address=to, subject=subject,
-                                 in_reply_to=in_reply_to, references=references)
+def _reply(
+    config_from: str, to: str, subject: str, in_reply_to: str, references: str = ""
+) -> bytes:
+    message = build_confirmation(
+        "Thank you, we are on it.\n",
+        html=False,
+        from_address=config_from,
+        to_address=to,
+        subject=subject,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
     return message.as_bytes()
 
 
@@ -50,14 +57,15 @@ def test_replies_leave_from_the_right_address_with_threading_kept(tenant: GraphT
         access = config.access(result.route.service_access or "")
         assert group is not None and access is not None
         from_address = reply_from(group, access.address, (*original.to, *original.cc), config)
-        raw = _reply(from_address, original.from_address, original.subject,
-                     original.message_id)
+        raw = _reply(from_address, original.from_address, original.subject, original.message_id)
         sender.send(from_address, [original.from_address], raw)
         archive_outgoing(store, result.conversation_id, f"test-out:{result.message}", raw)
         sent_ids[original.subject] = (from_address, original.message_id)
 
-    sent = {email.message_from_bytes(s.raw, policy=email.policy.default)["Subject"]: s
-            for s in tenant.server.sent}
+    sent = {
+        email.message_from_bytes(s.raw, policy=email.policy.default)["Subject"]: s
+        for s in tenant.server.sent
+    }
     offer, invoice = sent["Re: Offer please"], sent["Re: Invoice 42"]
     # Sales replies from the address the customer wrote to; Billing from the group's.
     assert offer.sender == "solidus.sales.europe@seclab.com"
@@ -69,12 +77,14 @@ def test_replies_leave_from_the_right_address_with_threading_kept(tenant: GraphT
         assert item.message_id == parsed["Message-ID"]
         assert item.recipients == ["customer@example.net"]
     sent_items = tenant.server.folder_messages(MASTER, "sentitems")
-    assert {m.internet_message_id for m in sent_items} == {offer.message_id,
-                                                            invoice.message_id}
+    assert {m.internet_message_id for m in sent_items} == {offer.message_id, invoice.message_id}
 
     # The customer answers our reply: it joins the same conversation.
-    tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "Re: Re: Offer please",
-                        in_reply_to=offer.message_id))
+    tenant.deliver(
+        mail(
+            "Solidus.Sales.Europe@seclab.com", "Re: Re: Offer please", in_reply_to=offer.message_id
+        )
+    )
     again = run_cycle(store, config, source, mailbox=source.mailbox)
     first_offer = next(r for r in results if r.route.service_group == "Sales")
     assert again[0].conversation_id == first_offer.conversation_id
@@ -107,8 +117,7 @@ def test_envelope_recipients_missing_from_the_headers_become_bcc(tenant: GraphTe
     assert tenant.server.sent[0].recipients == ["customer@example.net", "boss@seclab.com"]
 
 
-def test_a_message_over_graphs_request_limit_is_refused_before_sending(
-        tenant: GraphTenant) -> None:
+def test_a_message_over_graphs_request_limit_is_refused_before_sending(tenant: GraphTenant) -> None:
     sender = GraphSender(client_for(tenant.config()))
     raw = _reply("Solidus.Support@seclab.com", "customer@example.net", "Big", "<c4@example>")
     raw = raw.replace(b"Thank you", b"x" * 3_200_000)
@@ -117,8 +126,7 @@ def test_a_message_over_graphs_request_limit_is_refused_before_sending(
     assert caught.value.permanent and "4 MB" in str(caught.value)
 
 
-def test_sending_works_without_any_read_permission_when_outbound_only(
-        tenant: GraphTenant) -> None:
+def test_sending_works_without_any_read_permission_when_outbound_only(tenant: GraphTenant) -> None:
     tenant.app.roles = {"Mail.Send"}
     config = tenant.config(outbound_only=True)
     sender = GraphSender(client_for(config))

@@ -37,8 +37,12 @@ def micc(tenant: GraphTenant, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``micc --config <tenant> ARGS`` in a child process."""
     return subprocess.run(
         [sys.executable, "-m", "micc_tui", "--config", str(tenant.root / "micc.toml"), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def _health(store: Store, name: str) -> tuple[str, str] | None:
@@ -48,7 +52,8 @@ def _health(store: Store, name: str) -> tuple[str, str] | None:
 
 @pytest.mark.parametrize("policy", ["delete", "trash", "archive", "keep"])
 def test_serve_once_routes_applies_the_policy_and_a_second_run_imports_nothing(
-        tenant: GraphTenant, policy: str) -> None:
+    tenant: GraphTenant, policy: str
+) -> None:
     config = tenant.config(policy)  # type: ignore[arg-type]
     deliver_four_kinds(tenant)
 
@@ -57,15 +62,24 @@ def test_serve_once_routes_applies_the_policy_and_a_second_run_imports_nothing(
     assert "read 4 new message(s)" in first.stdout
 
     store = Store(config.store.path)
-    queues = {i.subject: (i.service_group, i.state)
-              for i in list_items(store, states=("queued", "unrouted"))}
-    assert queues == {"wildcard": ("Sales", "queued"), "plus address": ("Billing", "queued"),
-                      "only through Cc": ("Support", "queued"),
-                      "matches nothing": (None, "unrouted")}
-    where = {"delete": (0, 0, 0), "trash": (0, 4, 0), "archive": (0, 0, 4),
-             "keep": (4, 0, 0)}[policy]
-    assert (tenant.inbox(), len(tenant.server.folder_messages(MASTER, "deleteditems")),
-            len(tenant.server.folder_messages(MASTER, "Processed"))) == where
+    queues = {
+        i.subject: (i.service_group, i.state)
+        for i in list_items(store, states=("queued", "unrouted"))
+    }
+    assert queues == {
+        "wildcard": ("Sales", "queued"),
+        "plus address": ("Billing", "queued"),
+        "only through Cc": ("Support", "queued"),
+        "matches nothing": (None, "unrouted"),
+    }
+    where = {"delete": (0, 0, 0), "trash": (0, 4, 0), "archive": (0, 0, 4), "keep": (4, 0, 0)}[
+        policy
+    ]
+    assert (
+        tenant.inbox(),
+        len(tenant.server.folder_messages(MASTER, "deleteditems")),
+        len(tenant.server.folder_messages(MASTER, "Processed")),
+    ) == where
 
     second = micc(tenant, "serve", "--once")
     assert second.returncode == 0, second.stderr
@@ -74,7 +88,8 @@ def test_serve_once_routes_applies_the_policy_and_a_second_run_imports_nothing(
 
 
 def test_replies_leave_through_the_outbox_with_the_right_from_and_threading(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     config = tenant.config("delete")
     tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "Offer please"))
     tenant.deliver(mail("billing+invoice@seclab.com", "Invoice 42"))
@@ -91,15 +106,18 @@ def test_replies_leave_through_the_outbox_with_the_right_from_and_threading(
         group = config.group(item.service_group or "")
         assert group is not None
         draft = reply_draft("reply", item, original, raw, group, agent, config)
-        replies.submit(store, config, draft.edited(body="We are on it.\n"),
-                       agent_id="anna", review=False)
+        replies.submit(
+            store, config, draft.edited(body="We are on it.\n"), agent_id="anna", review=False
+        )
         asked[item.subject] = original.message_id
 
     result = micc(tenant, "serve", "--once")
     assert result.returncode == 0, result.stderr
     assert "sent 2" in result.stdout
-    sent = {email.message_from_bytes(s.raw, policy=email.policy.default)["Subject"]: s
-            for s in tenant.server.sent}
+    sent = {
+        email.message_from_bytes(s.raw, policy=email.policy.default)["Subject"]: s
+        for s in tenant.server.sent
+    }
     offer, invoice = sent["Re: Offer please"], sent["Re: Invoice 42"]
     assert offer.sender == "solidus.sales.europe@seclab.com"  # the address written to
     assert invoice.sender == "billing@seclab.com"  # the group's (reply_using_incoming = false)
@@ -110,20 +128,24 @@ def test_replies_leave_through_the_outbox_with_the_right_from_and_threading(
     assert len(tenant.server.folder_messages(MASTER, "sentitems")) == 2
 
     # The customer answers our reply; it joins the same conversation.
-    tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", "Re: Re: Offer please",
-                        in_reply_to=offer.message_id))
+    tenant.deliver(
+        mail(
+            "Solidus.Sales.Europe@seclab.com", "Re: Re: Offer please", in_reply_to=offer.message_id
+        )
+    )
     assert micc(tenant, "serve", "--once").returncode == 0
     offer_conversation = store.query_one(
-        "SELECT conversation_id FROM messages WHERE message_id = ?", (asked["Offer please"],))
-    answer = store.query_one("SELECT conversation_id FROM messages WHERE subject = ?",
-                             ("Re: Re: Offer please",))
+        "SELECT conversation_id FROM messages WHERE message_id = ?", (asked["Offer please"],)
+    )
+    answer = store.query_one(
+        "SELECT conversation_id FROM messages WHERE subject = ?", ("Re: Re: Offer please",)
+    )
     assert offer_conversation is not None and answer is not None
     assert answer[0] == offer_conversation[0]
     assert get_item(store, answer[0]) is not None
 
 
-def test_a_storm_of_three_429s_is_waited_out_visibly_and_loses_nothing(
-        tenant: GraphTenant) -> None:
+def test_a_storm_of_three_429s_is_waited_out_visibly_and_loses_nothing(tenant: GraphTenant) -> None:
     config = tenant.config("delete")
     for n in range(5):
         tenant.deliver(mail("Solidus.Support@seclab.com", f"storm {n}"))
@@ -145,8 +167,10 @@ def test_a_storm_of_three_429s_is_waited_out_visibly_and_loses_nothing(
 
     assert codes == [0]
     assert time.monotonic() - started >= 3.0
-    assert any(state == "warn" and "throttled until" in detail and "429" in detail
-               for state, detail in seen), seen
+    assert any(
+        state == "warn" and "throttled until" in detail and "429" in detail
+        for state, detail in seen
+    ), seen
     assert watcher.query_one("SELECT COUNT(*) FROM messages")[0] == 5
     assert tenant.inbox() == 0 and not tenant.server.faults
     final = _health(watcher, "graph")
@@ -154,7 +178,8 @@ def test_a_storm_of_three_429s_is_waited_out_visibly_and_loses_nothing(
 
 
 def test_a_wrong_secret_is_explained_and_the_engine_recovers_when_it_is_fixed(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     config = tenant.config("delete")
     tenant.set_secret("typo-in-the-secret")
     tenant.deliver(mail("Solidus.Support@seclab.com", "waiting"))
@@ -198,7 +223,8 @@ def test_a_wrong_secret_is_explained_and_the_engine_recovers_when_it_is_fixed(
 
 
 def test_serve_sets_an_unreadable_message_aside_and_the_mail_after_it_flows(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     # The engine makes a new source after each failed cycle: the count of failed
     # downloads must survive that, or the damaged item would block the inbox forever.
     config = tenant.config("delete")
@@ -218,8 +244,10 @@ def test_serve_sets_an_unreadable_message_aside_and_the_mail_after_it_flows(
             time.sleep(0.1)
 
     try:
-        wait("the mail after it", lambda: store.query_one(
-            "SELECT COUNT(*) FROM messages WHERE subject = 'after it'")[0])  # type: ignore[index]
+        wait(
+            "the mail after it",
+            lambda: store.query_one("SELECT COUNT(*) FROM messages WHERE subject = 'after it'")[0],
+        )  # type: ignore[index]
         wait("the health row", lambda: _health(store, "graph inbox"))
         row = _health(store, "graph inbox")
         assert row is not None and row[0] == "warn" and "500" in row[1]

@@ -29,18 +29,24 @@ def _store(tenant: GraphTenant) -> Store:
 
 
 def _mime_reads(tenant: GraphTenant) -> int:
-    return sum(1 for method, path in tenant.server.requests
-               if method == "GET" and path.split("?")[0].endswith("/$value"))
+    return sum(
+        1
+        for method, path in tenant.server.requests
+        if method == "GET" and path.split("?")[0].endswith("/$value")
+    )
 
 
 def _queues(store: Store) -> dict[str, tuple[str | None, str]]:
-    return {item.subject: (item.service_group, item.state)
-            for item in list_items(store, states=("queued", "unrouted"))}
+    return {
+        item.subject: (item.service_group, item.state)
+        for item in list_items(store, states=("queued", "unrouted"))
+    }
 
 
 @pytest.mark.parametrize("policy", ["delete", "trash", "archive", "keep"])
-def test_routing_each_policy_and_a_second_run_imports_nothing(tenant: GraphTenant,
-                                                              policy: str) -> None:
+def test_routing_each_policy_and_a_second_run_imports_nothing(
+    tenant: GraphTenant, policy: str
+) -> None:
     config = tenant.config(policy)  # type: ignore[arg-type]
     deliver_four_kinds(tenant)
     source = source_for(config)
@@ -51,14 +57,18 @@ def test_routing_each_policy_and_a_second_run_imports_nothing(tenant: GraphTenan
 
     assert [r.duplicate for r in first] == [False] * 4
     assert _queues(store) == {
-        "wildcard": ("Sales", "queued"), "plus address": ("Billing", "queued"),
-        "only through Cc": ("Support", "queued"), "matches nothing": (None, "unrouted")}
+        "wildcard": ("Sales", "queued"),
+        "plus address": ("Billing", "queued"),
+        "only through Cc": ("Support", "queued"),
+        "matches nothing": (None, "unrouted"),
+    }
     server = tenant.server
     inbox = server.folder_messages(MASTER, "inbox")
     deleted = server.folder_messages(MASTER, "deleteditems")
     archived = server.folder_messages(MASTER, "Processed")
-    expected = {"delete": (0, 0, 0), "trash": (0, 4, 0), "archive": (0, 0, 4),
-                "keep": (4, 0, 0)}[policy]
+    expected = {"delete": (0, 0, 0), "trash": (0, 4, 0), "archive": (0, 0, 4), "keep": (4, 0, 0)}[
+        policy
+    ]
     assert (len(inbox), len(deleted), len(archived)) == expected
     raw = {bytes(r[0]) for r in store.query("SELECT raw FROM raw_messages")}
     assert raw == {m.raw for m in inbox + deleted + archived} or policy == "delete"
@@ -113,8 +123,7 @@ def test_keep_reads_only_new_mail_after_the_bookmark(tenant: GraphTenant) -> Non
     assert "receivedDateTime+ge+" in listing[-1] or "receivedDateTime%20ge" in listing[-1]
 
 
-def test_paging_follows_next_link_and_finishes_the_inbox_in_one_call(
-        tenant: GraphTenant) -> None:
+def test_paging_follows_next_link_and_finishes_the_inbox_in_one_call(tenant: GraphTenant) -> None:
     config = tenant.config("delete")
     for n in range(25):
         tenant.deliver(mail("Solidus.Sales.Asia@seclab.com", f"paged {n:02}"))
@@ -128,8 +137,7 @@ def test_paging_follows_next_link_and_finishes_the_inbox_in_one_call(
     assert sorted(subjects) == [f"paged {n:02}" for n in range(25)]
 
 
-def test_a_crash_after_archiving_before_the_policy_runs_is_repaired(
-        tenant: GraphTenant) -> None:
+def test_a_crash_after_archiving_before_the_policy_runs_is_repaired(tenant: GraphTenant) -> None:
     config = tenant.config("delete")
     for n in range(3):
         tenant.deliver(mail("Solidus.Support@seclab.com", f"crash {n}"))
@@ -146,8 +154,7 @@ def test_a_crash_after_archiving_before_the_policy_runs_is_repaired(
     assert store.query_one("SELECT COUNT(*) FROM messages")[0] == 3
 
 
-def test_a_message_deleted_between_listing_and_reading_is_skipped(
-        tenant: GraphTenant) -> None:
+def test_a_message_deleted_between_listing_and_reading_is_skipped(tenant: GraphTenant) -> None:
     config = tenant.config("keep")
     gone = tenant.deliver(mail("Solidus.Support@seclab.com", "gone"))
     tenant.deliver(mail("Solidus.Support@seclab.com", "stays"))
@@ -169,14 +176,18 @@ def test_a_message_deleted_between_listing_and_reading_is_skipped(
 
 
 def test_a_message_whose_mime_keeps_failing_is_set_aside_and_the_rest_flows(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     config = tenant.config("delete")
     tenant.deliver(mail("Solidus.Support@seclab.com", "before"))
     stuck = tenant.deliver(mail("Solidus.Support@seclab.com", "damaged item"))
     tenant.deliver(mail("Solidus.Support@seclab.com", "after"))
     reports: list[tuple[str, str]] = []
-    source = GraphSource(source_for(config).client, policy="delete",
-                         inbox_health=lambda state, detail: reports.append((state, detail)))
+    source = GraphSource(
+        source_for(config).client,
+        policy="delete",
+        inbox_health=lambda state, detail: reports.append((state, detail)),
+    )
     store = _store(tenant)
     tenant.server.fail_next(SET_ASIDE_AFTER, status=500, path_contains=f"{stuck}/$value")
     for _ in range(SET_ASIDE_AFTER - 1):  # a passing fault: the cycle fails, nothing is lost
@@ -196,7 +207,8 @@ def test_a_message_whose_mime_keeps_failing_is_set_aside_and_the_rest_flows(
 
 
 def test_with_keep_an_unreadable_message_stops_the_cycle_with_its_reason(
-        tenant: GraphTenant) -> None:
+    tenant: GraphTenant,
+) -> None:
     # keep has no escape: the bookmark would move past a message set aside.
     config = tenant.config("keep")
     stuck = tenant.deliver(mail("Solidus.Support@seclab.com", "damaged item"))
@@ -223,8 +235,10 @@ def test_wait_for_mail_polls_until_mail_arrives(tenant: GraphTenant) -> None:
 
 def test_source_key_and_raw_bytes_are_verbatim(tenant: GraphTenant, tmp_path: Path) -> None:
     config = tenant.config("keep")
-    raw = (b"From: =?iso-8859-1?q?J=F6rg?= <j@example.de>\r\nTo: Solidus.Support@seclab.com\r\n"
-           b"Subject: caf\xe9 8-bit\r\n\r\nbody \xff\r\n")
+    raw = (
+        b"From: =?iso-8859-1?q?J=F6rg?= <j@example.de>\r\nTo: Solidus.Support@seclab.com\r\n"
+        b"Subject: caf\xe9 8-bit\r\n\r\nbody \xff\r\n"
+    )
     handle = tenant.deliver(raw)
     source = source_for(config)
     batch, _ = next(iter(source.fetch_new(None, 10)))

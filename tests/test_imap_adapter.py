@@ -17,9 +17,15 @@ from tests.servers.tenant import customer_mail
 
 def settings(dovecot: Dovecot, user: str, encryption: str = "none", **kw: object) -> ImapSettings:
     port = dovecot.imaps_port if encryption == "ssl" else dovecot.imap_port
-    values: dict[str, object] = {"host": "127.0.0.1", "port": port, "encryption": encryption,
-                                 "username": user, "password": PASSWORD,
-                                 "ca_file": dovecot.cert_path, "timeout": 10.0}
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "encryption": encryption,
+        "username": user,
+        "password": PASSWORD,
+        "ca_file": dovecot.cert_path,
+        "timeout": 10.0,
+    }
     values.update(kw)
     return ImapSettings(**values)  # type: ignore[arg-type]
 
@@ -32,17 +38,21 @@ def connected(dovecot: Dovecot, user: str, **kw: object) -> ImapSource:
 
 # -- folder detection (pure) -----------------------------------------------------------
 
+
 def _f(name: str, *flags: str, delimiter: str = "/") -> rules.Folder:
     return rules.Folder(name, flags, delimiter)
 
 
-@pytest.mark.parametrize(("names", "sent", "trash"), [
-    (["INBOX", "Sent Items", "Deleted Items"], "Sent Items", "Deleted Items"),
-    (["INBOX", "Gesendete Elemente", "Papierkorb"], "Gesendete Elemente", "Papierkorb"),
-    (["INBOX", "Éléments envoyés", "Corbeille"], "Éléments envoyés", "Corbeille"),
-    (["INBOX", "[Gmail]/Sent Mail", "[Gmail]/Trash"], "[Gmail]/Sent Mail", "[Gmail]/Trash"),
-    (["INBOX", "INBOX.Sent", "INBOX.Trash"], "INBOX.Sent", "INBOX.Trash"),
-])
+@pytest.mark.parametrize(
+    ("names", "sent", "trash"),
+    [
+        (["INBOX", "Sent Items", "Deleted Items"], "Sent Items", "Deleted Items"),
+        (["INBOX", "Gesendete Elemente", "Papierkorb"], "Gesendete Elemente", "Papierkorb"),
+        (["INBOX", "Éléments envoyés", "Corbeille"], "Éléments envoyés", "Corbeille"),
+        (["INBOX", "[Gmail]/Sent Mail", "[Gmail]/Trash"], "[Gmail]/Sent Mail", "[Gmail]/Trash"),
+        (["INBOX", "INBOX.Sent", "INBOX.Trash"], "INBOX.Sent", "INBOX.Trash"),
+    ],
+)
 def test_localized_and_common_names_are_found(names: list[str], sent: str, trash: str) -> None:
     delimiter = "." if any(n.startswith("INBOX.") for n in names) else "/"
     found = rules.detect([_f(n, delimiter=delimiter) for n in names])
@@ -64,15 +74,22 @@ def test_missing_roles_are_left_out() -> None:
 
 # -- against Dovecot -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("encryption", ["ssl", "starttls", "none"])
 def test_connects_with_each_encryption_and_detects_folders(
-        dovecot: Dovecot, master_user: str, encryption: str) -> None:
+    dovecot: Dovecot, master_user: str, encryption: str
+) -> None:
     source = connected(dovecot, master_user, encryption=encryption)
     try:
         assert "IDLE" in source.capabilities and source.supports_push
         assert {r: d.name for r, d in source.folders.items()} == {
-            "inbox": "INBOX", "sent": "Sent", "trash": "Trash", "archive": "Archive",
-            "drafts": "Drafts", "junk": "Junk"}
+            "inbox": "INBOX",
+            "sent": "Sent",
+            "trash": "Trash",
+            "archive": "Archive",
+            "drafts": "Drafts",
+            "junk": "Junk",
+        }
         assert source.folders["sent"].how == "special-use"
         assert "logged in as" in source.describe().summary
     finally:
@@ -86,8 +103,12 @@ def test_failures_are_explained_in_words(dovecot: Dovecot, master_user: str) -> 
         "credentials": settings(dovecot, master_user, password="N0t-The-Pa55"),
         "folder": settings(dovecot, master_user, inbox="Nowhere"),
     }
-    words = {"refused": "connection refused", "tls": "TLS failure",
-             "credentials": "bad credentials", "folder": "folder missing"}
+    words = {
+        "refused": "connection refused",
+        "tls": "TLS failure",
+        "credentials": "bad credentials",
+        "folder": "folder missing",
+    }
     for kind, values in cases.items():
         with pytest.raises(MailServerError) as caught:
             ImapSource(values).connect()
@@ -138,28 +159,35 @@ def _count(source: ImapSource, folder: str) -> int:
     return int(source.client.folder_status(folder, ["MESSAGES"])[b"MESSAGES"])
 
 
-@pytest.mark.parametrize(("policy", "inbox", "trash", "archive"), [
-    ("delete", 0, 0, 0), ("trash", 0, 3, 0), ("archive", 0, 0, 3), ("keep", 3, 0, 0)])
-def test_processed_mail_policies(dovecot: Dovecot, master_user: str, policy: str, inbox: int,
-                                 trash: int, archive: int) -> None:
+@pytest.mark.parametrize(
+    ("policy", "inbox", "trash", "archive"),
+    [("delete", 0, 0, 0), ("trash", 0, 3, 0), ("archive", 0, 0, 3), ("keep", 3, 0, 0)],
+)
+def test_processed_mail_policies(
+    dovecot: Dovecot, master_user: str, policy: str, inbox: int, trash: int, archive: int
+) -> None:
     dovecot.deliver_many(master_user, [customer_mail("a@seclab.com", n=i) for i in range(3)])
     source = connected(dovecot, master_user, archive_folder="Processed")
     try:
         handles = [i.handle for items, _ in source.fetch_new(None, 10) for i in items]
         source.mark_processed(handles, policy)  # type: ignore[arg-type]
         source.ensure_folder("Processed")
-        assert (_count(source, "INBOX"), _count(source, "Trash"),
-                _count(source, "Processed")) == (inbox, trash, archive)
+        assert (_count(source, "INBOX"), _count(source, "Trash"), _count(source, "Processed")) == (
+            inbox,
+            trash,
+            archive,
+        )
     finally:
         source.close()
 
 
 def test_leftovers_are_archived_messages_still_in_the_inbox(
-        dovecot: Dovecot, master_user: str) -> None:
+    dovecot: Dovecot, master_user: str
+) -> None:
     dovecot.deliver_many(master_user, [customer_mail("a@seclab.com", n=i) for i in range(4)])
     source = connected(dovecot, master_user)
     try:
-        (_items, bookmark), = list(source.fetch_new(None, 3))[:1]
+        ((_items, bookmark),) = list(source.fetch_new(None, 3))[:1]
         assert source.leftovers(bookmark) == ["1", "2", "3"]
         source.mark_processed(["1", "2"], "delete")
         assert source.leftovers(bookmark) == ["3"]

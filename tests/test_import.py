@@ -16,7 +16,7 @@ from engine.store import Store
 #: The project's shared/ folder lies beside the repository (here and in CI).
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
-CONFIG = '''
+CONFIG = """
 [[service_group]]
 name = "Sales"
 [[service_group]]
@@ -29,7 +29,7 @@ service_group = "Sales"
 name = "Example"
 address = "*@example.com"
 service_group = "Catch"
-'''
+"""
 
 
 @pytest.fixture
@@ -53,8 +53,9 @@ def test_the_whole_corpus_is_archived_byte_for_byte(config: Config, store: Store
     assert report.unreadable == []
     assert report.archived == len(files)
     assert report.routed + report.unrouted == len(files)
-    rows = store.query("SELECT m.source, r.raw FROM messages m JOIN raw_messages r "
-                       "ON r.message = m.id")
+    rows = store.query(
+        "SELECT m.source, r.raw FROM messages m JOIN raw_messages r ON r.message = m.id"
+    )
     archived = {row[0].removeprefix("import:"): bytes(row[1]) for row in rows}
     for file in files:
         assert archived[str(file.resolve())] == file.read_bytes(), file
@@ -82,10 +83,15 @@ def write(path: Path, data: bytes) -> Path:
 def test_routing_on_import(tmp_path: Path, config: Config, store: Store) -> None:
     folder = tmp_path / "mail"
     folder.mkdir()
-    write(folder / "a.eml", b"From: C <c@cust.org>\r\nTo: Solidus.Sales.Retail@seclab.com\r\n"
-          b"Subject: Order ORD-054321\r\nMessage-ID: <a@cust.org>\r\n\r\nWhere is it?\r\n")
-    write(folder / "b.eml", b"From: D <d@cust.org>\r\nTo: nobody@nowhere.org\r\n"
-          b"Subject: lost\r\n\r\nhello\r\n")
+    write(
+        folder / "a.eml",
+        b"From: C <c@cust.org>\r\nTo: Solidus.Sales.Retail@seclab.com\r\n"
+        b"Subject: Order ORD-054321\r\nMessage-ID: <a@cust.org>\r\n\r\nWhere is it?\r\n",
+    )
+    write(
+        folder / "b.eml",
+        b"From: D <d@cust.org>\r\nTo: nobody@nowhere.org\r\nSubject: lost\r\n\r\nhello\r\n",
+    )
     report = import_paths(store, config, [folder])
     assert (report.routed, report.unrouted) == (1, 1)
     [queued] = list_items(store)
@@ -97,8 +103,9 @@ def test_routing_on_import(tmp_path: Path, config: Config, store: Store) -> None
     assert hit.subject == "Order ORD-054321"
 
 
-def test_garbage_is_archived_raw_and_parked_with_a_reason(tmp_path: Path, config: Config,
-                                                         store: Store) -> None:
+def test_garbage_is_archived_raw_and_parked_with_a_reason(
+    tmp_path: Path, config: Config, store: Store
+) -> None:
     garbage = bytes(range(256)) * 4
     write(tmp_path / "garbage.eml", garbage)
     report = import_paths(store, config, [tmp_path / "garbage.eml"])
@@ -117,8 +124,9 @@ def test_mbox_files(tmp_path: Path, config: Config, store: Store) -> None:
     assert (report.archived, report.routed) == (3, 3)
 
 
-def test_reused_message_id_with_other_content_is_another_email(tmp_path: Path, config: Config,
-                                                               store: Store) -> None:
+def test_reused_message_id_with_other_content_is_another_email(
+    tmp_path: Path, config: Config, store: Store
+) -> None:
     head = b"From: c@x.org\r\nTo: Solidus.Sales.A@seclab.com\r\nMessage-ID: <same@x.org>\r\n"
     write(tmp_path / "1.eml", head + b"Subject: one\r\n\r\nfirst\r\n")
     write(tmp_path / "2.eml", head + b"Subject: two\r\n\r\nsecond\r\n")
@@ -127,12 +135,18 @@ def test_reused_message_id_with_other_content_is_another_email(tmp_path: Path, c
 
 
 def test_a_reply_joins_its_conversation(tmp_path: Path, config: Config, store: Store) -> None:
-    write(tmp_path / "1.eml", b"From: c@x.org\r\nTo: Solidus.Sales.A@seclab.com\r\n"
-          b"Message-ID: <q1@x.org>\r\nSubject: question\r\n\r\n?\r\n")
+    write(
+        tmp_path / "1.eml",
+        b"From: c@x.org\r\nTo: Solidus.Sales.A@seclab.com\r\n"
+        b"Message-ID: <q1@x.org>\r\nSubject: question\r\n\r\n?\r\n",
+    )
     import_paths(store, config, [tmp_path / "1.eml"])
-    write(tmp_path / "2.eml", b"From: c@x.org\r\nTo: Solidus.Sales.A@seclab.com\r\n"
-          b"Message-ID: <q2@x.org>\r\nIn-Reply-To: <q1@x.org>\r\nSubject: Re: question\r\n"
-          b"\r\nmore\r\n")
+    write(
+        tmp_path / "2.eml",
+        b"From: c@x.org\r\nTo: Solidus.Sales.A@seclab.com\r\n"
+        b"Message-ID: <q2@x.org>\r\nIn-Reply-To: <q1@x.org>\r\nSubject: Re: question\r\n"
+        b"\r\nmore\r\n",
+    )
     import_paths(store, config, [tmp_path / "2.eml"])
     [item] = list_items(store)
     assert item.message_id == "<q2@x.org>"

@@ -26,14 +26,21 @@ def test_importing_every_engine_module_loads_no_ui() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'micc_tui'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
     assert result.stdout.strip() == ""
 
 
 def test_import_linter_contract_holds() -> None:
     lint = shutil.which("lint-imports")
     assert lint, "import-linter is part of the [test] extra"
-    result = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        [lint], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

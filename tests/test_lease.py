@@ -115,7 +115,8 @@ def test_heartbeat_thread_notices_the_request(store: Store) -> None:
 
 
 def test_a_claimant_that_gives_up_takes_back_its_request_and_any_lease_handed_to_it(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     standby, serve = lease(store, PRIORITY_STANDBY), lease(store, PRIORITY_SERVE)
     assert standby.try_acquire(store)
     assert not serve.acquire(store, wait=0.05, poll=0.01)

@@ -31,7 +31,8 @@ def holder(path: Path) -> str:
 
 
 def test_without_the_mail_password_the_standby_stays_off(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     config = tenant(tmp_path, imap_port=1, user="m", smtp_port=1)
     assert PASSWORD_ENV in missing_secret(config)
@@ -44,7 +45,8 @@ def test_without_the_mail_password_the_standby_stays_off(
 
 
 def test_an_unusable_store_never_raises_into_the_console(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     config = tenant(tmp_path, imap_port=1, user="m", smtp_port=1)
     (tmp_path / "micc.db").mkdir()  # a folder where the store file should be
@@ -54,11 +56,16 @@ def test_an_unusable_store_never_raises_into_the_console(
 
 
 def test_standby_runs_the_engine_then_makes_way_for_serve(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot: Dovecot,
+    master_user: str,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port)
+    config = tenant(
+        tmp_path, imap_port=dovecot.imap_port, user=master_user, smtp_port=smtp_server.port
+    )
     standby = StandbyEngine(config, poll=0.1, wait_slice=0.2)
     standby.start()
     stop = threading.Event()
@@ -67,13 +74,14 @@ def test_standby_runs_the_engine_then_makes_way_for_serve(
         wait_for("the standby to run the engine", lambda: standby.active)
         dovecot.deliver(master_user, customer_mail("Solidus.Sales.S@seclab.com"))
         with Store(config.store.path) as store:
-            wait_for("the standby to read mail", lambda: store.query_one(
-                "SELECT COUNT(*) FROM messages")[0] == 1)  # type: ignore[index]
+            wait_for(
+                "the standby to read mail",
+                lambda: store.query_one("SELECT COUNT(*) FROM messages")[0] == 1,
+            )  # type: ignore[index]
         serve = Engine(config, stop=stop, wait_slice=0.2)
         serve_thread = threading.Thread(target=serve.run, name="serve")
         serve_thread.start()
-        wait_for("serve to hold the lease", lambda: holder(config.store.path) ==
-                 serve.lease.holder)
+        wait_for("serve to hold the lease", lambda: holder(config.store.path) == serve.lease.holder)
         wait_for("the standby to stand down", lambda: not standby.active)
         assert standby.takeovers == 1
     finally:

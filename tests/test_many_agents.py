@@ -27,6 +27,8 @@ def test_fifty_processes_take_each_email_once(tmp_path: Path) -> None:
     assert len(ids) == 1000 and len(set(ids)) == 1000
     store = Store(tmp_path / "micc.db")
     assert store.query_one("SELECT COUNT(*) FROM conversations WHERE state = 'closed'")[0] == 1000
-    takes = store.query("SELECT conversation_id, COUNT(*) FROM events WHERE kind = 'taken' "
-                        "GROUP BY conversation_id HAVING COUNT(*) > 1")
+    takes = store.query(
+        "SELECT conversation_id, COUNT(*) FROM events WHERE kind = 'taken' "
+        "GROUP BY conversation_id HAVING COUNT(*) > 1"
+    )
     assert takes == []

@@ -12,8 +12,10 @@ from engine import outbox
 from engine.lease import Lease
 from engine.store import Store, now_iso
 
-RAW = (b"From: Sales <sales@seclab.com>\r\nTo: c@customer.example\r\nSubject: Re: x\r\n"
-       b"Message-ID: <o1@seclab.com>\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n")
+RAW = (
+    b"From: Sales <sales@seclab.com>\r\nTo: c@customer.example\r\nSubject: Re: x\r\n"
+    b"Message-ID: <o1@seclab.com>\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n"
+)
 
 
 @pytest.fixture
@@ -22,20 +24,40 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_enqueue_archives_and_queues_in_one_go(store: Store) -> None:
-    outbox_id = outbox.enqueue(store, RAW, mail_from="sales@seclab.com",
-                               recipients=["c@customer.example"], conversation_id=None,
-                               kind="new")
-    row = store.query_one("SELECT o.state, m.direction, m.message_id FROM outbox o "
-                          "JOIN messages m ON m.id = o.message WHERE o.id = ?", (outbox_id,))
+    outbox_id = outbox.enqueue(
+        store,
+        RAW,
+        mail_from="sales@seclab.com",
+        recipients=["c@customer.example"],
+        conversation_id=None,
+        kind="new",
+    )
+    row = store.query_one(
+        "SELECT o.state, m.direction, m.message_id FROM outbox o "
+        "JOIN messages m ON m.id = o.message WHERE o.id = ?",
+        (outbox_id,),
+    )
     assert tuple(row) == ("queued", "out", "<o1@seclab.com>")
     with pytest.raises(ValueError, match="Message-ID"):
-        outbox.enqueue(store, b"To: a@b.c\r\n\r\nx\r\n", mail_from="a@b.c", recipients=["a@b.c"],
-                       conversation_id=None, kind="new")
+        outbox.enqueue(
+            store,
+            b"To: a@b.c\r\n\r\nx\r\n",
+            mail_from="a@b.c",
+            recipients=["a@b.c"],
+            conversation_id=None,
+            kind="new",
+        )
 
 
 def test_transient_failures_back_off_then_fail_and_permanent_fails_at_once(store: Store) -> None:
-    outbox.enqueue(store, RAW, mail_from="s@seclab.com", recipients=["c@x.example"],
-                   conversation_id=None, kind="new")
+    outbox.enqueue(
+        store,
+        RAW,
+        mail_from="s@seclab.com",
+        recipients=["c@x.example"],
+        conversation_id=None,
+        kind="new",
+    )
     item = outbox.claim(store)
     assert item is not None and item.attempts == 1
     assert outbox.claim(store) is None  # in flight: nobody else takes it
@@ -51,8 +73,15 @@ def test_transient_failures_back_off_then_fail_and_permanent_fails_at_once(store
 
 
 def test_review_waits_for_a_supervisor(store: Store) -> None:
-    outbox_id = outbox.enqueue(store, RAW, mail_from="s@seclab.com", recipients=["c@x.example"],
-                               conversation_id=None, kind="reply", review=True)
+    outbox_id = outbox.enqueue(
+        store,
+        RAW,
+        mail_from="s@seclab.com",
+        recipients=["c@x.example"],
+        conversation_id=None,
+        kind="reply",
+        review=True,
+    )
     assert outbox.claim(store) is None
     outbox.approve(store, outbox_id, "sue", "fine")
     item = outbox.claim(store)
@@ -62,8 +91,14 @@ def test_review_waits_for_a_supervisor(store: Store) -> None:
 
 
 def test_in_doubt_messages_are_requeued(store: Store) -> None:
-    outbox.enqueue(store, RAW, mail_from="s@seclab.com", recipients=["c@x.example"],
-                   conversation_id=None, kind="new")
+    outbox.enqueue(
+        store,
+        RAW,
+        mail_from="s@seclab.com",
+        recipients=["c@x.example"],
+        conversation_id=None,
+        kind="new",
+    )
     assert outbox.claim(store) is not None  # ...and the process dies here
     doubtful = outbox.in_doubt(store)
     assert [d.message_id for d in doubtful] == ["<o1@seclab.com>"]
@@ -71,8 +106,9 @@ def test_in_doubt_messages_are_requeued(store: Store) -> None:
     assert outbox.claim(store) is not None
 
 
-def test_lease_is_exclusive_taken_over_when_expired_and_released(tmp_path: Path,
-                                                                store: Store) -> None:
+def test_lease_is_exclusive_taken_over_when_expired_and_released(
+    tmp_path: Path, store: Store
+) -> None:
     first = Lease(tmp_path / "micc.db", ttl=0.5, heartbeat=10)
     second = Lease(tmp_path / "micc.db", ttl=0.5, heartbeat=10)
     assert first.try_acquire(store)
@@ -85,7 +121,9 @@ def test_lease_is_exclusive_taken_over_when_expired_and_released(tmp_path: Path,
 
 
 def test_lease_of_a_dead_local_process_is_taken_at_once(tmp_path: Path, store: Store) -> None:
-    store.conn.execute("INSERT INTO lease (name, holder, pid, host, expires, acquired) "
-                       "VALUES ('engine', 'gone', 2147483647, ?, ?, 'x')",
-                       (socket.gethostname(), time.time() + 3600))
+    store.conn.execute(
+        "INSERT INTO lease (name, holder, pid, host, expires, acquired) "
+        "VALUES ('engine', 'gone', 2147483647, ?, ?, 'x')",
+        (socket.gethostname(), time.time() + 3600),
+    )
     assert Lease(tmp_path / "micc.db").try_acquire(store)

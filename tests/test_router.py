@@ -64,15 +64,16 @@ def test_nothing_matches_is_unrouted() -> None:
     assert not UNROUTED.routed
 
 
-local_part = st.text(alphabet=string.ascii_letters + string.digits + ".+-_", min_size=1,
-                     max_size=20)
-domain = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=10).map(
-    lambda s: s + ".com")
+local_part = st.text(
+    alphabet=string.ascii_letters + string.digits + ".+-_", min_size=1, max_size=20
+)
+domain = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=10).map(lambda s: s + ".com")
 
 
 @given(local_part, domain, st.data())
-def test_pattern_matches_the_address_it_was_built_from(local: str, dom: str,
-                                                      data: st.DataObject) -> None:
+def test_pattern_matches_the_address_it_was_built_from(
+    local: str, dom: str, data: st.DataObject
+) -> None:
     address = f"{local}@{dom}"
     # Replace a random slice with * and a random character with ?.
     start = data.draw(st.integers(0, len(address)))
@@ -80,7 +81,7 @@ def test_pattern_matches_the_address_it_was_built_from(local: str, dom: str,
     pattern = address[:start] + "*" + address[end:]
     assert matches(pattern, address)
     index = data.draw(st.integers(0, len(address) - 1))
-    assert matches(address[:index] + "?" + address[index + 1:], address)
+    assert matches(address[:index] + "?" + address[index + 1 :], address)
 
 
 @given(local_part, domain)
@@ -98,10 +99,19 @@ def test_plus_is_literal(user: str, tag: str, dom: str) -> None:
     assert matches(f"{user}+{tag}@{dom}", f"{user}+{tag}@{dom}")
 
 
-@given(st.lists(st.sampled_from([SALES, SUPPORT, PRIORITY, CATCH_ALL]), min_size=1,
-                max_size=4, unique=True),
-       st.sampled_from(["Solidus.Sales.Retail@seclab.com", "Solidus.Support@seclab.com",
-                        "Solidus.Support+priority@seclab.com", "x@seclab.com"]))
+@given(
+    st.lists(
+        st.sampled_from([SALES, SUPPORT, PRIORITY, CATCH_ALL]), min_size=1, max_size=4, unique=True
+    ),
+    st.sampled_from(
+        [
+            "Solidus.Sales.Retail@seclab.com",
+            "Solidus.Support@seclab.com",
+            "Solidus.Support+priority@seclab.com",
+            "x@seclab.com",
+        ]
+    ),
+)
 def test_earliest_activated_match_wins(order: list[ActiveAccess], address: str) -> None:
     decision = route([address], order)
     first = next((a for a in order if matches(a.pattern, address)), None)
@@ -120,16 +130,19 @@ def test_earliest_activated_match_wins(order: list[ActiveAccess], address: str) 
         ("s?les@x.com", "sa*@x.com", True),
     ],
 )
-def test_overlap_detection_gives_an_address_both_match(first: str, second: str,
-                                                       overlap: bool) -> None:
+def test_overlap_detection_gives_an_address_both_match(
+    first: str, second: str, overlap: bool
+) -> None:
     example = overlap_example(first, second)
     assert (example is not None) is overlap
     if example is not None:
         assert matches(first, example) and matches(second, example)
 
 
-@given(st.text(alphabet="ab*?@.", min_size=1, max_size=8),
-       st.text(alphabet="ab*?@.", min_size=1, max_size=8))
+@given(
+    st.text(alphabet="ab*?@.", min_size=1, max_size=8),
+    st.text(alphabet="ab*?@.", min_size=1, max_size=8),
+)
 def test_overlap_examples_are_real(first: str, second: str) -> None:
     example = overlap_example(first, second)
     if example is not None:
@@ -141,8 +154,9 @@ def test_overlap_examples_are_real(first: str, second: str) -> None:
 
 
 def test_find_overlaps_lists_pairs_with_examples() -> None:
-    found = find_overlaps([("Sales", SALES.pattern), ("Support", SUPPORT.pattern),
-                           ("All", CATCH_ALL.pattern)])
+    found = find_overlaps(
+        [("Sales", SALES.pattern), ("Support", SUPPORT.pattern), ("All", CATCH_ALL.pattern)]
+    )
     assert {(o.first, o.second) for o in found} == {("Sales", "All"), ("Support", "All")}
     sales_all = next(o for o in found if o.first == "Sales")
     assert sales_all.example == "solidus.sales.x@seclab.com"

@@ -21,10 +21,10 @@ from tests.servers.tenant import PASSWORD_ENV, customer_mail, tenant
 
 #: The four kinds of address, and the group each must reach.
 FOUR = [
-    ({"to": "Solidus.Sales.EMEA@seclab.com"}, "Sales"),            # wildcard
-    ({"to": "solidus.support+help@gmail.com"}, "Support"),         # plus-address
+    ({"to": "Solidus.Sales.EMEA@seclab.com"}, "Sales"),  # wildcard
+    ({"to": "solidus.support+help@gmail.com"}, "Support"),  # plus-address
     ({"to": "someone@partner.example", "cc": "marketing@seclab.com"}, "Marketing"),  # Cc only
-    ({"to": "nobody@nowhere.example"}, None),                      # unrouted
+    ({"to": "nobody@nowhere.example"}, None),  # unrouted
 ]
 
 
@@ -45,32 +45,48 @@ def folder_counts(dovecot: Dovecot, user: str) -> dict[str, int]:
     client = imapclient.IMAPClient("127.0.0.1", dovecot.imap_port, ssl=False)
     client.login(user, PASSWORD)
     try:
-        return {name: int(client.folder_status(name, ["MESSAGES"])[b"MESSAGES"])
-                for _, _, name in client.list_folders()}
+        return {
+            name: int(client.folder_status(name, ["MESSAGES"])[b"MESSAGES"])
+            for _, _, name in client.list_folders()
+        }
     finally:
         client.logout()
 
 
 @pytest.mark.parametrize("policy", ["delete", "trash", "archive", "keep"])
 def test_four_addresses_reach_their_queues_and_the_mailbox_follows_the_policy(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path,
-        policy: str, capsys: pytest.CaptureFixture[str]) -> None:
+    dovecot: Dovecot,
+    master_user: str,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    policy: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for n, (headers, _) in enumerate(FOUR):
-        dovecot.deliver(master_user, customer_mail(headers["to"], cc=headers.get("cc", ""), n=n,
-                                                   subject=f"Question {n}"))
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port, policy=policy)
+        dovecot.deliver(
+            master_user,
+            customer_mail(headers["to"], cc=headers.get("cc", ""), n=n, subject=f"Question {n}"),
+        )
+    config = tenant(
+        tmp_path,
+        imap_port=dovecot.imap_port,
+        user=master_user,
+        smtp_port=smtp_server.port,
+        policy=policy,
+    )
     out = serve_once(config, capsys)
     assert "read 4 new message(s)" in out
     with Store(config.store.path) as store:
         rows = store.query("SELECT subject, service_group, state FROM conversations ORDER BY id")
         assert [(r[0], r[1], r[2]) for r in rows] == [
             (f"Question {n}", group, "queued" if group else "unrouted")
-            for n, (_, group) in enumerate(FOUR)]
+            for n, (_, group) in enumerate(FOUR)
+        ]
         assert store.query_one("SELECT COUNT(*) FROM raw_messages")[0] == 4
     counts = folder_counts(dovecot, master_user)
-    expected = {"delete": (0, 0, 0), "trash": (0, 4, 0), "archive": (0, 0, 4),
-                "keep": (4, 0, 0)}[policy]
+    expected = {"delete": (0, 0, 0), "trash": (0, 4, 0), "archive": (0, 0, 4), "keep": (4, 0, 0)}[
+        policy
+    ]
     assert (counts["INBOX"], counts["Trash"], counts.get("Processed", 0)) == expected
     out = serve_once(config, capsys)
     assert "read 0 new message(s)" in out
@@ -79,19 +95,39 @@ def test_four_addresses_reach_their_queues_and_the_mailbox_follows_the_policy(
 
 
 def test_replies_leave_from_the_right_address_threaded_and_filed_in_sent(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    dovecot.deliver(master_user, customer_mail(
-        "Solidus.Sales.EMEA@seclab.com", subject="Re: RE: Order 17", message_id="<c1@cust.example>",
-        extra_headers="References: <older@cust.example>\nIn-Reply-To: <older@cust.example>\n"))
-    dovecot.deliver(master_user, customer_mail("solidus.support+help@gmail.com",
-                                               subject="Printer", message_id="<c2@cust.example>"))
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port, extra=AGENT)
+    dovecot: Dovecot,
+    master_user: str,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dovecot.deliver(
+        master_user,
+        customer_mail(
+            "Solidus.Sales.EMEA@seclab.com",
+            subject="Re: RE: Order 17",
+            message_id="<c1@cust.example>",
+            extra_headers="References: <older@cust.example>\nIn-Reply-To: <older@cust.example>\n",
+        ),
+    )
+    dovecot.deliver(
+        master_user,
+        customer_mail(
+            "solidus.support+help@gmail.com", subject="Printer", message_id="<c2@cust.example>"
+        ),
+    )
+    config = tenant(
+        tmp_path,
+        imap_port=dovecot.imap_port,
+        user=master_user,
+        smtp_port=smtp_server.port,
+        extra=AGENT,
+    )
     serve_once(config, capsys)
     with open_store(config) as store:
-        sales, support = (int(r[0]) for r in store.query(
-            "SELECT id FROM conversations ORDER BY id"))
+        sales, support = (
+            int(r[0]) for r in store.query("SELECT id FROM conversations ORDER BY id")
+        )
         reply_to(store, config, sales, "Your order ships today.")
         reply_to(store, config, support, "Try turning it off and on.")
         assert store.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'queued'")[0] == 2
@@ -120,25 +156,43 @@ def test_replies_leave_from_the_right_address_threaded_and_filed_in_sent(
         assert [r[0] for r in states] == ["answered", "answered"]
     # The customer answers our reply: it joins the same conversation, back in the queue.
     our_id = str(sales_reply["message-id"])
-    dovecot.deliver(master_user, customer_mail(
-        "Solidus.Sales.EMEA@seclab.com", subject="Re: Order 17", message_id="<c3@cust.example>",
-        extra_headers=f"In-Reply-To: {our_id}\nReferences: <c1@cust.example> {our_id}\n"))
+    dovecot.deliver(
+        master_user,
+        customer_mail(
+            "Solidus.Sales.EMEA@seclab.com",
+            subject="Re: Order 17",
+            message_id="<c3@cust.example>",
+            extra_headers=f"In-Reply-To: {our_id}\nReferences: <c1@cust.example> {our_id}\n",
+        ),
+    )
     serve_once(config, capsys)
     with Store(config.store.path) as store:
-        row = store.query_one("SELECT conversation_id FROM messages WHERE message_id = ?",
-                              ("<c3@cust.example>",))
+        row = store.query_one(
+            "SELECT conversation_id FROM messages WHERE message_id = ?", ("<c3@cust.example>",)
+        )
         assert row[0] == sales
-        assert store.query_one("SELECT state FROM conversations WHERE id = ?",
-                               (sales,))[0] == "queued"
+        assert (
+            store.query_one("SELECT state FROM conversations WHERE id = ?", (sales,))[0] == "queued"
+        )
         assert store.query_one("SELECT COUNT(*) FROM conversations")[0] == 2
 
 
 def test_server_that_files_sent_mail_itself_gets_no_copy(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    dovecot: Dovecot,
+    master_user: str,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     dovecot.deliver(master_user, customer_mail("Solidus.Sales.X@seclab.com"))
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port, extra=AGENT, append_sent=False)
+    config = tenant(
+        tmp_path,
+        imap_port=dovecot.imap_port,
+        user=master_user,
+        smtp_port=smtp_server.port,
+        extra=AGENT,
+        append_sent=False,
+    )
     serve_once(config, capsys)
     with open_store(config) as store:
         reply_to(store, config, 1)
@@ -151,17 +205,18 @@ def _big_attachment_mail(size: int) -> bytes:
     import base64
 
     blob = base64.encodebytes(b"\x00\x01PDF" * (size // 5)).decode()
-    return ("From: big@customer.example\nTo: Solidus.Sales.Big@seclab.com\nSubject: scan\n"
-            "Message-ID: <big@customer.example>\nMIME-Version: 1.0\n"
-            "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nsee "
-            "attached\n--B\nContent-Type: application/pdf; name=scan.pdf\nContent-Disposition: "
-            f"attachment; filename=scan.pdf\nContent-Transfer-Encoding: base64\n\n{blob}--B--\n"
-            ).encode()
+    return (
+        "From: big@customer.example\nTo: Solidus.Sales.Big@seclab.com\nSubject: scan\n"
+        "Message-ID: <big@customer.example>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nsee "
+        "attached\n--B\nContent-Type: application/pdf; name=scan.pdf\nContent-Disposition: "
+        f"attachment; filename=scan.pdf\nContent-Transfer-Encoding: base64\n\n{blob}--B--\n"
+    ).encode()
 
 
 BAD = [
     b"From: broken@customer.example\nTo: Solidus.Sales.A@seclab.com\nSubject: broken mime\n"
-    b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"nope\"\n\n--wrong\n"
+    b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="nope"\n\n--wrong\n'
     b"Content-Type: text/plain\n\nthe boundary never comes\n",
     b"From: x@customer.example\nTo: Solidus.Sales.A@seclab.com\nSubject: charset\n"
     b"Content-Type: text/plain; charset=x-unknown-martian\n\n\xe4\xf6\xfc bytes\n",
@@ -174,20 +229,27 @@ BAD = [
 
 @pytest.mark.slow
 def test_bad_input_is_archived_raw_and_blocks_nothing(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    dovecot: Dovecot,
+    master_user: str,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     big = _big_attachment_mail(25 * 1024 * 1024)
     messages = [big, *BAD, customer_mail("Solidus.Sales.After@seclab.com", subject="after")]
     for raw in messages:
         dovecot.deliver(master_user, raw)
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port, batch=3)
+    config = tenant(
+        tmp_path, imap_port=dovecot.imap_port, user=master_user, smtp_port=smtp_server.port, batch=3
+    )
     out = serve_once(config, capsys)
     assert f"read {len(messages)} new message(s)" in out
     with Store(config.store.path) as store:
-        rows = store.query("SELECT m.subject, m.size, r.raw, m.problems_json, c.service_group "
-                           "FROM messages m JOIN raw_messages r ON r.message = m.id "
-                           "JOIN conversations c ON c.id = m.conversation_id ORDER BY m.id")
+        rows = store.query(
+            "SELECT m.subject, m.size, r.raw, m.problems_json, c.service_group "
+            "FROM messages m JOIN raw_messages r ON r.message = m.id "
+            "JOIN conversations c ON c.id = m.conversation_id ORDER BY m.id"
+        )
         assert len(rows) == len(messages)
         crlf = [m.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") for m in messages]
         # Verbatim: what the customer sent, under the trace headers Dovecot adds.

@@ -34,12 +34,17 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> Non
 
 @pytest.mark.slow
 def test_engine_reconnects_after_dovecot_restarts_and_loses_nothing(
-        own_dovecot: Dovecot, smtp_server: SmtpServer, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    own_dovecot: Dovecot, smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     user = own_dovecot.new_user()
-    config = tenant(tmp_path, imap_port=own_dovecot.imap_port, user=user,
-                    smtp_port=smtp_server.port, extra=AGENT)
+    config = tenant(
+        tmp_path,
+        imap_port=own_dovecot.imap_port,
+        user=user,
+        smtp_port=smtp_server.port,
+        extra=AGENT,
+    )
     stop = threading.Event()
     codes: list[int] = []
 
@@ -58,18 +63,19 @@ def test_engine_reconnects_after_dovecot_restarts_and_loses_nothing(
         return str(row[0]) if row else ""
 
     try:
-        own_dovecot.deliver_many(user, [customer_mail(f"Solidus.Sales.R{n}@seclab.com", n=n)
-                                        for n in range(10)])
+        own_dovecot.deliver_many(
+            user, [customer_mail(f"Solidus.Sales.R{n}@seclab.com", n=n) for n in range(10)]
+        )
         wait_for("the first 10 messages", lambda: archived() == 10)
         own_dovecot.stop()
-        wait_for("the engine to notice", lambda: health("connector") in ("reconnecting",
-                                                                         "error"))
+        wait_for("the engine to notice", lambda: health("connector") in ("reconnecting", "error"))
         # Replies still leave while the mailbox is down.
         reply_to(store, config, 1, "sent while IMAP is down")
         wait_for("the reply", lambda: len(smtp_server.accepted) == 1)
         own_dovecot.start()
-        own_dovecot.deliver_many(user, [customer_mail(f"Solidus.Sales.R{n}@seclab.com", n=n)
-                                        for n in range(10, 20)])
+        own_dovecot.deliver_many(
+            user, [customer_mail(f"Solidus.Sales.R{n}@seclab.com", n=n) for n in range(10, 20)]
+        )
         wait_for("the next 10 messages", lambda: archived() == 20)
         wait_for("reconnected", lambda: health("connector") == "connected")
     finally:

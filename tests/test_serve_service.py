@@ -33,9 +33,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def micc(config: Config, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "micc_tui", "--config", str(config.source),
-                           *args], cwd=ROOT, env=_env(**env), capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "micc_tui", "--config", str(config.source), *args],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def count(store: Store, sql: str) -> int:
@@ -51,18 +56,42 @@ def assert_logfmt(lines: Sequence[str]) -> None:
 
 @pytest.mark.slow
 def test_sigterm_during_a_busy_ingest_stops_cleanly_and_frees_the_lease_at_once(
-        dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path) -> None:
-    dovecot.deliver_many(master_user, [
-        customer_mail(f"Solidus.Sales.T{n}@seclab.com", n=n, subject=f"Term {n}",
-                      message_id=f"<term-{n}@customer.example>") for n in range(BUSY)])
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=smtp_server.port, batch=5)
+    dovecot: Dovecot, master_user: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    dovecot.deliver_many(
+        master_user,
+        [
+            customer_mail(
+                f"Solidus.Sales.T{n}@seclab.com",
+                n=n,
+                subject=f"Term {n}",
+                message_id=f"<term-{n}@customer.example>",
+            )
+            for n in range(BUSY)
+        ],
+    )
+    config = tenant(
+        tmp_path, imap_port=dovecot.imap_port, user=master_user, smtp_port=smtp_server.port, batch=5
+    )
     assert config.source is not None
     with open_store(config) as store:
         child = subprocess.Popen(
-            [sys.executable, "-m", "micc_tui", "--config", str(config.source), "serve",
-             "--log-level", "debug"], cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "micc_tui",
+                "--config",
+                str(config.source),
+                "serve",
+                "--log-level",
+                "debug",
+            ],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 30
             while count(store, "SELECT COUNT(*) FROM messages") < 20:
@@ -100,14 +129,22 @@ def test_sigterm_during_a_busy_ingest_stops_cleanly_and_frees_the_lease_at_once(
     print(f"\nSIGTERM after {taken} of {BUSY} messages: stopped in {stopped_in:.2f} s")
 
 
-def test_log_levels_and_no_password_in_the_logs(dovecot: Dovecot, master_user: str,
-                                             tmp_path: Path) -> None:
+def test_log_levels_and_no_password_in_the_logs(
+    dovecot: Dovecot, master_user: str, tmp_path: Path
+) -> None:
     cert, key = dovecot.cert_path, dovecot.root / "key.pem"
     with SmtpServer(cert, key, mode="none", password=SMTP_CANARY) as smtp:
-        config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                        smtp_port=smtp.port, smtp_user=smtp.user, extra=AGENT)
-        dovecot.deliver_many(master_user, [customer_mail(f"Solidus.Sales.L{n}@seclab.com", n=n)
-                                           for n in range(3)])
+        config = tenant(
+            tmp_path,
+            imap_port=dovecot.imap_port,
+            user=master_user,
+            smtp_port=smtp.port,
+            smtp_user=smtp.user,
+            extra=AGENT,
+        )
+        dovecot.deliver_many(
+            master_user, [customer_mail(f"Solidus.Sales.L{n}@seclab.com", n=n) for n in range(3)]
+        )
         auth = {SMTP_PASSWORD_ENV: SMTP_CANARY}
         debug = micc(config, "serve", "--once", "--log-level", "debug", **auth)
         assert debug.returncode == 0, debug.stderr
@@ -118,8 +155,14 @@ def test_log_levels_and_no_password_in_the_logs(dovecot: Dovecot, master_user: s
         assert len(smtp.accepted) == 1
         quiet = micc(config, "serve", "--once", "--log-level", "warning", **auth)
         assert quiet.returncode == 0 and quiet.stderr == ""
-    wrong = micc(config, "serve", "--once", "--log-level", "debug",
-                 **{PASSWORD_ENV: "Canary-IMAP-0b5d2e", **auth})
+    wrong = micc(
+        config,
+        "serve",
+        "--once",
+        "--log-level",
+        "debug",
+        **{PASSWORD_ENV: "Canary-IMAP-0b5d2e", **auth},
+    )
     assert wrong.returncode == 1
     debug_lines, info_lines = debug.stderr.splitlines(), verbose.stderr.splitlines()
     for lines in (debug_lines, info_lines, wrong.stderr.splitlines()):
@@ -135,11 +178,13 @@ def test_log_levels_and_no_password_in_the_logs(dovecot: Dovecot, master_user: s
             assert secret not in run.stderr and secret not in run.stdout
 
 
-def test_once_exits_1_when_a_send_waits_for_a_retry(dovecot: Dovecot, master_user: str,
-                                                    tmp_path: Path) -> None:
+def test_once_exits_1_when_a_send_waits_for_a_retry(
+    dovecot: Dovecot, master_user: str, tmp_path: Path
+) -> None:
     # Nothing listens on the SMTP port: the reply goes to retry, the mail is still read.
-    config = tenant(tmp_path, imap_port=dovecot.imap_port, user=master_user,
-                    smtp_port=free_port(), extra=AGENT)
+    config = tenant(
+        tmp_path, imap_port=dovecot.imap_port, user=master_user, smtp_port=free_port(), extra=AGENT
+    )
     dovecot.deliver(master_user, customer_mail("Solidus.Sales.X@seclab.com"))
     first = micc(config, "serve", "--once")
     assert first.returncode == 0, first.stderr

@@ -33,13 +33,22 @@ def test_unknown_agent_is_refused_with_the_known_ones(config: Config) -> None:
 
 
 def test_counts_and_queue_cover_only_the_agents_groups(config: Config, store: Store) -> None:
-    deliver(store, config, mail(1), mail(2, to="Solidus.Support@seclab.com"),
-            mail(3, to="Solidus.Marketing@seclab.com"), mail(4))
+    deliver(
+        store,
+        config,
+        mail(1),
+        mail(2, to="Solidus.Support@seclab.com"),
+        mail(3, to="Solidus.Marketing@seclab.com"),
+        mail(4),
+    )
     alice = center(config)
     counts = {g.name: (g.queued, g.can_originate) for g in alice.group_counts()}
     assert counts == {"Sales": (2, True), "Support": (1, False)}
-    assert [i.subject for i in alice.queue()] == ["Order question 1", "Order question 2",
-                                                  "Order question 4"]
+    assert [i.subject for i in alice.queue()] == [
+        "Order question 1",
+        "Order question 2",
+        "Order question 4",
+    ]
     assert [i.subject for i in alice.queue("Support")] == ["Order question 2"]
     with pytest.raises(ServiceError):
         alice.queue("Marketing")
@@ -87,8 +96,7 @@ def test_taking_outside_ones_groups_is_refused(config: Config, store: Store) -> 
         center(config).take(1)
 
 
-def test_reply_comes_from_the_incoming_address_with_threading(config: Config,
-                                                              store: Store) -> None:
+def test_reply_comes_from_the_incoming_address_with_threading(config: Config, store: Store) -> None:
     deliver(store, config, mail(1, cc="friend@example.org, Solidus.Sales.Retail@seclab.com"))
     alice = center(config)
     item = alice.take_next()
@@ -109,8 +117,7 @@ def test_reply_comes_from_the_incoming_address_with_threading(config: Config,
     assert "where is order 1?" in forward.body
 
 
-def test_reply_from_the_group_address_when_the_group_says_so(config: Config,
-                                                             store: Store) -> None:
+def test_reply_from_the_group_address_when_the_group_says_so(config: Config, store: Store) -> None:
     deliver(store, config, mail(1, to="Solidus.Marketing@seclab.com"))
     bob = center(config, "bob")
     item = bob.take_next()
@@ -150,15 +157,21 @@ def test_change_mark_moves_when_mail_arrives(config: Config, store: Store) -> No
 
 
 def test_history_lists_the_customers_other_conversations(config: Config, store: Store) -> None:
-    deliver(store, config, mail(1, sender="same@example.org", subject="First"),
-            mail(2, sender="same@example.org", subject="Second"), mail(3))
+    deliver(
+        store,
+        config,
+        mail(1, sender="same@example.org", subject="First"),
+        mail(2, sender="same@example.org", subject="Second"),
+        mail(3),
+    )
     alice = center(config)
     history = alice.history(2)
     assert [m.subject for m in history] == ["First"]
 
 
-def test_attachment_saved_with_a_harmless_name_never_overwriting(config: Config, store: Store,
-                                                                 tmp_path: Path) -> None:
+def test_attachment_saved_with_a_harmless_name_never_overwriting(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
     deliver(store, config, mail(1, attachment=("../../etc/pass\x1bwd", b"secret")))
     alice = center(config)
     message = alice.message(1)
@@ -190,8 +203,9 @@ def test_each_thread_gets_its_own_store(config: Config) -> None:
     alice.close()
 
 
-def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(config: Config,
-                                                                  store: Store) -> None:
+def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(
+    config: Config, store: Store
+) -> None:
     from engine import outbox
 
     deliver(store, config, mail(1), mail(2, to="Solidus.Marketing@seclab.com"))
@@ -212,7 +226,10 @@ def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(config: Confi
     outbox.reject(store, reviewed.outbox_id, "carol", "too short")
     [outcome] = bob.review_outcomes()
     assert (outcome.state, outcome.comment, outcome.subject) == (
-        "rejected", "too short", "Order question 2")
+        "rejected",
+        "too short",
+        "Order question 2",
+    )
 
 
 def test_a_draft_without_recipients_is_refused(config: Config, store: Store) -> None:

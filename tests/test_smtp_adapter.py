@@ -9,15 +9,22 @@ from engine.adapters.smtp import SmtpSender, SmtpSettings
 from tests.servers.dovecot import Dovecot, free_port
 from tests.servers.smtp import SmtpServer
 
-RAW = b"From: a@seclab.com\nTo: c@customer.example\nMessage-ID: <m1@seclab.com>\n" \
-      b"Subject: Re: order\n\nline one\nline two\n"
+RAW = (
+    b"From: a@seclab.com\nTo: c@customer.example\nMessage-ID: <m1@seclab.com>\n"
+    b"Subject: Re: order\n\nline one\nline two\n"
+)
 
 
 def sender_for(server: SmtpServer, dovecot: Dovecot, **kw: object) -> SmtpSender:
     values: dict[str, object] = {
-        "host": "127.0.0.1", "port": server.port, "encryption": server.mode,
-        "username": server.user, "password": server.password, "ca_file": dovecot.cert_path,
-        "timeout": 10.0}
+        "host": "127.0.0.1",
+        "port": server.port,
+        "encryption": server.mode,
+        "username": server.user,
+        "password": server.password,
+        "ca_file": dovecot.cert_path,
+        "timeout": 10.0,
+    }
     values.update(kw)
     return SmtpSender(SmtpSettings(**values))  # type: ignore[arg-type]
 
@@ -51,10 +58,12 @@ def test_failures_are_explained_in_words(dovecot: Dovecot) -> None:
     assert not refused.value.permanent
 
 
-@pytest.mark.parametrize(("reply", "permanent"), [("451 4.3.0 try later", False),
-                                                  ("554 5.7.1 no thanks", True)])
-def test_refusal_says_whether_a_retry_can_help(dovecot: Dovecot, smtp_server: SmtpServer,
-                                               reply: str, permanent: bool) -> None:
+@pytest.mark.parametrize(
+    ("reply", "permanent"), [("451 4.3.0 try later", False), ("554 5.7.1 no thanks", True)]
+)
+def test_refusal_says_whether_a_retry_can_help(
+    dovecot: Dovecot, smtp_server: SmtpServer, reply: str, permanent: bool
+) -> None:
     smtp_server.handler.reply = reply
     sender = sender_for(smtp_server, dovecot)
     with pytest.raises(MailServerError) as caught:

@@ -32,13 +32,20 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def config(tmp_path: Path) -> Config:
     config = workspace(tmp_path / "ws")
     store = open_store(config)
-    deliver(store, config,
-            mail(1, name="Åsa Öberg", subject="Invoice 4711 is wrong"),
-            mail(2, to="Solidus.Support@seclab.com", subject="Printer makes [bold]noise[/]"),
-            mail(3, subject="Quote for 40 chairs", attachment=("chairs.pdf", b"%PDF-1.4")),
-            mail(4, to="Solidus.Support+priority@seclab.com", name="Very Long Customer Name GmbH",
-                 subject="A subject so long that it cannot fit in any column of the queue"),
-            mail(5, to="Solidus.Marketing@seclab.com"))
+    deliver(
+        store,
+        config,
+        mail(1, name="Åsa Öberg", subject="Invoice 4711 is wrong"),
+        mail(2, to="Solidus.Support@seclab.com", subject="Printer makes [bold]noise[/]"),
+        mail(3, subject="Quote for 40 chairs", attachment=("chairs.pdf", b"%PDF-1.4")),
+        mail(
+            4,
+            to="Solidus.Support+priority@seclab.com",
+            name="Very Long Customer Name GmbH",
+            subject="A subject so long that it cannot fit in any column of the queue",
+        ),
+        mail(5, to="Solidus.Marketing@seclab.com"),
+    )
     fix_received(store)
     store.close()
     return config
@@ -46,8 +53,13 @@ def config(tmp_path: Path) -> Config:
 
 async def ready(pilot: Pilot[Any]) -> None:
     app = pilot.app
-    await settle(pilot, lambda: table(app).row_count == 4  # type: ignore[arg-type]
-                 and screen(app).reading is not None)  # type: ignore[arg-type]
+    await settle(
+        pilot,
+        lambda: (
+            table(app).row_count == 4  # type: ignore[arg-type]
+            and screen(app).reading is not None
+        ),
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])

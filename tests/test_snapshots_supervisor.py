@@ -39,8 +39,9 @@ def loaded(tab_key: str, table_id: str, rows: int) -> Callable[[Pilot[Any]], Awa
         if tab_key:
             await pilot.press(tab_key)
         table = pilot.app.query_one(table_id)
-        await wait_for(pilot, lambda: getattr(table, "row_count", 0) == rows
-                       and table.size.width > 0)
+        await wait_for(
+            pilot, lambda: getattr(table, "row_count", 0) == rows and table.size.width > 0
+        )
         await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()
 
@@ -49,35 +50,32 @@ def loaded(tab_key: str, table_id: str, rows: int) -> Callable[[Pilot[Any]], Awa
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_dashboard(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(config), terminal_size=size,
-                        run_before=loaded("", "#groups", 3))
+    assert snap_compare(app_for(config), terminal_size=size, run_before=loaded("", "#groups", 3))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_routing(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(config), terminal_size=size,
-                        run_before=loaded("2", "#accesses", 4))
+    assert snap_compare(app_for(config), terminal_size=size, run_before=loaded("2", "#accesses", 4))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_review(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(config), terminal_size=size,
-                        run_before=loaded("3", "#reviews", 1))
+    assert snap_compare(app_for(config), terminal_size=size, run_before=loaded("3", "#reviews", 1))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
-def test_unrouted_and_failed_with_a_hostile_subject(snap_compare: SnapCompare, config: Config,
-                                                    size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(config), terminal_size=size,
-                        run_before=loaded("4", "#problems", 2))
+def test_unrouted_and_failed_with_a_hostile_subject(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app_for(config), terminal_size=size, run_before=loaded("4", "#problems", 2))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_agents(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(config), terminal_size=size,
-                        run_before=loaded("5", "#in-hand", 1))
+    assert snap_compare(app_for(config), terminal_size=size, run_before=loaded("5", "#in-hand", 1))
 
 
 def test_health(snap_compare: SnapCompare, config: Config) -> None:
-    assert snap_compare(app_for(config), terminal_size=(80, 24),
-                        run_before=loaded("7", "#health", 3))
+    assert snap_compare(
+        app_for(config), terminal_size=(80, 24), run_before=loaded("7", "#health", 3)
+    )

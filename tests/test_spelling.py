@@ -41,6 +41,7 @@ ROOMY = 30.0
 
 # -- the culture table -------------------------------------------------------------
 
+
 def test_culture_table_holds_every_row_of_the_guide() -> None:
     # 137 rows; the guide lists ar-YE twice.
     assert len(CULTURE_ROWS) == 137
@@ -76,6 +77,7 @@ def test_shipped_english_is_found_with_its_licence() -> None:
 
 # -- the tokenizer -----------------------------------------------------------------
 
+
 def words(text: str) -> list[str]:
     return [t.word for t in tokenize(text)]
 
@@ -88,22 +90,33 @@ def test_tokenizer_skips_identifiers_urls_addresses_digits_and_quotes() -> None:
         "   >> nor deeper quotes\n"
         "Regards $Agent.FirstName$"
     )
-    assert words(text) == ["Dear", "see", "or", "Write", "to", "about", "from", "May",
-                           "Regards"]
+    assert words(text) == ["Dear", "see", "or", "Write", "to", "about", "from", "May", "Regards"]
 
 
 def test_tokenizer_keeps_apostrophes_and_hyphens_inside_words() -> None:
     assert words("It's a well-known e-mail, 'quoted' rock’n’roll -dash- it's.") == [
-        "It's", "a", "well-known", "e-mail", "quoted", "rock’n’roll", "dash", "it's"]
+        "It's",
+        "a",
+        "well-known",
+        "e-mail",
+        "quoted",
+        "rock’n’roll",
+        "dash",
+        "it's",
+    ]
 
 
 def test_tokens_carry_line_column_and_offset() -> None:
     text = "First line\n  Sekond wörd"
     tokens = list(tokenize(text))
     assert [(t.word, t.line, t.column) for t in tokens] == [
-        ("First", 1, 1), ("line", 1, 7), ("Sekond", 2, 3), ("wörd", 2, 10)]
+        ("First", 1, 1),
+        ("line", 1, 7),
+        ("Sekond", 2, 3),
+        ("wörd", 2, 10),
+    ]
     for token in tokens:
-        assert text[token.offset: token.offset + len(token.word)] == token.word
+        assert text[token.offset : token.offset + len(token.word)] == token.word
 
 
 def test_word_at_finds_the_word_being_typed() -> None:
@@ -116,12 +129,14 @@ def test_word_at_finds_the_word_being_typed() -> None:
 
 # -- English (shipped) -------------------------------------------------------------
 
+
 def test_english_checks_a_reply(en: SpellChecker) -> None:
-    reply = ("Dear $From.Name$,\n\nThank you for your mesage. We've recieved your\n"
-             "order and it’s on it's way.\n> Custmer wrote this\n")
+    reply = (
+        "Dear $From.Name$,\n\nThank you for your mesage. We've recieved your\n"
+        "order and it’s on it's way.\n> Custmer wrote this\n"
+    )
     found = en.check_text(reply)
-    assert [(m.word, m.line, m.column) for m in found] == [
-        ("mesage", 3, 20), ("recieved", 3, 34)]
+    assert [(m.word, m.line, m.column) for m in found] == [("mesage", 3, 20), ("recieved", 3, 34)]
 
 
 def test_english_suggestions(en: SpellChecker) -> None:
@@ -132,9 +147,16 @@ def test_english_suggestions(en: SpellChecker) -> None:
 
 # -- German compounds ---------------------------------------------------------------
 
+
 def test_german_accepts_compounds_and_refuses_wrong_ones(de: SpellChecker) -> None:
-    for word in ("Kundendienstmitarbeiterin", "Rechnungsnummer", "Haustürschlüssel",
-                 "Lieferadressenänderung", "freundlichen", "Grüße"):
+    for word in (
+        "Kundendienstmitarbeiterin",
+        "Rechnungsnummer",
+        "Haustürschlüssel",
+        "Lieferadressenänderung",
+        "freundlichen",
+        "Grüße",
+    ):
         assert de.check_word(word), word
     for word in ("Kundendienstmitarbeiterinn", "Rechnungnummer", "Bestelung"):
         assert not de.check_word(word), word
@@ -154,6 +176,7 @@ def test_german_text(de: SpellChecker) -> None:
 
 # -- Spanish clitics ----------------------------------------------------------------
 
+
 def test_spanish_accepts_clitics(es: SpellChecker) -> None:
     for word in ("dámelo", "dígaselo", "enviárselo", "envíenoslo", "hablarte"):
         assert es.check_word(word), word
@@ -168,12 +191,14 @@ def test_spanish_suggestions_restore_accents(es: SpellChecker) -> None:
 
 # -- the service --------------------------------------------------------------------
 
+
 def test_service_lists_and_loads_each_culture_once(spelling: Spelling) -> None:
     assert [c.culture for c in spelling.cultures()] == ["de-DE", "en-US", "es-ES"]
     assert spelling.cultures()[0].language == "German - Germany"
     seen: list[SpellChecker] = []
-    threads = [threading.Thread(target=lambda: seen.append(spelling.checker("de_DE")))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: seen.append(spelling.checker("de_DE"))) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -191,8 +216,12 @@ def test_service_refuses_unknown_and_missing_cultures(spelling: Spelling) -> Non
 def test_suggestions_run_on_the_worker_and_report_back(spelling: Spelling) -> None:
     caller = threading.get_ident()
     ran_on: list[int] = []
-    job = spelling.suggest("Lieferadrese", "de-DE", budget_s=ROOMY,
-                           on_done=lambda j: ran_on.append(threading.get_ident()))
+    job = spelling.suggest(
+        "Lieferadrese",
+        "de-DE",
+        budget_s=ROOMY,
+        on_done=lambda j: ran_on.append(threading.get_ident()),
+    )
     assert job.result(timeout=120)[0] == "Lieferadresse"
     assert job.best_so_far()[0] == "Lieferadresse"
     assert ran_on and ran_on[0] != caller
@@ -215,6 +244,7 @@ def test_spent_budget_or_cancel_stops_the_search(en: SpellChecker) -> None:
 
 # -- ignore lists in the store ------------------------------------------------------
 
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "micc.db")
@@ -222,22 +252,27 @@ def store(tmp_path: Path) -> Store:
 
 def test_ignore_lists_for_agent_and_group(store: Store, en: SpellChecker) -> None:
     assert add_ignored_word(store, scope="agent", owner="jberg", culture="en-US", word="Soliduz")
-    assert not add_ignored_word(store, scope="agent", owner="jberg", culture="en_us",
-                                word="Soliduz")
+    assert not add_ignored_word(
+        store, scope="agent", owner="jberg", culture="en_us", word="Soliduz"
+    )
     add_ignored_word(store, scope="group", owner="Sales", culture="en-US", word="seclab")
     add_ignored_word(store, scope="group", owner="Support", culture="en-US", word="zendex")
     add_ignored_word(store, scope="agent", owner="jberg", culture="de-DE", word="Seclabs")
 
     text = "Soliduz from Seclab and SECLAB, zendex, soliduz"
-    assert [m.word for m in en.check_text(text)] == ["Soliduz", "Seclab", "SECLAB", "zendex",
-                                                      "soliduz"]
+    assert [m.word for m in en.check_text(text)] == [
+        "Soliduz",
+        "Seclab",
+        "SECLAB",
+        "zendex",
+        "soliduz",
+    ]
     ignored = ignored_words(store, "en-US", agent_id="jberg", groups=["Sales"])
     assert set(ignored) == {"Soliduz", "seclab"}
     # Lower-case entries cover capitals; capitalised ones do not cover lower case.
     assert [m.word for m in en.check_text(text, ignored)] == ["zendex", "soliduz"]
 
-    assert remove_ignored_word(store, scope="agent", owner="jberg", culture="en-US",
-                               word="Soliduz")
+    assert remove_ignored_word(store, scope="agent", owner="jberg", culture="en-US", word="Soliduz")
     assert "Soliduz" not in ignored_words(store, "en-US", agent_id="jberg")
     assert [r["word"] for r in list_ignored(store, scope="group")] == ["seclab", "zendex"]
 

@@ -16,8 +16,9 @@ bundles = fx.bundles
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "micc.toml"
-    path.write_text('locale = "de-DE"\n[store]\npath = "micc.db"\n'
-                    '[spelling]\nsite_folder = "spelling"\n')
+    path.write_text(
+        'locale = "de-DE"\n[store]\npath = "micc.db"\n[spelling]\nsite_folder = "spelling"\n'
+    )
     return path
 
 
@@ -31,11 +32,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_install_list_check_and_ignore(config: Path, bundles: dict[str, Path],
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_install_list_check_and_ignore(
+    config: Path, bundles: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = ("--config", str(config))
-    code, out, _ = run(capsys, "spelling", "install", str(bundles["multi"]), "--culture",
-                       "de-DE", *cfg)
+    code, out, _ = run(
+        capsys, "spelling", "install", str(bundles["multi"]), "--culture", "de-DE", *cfg
+    )
     assert code == 0
     assert "installed de-DE (German - Germany)" in out
 
@@ -45,8 +48,11 @@ def test_install_list_check_and_ignore(config: Path, bundles: dict[str, Path],
     assert rows[0]["words"] == 75_609 and rows[1]["language"] == "English - United States"
 
     reply = config.parent / "reply.txt"
-    reply.write_text("Sehr geehrte Frau Müller,\nIhre Bestelung $CallID$ ist unterwegs.\n"
-                     "> Meine Bestelung\nGrüße vom Soliduz-Team\n", encoding="utf-8")
+    reply.write_text(
+        "Sehr geehrte Frau Müller,\nIhre Bestelung $CallID$ ist unterwegs.\n"
+        "> Meine Bestelung\nGrüße vom Soliduz-Team\n",
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "spelling", "check", str(reply), *cfg)
     assert code == 1
     lines = out.splitlines()
@@ -55,22 +61,33 @@ def test_install_list_check_and_ignore(config: Path, bundles: dict[str, Path],
 
     code, out, _ = run(capsys, "spelling", "ignore", "add", "Soliduz", "--group", "Sales", *cfg)
     assert code == 0 and "added: Soliduz (group Sales, de-DE)" in out
-    code, out, _ = run(capsys, "spelling", "check", str(reply), "--group", "Sales",
-                       "--no-suggest", "--json", *cfg)
+    code, out, _ = run(
+        capsys, "spelling", "check", str(reply), "--group", "Sales", "--no-suggest", "--json", *cfg
+    )
     assert code == 1
     assert json.loads(out) == [{"line": 2, "column": 6, "word": "Bestelung", "suggestions": []}]
 
 
-def test_unknown_culture_exits_2_with_the_nearest(config: Path, bundles: dict[str, Path],
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "spelling", "install", str(bundles["es"]), "--culture", "es-EX",
-                       "--config", str(config))
+def test_unknown_culture_exits_2_with_the_nearest(
+    config: Path, bundles: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "spelling",
+        "install",
+        str(bundles["es"]),
+        "--culture",
+        "es-EX",
+        "--config",
+        str(config),
+    )
     assert code == 2
     assert "unknown culture name 'es-EX'; did you mean es-ES" in err
 
 
-def test_list_all_shows_the_culture_table(capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_all_shows_the_culture_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MICC_CONFIG", raising=False)
     code, out, _ = run(capsys, "spelling", "list", "--all", "--json")
@@ -79,8 +96,9 @@ def test_list_all_shows_the_culture_table(capsys: pytest.CaptureFixture[str],
     assert {"culture": "div-MV", "language": "Dhivehi - Maldives", "installed": False} in rows
 
 
-def test_english_check_without_a_config(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_english_check_without_a_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MICC_CONFIG", raising=False)
     (tmp_path / "r.txt").write_text("Thank you for your mesage.\n")

@@ -18,7 +18,8 @@ site_folder = fx.site_folder
 
 
 def test_multi_bundle_installs_the_entry_for_the_culture(
-        site_folder: Path, bundles: dict[str, Path]) -> None:
+    site_folder: Path, bundles: dict[str, Path]
+) -> None:
     installed = site_folder / "de-DE"
     assert (installed / "Dictionary.dic").read_bytes() == (HUNSPELL / "de_DE.dic").read_bytes()
     assert (installed / "Grammar.aff").read_bytes() == (HUNSPELL / "de_DE.aff").read_bytes()
@@ -26,7 +27,9 @@ def test_multi_bundle_installs_the_entry_for_the_culture(
     with zipfile.ZipFile(bundles["multi"]) as zf:
         entries = bundle_entries(zf)
     assert [(e.name, e.dic) for e in entries] == [
-        ("HunSpellDic_en_US", "en/en_US.dic"), ("HunSpellDic_de_DE", "de/de_DE_frami.dic")]
+        ("HunSpellDic_en_US", "en/en_US.dic"),
+        ("HunSpellDic_de_DE", "de/de_DE_frami.dic"),
+    ]
 
 
 def test_spylls_from_zip_would_have_taken_the_wrong_pair(bundles: dict[str, Path]) -> None:
@@ -50,17 +53,20 @@ def test_bundle_locales_serve_other_cultures(tmp_path: Path, bundles: dict[str, 
 
 
 def test_bundle_without_the_culture_names_what_it_offers(
-        tmp_path: Path, bundles: dict[str, Path]) -> None:
+    tmp_path: Path, bundles: dict[str, Path]
+) -> None:
     with pytest.raises(InstallError, match=r"HunSpellDic_de_DE \(de-DE de-BE de-LU\)"):
         install_dictionary([bundles["multi"]], "de-AT", tmp_path)
-    result = install_dictionary([bundles["multi"]], "de-AT", tmp_path,
-                                dictionary="HunSpellDic_de_DE")
+    result = install_dictionary(
+        [bundles["multi"]], "de-AT", tmp_path, dictionary="HunSpellDic_de_DE"
+    )
     assert result.source.endswith("de/de_DE_frami.dic")
     assert [p.name for p in tmp_path.iterdir()] == ["de-AT"]  # no staging left behind
 
 
 def test_bundle_without_xcu_uses_the_guides_naming_rule(
-        tmp_path: Path, bundles: dict[str, Path]) -> None:
+    tmp_path: Path, bundles: dict[str, Path]
+) -> None:
     result = install_dictionary([bundles["bare"]], "es-ES", tmp_path)
     assert result.source.endswith("es_ES.dic")
     with pytest.raises(InstallError, match="several dictionaries"):
@@ -68,13 +74,13 @@ def test_bundle_without_xcu_uses_the_guides_naming_rule(
 
 
 def test_dic_and_aff_pair_is_renamed(tmp_path: Path) -> None:
-    result = install_dictionary([HUNSPELL / "en_US.aff", HUNSPELL / "en_US.dic"], "en-GB",
-                                tmp_path)
+    result = install_dictionary([HUNSPELL / "en_US.aff", HUNSPELL / "en_US.dic"], "en-GB", tmp_path)
     assert sorted(p.name for p in result.folder.iterdir()) == ["Dictionary.dic", "Grammar.aff"]
     with pytest.raises(InstallError, match="--replace"):
         install_dictionary([HUNSPELL / "en_US.aff", HUNSPELL / "en_US.dic"], "en-GB", tmp_path)
-    install_dictionary([HUNSPELL / "en_US.aff", HUNSPELL / "en_US.dic"], "en-GB", tmp_path,
-                       replace=True)
+    install_dictionary(
+        [HUNSPELL / "en_US.aff", HUNSPELL / "en_US.dic"], "en-GB", tmp_path, replace=True
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["en-GB"]
 
 

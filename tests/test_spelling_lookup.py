@@ -23,13 +23,13 @@ es = fx.es
 
 TEXT = {
     "de-DE": "Vielen Dank für Ihre Nachricht an unseren Kundendienst. Die Rückerstattung "
-             "Ihrer Bestellung, die Lagerverwaltung und die Ersatzlieferung an Ihre "
-             "Lieferadresse sind Zahlungsarten-Fragen; Gutschrift folgt. Donaudampfschiff, "
-             "Kundendienstmitarbeiterin, Rechnungsnummer, Versandkosten, GROSSBUCHSTABEN.",
+    "Ihrer Bestellung, die Lagerverwaltung und die Ersatzlieferung an Ihre "
+    "Lieferadresse sind Zahlungsarten-Fragen; Gutschrift folgt. Donaudampfschiff, "
+    "Kundendienstmitarbeiterin, Rechnungsnummer, Versandkosten, GROSSBUCHSTABEN.",
     "es-ES": "Gracias por su pedido; dígame, envíenoslo, dámelo y cómpraselo. La devolución "
-             "del paquete dañado y el reembolso llegarán mañana a su dirección de entrega.",
+    "del paquete dañado y el reembolso llegarán mañana a su dirección de entrega.",
     "en-US": "Thank you for your message; we couldn't ship the re-ordered items, so the "
-             "replacement will be sent to your delivery address within three working days.",
+    "replacement will be sent to your delivery address within three working days.",
 }
 
 
@@ -42,14 +42,23 @@ def words_for(checker: SpellChecker, culture: str, extra: int) -> list[str]:
     rng = random.Random(5)
     for _ in range(extra):
         first, second = rng.choice(stems), rng.choice(stems)
-        words.update({first, first + second.lower(), first + "s" + second.lower(),
-                      first.upper(), first[:-1], first[1:]})
+        words.update(
+            {
+                first,
+                first + second.lower(),
+                first + "s" + second.lower(),
+                first.upper(),
+                first[:-1],
+                first[1:],
+            }
+        )
     return sorted(w for w in words if w)
 
 
 @pytest.mark.parametrize("culture", ["de-DE", "es-ES", "en-US"])
-def test_same_answers_as_spylls(culture: str, en: SpellChecker, de: SpellChecker,
-                                es: SpellChecker) -> None:
+def test_same_answers_as_spylls(
+    culture: str, en: SpellChecker, de: SpellChecker, es: SpellChecker
+) -> None:
     checker = {"de-DE": de, "es-ES": es, "en-US": en}[culture]
     dictionary = checker._dictionary
     assert isinstance(dictionary.lookuper, FastLookup)  # what the checker really uses
@@ -66,8 +75,12 @@ def test_same_answers_as_spylls(culture: str, en: SpellChecker, de: SpellChecker
 
 def test_german_compounds_and_their_parts(de: SpellChecker) -> None:
     fast = FastLookup(de._dictionary.aff, de._dictionary.dic)
-    for word in ("Rückerstattung", "Lagerverwaltung", "Kundendienstmitarbeiterin",
-                 "Donaudampfschiff"):
+    for word in (
+        "Rückerstattung",
+        "Lagerverwaltung",
+        "Kundendienstmitarbeiterin",
+        "Donaudampfschiff",
+    ):
         assert fast(word), word
     for word in ("Rückerstattunx", "Lagerverwaltnug"):
         assert not fast(word), word
@@ -76,9 +89,18 @@ def test_german_compounds_and_their_parts(de: SpellChecker) -> None:
 
 def test_typing_a_german_compound_is_faster_than_spylls(de: SpellChecker) -> None:
     dictionary = de._dictionary
-    typed = [word[:i] for word in ("Rückerstattung", "Lagerverwaltung", "Ersatzlieferung",
-                                   "Kundendienst", "Zahlungsart", "Gutschrift")
-             for i in range(1, len(word) + 1)]
+    typed = [
+        word[:i]
+        for word in (
+            "Rückerstattung",
+            "Lagerverwaltung",
+            "Ersatzlieferung",
+            "Kundendienst",
+            "Zahlungsart",
+            "Gutschrift",
+        )
+        for i in range(1, len(word) + 1)
+    ]
 
     def typing(make: Callable[[], Lookup]) -> float:
         best = float("inf")

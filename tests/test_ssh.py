@@ -17,8 +17,9 @@ from tests.agent_fixtures import deliver, mail
 from tests.servers import require, sshd
 from tests.tmux_terminal import Terminal, wait_until
 
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0uT9cWqJ3m2QYbZ4x8pQm3l7oXw9K8f5b2N1c4d6e7"
-       " alice@laptop")
+KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0uT9cWqJ3m2QYbZ4x8pQm3l7oXw9K8f5b2N1c4d6e7 alice@laptop"
+)
 
 
 def workspace(tmp_path: Path, alice_key: str, carol_key: str | None = None) -> Path:
@@ -36,16 +37,22 @@ def test_lines_force_each_agent_into_their_own_console(tmp_path: Path) -> None:
     lines = authorized_keys(config, "/opt/micc/bin/micc")
     assert lines[0].startswith("#")
     alice, carol = lines[1:]
-    assert alice == (f'command="/opt/micc/bin/micc --config {config.source} agent --agent alice"'
-                     f",restrict,pty {KEY}")
-    assert "supervisor --agent carol\",restrict,pty ssh-ed25519 " in carol
+    assert alice == (
+        f'command="/opt/micc/bin/micc --config {config.source} agent --agent alice"'
+        f",restrict,pty {KEY}"
+    )
+    assert 'supervisor --agent carol",restrict,pty ssh-ed25519 ' in carol
 
 
 def test_bad_keys_and_ids_are_refused(tmp_path: Path) -> None:
     config = load_config(workspace(tmp_path, KEY))
     agent = config.agent[0]
-    for bad in ("not a key", 'ssh-ed25519 AAAA" ,command="sh', "ssh-ed25519 AAAA\nssh-rsa BBBB",
-                "ecdsa-fake AAAA"):
+    for bad in (
+        "not a key",
+        'ssh-ed25519 AAAA" ,command="sh',
+        "ssh-ed25519 AAAA\nssh-rsa BBBB",
+        "ecdsa-fake AAAA",
+    ):
         with pytest.raises(ValueError):
             key_line(agent, bad, "micc")
     with pytest.raises(ConfigError, match="not a usable id"):
@@ -71,11 +78,30 @@ def server(tmp_path: Path) -> Iterator[sshd.SshServer]:
 def test_a_key_cannot_run_another_command(tmp_path: Path, server: sshd.SshServer) -> None:
     config = workspace(tmp_path, server.public_key)
     micc = str(Path(sys.executable).with_name("micc"))
-    assert main(["--config", str(config), "ssh", "authorized-keys", "--micc", micc,
-                 "-o", str(server.authorized_keys)]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(config),
+                "ssh",
+                "authorized-keys",
+                "--micc",
+                micc,
+                "-o",
+                str(server.authorized_keys),
+            ]
+        )
+        == 0
+    )
     for remote in (["echo", "PWNED$((6*7))"], ["/bin/sh", "-c", "echo PWNED$((6*7))"]):
-        result = subprocess.run(server.ssh_command(*remote), capture_output=True, text=True,
-                                timeout=60, stdin=subprocess.DEVNULL, check=False)
+        result = subprocess.run(
+            server.ssh_command(*remote),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
         assert "PWNED42" not in result.stdout + result.stderr
 
 
@@ -87,13 +113,27 @@ def authorize(tmp_path: Path, server: sshd.SshServer) -> Path:
     deliver(store, config, mail(1, name="Åsa Öberg", subject="Where is my order?"))
     store.close()
     micc = str(Path(sys.executable).with_name("micc"))
-    assert main(["--config", str(config_path), "ssh", "authorized-keys", "--micc", micc,
-                 "-o", str(server.authorized_keys)]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(config_path),
+                "ssh",
+                "authorized-keys",
+                "--micc",
+                micc,
+                "-o",
+                str(server.authorized_keys),
+            ]
+        )
+        == 0
+    )
     return config_path
 
 
 def test_an_agent_logs_in_over_ssh_and_answers_an_email(
-        tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal]) -> None:
+    tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal]
+) -> None:
     config_path = authorize(tmp_path, server)
     terminal = Terminal(server.ssh_command(tty=True), width=100, height=30)
     terminals.append(terminal)
@@ -115,10 +155,12 @@ def test_an_agent_logs_in_over_ssh_and_answers_an_email(
         try:
             row = store.query_one(
                 "SELECT c.state, o.state, o.agent_id FROM conversations c "
-                "JOIN outbox o ON o.conversation_id = c.id WHERE c.id = 1")
+                "JOIN outbox o ON o.conversation_id = c.id WHERE c.id = 1"
+            )
         finally:
             store.close()
         return (row[0], row[1], row[2]) if row else None
+
     conversation, outbox_state, agent = wait_until(answered, why=terminal.screen)
     assert conversation == "answered" and agent == "alice"
     assert outbox_state in ("queued", "sending", "sent"), outbox_state
@@ -126,11 +168,13 @@ def test_an_agent_logs_in_over_ssh_and_answers_an_email(
     assert "EXITED" in terminal.wait_for("EXITED")
 
 
-@pytest.mark.parametrize("remote", [["/bin/sh"], ["/bin/sh", "-c", "echo PWNED$((6*7))"],
-                                    ["micc", "agent", "--agent", "bob"]])
+@pytest.mark.parametrize(
+    "remote",
+    [["/bin/sh"], ["/bin/sh", "-c", "echo PWNED$((6*7))"], ["micc", "agent", "--agent", "bob"]],
+)
 def test_a_key_with_a_terminal_still_gets_only_its_console(
-        tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal],
-        remote: list[str]) -> None:
+    tmp_path: Path, server: sshd.SshServer, terminals: list[Terminal], remote: list[str]
+) -> None:
     authorize(tmp_path, server)
     terminal = Terminal(server.ssh_command(*remote, tty=True), width=100, height=30)
     terminals.append(terminal)

@@ -19,8 +19,17 @@ def test_migrations_from_an_empty_file_are_recorded_once(tmp_path: Path) -> None
     names = [r[0] for r in store.query("SELECT name FROM _migrations ORDER BY name")]
     assert names == sorted(name for name, _ in MIGRATIONS)
     assert store.query_one("PRAGMA journal_mode")[0] == "wal"
-    for table in ("conversations", "messages", "raw_messages", "outbox", "events", "sync_state",
-                  "lease", "access_activation", "messages_fts"):
+    for table in (
+        "conversations",
+        "messages",
+        "raw_messages",
+        "outbox",
+        "events",
+        "sync_state",
+        "lease",
+        "access_activation",
+        "messages_fts",
+    ):
         assert store.db[table].exists(), table
     store.close()
 
@@ -41,8 +50,10 @@ def _writer(path: str, worker: int, count: int, errors: multiprocessing.Queue) -
         store = Store(path)
         for i in range(count):
             with store.transaction() as conn:
-                conn.execute("INSERT INTO events (at, kind, detail_json) VALUES (?, 'w', ?)",
-                             (f"{worker}-{i}", "{}"))
+                conn.execute(
+                    "INSERT INTO events (at, kind, detail_json) VALUES (?, 'w', ?)",
+                    (f"{worker}-{i}", "{}"),
+                )
                 # Hold the write lock a little while readers and writers pile up.
                 conn.execute("SELECT COUNT(*) FROM events").fetchone()
         store.close()
@@ -54,8 +65,9 @@ def test_several_processes_write_at_once_without_lock_errors(tmp_path: Path) -> 
     path = str(tmp_path / "shared.db")
     Store(path).close()
     errors: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    workers = [multiprocessing.Process(target=_writer, args=(path, w, 200, errors))
-               for w in range(4)]
+    workers = [
+        multiprocessing.Process(target=_writer, args=(path, w, 200, errors)) for w in range(4)
+    ]
     for worker in workers:
         worker.start()
     reader = Store(path)

@@ -35,7 +35,8 @@ def heartbeat(store: Store, agent: str, state: str, seen_seconds_ago: float) -> 
         conn.execute(
             "INSERT OR REPLACE INTO agent_status (agent_id, state, pid, last_seen) "
             "VALUES (?, ?, 1, ?)",
-            (agent, state, (NOW - timedelta(seconds=seen_seconds_ago)).isoformat()))
+            (agent, state, (NOW - timedelta(seconds=seen_seconds_ago)).isoformat()),
+        )
 
 
 def test_only_supervisors_get_the_facade(config: Config) -> None:
@@ -46,8 +47,14 @@ def test_only_supervisors_get_the_facade(config: Config) -> None:
 
 
 def test_dashboard_counts_states_oldest_and_levels(config: Config, store: Store) -> None:
-    deliver(store, config, mail(1), mail(2), mail(3, to="Solidus.Support@seclab.com"),
-            mail(4, to="nobody@elsewhere.example"))
+    deliver(
+        store,
+        config,
+        mail(1),
+        mail(2),
+        mail(3, to="Solidus.Support@seclab.com"),
+        mail(4, to="nobody@elsewhere.example"),
+    )
     fix_received(store)  # conversation n arrived 90 - n minutes before NOW
     queue.take_next(store, "alice", ["Sales"])
     figures = {g.name: g for g in carol(config).dashboard().groups}
@@ -63,10 +70,16 @@ def test_dashboard_counts_states_oldest_and_levels(config: Config, store: Store)
 def test_answered_today_and_agents_present(config: Config, store: Store) -> None:
     deliver(store, config, mail(1), mail(2))
     with store.transaction() as conn:
-        conn.execute("UPDATE conversations SET state = 'answered', agent_id = 'alice', "
-                     "updated = ? WHERE id = 1", (NOW.isoformat(),))
-        conn.execute("UPDATE conversations SET state = 'answered', agent_id = 'alice', "
-                     "updated = ? WHERE id = 2", ((NOW - timedelta(days=2)).isoformat(),))
+        conn.execute(
+            "UPDATE conversations SET state = 'answered', agent_id = 'alice', "
+            "updated = ? WHERE id = 1",
+            (NOW.isoformat(),),
+        )
+        conn.execute(
+            "UPDATE conversations SET state = 'answered', agent_id = 'alice', "
+            "updated = ? WHERE id = 2",
+            ((NOW - timedelta(days=2)).isoformat(),),
+        )
     heartbeat(store, "alice", "available", 5)
     heartbeat(store, "bob", "away", 5)
     heartbeat(store, "carol", "available", 3600)  # a console that died an hour ago
@@ -84,10 +97,14 @@ def test_answered_today_and_agents_present(config: Config, store: Store) -> None
 def test_arrivals_per_minute_end_at_the_current_minute(config: Config, store: Store) -> None:
     deliver(store, config, mail(1), mail(2), mail(3))
     with store.transaction() as conn:
-        conn.execute("UPDATE events SET at = ? WHERE kind = 'received' AND conversation_id < 3",
-                     ((NOW - timedelta(seconds=30)).isoformat(),))
-        conn.execute("UPDATE events SET at = ? WHERE kind = 'received' AND conversation_id = 3",
-                     ((NOW - timedelta(minutes=5)).isoformat(),))
+        conn.execute(
+            "UPDATE events SET at = ? WHERE kind = 'received' AND conversation_id < 3",
+            ((NOW - timedelta(seconds=30)).isoformat(),),
+        )
+        conn.execute(
+            "UPDATE events SET at = ? WHERE kind = 'received' AND conversation_id = 3",
+            ((NOW - timedelta(minutes=5)).isoformat(),),
+        )
     arrivals = carol(config).dashboard().arrivals
     assert len(arrivals) == 30 and sum(arrivals) == 3
     assert arrivals[-1] == 0 and arrivals[-2] == 2 and arrivals[-6] == 1
@@ -104,13 +121,18 @@ def test_change_stamp_moves_with_arrivals_and_presence(config: Config, store: St
 
 def test_level_bands() -> None:
     assert [level_for(m, 30, 120) for m in (None, 0, 29.9, 30, 119, 120)] == [
-        "ok", "ok", "ok", "warn", "warn", "alarm"]
+        "ok",
+        "ok",
+        "ok",
+        "warn",
+        "warn",
+        "alarm",
+    ]
 
 
 def test_activation_order_decides_and_can_be_changed(config: Config, store: Store) -> None:
     supervision = carol(config)
-    assert supervision.try_address("Solidus.Sales.Retail@seclab.com").route.service_group \
-        == "Sales"
+    assert supervision.try_address("Solidus.Sales.Retail@seclab.com").route.service_group == "Sales"
     assert supervision.deactivate("Sales") is True
     test = supervision.try_address("Solidus.Sales.Retail@seclab.com")
     assert not test.route.routed and "inactive matches: Sales" in test.summary()
@@ -121,8 +143,13 @@ def test_activation_order_decides_and_can_be_changed(config: Config, store: Stor
 
 
 def test_problems_assign_retry_discard(config: Config, store: Store) -> None:
-    deliver(store, config, mail(1, to="Solidus.Sales.Retail@seclab.com"),
-            mail(2, to="nobody@elsewhere.example"), mail(3, to="other@elsewhere.example"))
+    deliver(
+        store,
+        config,
+        mail(1, to="Solidus.Sales.Retail@seclab.com"),
+        mail(2, to="nobody@elsewhere.example"),
+        mail(3, to="other@elsewhere.example"),
+    )
     supervision = carol(config)
     supervision.deactivate("Sales")
     deliver(store, config, mail(4), start=10)  # arrives while Sales is inactive: unrouted
@@ -160,10 +187,8 @@ def test_release_one_and_all(config: Config, store: Store) -> None:
         supervision.release(held[0].id)
 
 
-def test_search_quotes_order_numbers_and_opens_conversations(config: Config,
-                                                             store: Store) -> None:
-    deliver(store, config, mail(1, subject="Status of ORD-054321", body="Any news?"),
-            mail(2))
+def test_search_quotes_order_numbers_and_opens_conversations(config: Config, store: Store) -> None:
+    deliver(store, config, mail(1, subject="Status of ORD-054321", body="Any news?"), mail(2))
     supervision = carol(config)
     hits = supervision.search("ORD-054321")
     assert [h.subject for h in hits] == ["Status of ORD-054321"]
@@ -173,8 +198,11 @@ def test_search_quotes_order_numbers_and_opens_conversations(config: Config,
 
 def test_health_rows_include_outbox_and_lease(config: Config, store: Store) -> None:
     with store.transaction() as conn:
-        conn.execute("INSERT INTO engine_health (name, state, detail, updated) VALUES "
-                     "('fetcher', 'ok', 'IDLE alive', ?)", (NOW.isoformat(),))
+        conn.execute(
+            "INSERT INTO engine_health (name, state, detail, updated) VALUES "
+            "('fetcher', 'ok', 'IDLE alive', ?)",
+            (NOW.isoformat(),),
+        )
     rows = {r.name: r for r in carol(config).health()}
     assert rows["fetcher"].detail == "IDLE alive"
     assert rows["outbox"].detail.startswith("0 waiting")
@@ -186,13 +214,28 @@ def test_failed_sends_are_problems_to_retry_or_give_up(config: Config, store: St
     from engine.mail.parse import parse_message
 
     deliver(store, config, mail(1))
-    raw = (b"From: Sales <s@seclab.com>\r\nTo: c1@example.org\r\nSubject: Re: hi\r\n"
-           b"Message-ID: <r1@seclab.com>\r\n\r\nHello\r\n")
+    raw = (
+        b"From: Sales <s@seclab.com>\r\nTo: c1@example.org\r\nSubject: Re: hi\r\n"
+        b"Message-ID: <r1@seclab.com>\r\n\r\nHello\r\n"
+    )
     assert parse_message(raw).message_id
-    first = outbox.enqueue(store, raw, mail_from="s@seclab.com", recipients=["c1@example.org"],
-                           conversation_id=1, kind="reply", agent_id="alice")
-    second = outbox.enqueue(store, raw.replace(b"<r1@", b"<r2@"), mail_from="s@seclab.com",
-                            recipients=["c1@example.org"], conversation_id=1, kind="reply")
+    first = outbox.enqueue(
+        store,
+        raw,
+        mail_from="s@seclab.com",
+        recipients=["c1@example.org"],
+        conversation_id=1,
+        kind="reply",
+        agent_id="alice",
+    )
+    second = outbox.enqueue(
+        store,
+        raw.replace(b"<r1@", b"<r2@"),
+        mail_from="s@seclab.com",
+        recipients=["c1@example.org"],
+        conversation_id=1,
+        kind="reply",
+    )
     for _ in (first, second):
         item = outbox.claim(store)
         assert item is not None

@@ -44,8 +44,7 @@ def table(app: SupervisorApp, selector: str) -> DataTable[Any]:
     return app.query_one(selector, DataTable)
 
 
-async def search(app: SupervisorApp, pilot: Pilot[Any], words: str,
-                 rows: int) -> DataTable[Any]:
+async def search(app: SupervisorApp, pilot: Pilot[Any], words: str, rows: int) -> DataTable[Any]:
     """Search the archive tab for ``words``; wait for ``rows`` hits; the hits table."""
     await pilot.press("6")
     app.query_one("#search", Input).focus()
@@ -75,15 +74,19 @@ async def test_dashboard_shows_each_group_and_arrivals(config: Config, store: St
         assert figure(app, "Sales", "Agents") == "1/1"
         assert figure(app, "Marketing", "Review") == "1"
         marks = {r.cells[0]: r.marks[4] for r in groups.rows()}  # type: ignore[attr-defined]
-        assert marks == {"Sales": "group-table--warn", "Marketing": "",
-                         "Support": "group-table--alarm"}
+        assert marks == {
+            "Sales": "group-table--warn",
+            "Marketing": "",
+            "Support": "group-table--alarm",
+        }
         assert sum(app.query_one(Sparkline).data or []) == 7
         totals = str(app.query_one("#totals", Static).render())
         assert "2 unrouted" in totals
 
 
-async def test_new_mail_updates_rows_in_place_and_keeps_the_cursor(config: Config,
-                                                                   store: Store) -> None:
+async def test_new_mail_updates_rows_in_place_and_keeps_the_cursor(
+    config: Config, store: Store
+) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
         groups = app.query_one(GroupTable)
@@ -96,8 +99,7 @@ async def test_new_mail_updates_rows_in_place_and_keeps_the_cursor(config: Confi
         assert groups.cursor_key == 2
 
 
-async def test_routing_deactivate_activate_and_try_an_address(config: Config,
-                                                              store: Store) -> None:
+async def test_routing_deactivate_activate_and_try_an_address(config: Config, store: Store) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("2")
@@ -125,7 +127,8 @@ async def test_problems_assign_and_discard(config: Config, store: Store) -> None
         await wait_for(pilot, lambda: problems.row_count == 2)
         problems.focus()
         assert cell_text(problems, "c5", "subject") == " ".join(
-            HOSTILE.replace("\x1b", "\\x1b").split())
+            HOSTILE.replace("\x1b", "\\x1b").split()
+        )
         await pilot.press("g")
         assert isinstance(app.screen, ChoicePrompt)
         await pilot.press("down", "down", "enter")  # Sales, Marketing, Support
@@ -143,9 +146,9 @@ async def test_problems_assign_and_discard(config: Config, store: Store) -> None
         assert closed.reason == "typo, customer told"
 
 
-
-async def test_cells_cut_before_the_tab_was_laid_out_are_made_again(config: Config,
-                                                                    store: Store) -> None:
+async def test_cells_cut_before_the_tab_was_laid_out_are_made_again(
+    config: Config, store: Store
+) -> None:
     # Data that lands before a hidden tab has its width is cut to the narrowest;
     # once the tab is on screen the cells and their columns must follow its width.
     app = app_for(config)
@@ -161,6 +164,7 @@ async def test_cells_cut_before_the_tab_was_laid_out_are_made_again(config: Conf
         await pilot.pause(0.1)
         to = next(c for c in problems.columns.values() if c.key.value == "to")
         assert to.get_render_width(problems) >= len("info@elsewhere.example") + 2
+
 
 async def test_retry_routes_a_problem_after_activation(config: Config, store: Store) -> None:
     app = app_for(config)
@@ -210,8 +214,9 @@ async def test_archive_search_and_conversation(config: Config, store: Store) -> 
 
 
 async def test_archive_shows_more_hits_on_m(config: Config, store: Store) -> None:
-    deliver(store, config, *(mail(100 + n, subject=f"Widget order {n}") for n in range(60)),
-            start=100)
+    deliver(
+        store, config, *(mail(100 + n, subject=f"Widget order {n}") for n in range(60)), start=100
+    )
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
         hits = await search(app, pilot, "widget", 50)
@@ -245,8 +250,9 @@ async def test_health_tab_lists_parts_and_outbox(config: Config, store: Store) -
         assert cell_text(health, "outbox", "detail").startswith("0 waiting")
 
 
-async def test_untrusted_names_stay_literal_in_the_conversation(config: Config,
-                                                                store: Store) -> None:
+async def test_untrusted_names_stay_literal_in_the_conversation(
+    config: Config, store: Store
+) -> None:
     app = app_for(config)
     async with app.run_test(size=(100, 30)) as pilot:
         await search(app, pilot, "money", 1)
@@ -265,7 +271,8 @@ def test_non_supervisors_are_refused(config: Config, capsys: pytest.CaptureFixtu
 
 
 async def test_a_store_error_pauses_live_figures_without_ending_them(
-        config: Config, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    config: Config, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlite3
 
     from micc_tui.supervisor import app as app_module

@@ -49,8 +49,12 @@ def import_in_another_process(config: Config, folder: Path, raw: bytes, name: st
     """``micc import`` of one e-mail, run as its own process (as a fetcher would be)."""
     eml = folder / f"{name}.eml"
     eml.write_bytes(raw)
-    subprocess.run([sys.executable, "-m", "micc_tui", "--config", str(config.source),
-                    "import", str(eml)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "micc_tui", "--config", str(config.source), "import", str(eml)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def cell(table: DataTable[Any], row: str, column: str) -> str:
@@ -58,7 +62,8 @@ def cell(table: DataTable[Any], row: str, column: str) -> str:
 
 
 async def test_mail_ingested_by_another_process_shows_within_a_second(
-        config: Config, store: Store, tmp_path: Path) -> None:
+    config: Config, store: Store, tmp_path: Path
+) -> None:
     app = SupervisorApp(supervision(config))  # the real poll interval
     assert POLL_SECONDS <= 0.5
     async with app.run_test(size=(100, 30)) as pilot:
@@ -66,17 +71,29 @@ async def test_mail_ingested_by_another_process_shows_within_a_second(
         await wait_for(pilot, lambda: groups.row_count == 3)
         support = next(r for r in groups.rows() if r.cells[0] == "Support")
         assert support.cells[1] == "0"
-        await asyncio.to_thread(import_in_another_process, config, tmp_path,
-                                mail(1, to="Solidus.Support@seclab.com"), "one")
+        await asyncio.to_thread(
+            import_in_another_process,
+            config,
+            tmp_path,
+            mail(1, to="Solidus.Support@seclab.com"),
+            "one",
+        )
         # The other process has committed; the dashboard must follow within 1 s.
-        await wait_for(pilot, lambda: any(r.cells[:2] == ("Support", "1")
-                                          for r in groups.rows()), timeout=1.0)
+        await wait_for(
+            pilot, lambda: any(r.cells[:2] == ("Support", "1") for r in groups.rows()), timeout=1.0
+        )
 
 
 async def test_activation_order_changed_in_the_console_routes_the_next_email(
-        config: Config, store: Store, tmp_path: Path) -> None:
-    await asyncio.to_thread(import_in_another_process, config, tmp_path,
-                            mail(1, to="Solidus.Sales.EU@seclab.com"), "before")
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    await asyncio.to_thread(
+        import_in_another_process,
+        config,
+        tmp_path,
+        mail(1, to="Solidus.Sales.EU@seclab.com"),
+        "before",
+    )
     first = queue.list_items(store, states=None)[0]
     assert (first.service_access, first.service_group) == ("Sales", "Sales")
 
@@ -94,7 +111,12 @@ async def test_activation_order_changed_in_the_console_routes_the_next_email(
         # Sales is active again, but now after Catch-all: Catch-all wins Sales' addresses.
         await wait_for(pilot, lambda: cell(accesses, "Sales", "order") == "6")
 
-    await asyncio.to_thread(import_in_another_process, config, tmp_path,
-                            mail(2, to="Solidus.Sales.EU@seclab.com"), "after")
+    await asyncio.to_thread(
+        import_in_another_process,
+        config,
+        tmp_path,
+        mail(2, to="Solidus.Sales.EU@seclab.com"),
+        "after",
+    )
     second = next(i for i in queue.list_items(store, states=None) if i.id != first.id)
     assert (second.service_access, second.service_group) == ("Catch-all", "Support")

@@ -32,16 +32,25 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def store(config: Config) -> Store:
     store = open_store(config)
-    deliver(store, config, mail(1, to="Solidus.Marketing@seclab.com", subject="Brochure?"),
-            mail(2, to="Solidus.Marketing@seclab.com", subject="Price list?"))
+    deliver(
+        store,
+        config,
+        mail(1, to="Solidus.Marketing@seclab.com", subject="Brochure?"),
+        mail(2, to="Solidus.Marketing@seclab.com", subject="Price list?"),
+    )
     return store
 
 
 def agent(config: Config, action: str) -> list[dict[str, Any]]:
     """Run bob's side in another process; its JSON lines."""
-    done = subprocess.run([sys.executable, "-m", "tests.review_agent_process",
-                           str(config.source), action], check=True, capture_output=True,
-                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.review_agent_process", str(config.source), action],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
@@ -51,8 +60,9 @@ def outbox_state(store: Store, outbox_id: int) -> tuple[str, str]:
     return row[0], row[1]
 
 
-async def test_approve_then_reject_round_trip_with_an_agent_process(config: Config,
-                                                                    store: Store) -> None:
+async def test_approve_then_reject_round_trip_with_an_agent_process(
+    config: Config, store: Store
+) -> None:
     first = (await asyncio.to_thread(agent, config, "reply"))[0]
     assert first["review"] is True
     app = app_for(config)
@@ -77,8 +87,7 @@ async def test_approve_then_reject_round_trip_with_an_agent_process(config: Conf
         await pilot.press(*"Please attach the price list", "enter")
         await wait_for(pilot, lambda: reviews.row_count == 0)
 
-    assert outbox_state(store, second["outbox"]) == ("rejected",
-                                                     "Please attach the price list")
+    assert outbox_state(store, second["outbox"]) == ("rejected", "Please attach the price list")
     seen = await asyncio.to_thread(agent, config, "outcomes")
     outcomes = {o["outbox"]: o for o in seen if "outbox" in o}
     assert outcomes[second["outbox"]]["state"] == "rejected"

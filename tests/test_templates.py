@@ -21,7 +21,7 @@ CONTEXT = TemplateContext(
     from_address="asa@example.se",
     received=RECEIVED,
     service_access="Sales & Orders",
-    service_group="Group \"Sales\"",
+    service_group='Group "Sales"',
     service_group_email="sales@example.com",
     agent_name="Jonas Berg",
     agent_first_name="Jonas",
@@ -38,14 +38,34 @@ CONTEXT = TemplateContext(
 
 #: Short formats written out by hand (CLDR via Babel), not computed by the code under test.
 DATES = {
-    "en-US": {"Date": "11/26/26", "Time": "9:30\u202fAM", "Received": "3/7/24, 1:05\u202fPM",
-              "Received.Date": "3/7/24", "Received.Time": "1:05\u202fPM"},
-    "de-DE": {"Date": "26.11.26", "Time": "09:30", "Received": "07.03.24, 13:05",
-              "Received.Date": "07.03.24", "Received.Time": "13:05"},
-    "sv-SE": {"Date": "2026-11-26", "Time": "09:30", "Received": "2024-03-07 13:05",
-              "Received.Date": "2024-03-07", "Received.Time": "13:05"},
-    "ja-JP": {"Date": "2026/11/26", "Time": "9:30", "Received": "2024/03/07 13:05",
-              "Received.Date": "2024/03/07", "Received.Time": "13:05"},
+    "en-US": {
+        "Date": "11/26/26",
+        "Time": "9:30\u202fAM",
+        "Received": "3/7/24, 1:05\u202fPM",
+        "Received.Date": "3/7/24",
+        "Received.Time": "1:05\u202fPM",
+    },
+    "de-DE": {
+        "Date": "26.11.26",
+        "Time": "09:30",
+        "Received": "07.03.24, 13:05",
+        "Received.Date": "07.03.24",
+        "Received.Time": "13:05",
+    },
+    "sv-SE": {
+        "Date": "2026-11-26",
+        "Time": "09:30",
+        "Received": "2024-03-07 13:05",
+        "Received.Date": "2024-03-07",
+        "Received.Time": "13:05",
+    },
+    "ja-JP": {
+        "Date": "2026/11/26",
+        "Time": "9:30",
+        "Received": "2024/03/07 13:05",
+        "Received.Date": "2024/03/07",
+        "Received.Time": "13:05",
+    },
 }
 
 PLAIN = {
@@ -55,8 +75,8 @@ PLAIN = {
     "From.Address": "asa@example.se",
     "ServiceAccess": "Sales & Orders",
     "ServiceAccess.Name": "Sales & Orders",
-    "ServiceGroup": "Group \"Sales\"",
-    "ServiceGroup.Name": "Group \"Sales\"",
+    "ServiceGroup": 'Group "Sales"',
+    "ServiceGroup.Name": 'Group "Sales"',
     "ServiceGroup.Email": "sales@example.com",
     "Agent": "Jonas Berg",
     "Agent.Name": "Jonas Berg",
@@ -98,8 +118,10 @@ def test_each_identifier_in_an_html_template(locale: str, name: str) -> None:
 def test_values_in_html_are_escaped_and_never_markup() -> None:
     context = TemplateContext(customer_name="<script>alert('x')</script>")
     out = render("<p>Dear $Customer.Name$</p><script>var kept = 1;</script>", context, html=True)
-    assert out == ("<p>Dear &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</p>"
-                   "<script>var kept = 1;</script>")
+    assert out == (
+        "<p>Dear &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</p>"
+        "<script>var kept = 1;</script>"
+    )
     assert render("Dear $Customer$", context) == "Dear <script>alert('x')</script>"
 
 
@@ -123,8 +145,17 @@ def test_fallbacks_for_from_and_chat_name() -> None:
 
 def test_unknown_words_and_prices_stay_as_written() -> None:
     context = TemplateContext(subject="S")
-    for text in ("It costs $5 or $10.", "$Word$ and $Foo.Bar$", "$", "$$", "a $ b $ c",
-                 "$Subject", "Subject$", "$ Subject$", "$Sub ject$"):
+    for text in (
+        "It costs $5 or $10.",
+        "$Word$ and $Foo.Bar$",
+        "$",
+        "$$",
+        "a $ b $ c",
+        "$Subject",
+        "Subject$",
+        "$ Subject$",
+        "$Sub ject$",
+    ):
         assert render(text, context) == text
         assert render(text, context, html=True) == text
     assert render("$Price$Subject$ $5 $Subject$", context) == "$PriceS $5 S"
@@ -138,8 +169,13 @@ def test_dates_are_shown_in_the_requested_zone() -> None:
     late = datetime(2024, 3, 7, 23, 30, tzinfo=UTC)
     context = TemplateContext(received=late, timezone="Europe/Stockholm", locale="de-DE")
     assert render("$Received$", context) == "08.03.24, 00:30"
-    assert render("$Received$", TemplateContext(received=late, timezone="America/New_York",
-                                                locale="en-US")) == "3/7/24, 6:30\u202fPM"
+    assert (
+        render(
+            "$Received$",
+            TemplateContext(received=late, timezone="America/New_York", locale="en-US"),
+        )
+        == "3/7/24, 6:30\u202fPM"
+    )
 
 
 def test_seed_culture_names_with_script_prefixes() -> None:
@@ -165,8 +201,10 @@ def test_render_file_decides_html_by_extension(tmp_path: Path) -> None:
 
 def test_render_file_honours_declared_charset_and_bom(tmp_path: Path) -> None:
     word = tmp_path / "word.htm"
-    word.write_bytes('<meta http-equiv=Content-Type content="text/html; charset=windows-1252">'
-                     "<p>Grüße – $Agent$</p>".encode("cp1252"))
+    word.write_bytes(
+        '<meta http-equiv=Content-Type content="text/html; charset=windows-1252">'
+        "<p>Grüße – $Agent$</p>".encode("cp1252")
+    )
     rendered = render_file(word, TemplateContext(agent_name="Jörg"))
     assert rendered.body.endswith("<p>Grüße – Jörg</p>")
     assert rendered.encoding == "cp1252" and rendered.problem is None

@@ -59,19 +59,28 @@ Number$ <b>$Call</b>ID$<o:p></o:p></p>
 """.replace("\n", "\r\n")
 
 #: The same file mended by hand: only the split identifiers differ.
-MENDED = (WORD_HTML
-          .replace("$From.<span class=SpellE>Name</span>$", "$From.Name$")
-          .replace("<span class=SpellE>$ServiceAccess.Name</span>$",
-                   "<span class=SpellE>$ServiceAccess.Name$</span>")
-          .replace("$Agent.<span\r\nclass=SpellE>FirstName</span>$", "$Agent.FirstName$")
-          .replace("$Service<o:p></o:p>Group.Email$", "$ServiceGroup.Email$")
-          .replace("$Received.&nbsp;Date$", "$Received.Date$")
-          .replace("$Customer.\r\nNumber$", "$Customer.Number$")
-          .replace("<b>$Call</b>ID$", "<b>$CallID$</b>"))
+MENDED = (
+    WORD_HTML.replace("$From.<span class=SpellE>Name</span>$", "$From.Name$")
+    .replace(
+        "<span class=SpellE>$ServiceAccess.Name</span>$",
+        "<span class=SpellE>$ServiceAccess.Name$</span>",
+    )
+    .replace("$Agent.<span\r\nclass=SpellE>FirstName</span>$", "$Agent.FirstName$")
+    .replace("$Service<o:p></o:p>Group.Email$", "$ServiceGroup.Email$")
+    .replace("$Received.&nbsp;Date$", "$Received.Date$")
+    .replace("$Customer.\r\nNumber$", "$Customer.Number$")
+    .replace("<b>$Call</b>ID$", "<b>$CallID$</b>")
+)
 
-SPLIT_LINES = {"From.Name": 25, "ServiceAccess.Name": 27, "Agent.FirstName": 28,
-               "ServiceGroup.Email": 33, "Received.Date": 33, "Customer.Number": 33,
-               "CallID": 34}
+SPLIT_LINES = {
+    "From.Name": 25,
+    "ServiceAccess.Name": 27,
+    "Agent.FirstName": 28,
+    "ServiceGroup.Email": 33,
+    "Received.Date": 33,
+    "Customer.Number": 33,
+    "CallID": 34,
+}
 
 
 @pytest.fixture
@@ -108,14 +117,25 @@ def test_fix_changes_only_the_split_identifiers(word_file: Path) -> None:
 
 
 def test_the_word_file_renders_even_before_the_fix(word_file: Path) -> None:
-    context = TemplateContext(from_name="Åsa", service_access="Försäljning",
-                              agent_first_name="Jonas", subject="Fråga",
-                              service_group_email="s@x.se",
-                              customer_number="08-123", call_id="77", locale="sv-SE")
+    context = TemplateContext(
+        from_name="Åsa",
+        service_access="Försäljning",
+        agent_first_name="Jonas",
+        subject="Fråga",
+        service_group_email="s@x.se",
+        customer_number="08-123",
+        call_id="77",
+        locale="sv-SE",
+    )
     body = render_file(word_file, context).body
-    for expected in ("Hej Åsa,", "<span class=SpellE>Försäljning</span>.", "hälsningar, Jonas<o:p>",
-                     "Ärende: Fråga&nbsp;– priset är $5 or $10.", "Grupp: s@x.se och  samt 08-123",
-                     "<b>77</b>"):
+    for expected in (
+        "Hej Åsa,",
+        "<span class=SpellE>Försäljning</span>.",
+        "hälsningar, Jonas<o:p>",
+        "Ärende: Fråga&nbsp;– priset är $5 or $10.",
+        "Grupp: s@x.se och  samt 08-123",
+        "<b>77</b>",
+    ):
         assert expected in body
     assert "$" not in body.replace("$5 or $10", "")
 
@@ -154,7 +174,10 @@ def test_unknown_identifiers_are_reported_not_changed(tmp_path: Path) -> None:
     path.write_text("Hi $From.Nmae$,\n$Discount$ off, $5 or $10\n$subject$\n", encoding="utf-8")
     problems = lint_file(path)
     assert [(p.line, p.column, p.severity) for p in problems] == [
-        (1, 4, "error"), (2, 1, "warning"), (3, 1, "note")]
+        (1, 4, "error"),
+        (2, 1, "warning"),
+        (3, 1, "note"),
+    ]
     assert "did you mean $From.Name$" in problems[0].message
     assert fix_file(path).fixed == 0
 
@@ -170,8 +193,9 @@ def test_repair_moves_tags_out_of_the_identifier() -> None:
     assert repair(text, html=False) == "$From.Name$ $From.<b>Name</b>$"
 
 
-def test_cli_lint_reports_file_and_line_and_fails(word_file: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lint_reports_file_and_line_and_fails(
+    word_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["template", "lint", str(word_file)]) == 1
     out = capsys.readouterr().out
     assert f"{word_file}:25:" in out and f"{word_file}:34:" in out
@@ -191,12 +215,15 @@ def test_cli_lint_json_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert data["problems"][0]["line"] == 1 and data["problems"][0]["severity"] == "warning"
 
 
-def test_cli_render_with_context_and_sms(word_file: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    context = json.dumps({"from_name": "<script>x</script>", "now": "2026-11-26T08:00:00+00:00",
-                          "timezone": "UTC"})
-    assert main(["template", "render", str(word_file), "--context", context,
-                 "--locale", "de-DE"]) == 0
+def test_cli_render_with_context_and_sms(
+    word_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = json.dumps(
+        {"from_name": "<script>x</script>", "now": "2026-11-26T08:00:00+00:00", "timezone": "UTC"}
+    )
+    assert (
+        main(["template", "render", str(word_file), "--context", context, "--locale", "de-DE"]) == 0
+    )
     out = capsys.readouterr().out
     assert "Hej &lt;script&gt;x&lt;/script&gt;," in out and "26.11.26 08:00" in out
     assert main(["template", "render", str(word_file), "--sample", "--sms"]) == 0
@@ -205,16 +232,18 @@ def test_cli_render_with_context_and_sms(word_file: Path,
     assert "priset är $5 or $10." in sms
 
 
-def test_cli_render_rejects_unknown_context_fields(word_file: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_render_rejects_unknown_context_fields(
+    word_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["template", "render", str(word_file), "--context", '{"nmae": "x"}'])
     assert exit_info.value.code == 2
     assert "unknown field(s) nmae" in capsys.readouterr().err
 
 
-def test_cli_lint_searches_folders(tmp_path: Path, word_file: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lint_searches_folders(
+    tmp_path: Path, word_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "ok.txt").write_text("$Subject$\n", encoding="utf-8")
     (tmp_path / "sub" / "image.png").write_bytes(b"\x89PNG$From.\nName$")
@@ -223,8 +252,27 @@ def test_cli_lint_searches_folders(tmp_path: Path, word_file: Path,
     assert str(word_file) in out and "image.png" not in out and "ok.txt" not in out
 
 
-PIECES = st.sampled_from(["$", "From", ".", "Name", "Subject", "<span class=SpellE>", "</span>",
-                          "<o:p>", "</o:p>", "&nbsp;", "\r\n", " ", "x", "5", "<b>", "</b>", "å"])
+PIECES = st.sampled_from(
+    [
+        "$",
+        "From",
+        ".",
+        "Name",
+        "Subject",
+        "<span class=SpellE>",
+        "</span>",
+        "<o:p>",
+        "</o:p>",
+        "&nbsp;",
+        "\r\n",
+        " ",
+        "x",
+        "5",
+        "<b>",
+        "</b>",
+        "å",
+    ]
+)
 
 
 @given(st.lists(PIECES, max_size=40).map("".join))

@@ -38,14 +38,19 @@ def test_paragraphs_lists_and_links_read_as_prose() -> None:
 
 def test_markdown_characters_are_not_escaped() -> None:
     assert html_to_text("<p>1. first - second + third *4* _5_ [6]</p>") == (
-        "1. first - second + third *4* _5_ [6]\n")
+        "1. first - second + third *4* _5_ [6]\n"
+    )
 
 
 def test_sms_text_from_an_html_template(tmp_path: Path) -> None:
     path = tmp_path / "sms.html"
     path.write_text("<p>Hi $From.Name$,</p><p>received $Received.Time$.</p>", encoding="utf-8")
-    context = TemplateContext(from_name="A & B", received=datetime(2024, 3, 7, 13, 5, tzinfo=UTC),
-                              timezone="UTC", locale="en-US")
+    context = TemplateContext(
+        from_name="A & B",
+        received=datetime(2024, 3, 7, 13, 5, tzinfo=UTC),
+        timezone="UTC",
+        locale="en-US",
+    )
     rendered = render_file(path, context)
     assert sms_text(rendered.body, html=True) == "Hi A & B,\n\nreceived 1:05 PM."
     assert sms_text("  plain\n", html=False) == "plain"
@@ -56,49 +61,82 @@ GROUP = "<p>The <b>Sales</b> team</p>"
 
 
 def test_the_agent_signature_wins_by_default_and_the_group_when_configured() -> None:
-    out = append_signature("Hello", html=False, agent_signature=AGENT, group_signature=GROUP,
-                           prefer="agent")
+    out = append_signature(
+        "Hello", html=False, agent_signature=AGENT, group_signature=GROUP, prefer="agent"
+    )
     assert out == "Hello\n\nJonas Berg\nSales\n"
-    out = append_signature("Hello", html=False, agent_signature=AGENT, group_signature=GROUP,
-                           prefer="group")
+    out = append_signature(
+        "Hello", html=False, agent_signature=AGENT, group_signature=GROUP, prefer="group"
+    )
     assert out == "Hello\n\nThe Sales team\n"
 
 
 def test_the_other_signature_is_used_when_the_preferred_one_is_missing() -> None:
-    out = append_signature("Hello\n\n", html=False, agent_signature="  \n", group_signature=GROUP,
-                           prefer="agent")
+    out = append_signature(
+        "Hello\n\n", html=False, agent_signature="  \n", group_signature=GROUP, prefer="agent"
+    )
     assert out == "Hello\n\nThe Sales team\n"
-    assert append_signature("Hello", html=False, agent_signature=None, group_signature=None,
-                            prefer="agent") == "Hello"
+    assert (
+        append_signature(
+            "Hello", html=False, agent_signature=None, group_signature=None, prefer="agent"
+        )
+        == "Hello"
+    )
 
 
 def test_a_signature_is_appended_once() -> None:
-    once = append_signature("Hello", html=False, agent_signature=AGENT, group_signature=None,
-                            prefer="agent")
-    assert append_signature(once, html=False, agent_signature=AGENT, group_signature=None,
-                            prefer="agent") == once
+    once = append_signature(
+        "Hello", html=False, agent_signature=AGENT, group_signature=None, prefer="agent"
+    )
+    assert (
+        append_signature(
+            once, html=False, agent_signature=AGENT, group_signature=None, prefer="agent"
+        )
+        == once
+    )
     body = "<html><body><p>Hello</p></body></html>"
-    html_once = append_signature(body, html=True, agent_signature=None, group_signature=GROUP,
-                                 prefer="agent")
-    assert html_once == ('<html><body><p>Hello</p><div class="micc-signature">'
-                         "<p>The <b>Sales</b> team</p></div>\n</body></html>")
-    assert append_signature(html_once, html=True, agent_signature=AGENT, group_signature=GROUP,
-                            prefer="agent") == html_once
+    html_once = append_signature(
+        body, html=True, agent_signature=None, group_signature=GROUP, prefer="agent"
+    )
+    assert html_once == (
+        '<html><body><p>Hello</p><div class="micc-signature">'
+        "<p>The <b>Sales</b> team</p></div>\n</body></html>"
+    )
+    assert (
+        append_signature(
+            html_once, html=True, agent_signature=AGENT, group_signature=GROUP, prefer="agent"
+        )
+        == html_once
+    )
 
 
 def test_a_text_signature_in_an_html_message_is_escaped() -> None:
-    out = append_signature("<p>Hi</p>", html=True, agent_signature="Jonas <Sales> & Co\nStockholm",
-                           group_signature=None, prefer="agent")
-    assert out == ('<p>Hi</p>\n<div class="micc-signature">Jonas &lt;Sales&gt; &amp; Co<br>\n'
-                   "Stockholm</div>\n")
+    out = append_signature(
+        "<p>Hi</p>",
+        html=True,
+        agent_signature="Jonas <Sales> & Co\nStockholm",
+        group_signature=None,
+        prefer="agent",
+    )
+    assert out == (
+        '<p>Hi</p>\n<div class="micc-signature">Jonas &lt;Sales&gt; &amp; Co<br>\nStockholm</div>\n'
+    )
 
 
 def test_a_word_signature_document_contributes_its_body() -> None:
     word = RenderedTemplate(
         body="<html><head><style>p{}</style></head><body lang=SV><p>Jonas</p></body></html>",
-        html=True, path=Path("sig.htm"), encoding="cp1252")
-    out = append_signature("<p>Hi</p>", html=True, agent_signature=word, group_signature=None,
-                           prefer="agent")
+        html=True,
+        path=Path("sig.htm"),
+        encoding="cp1252",
+    )
+    out = append_signature(
+        "<p>Hi</p>", html=True, agent_signature=word, group_signature=None, prefer="agent"
+    )
     assert out == '<p>Hi</p>\n<div class="micc-signature"><p>Jonas</p></div>\n'
-    assert append_signature("Hi", html=False, agent_signature=word, group_signature=None,
-                            prefer="agent") == "Hi\n\nJonas\n"
+    assert (
+        append_signature(
+            "Hi", html=False, agent_signature=word, group_signature=None, prefer="agent"
+        )
+        == "Hi\n\nJonas\n"
+    )

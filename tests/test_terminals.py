@@ -26,16 +26,25 @@ _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 def config(tmp_path: Path) -> Path:
     config = workspace(tmp_path / "ws")
     store = open_store(config)
-    deliver(store, config, mail(1, name=CUSTOMER, subject="Fakturan är fel — ☃"),
-            mail(2, name=OTHER, subject="Quote for 40 chairs"))
+    deliver(
+        store,
+        config,
+        mail(1, name=CUSTOMER, subject="Fakturan är fel — ☃"),
+        mail(2, name=OTHER, subject="Quote for 40 chairs"),
+    )
     store.close()
     return Path(str(config.source))
 
 
-def console(config: Path, env: dict[str, str | None], width: int = 100,
-            height: int = 30) -> Terminal:
-    return Terminal([MICC, "--config", str(config), "agent", "--agent", "alice"], env=env,
-                    width=width, height=height)
+def console(
+    config: Path, env: dict[str, str | None], width: int = 100, height: int = 30
+) -> Terminal:
+    return Terminal(
+        [MICC, "--config", str(config), "agent", "--agent", "alice"],
+        env=env,
+        width=width,
+        height=height,
+    )
 
 
 def colours(screen: str) -> set[str]:
@@ -47,7 +56,7 @@ def row_styles(screen: str, name: str) -> set[str]:
     """The SGR codes between the queue's left border and ``name`` on its row."""
     line = next(line for line in screen.split("\n") if name in line)
     before = line.split(name)[0]
-    return set(_SGR.findall(before[before.rfind("│"):]))
+    return set(_SGR.findall(before[before.rfind("│") :]))
 
 
 def is_grey(code: str) -> bool:
@@ -58,8 +67,10 @@ def is_grey(code: str) -> bool:
     if parts[:2] in ([38, 2], [48, 2]):
         return parts[2] == parts[3] == parts[4]
     # 16-colour: black, white, bright black, bright white, defaults, attributes.
-    return all(p in (0, 1, 2, 3, 4, 7, 22, 23, 24, 27, 30, 37, 39, 40, 47, 49, 90, 97, 100, 107)
-               for p in parts)
+    return all(
+        p in (0, 1, 2, 3, 4, 7, 22, 23, 24, 27, 30, 37, 39, 40, 47, 49, 90, 97, 100, 107)
+        for p in parts
+    )
 
 
 CASES: dict[str, dict[str, str | None]] = {
@@ -73,8 +84,9 @@ CASES: dict[str, dict[str, str | None]] = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_the_console_shows_in_each_terminal(config: Path, terminals: list[Terminal],
-                                            case: str) -> None:
+def test_the_console_shows_in_each_terminal(
+    config: Path, terminals: list[Terminal], case: str
+) -> None:
     terminal = console(config, CASES[case], 80, 24)
     terminals.append(terminal)
     terminal.wait_for(OTHER)
@@ -99,8 +111,10 @@ def test_resizing_redraws_the_layout(config: Path, terminals: list[Terminal]) ->
     assert "Service groups" in first and "E-mail" not in first  # reading pane below
 
     terminal.resize(160, 50)
-    wide = wait_until(lambda: (lambda top: top if "E-mail" in top else None)(
-        terminal.screen().split("\n")[0]), why=terminal.screen)
+    wide = wait_until(
+        lambda: (lambda top: top if "E-mail" in top else None)(terminal.screen().split("\n")[0]),
+        why=terminal.screen,
+    )
     assert "Service groups" in wide  # reading pane beside the queue
     assert len(terminal.screen().rstrip("\n").split("\n")) == 50
 
@@ -109,9 +123,14 @@ def test_resizing_redraws_the_layout(config: Path, terminals: list[Terminal]) ->
     def redrawn_small() -> list[str] | None:
         lines = terminal.screen().rstrip("\n").split("\n")
         # The frame is redrawn before the queue's rows: wait for both.
-        done = ("E-mail" not in lines[0] and "Take next" in lines[-1] and len(lines) == 24
-                and any(CUSTOMER in line for line in lines))
+        done = (
+            "E-mail" not in lines[0]
+            and "Take next" in lines[-1]
+            and len(lines) == 24
+            and any(CUSTOMER in line for line in lines)
+        )
         return lines if done else None
+
     lines = wait_until(redrawn_small, why=terminal.screen)
     assert all(len(line) <= 80 for line in lines)
     assert any("╭─ E-mail" in line for line in lines[1:])  # the reading pane went below

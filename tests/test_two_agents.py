@@ -28,8 +28,9 @@ def console(config_path: str, agent: str, start: multiprocessing.synchronize.Bar
             for _ in range(MAILS * 2):
                 await pilot.press("n")
                 await settle(pilot)
-                if screen.snapshot is not None and not any(g.queued for g in
-                                                           screen.snapshot.counts):
+                if screen.snapshot is not None and not any(
+                    g.queued for g in screen.snapshot.counts
+                ):
                     break
 
     asyncio.run(work())
@@ -41,8 +42,10 @@ def test_each_email_is_taken_once(tmp_path: Path) -> None:
     deliver(store, config, *[mail(i) for i in range(MAILS)])
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)
-    workers = [context.Process(target=console, args=(str(config.source), agent, start))
-               for agent in ("alice", "carol")]
+    workers = [
+        context.Process(target=console, args=(str(config.source), agent, start))
+        for agent in ("alice", "carol")
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -52,8 +55,9 @@ def test_each_email_is_taken_once(tmp_path: Path) -> None:
     conversations = [row[0] for row in taken]
     assert sorted(conversations) == sorted(set(conversations)), "an e-mail was taken twice"
     assert len(conversations) == MAILS
-    held = store.query("SELECT agent_id, COUNT(*) FROM conversations WHERE state = "
-                       "'in_progress' GROUP BY agent_id")
+    held = store.query(
+        "SELECT agent_id, COUNT(*) FROM conversations WHERE state = 'in_progress' GROUP BY agent_id"
+    )
     by_agent = {row[0]: row[1] for row in held}
     assert sum(by_agent.values()) == MAILS
     # Both really competed: neither console got everything.

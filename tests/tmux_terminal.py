@@ -17,8 +17,11 @@ T = TypeVar("T")
 WAIT = 30.0
 
 
-def wait_until(check: Callable[[], T | None], timeout: float = WAIT,
-               why: Callable[[], str] = lambda: "timed out") -> T:
+def wait_until(
+    check: Callable[[], T | None],
+    timeout: float = WAIT,
+    why: Callable[[], str] = lambda: "timed out",
+) -> T:
     """Poll ``check`` until it returns something truthy (bounded by ``timeout``)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -37,28 +40,48 @@ class Terminal:
     printed as ``EXITED n`` and the pane kept, so a crash can be read.
     """
 
-    def __init__(self, argv: list[str], *, env: Mapping[str, str | None] | None = None,
-                 width: int = 100, height: int = 30) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        env: Mapping[str, str | None] | None = None,
+        width: int = 100,
+        height: int = 30,
+    ) -> None:
         require(shutil.which("tmux") is not None, "tmux")
         self.socket = f"micc-term-{uuid.uuid4().hex[:8]}"
         self.session = "t"
         changes = {"COLUMNS": None, "LINES": None, "COLORTERM": None, **(env or {})}
         unset = [f"-u {name}" for name, value in changes.items() if value is None]
-        sets = [f"{name}={shlex.quote(value)}" for name, value in changes.items()
-                if value is not None]
+        sets = [
+            f"{name}={shlex.quote(value)}" for name, value in changes.items() if value is not None
+        ]
         command = " ".join(["env", *unset, *sets, *map(shlex.quote, argv)])
-        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y",
-                   str(height), f"{command}; echo EXITED $?; sleep 120")
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            f"{command}; echo EXITED $?; sleep 120",
+        )
 
     def _tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                                text=True, timeout=20, check=True)
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
         return result.stdout
 
     def screen(self, *, escapes: bool = False) -> str:
         """What the terminal shows now (with colour escapes if ``escapes``)."""
-        return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []),
-                          "-t", self.session)
+        return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.session)
 
     def keys(self, *keys: str) -> None:
         """Press keys (tmux names: Enter, C-s, F7...)."""
@@ -74,10 +97,14 @@ class Terminal:
 
     def wait_for(self, text: str, timeout: float = WAIT) -> str:
         """Wait until ``text`` is on screen; fail showing the screen after ``timeout`` s."""
-        return wait_until(lambda: (lambda shown: shown if text in shown else None)(self.screen()),
-                          timeout, lambda: f"{text!r} never showed; screen:\n{self.screen()}")
+        return wait_until(
+            lambda: (lambda shown: shown if text in shown else None)(self.screen()),
+            timeout,
+            lambda: f"{text!r} never showed; screen:\n{self.screen()}",
+        )
 
     def close(self) -> None:
         """Stop the tmux server (and the command in it)."""
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
-                       timeout=20, check=False)
+        subprocess.run(
+            ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False
+        )

@@ -39,13 +39,17 @@ def explain(exc: BaseException, service: str, host: str, port: int) -> MailServe
     if isinstance(exc, ConnectionRefusedError):
         return MailServerError(
             f"connection refused by {where}: nothing listens there "
-            "(wrong host or port, or the server is down)", "refused")
+            "(wrong host or port, or the server is down)",
+            "refused",
+        )
     if isinstance(exc, socket.gaierror):
         return MailServerError(f"host {host!r} not found (DNS): check the host name", "host")
     if isinstance(exc, ssl.SSLCertVerificationError):
         return MailServerError(
             f"TLS failure with {where}: its certificate is not trusted "
-            f"({exc.verify_message}); install the CA or fix the host name", "tls")
+            f"({exc.verify_message}); install the CA or fix the host name",
+            "tls",
+        )
     if isinstance(exc, ssl.SSLError):
         reason = exc.reason or str(exc)
         hint = ""
@@ -53,30 +57,34 @@ def explain(exc: BaseException, service: str, host: str, port: int) -> MailServe
             hint = ": the server did not answer with TLS; is the encryption right for this port?"
         return MailServerError(f"TLS failure with {where} ({reason}){hint}", "tls")
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return MailServerError(f"no answer from {where} in time (firewall or overload?)",
-                               "timeout")
+        return MailServerError(f"no answer from {where} in time (firewall or overload?)", "timeout")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return MailServerError(
             f"bad credentials: {where} refused the user name or password "
-            f"({_smtp_text(exc.smtp_error)})", "credentials", permanent=True)
+            f"({_smtp_text(exc.smtp_error)})",
+            "credentials",
+            permanent=True,
+        )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return MailServerError(f"{where}: {exc}", "protocol", permanent=True)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         details = "; ".join(f"{r}: {_smtp_text(e[1])}" for r, e in exc.recipients.items())
         permanent = all(e[0] >= 500 for e in exc.recipients.values())
-        return MailServerError(f"{where} refused the recipients ({details})", "rejected",
-                               permanent=permanent)
+        return MailServerError(
+            f"{where} refused the recipients ({details})", "rejected", permanent=permanent
+        )
     if isinstance(exc, smtplib.SMTPResponseException):
         return MailServerError(
-            f"{where} answered {exc.smtp_code} {_smtp_text(exc.smtp_error)}", "rejected",
-            permanent=exc.smtp_code >= 500)
+            f"{where} answered {exc.smtp_code} {_smtp_text(exc.smtp_error)}",
+            "rejected",
+            permanent=exc.smtp_code >= 500,
+        )
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return MailServerError(f"{where} closed the connection ({exc})", "protocol")
     if isinstance(exc, imaplib.IMAP4.abort):
         return MailServerError(f"{where} dropped the connection ({exc})", "protocol")
     if isinstance(exc, ConnectionError | OSError):
-        return MailServerError(f"cannot talk to {where}: {exc.__class__.__name__} {exc}",
-                               "refused")
+        return MailServerError(f"cannot talk to {where}: {exc.__class__.__name__} {exc}", "refused")
     return MailServerError(f"{where}: {exc.__class__.__name__}: {exc}", "protocol")
 
 

@@ -27,21 +27,59 @@ _FLAGS = {
 KNOWN_NAMES: Mapping[str, tuple[str, ...]] = {
     "inbox": ("INBOX",),
     "sent": (
-        "Sent", "Sent Items", "Sent Mail", "Sent Messages", "[Gmail]/Sent Mail",
-        "Gesendete Elemente", "Gesendet", "Gesendete Objekte",
-        "Éléments envoyés", "Envoyés", "Messages envoyés",
-        "Elementos enviados", "Enviados", "Posta inviata", "Inviata",
-        "Verzonden items", "Verzonden", "Skickat", "Skickade objekt",
-        "Sendt", "Sendte elementer", "Lähetetyt", "Wysłane", "Odeslaná pošta",
-        "Itens enviados", "Отправленные",
+        "Sent",
+        "Sent Items",
+        "Sent Mail",
+        "Sent Messages",
+        "[Gmail]/Sent Mail",
+        "Gesendete Elemente",
+        "Gesendet",
+        "Gesendete Objekte",
+        "Éléments envoyés",
+        "Envoyés",
+        "Messages envoyés",
+        "Elementos enviados",
+        "Enviados",
+        "Posta inviata",
+        "Inviata",
+        "Verzonden items",
+        "Verzonden",
+        "Skickat",
+        "Skickade objekt",
+        "Sendt",
+        "Sendte elementer",
+        "Lähetetyt",
+        "Wysłane",
+        "Odeslaná pošta",
+        "Itens enviados",
+        "Отправленные",
     ),
     "trash": (
-        "Trash", "Deleted Items", "Deleted Messages", "Deleted", "[Gmail]/Trash",
-        "[Gmail]/Bin", "Bin", "Papierkorb", "Gelöschte Elemente", "Gelöschte Objekte",
-        "Corbeille", "Éléments supprimés", "Papelera", "Elementos eliminados",
-        "Cestino", "Posta eliminata", "Prullenbak", "Verwijderde items",
-        "Papperskorgen", "Borttagna objekt", "Papirkurv", "Kosz", "Lixeira",
-        "Itens excluídos", "Корзина",
+        "Trash",
+        "Deleted Items",
+        "Deleted Messages",
+        "Deleted",
+        "[Gmail]/Trash",
+        "[Gmail]/Bin",
+        "Bin",
+        "Papierkorb",
+        "Gelöschte Elemente",
+        "Gelöschte Objekte",
+        "Corbeille",
+        "Éléments supprimés",
+        "Papelera",
+        "Elementos eliminados",
+        "Cestino",
+        "Posta eliminata",
+        "Prullenbak",
+        "Verwijderde items",
+        "Papperskorgen",
+        "Borttagna objekt",
+        "Papirkurv",
+        "Kosz",
+        "Lixeira",
+        "Itens excluídos",
+        "Корзина",
     ),
     "archive": ("Archive", "Archives", "[Gmail]/All Mail", "Archiv", "Archivio", "Archivo"),
     "drafts": ("Drafts", "[Gmail]/Drafts", "Entwürfe", "Brouillons", "Borradores", "Bozze"),
@@ -67,8 +105,9 @@ class Detected:
     how: str  # "configured" | "special-use" | "name"
 
 
-def from_imap_list(listing: Iterable[tuple[Sequence[bytes | str], bytes | str | None, str]]) -> \
-        list[Folder]:
+def from_imap_list(
+    listing: Iterable[tuple[Sequence[bytes | str], bytes | str | None, str]],
+) -> list[Folder]:
     """Convert imapclient's ``list_folders()`` rows into :class:`Folder` values."""
     folders = []
     for flags, delimiter, name in listing:
@@ -78,8 +117,9 @@ def from_imap_list(listing: Iterable[tuple[Sequence[bytes | str], bytes | str | 
     return folders
 
 
-def detect(folders: Sequence[Folder], configured: Mapping[str, str] | None = None) -> \
-        dict[str, Detected]:
+def detect(
+    folders: Sequence[Folder], configured: Mapping[str, str] | None = None
+) -> dict[str, Detected]:
     """Find each role's folder.
 
     Args:
@@ -115,7 +155,7 @@ def _by_name(folders: Sequence[Folder], names: Sequence[str]) -> str | None:
         lowered = folder.name.casefold()
         for prefix in ("inbox" + folder.delimiter,):
             if lowered.startswith(prefix):
-                return lowered[len(prefix):]
+                return lowered[len(prefix) :]
         return lowered
 
     for candidate in names:

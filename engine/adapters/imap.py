@@ -134,12 +134,16 @@ class ImapSource:
             except LoginError as exc:
                 raise MailServerError(
                     f"bad credentials: IMAP server {s.host}:{s.port} refused user "
-                    f"{s.username!r} ({_text(exc)})", "credentials", permanent=True) from None
+                    f"{s.username!r} ({_text(exc)})",
+                    "credentials",
+                    permanent=True,
+                ) from None
             self.capabilities = tuple(c.decode() for c in client.capabilities())
             self.supports_push = s.idle and "IDLE" in self.capabilities
             self.folder_list = folder_rules.from_imap_list(client.list_folders())
             self.folders = folder_rules.detect(
-                self.folder_list, {"inbox": s.inbox, "sent": s.sent, "trash": s.trash})
+                self.folder_list, {"inbox": s.inbox, "sent": s.sent, "trash": s.trash}
+            )
             self._client = client
             self._check_folder("inbox", required=True)
             self.select_inbox()
@@ -155,8 +159,9 @@ class ImapSource:
     def _open(self) -> IMAPClient:
         s = self.settings
         context = tls_context(s.ca_file) if s.encryption != "none" else None
-        client = IMAPClient(s.host, s.port, ssl=s.encryption == "ssl", ssl_context=context,
-                            timeout=s.timeout)
+        client = IMAPClient(
+            s.host, s.port, ssl=s.encryption == "ssl", ssl_context=context, timeout=s.timeout
+        )
         if s.encryption == "starttls":
             try:
                 client.starttls(context)
@@ -172,14 +177,18 @@ class ImapSource:
         detected = self.folders.get(role)
         if detected is None:
             if required:
-                raise MailServerError(f"no {role} folder found; set [server.imap] {role}",
-                                      "folder", permanent=True)
+                raise MailServerError(
+                    f"no {role} folder found; set [server.imap] {role}", "folder", permanent=True
+                )
             return None
         if not folder_rules.exists(self.folder_list, detected.name):
             names = ", ".join(f.name for f in self.folder_list) or "none"
             raise MailServerError(
                 f"folder missing: the {role} folder {detected.name!r} does not exist on "
-                f"{self.settings.host} (folders there: {names})", "folder", permanent=True)
+                f"{self.settings.host} (folders there: {names})",
+                "folder",
+                permanent=True,
+            )
         return detected.name
 
     @property
@@ -220,9 +229,9 @@ class ImapSource:
 
     # -- reading ----------------------------------------------------------
 
-    def fetch_new(self, bookmark: Bookmark | None, batch: int) -> Iterator[
-        tuple[Sequence[FetchedMessage], Bookmark]
-    ]:
+    def fetch_new(
+        self, bookmark: Bookmark | None, batch: int
+    ) -> Iterator[tuple[Sequence[FetchedMessage], Bookmark]]:
         """Yield batches of messages with a UID above the bookmark's, oldest first.
 
         A changed UIDVALIDITY means the server renumbered the folder: every
@@ -239,20 +248,24 @@ class ImapSource:
         self._rechecked = False
         if not uids:
             return
-        sizes = {uid: int(data.get(b"RFC822.SIZE", 0))
-                 for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()}
+        sizes = {
+            uid: int(data.get(b"RFC822.SIZE", 0))
+            for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()
+        }
         for group in _batches(uids, sizes, batch):
             items = []
             for uid, data in sorted(client.fetch(group, ["BODY.PEEK[]"]).items()):
                 raw = data.get(b"BODY[]")
                 if not isinstance(raw, bytes):
                     continue  # expunged meanwhile by someone else
-                items.append(FetchedMessage(
-                    source_key=self._source_key(validity, uid, raw),
-                    source=f"imap:{self.inbox}",
-                    raw=raw,
-                    handle=str(uid),
-                ))
+                items.append(
+                    FetchedMessage(
+                        source_key=self._source_key(validity, uid, raw),
+                        source=f"imap:{self.inbox}",
+                        raw=raw,
+                        handle=str(uid),
+                    )
+                )
             yield items, Bookmark(self.mailbox_key, validity, max(group))
 
     def leftovers(self, bookmark: Bookmark | None) -> list[str]:
@@ -292,7 +305,7 @@ class ImapSource:
         self._end_idle()
         uids = [int(h) for h in handles]
         for start in range(0, len(uids), COMMAND_CHUNK):
-            chunk = uids[start:start + COMMAND_CHUNK]
+            chunk = uids[start : start + COMMAND_CHUNK]
             if policy == "delete":
                 self._delete(chunk)
             elif policy == "trash":
@@ -313,8 +326,9 @@ class ImapSource:
                 self.client.create_folder(name)
             except IMAPClientError as exc:
                 if "exists" not in _text(exc).lower():
-                    raise MailServerError(f"cannot create folder {name!r}: {_text(exc)}",
-                                          "folder", permanent=True) from exc
+                    raise MailServerError(
+                        f"cannot create folder {name!r}: {_text(exc)}", "folder", permanent=True
+                    ) from exc
             self.folder_list.append(folder_rules.Folder(name))
         return name
 
@@ -353,8 +367,10 @@ class ImapSource:
             return True
         client = self.client
         idle_for = time.monotonic() - self._idle_started
-        if self._idling and (idle_for > IDLE_RENEW_SECONDS
-                             or (not self._rechecked and idle_for > IDLE_RECHECK_SECONDS)):
+        if self._idling and (
+            idle_for > IDLE_RENEW_SECONDS
+            or (not self._rechecked and idle_for > IDLE_RECHECK_SECONDS)
+        ):
             # Dovecot (and others) can miss a message whose delivery finishes
             # while IDLE starts; one look a second later catches it.
             self._rechecked = True
@@ -380,7 +396,9 @@ class ImapSource:
             self._idling = False
             raise MailServerError(
                 f"IMAP server {self.settings.host}:{self.settings.port} closed the "
-                f"connection ({_text(bye[0][1]) if len(bye[0]) > 1 else 'BYE'})", "protocol")
+                f"connection ({_text(bye[0][1]) if len(bye[0]) > 1 else 'BYE'})",
+                "protocol",
+            )
         if _has_new_mail(responses):
             self._end_idle()
             self._mail_waiting = False
@@ -422,8 +440,9 @@ class ImapSource:
         """Put a copy of a sent message in the Sent folder, marked as read."""
         folder = self._check_folder("sent", required=False)
         if folder is None:
-            raise MailServerError("no Sent folder found; set [server.imap] sent", "folder",
-                                  permanent=True)
+            raise MailServerError(
+                "no Sent folder found; set [server.imap] sent", "folder", permanent=True
+            )
         self._end_idle()
         self.client.append(folder, raw, flags=(b"\\Seen",))
 
@@ -468,8 +487,9 @@ def _batches(uids: Sequence[int], sizes: dict[int, int], batch: int) -> Iterator
 
 
 def _has_new_mail(responses: Sequence[Any]) -> bool:
-    return any(isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT")
-               for r in responses)
+    return any(
+        isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses
+    )
 
 
 def _text(exc: BaseException) -> str:

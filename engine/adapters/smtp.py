@@ -88,16 +88,20 @@ class SmtpSender:
                     if not smtp.has_extn("starttls"):
                         raise MailServerError(
                             f"SMTP server {s.host}:{s.port} does not offer STARTTLS; "
-                            "choose encryption 'ssl' or 'none' for this port", "tls",
-                            permanent=True)
+                            "choose encryption 'ssl' or 'none' for this port",
+                            "tls",
+                            permanent=True,
+                        )
                     smtp.starttls(context=context)
                     smtp.ehlo()
                 if s.username:
                     if not smtp.has_extn("auth"):
                         raise MailServerError(
                             f"SMTP server {s.host}:{s.port} offers no AUTH (on this "
-                            "encryption); leave username empty or use TLS", "credentials",
-                            permanent=True)
+                            "encryption); leave username empty or use TLS",
+                            "credentials",
+                            permanent=True,
+                        )
                     smtp.login(s.username, s.password)
             except BaseException:
                 _quit(smtp)
@@ -144,8 +148,7 @@ class SmtpSender:
         """What Test Connection shows about the SMTP server."""
         s = self.settings
         auth = f"logged in as {s.username}" if s.username else "no login"
-        return SourceStatus(True, f"SMTP {s.host}:{s.port} ({s.encryption}): {auth}",
-                            self.features)
+        return SourceStatus(True, f"SMTP {s.host}:{s.port} ({s.encryption}): {auth}", self.features)
 
     def close(self) -> None:
         """Say QUIT and close; never raises."""

@@ -95,8 +95,15 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            [Problem(file, None, "", "no such config file",
-                     "create one with `micc init`, or pass --config PATH / set MICC_CONFIG")]
+            [
+                Problem(
+                    file,
+                    None,
+                    "",
+                    "no such config file",
+                    "create one with `micc init`, or pass --config PATH / set MICC_CONFIG",
+                )
+            ]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(file, None, "", f"cannot read the file ({exc})")]) from None
@@ -110,8 +117,15 @@ def parse_config(text: str, file: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise ConfigError(
-            [Problem(file, line, "", f"not valid TOML: {exc}",
-                     "check quotes around strings and [section] headers")]
+            [
+                Problem(
+                    file,
+                    line,
+                    "",
+                    f"not valid TOML: {exc}",
+                    "check quotes around strings and [section] headers",
+                )
+            ]
         ) from None
     lines = KeyLines(text)
     try:
@@ -192,10 +206,10 @@ def _dotted(loc: Loc) -> str:
 
 
 _SECRET_HINTS = {
-    "password": "secrets are never written in the file: use password_env = \"VAR\" "
-    "or password_file = \"path\"",
-    "client_secret": "secrets are never written in the file: use client_secret_env = \"VAR\" "
-    "or client_secret_file = \"path\"",
+    "password": 'secrets are never written in the file: use password_env = "VAR" '
+    'or password_file = "path"',
+    "client_secret": 'secrets are never written in the file: use client_secret_env = "VAR" '
+    'or client_secret_file = "path"',
 }
 
 
@@ -278,51 +292,85 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
         field = "id" if section == "agent" else "name"
         for index, name in _duplicates(names):
             loc: Loc = (section, index, field)
-            yield Problem(file, lines.line(loc), _dotted(loc), f"duplicate {field} {name!r}",
-                          f"each {section.replace('_', ' ')} needs its own {field}")
+            yield Problem(
+                file,
+                lines.line(loc),
+                _dotted(loc),
+                f"duplicate {field} {name!r}",
+                f"each {section.replace('_', ' ')} needs its own {field}",
+            )
 
     def unknown_group(loc: Loc, name: str) -> Problem:
         close = difflib.get_close_matches(name, group_names, n=3)
-        hint = ("did you mean " + " or ".join(repr(c) for c in close) + "?") if close else (
-            "known service groups: " + (", ".join(repr(g) for g in group_names) or "none; add a "
-                                        "[[service_group]]"))
-        return Problem(file, lines.line(loc), _dotted(loc), f"no service group named {name!r}",
-                       hint)
+        hint = (
+            ("did you mean " + " or ".join(repr(c) for c in close) + "?")
+            if close
+            else (
+                "known service groups: "
+                + (", ".join(repr(g) for g in group_names) or "none; add a [[service_group]]")
+            )
+        )
+        return Problem(
+            file, lines.line(loc), _dotted(loc), f"no service group named {name!r}", hint
+        )
 
     for index, access in enumerate(config.service_access):
         if access.service_group not in group_names:
             yield unknown_group(("service_access", index, "service_group"), access.service_group)
         if "@" not in access.address:
             loc = ("service_access", index, "address")
-            yield Problem(file, lines.line(loc), _dotted(loc),
-                          f"{access.address!r} is not an e-mail address pattern",
-                          'write e.g. "Solidus.Sales.*@seclab.com"')
+            yield Problem(
+                file,
+                lines.line(loc),
+                _dotted(loc),
+                f"{access.address!r} is not an e-mail address pattern",
+                'write e.g. "Solidus.Sales.*@seclab.com"',
+            )
     for index, agent in enumerate(config.agent):
         if not re.fullmatch(r"[A-Za-z0-9._@-]+", agent.id):
             loc = ("agent", index, "id")
-            yield Problem(file, lines.line(loc), _dotted(loc), f"{agent.id!r} is not a usable id",
-                          "use letters, digits and . _ @ - only (it is typed at logins)")
+            yield Problem(
+                file,
+                lines.line(loc),
+                _dotted(loc),
+                f"{agent.id!r} is not a usable id",
+                "use letters, digits and . _ @ - only (it is typed at logins)",
+            )
         for group in agent.groups:
             if group not in group_names:
                 yield unknown_group(("agent", index, "groups"), group)
     server = config.server
     if server.type == "graph" and server.graph is None:
-        yield Problem(file, lines.line(("server", "type")), "server.type",
-                      'type = "graph" needs a [server.graph] table',
-                      "add tenant_id, client_id, client_secret_env and user under [server.graph]")
+        yield Problem(
+            file,
+            lines.line(("server", "type")),
+            "server.type",
+            'type = "graph" needs a [server.graph] table',
+            "add tenant_id, client_id, client_secret_env and user under [server.graph]",
+        )
     for name, mail_server in (("imap", server.imap), ("smtp", server.smtp)):
         if mail_server.password_env and mail_server.password_file:
             loc = ("server", name, "password_file")
-            yield Problem(file, lines.line(loc), _dotted(loc),
-                          "both password_env and password_file are set", "keep only one of them")
+            yield Problem(
+                file,
+                lines.line(loc),
+                _dotted(loc),
+                "both password_env and password_file are set",
+                "keep only one of them",
+            )
     for loc, locale in _locales(config):
         if not _known_locale(locale):
             from engine.spelling.cultures import nearest_cultures
 
             close = nearest_cultures(locale)
             hint = f"did you mean {', '.join(close)}? " if close else ""
-            yield Problem(file, lines.line(loc), _dotted(loc), f"unknown locale {locale!r}",
-                          hint + 'write a culture name such as "en-US", "de-DE" or "sv-SE"')
+            yield Problem(
+                file,
+                lines.line(loc),
+                _dotted(loc),
+                f"unknown locale {locale!r}",
+                hint + 'write a culture name such as "en-US", "de-DE" or "sv-SE"',
+            )
 
 
 def _locales(config: Config) -> Iterable[tuple[Loc, str]]:
@@ -360,53 +408,63 @@ def _complete(config: Config, data: Mapping[str, Any], base: Path, file: Path | 
     server = config.server
     imap = _with_preset(server.imap, server.preset, "imap", raw_server.get("imap", {}))
     smtp = _with_preset(server.smtp, server.preset, "smtp", raw_server.get("smtp", {}))
-    imap = imap.model_copy(update={
-        "port": imap.port or IMAP_PORTS[imap.encryption],
-        "password_file": _resolve(base, imap.password_file),
-        "ca_file": _resolve(base, imap.ca_file),
-    })
-    smtp = smtp.model_copy(update={
-        "port": smtp.port or SMTP_PORTS[smtp.encryption],
-        "password_file": _resolve(base, smtp.password_file),
-        "ca_file": _resolve(base, smtp.ca_file),
-    })
+    imap = imap.model_copy(
+        update={
+            "port": imap.port or IMAP_PORTS[imap.encryption],
+            "password_file": _resolve(base, imap.password_file),
+            "ca_file": _resolve(base, imap.ca_file),
+        }
+    )
+    smtp = smtp.model_copy(
+        update={
+            "port": smtp.port or SMTP_PORTS[smtp.encryption],
+            "password_file": _resolve(base, smtp.password_file),
+            "ca_file": _resolve(base, smtp.ca_file),
+        }
+    )
     graph = server.graph
     if graph is not None:
-        graph = graph.model_copy(update={
-            "client_secret_file": _resolve(base, graph.client_secret_file),
-            "ca_file": _resolve(base, graph.ca_file),
-            "outbound_only": graph.outbound_only or server.outbound_only,
-        })
+        graph = graph.model_copy(
+            update={
+                "client_secret_file": _resolve(base, graph.client_secret_file),
+                "ca_file": _resolve(base, graph.ca_file),
+                "outbound_only": graph.outbound_only or server.outbound_only,
+            }
+        )
     server = server.model_copy(update={"imap": imap, "smtp": smtp, "graph": graph})
     groups = tuple(
-        g.model_copy(update={
-            "default_template": _resolve(base, g.default_template),
-            "signature": _resolve(base, g.signature),
-            "responses": _resolve(base, g.responses),
-        })
+        g.model_copy(
+            update={
+                "default_template": _resolve(base, g.default_template),
+                "signature": _resolve(base, g.signature),
+                "responses": _resolve(base, g.responses),
+            }
+        )
         for g in config.service_group
     )
     accesses = tuple(
         a.model_copy(update={"auto_confirmation": _resolve(base, a.auto_confirmation)})
         for a in config.service_access
     )
-    agents = tuple(a.model_copy(update={"signature": _resolve(base, a.signature)})
-                   for a in config.agent)
-    return config.model_copy(update={
-        "store": config.store.model_copy(update={"path": _resolve(base, config.store.path)}),
-        "server": server,
-        "service_group": groups,
-        "service_access": accesses,
-        "agent": agents,
-        "spelling": config.spelling.model_copy(
-            update={"site_folder": _resolve(base, config.spelling.site_folder)}),
-        "source": file.resolve() if file else None,
-    })
+    agents = tuple(
+        a.model_copy(update={"signature": _resolve(base, a.signature)}) for a in config.agent
+    )
+    return config.model_copy(
+        update={
+            "store": config.store.model_copy(update={"path": _resolve(base, config.store.path)}),
+            "server": server,
+            "service_group": groups,
+            "service_access": accesses,
+            "agent": agents,
+            "spelling": config.spelling.model_copy(
+                update={"site_folder": _resolve(base, config.spelling.site_folder)}
+            ),
+            "source": file.resolve() if file else None,
+        }
+    )
 
 
-def _with_preset(
-    section: _S, preset: str | None, name: str, written: Mapping[str, Any]
-) -> _S:
+def _with_preset(section: _S, preset: str | None, name: str, written: Mapping[str, Any]) -> _S:
     if not preset:
         return section
     fill = {k: v for k, v in PRESETS[preset][name].items() if k not in written}

@@ -121,9 +121,22 @@ def parse_message(raw: bytes) -> ParsedMessage:
 def _unparsed(raw: bytes, reason: str) -> ParsedMessage:
     text = raw.decode("utf-8", errors="replace")
     return ParsedMessage(
-        message_id="", subject="", from_name="", from_address="", to=(), cc=(), reply_to=(),
-        recipients=(), date=None, in_reply_to="", references=(), body_text=text,
-        body_html="", attachments=(), problems=(reason,), content_hash=content_hash(raw),
+        message_id="",
+        subject="",
+        from_name="",
+        from_address="",
+        to=(),
+        cc=(),
+        reply_to=(),
+        recipients=(),
+        date=None,
+        in_reply_to="",
+        references=(),
+        body_text=text,
+        body_html="",
+        attachments=(),
+        problems=(reason,),
+        content_hash=content_hash(raw),
     )
 
 
@@ -293,8 +306,11 @@ def _contents(msg: Message, problems: list[str]) -> tuple[str, str, tuple[Attach
 
 def _is_attachment(part: Message, filename: str | None) -> bool:
     """Agents see a part as an attachment when it is named, marked so, or not text."""
-    return (part.get_content_disposition() == "attachment" or filename is not None
-            or part.get_content_maintype() not in ("text", "multipart"))
+    return (
+        part.get_content_disposition() == "attachment"
+        or filename is not None
+        or part.get_content_maintype() not in ("text", "multipart")
+    )
 
 
 def _attachment(part: Message, index: int, filename: str | None, kind: str) -> Attachment:
@@ -330,8 +346,12 @@ def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
         found += 1
         if found == index:
             inner = part.get_payload()
-            if (part.get_content_type() == "message/rfc822" and isinstance(inner, list) and inner
-                    and isinstance(inner[0], Message)):
+            if (
+                part.get_content_type() == "message/rfc822"
+                and isinstance(inner, list)
+                and inner
+                and isinstance(inner[0], Message)
+            ):
                 return filename or _unnamed(index, "message/rfc822"), inner[0].as_bytes()
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""

@@ -65,12 +65,12 @@ def load_dictionary(files: DictionaryFiles) -> Any:
         DictionaryLoadError: A file is missing or unreadable.
     """
     if not files.complete():
-        raise DictionaryLoadError(
-            f"{files.folder}: needs {files.dic.name} and {files.aff.name}")
+        raise DictionaryLoadError(f"{files.folder}: needs {files.dic.name} and {files.aff.name}")
     try:
         aff, context = readers.read_aff(FileReader(str(files.aff)))
-        dic = readers.read_dic(FileReader(str(files.dic), encoding=context.encoding),
-                               aff=aff, context=context)
+        dic = readers.read_dic(
+            FileReader(str(files.dic), encoding=context.encoding), aff=aff, context=context
+        )
     except (OSError, UnicodeError, ValueError, LookupError) as exc:
         raise DictionaryLoadError(f"{files.folder}: cannot read the dictionary: {exc}") from exc
     dictionary = Dictionary(aff, dic)
@@ -164,8 +164,9 @@ class SpellChecker:
             if self._forms_started:
                 return
             self._forms_started = True
-        threading.Thread(target=self._build_forms, name=f"spelling-forms-{self.culture}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._build_forms, name=f"spelling-forms-{self.culture}", daemon=True
+        ).start()
 
     def _build_forms(self) -> None:
         try:
@@ -187,9 +188,14 @@ class SpellChecker:
             self._forms_ready.wait(timeout)
         return self._suggester is not None
 
-    def suggest(self, word: str, budget_s: float = 0.15, *,
-                cancelled: Cancelled = lambda: False,
-                progress: Callable[[list[str]], None] | None = None) -> list[str]:
+    def suggest(
+        self,
+        word: str,
+        budget_s: float = 0.15,
+        *,
+        cancelled: Cancelled = lambda: False,
+        progress: Callable[[list[str]], None] | None = None,
+    ) -> list[str]:
         """Suggestions for ``word``, best first, within ``budget_s`` seconds (blocking).
 
         Call from a worker thread (see :class:`~engine.spelling.service.Spelling`).

@@ -51,7 +51,9 @@ class FormIndex:
             if any(word[i:] in self.end for i in frontier):
                 return True
             frontier = {
-                j for i in frontier for j in range(i + low, size - low + 1)
+                j
+                for i in frontier
+                for j in range(i + low, size - low + 1)
                 if word[i:j] in self.middle
             }
         return False
@@ -68,7 +70,7 @@ def _with_suffix(affix: Any, stem: str) -> str:
 
 
 def _with_prefix(affix: Any, stem: str) -> str:
-    return str(affix.add) + stem[len(affix.strip):]
+    return str(affix.add) + stem[len(affix.strip) :]
 
 
 def _forms_of(word: Any, aff: Any) -> Iterable[tuple[str, set[str]]]:

@@ -29,8 +29,11 @@ class IgnoreList:
     def __contains__(self, word: object) -> bool:
         if not isinstance(word, str):
             return False
-        return (word in self.words or word.lower() in self.words
-                or (word.isupper() and any(w.upper() == word for w in self.words)))
+        return (
+            word in self.words
+            or word.lower() in self.words
+            or (word.isupper() and any(w.upper() == word for w in self.words))
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self.words))
@@ -56,23 +59,27 @@ def add_ignored_word(store: Store, *, scope: Scope, owner: str, culture: str, wo
     with store.transaction() as conn:
         cursor = conn.execute(
             "INSERT OR IGNORE INTO spelling_ignore (scope, owner, culture, word, added_at)"
-            " VALUES (?, ?, ?, ?, ?)", (*row, now_iso()))
+            " VALUES (?, ?, ?, ?, ?)",
+            (*row, now_iso()),
+        )
     return cursor.rowcount == 1
 
 
-def remove_ignored_word(store: Store, *, scope: Scope, owner: str, culture: str,
-                        word: str) -> bool:
+def remove_ignored_word(store: Store, *, scope: Scope, owner: str, culture: str, word: str) -> bool:
     """Remove ``word`` from an ignore list; False if it was not there."""
     row = _clean(scope, owner, culture, word)
     with store.transaction() as conn:
         cursor = conn.execute(
             "DELETE FROM spelling_ignore WHERE scope = ? AND owner = ? AND culture = ?"
-            " AND word = ?", row)
+            " AND word = ?",
+            row,
+        )
     return cursor.rowcount == 1
 
 
-def ignored_words(store: Store, culture: str, *, agent_id: str | None = None,
-                  groups: Iterable[str] = ()) -> IgnoreList:
+def ignored_words(
+    store: Store, culture: str, *, agent_id: str | None = None, groups: Iterable[str] = ()
+) -> IgnoreList:
     """The ignore list that applies to ``agent_id`` working for ``groups`` in ``culture``."""
     owners: list[tuple[str, str]] = [("group", g) for g in groups]
     if agent_id:
@@ -83,13 +90,15 @@ def ignored_words(store: Store, culture: str, *, agent_id: str | None = None,
     params: list[object] = [canonical_culture(culture)]
     for scope, owner in owners:
         params += [scope, owner]
-    rows = store.query(f"SELECT word FROM spelling_ignore WHERE culture = ? AND ({where})",
-                       tuple(params))
+    rows = store.query(
+        f"SELECT word FROM spelling_ignore WHERE culture = ? AND ({where})", tuple(params)
+    )
     return IgnoreList(frozenset(row["word"] for row in rows))
 
 
-def list_ignored(store: Store, *, scope: Scope | None = None,
-                 owner: str | None = None) -> list[dict[str, str]]:
+def list_ignored(
+    store: Store, *, scope: Scope | None = None, owner: str | None = None
+) -> list[dict[str, str]]:
     """Every ignore-list entry (optionally one scope or owner), for listing."""
     sql = "SELECT scope, owner, culture, word, added_at FROM spelling_ignore WHERE 1 = 1"
     params: list[object] = []

@@ -87,13 +87,17 @@ def parse_xcu(data: bytes, base: str) -> list[BundleEntry]:
         props = {p.get(f"{_OOR}name"): _values(p) for p in node.findall("prop")}
         if props.get("Format") != ["DICT_SP"]:
             continue
-        locations = [loc.replace("%origin%", base).lstrip("/")
-                     for loc in props.get("Locations", [])]
+        locations = [
+            loc.replace("%origin%", base).lstrip("/") for loc in props.get("Locations", [])
+        ]
         aff = next((posixpath.normpath(x) for x in locations if x.endswith(".aff")), None)
         dic = next((posixpath.normpath(x) for x in locations if x.endswith(".dic")), None)
         if aff and dic:
-            entries.append(BundleEntry(node.get(f"{_OOR}name") or dic, aff, dic,
-                                       tuple(props.get("Locales", []))))
+            entries.append(
+                BundleEntry(
+                    node.get(f"{_OOR}name") or dic, aff, dic, tuple(props.get("Locales", []))
+                )
+            )
     return entries
 
 
@@ -118,8 +122,9 @@ def bundle_entries(archive: zipfile.ZipFile) -> list[BundleEntry]:
     return entries
 
 
-def choose_entry(archive: zipfile.ZipFile, culture: str,
-                 dictionary: str | None = None) -> tuple[str, str]:
+def choose_entry(
+    archive: zipfile.ZipFile, culture: str, dictionary: str | None = None
+) -> tuple[str, str]:
     """The (aff, dic) member names to install for ``culture``.
 
     Args:
@@ -138,15 +143,19 @@ def choose_entry(archive: zipfile.ZipFile, culture: str,
         for base in pairs:
             if posixpath.basename(base) == dictionary:
                 return base + ".aff", base + ".dic"
-        raise InstallError(f"no dictionary {dictionary!r} in the bundle; it has: "
-                           + ", ".join(posixpath.basename(p) for p in pairs))
+        raise InstallError(
+            f"no dictionary {dictionary!r} in the bundle; it has: "
+            + ", ".join(posixpath.basename(p) for p in pairs)
+        )
     if entries:
         for entry in entries:
             if any(_same_locale(loc, culture) for loc in entry.locales):
                 return entry.aff, entry.dic
         offered = "; ".join(f"{e.name} ({' '.join(e.locales)})" for e in entries)
-        raise InstallError(f"the bundle has no spelling dictionary for {culture}: it offers "
-                           f"{offered}. Pick one with --dictionary NAME if it fits.")
+        raise InstallError(
+            f"the bundle has no spelling dictionary for {culture}: it offers "
+            f"{offered}. Pick one with --dictionary NAME if it fits."
+        )
     for base in pairs:  # the guide: main files are named for the culture
         if _same_locale(posixpath.basename(base), culture):
             return base + ".aff", base + ".dic"
@@ -154,9 +163,11 @@ def choose_entry(archive: zipfile.ZipFile, culture: str,
         return pairs[0] + ".aff", pairs[0] + ".dic"
     if not pairs:
         raise InstallError("the archive holds no .aff/.dic pair")
-    raise InstallError("the archive holds several dictionaries and no dictionaries.xcu: "
-                       + ", ".join(posixpath.basename(p) for p in pairs)
-                       + ". Pick one with --dictionary NAME.")
+    raise InstallError(
+        "the archive holds several dictionaries and no dictionaries.xcu: "
+        + ", ".join(posixpath.basename(p) for p in pairs)
+        + ". Pick one with --dictionary NAME."
+    )
 
 
 def _copy_member(archive: zipfile.ZipFile, member: str, target: Path) -> None:
@@ -170,8 +181,9 @@ def _copy_member(archive: zipfile.ZipFile, member: str, target: Path) -> None:
         shutil.copyfileobj(src, dst)
 
 
-def _stage_from_archive(path: Path, culture: str, dictionary: str | None,
-                        staging: Path) -> tuple[str, tuple[str, ...]]:
+def _stage_from_archive(
+    path: Path, culture: str, dictionary: str | None, staging: Path
+) -> tuple[str, tuple[str, ...]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -184,8 +196,12 @@ def _stage_from_archive(path: Path, culture: str, dictionary: str | None,
         folders = {"", posixpath.dirname(dic)}
         for member in archive.namelist():
             base = posixpath.basename(member)
-            if (posixpath.dirname(member) in folders and base.upper().startswith(_LICENCE_PREFIXES)
-                    and base not in (AFF_NAME, DIC_NAME) and base not in extras):
+            if (
+                posixpath.dirname(member) in folders
+                and base.upper().startswith(_LICENCE_PREFIXES)
+                and base not in (AFF_NAME, DIC_NAME)
+                and base not in extras
+            ):
                 _copy_member(archive, member, staging / base)
                 extras.append(base)
     return f"{path.name}:{dic}", tuple(extras)
@@ -220,17 +236,25 @@ def verify(files: DictionaryFiles) -> tuple[int, tuple[str, ...]]:
     if not words:
         raise InstallError(f"{files.culture}: the dictionary has no words")
     step = max(1, len(words) // SAMPLE_WORDS)
-    sample = tuple(words[step // 2::step][:SAMPLE_WORDS])
+    sample = tuple(words[step // 2 :: step][:SAMPLE_WORDS])
     # Some entries only exist with an affix or inside compounds; most must pass.
     refused = [w for w in sample if not checker.check_word(w)]
     if len(refused) > len(sample) // 3:
-        raise InstallError(f"{files.culture}: the dictionary loads but refuses its own words "
-                           f"{', '.join(refused)}: do the .aff and .dic belong together?")
+        raise InstallError(
+            f"{files.culture}: the dictionary loads but refuses its own words "
+            f"{', '.join(refused)}: do the .aff and .dic belong together?"
+        )
     return checker.word_count, sample
 
 
-def install_dictionary(sources: Sequence[Path], culture: str, spelling_folder: Path, *,
-                       replace: bool = False, dictionary: str | None = None) -> InstallResult:
+def install_dictionary(
+    sources: Sequence[Path],
+    culture: str,
+    spelling_folder: Path,
+    *,
+    replace: bool = False,
+    dictionary: str | None = None,
+) -> InstallResult:
     """Install a dictionary as ``spelling_folder/<culture>/Dictionary.dic`` + ``Grammar.aff``.
 
     Args:

@@ -35,15 +35,14 @@ class _AffixTable:
         self.by_add: dict[str, list[tuple[Any, frozenset[str]]]] = {}
         for group in affixes.values():
             for affix in group:
-                self.by_add.setdefault(str(affix.add), []).append(
-                    (affix, frozenset(affix.flags)))
+                self.by_add.setdefault(str(affix.add), []).append((affix, frozenset(affix.flags)))
         self.longest = max((len(add) for add in self.by_add), default=0)
 
     def ending(self, word: str) -> Iterator[tuple[Any, frozenset[str]]]:
         """Suffixes whose added text ends ``word`` (the empty one included)."""
         size = len(word)
         for length in range(min(self.longest, size) + 1):
-            found = self.by_add.get(word[size - length:])
+            found = self.by_add.get(word[size - length :])
             if found:
                 yield from found
 
@@ -65,65 +64,118 @@ class FastLookup(Lookup):  # type: ignore[misc]
         self._parts: dict[tuple[Any, ...], tuple[AffixForm, ...]] = {}
         self._splits: dict[tuple[Any, ...], tuple[AffixForm, ...]] = {}
 
-    def affix_forms(self, word: str, captype: Any, allow_nosuggest: bool = True,
-                    prefix_flags: list[str] = [],  # noqa: B006 - spylls' signature
-                    suffix_flags: list[str] = [],  # noqa: B006
-                    forbidden_flags: list[str] = [],  # noqa: B006
-                    compoundpos: Any = None, with_forbidden: bool = False) -> Iterator[AffixForm]:
+    def affix_forms(
+        self,
+        word: str,
+        captype: Any,
+        allow_nosuggest: bool = True,
+        prefix_flags: list[str] = [],  # noqa: B006 - spylls' signature
+        suffix_flags: list[str] = [],  # noqa: B006
+        forbidden_flags: list[str] = [],  # noqa: B006
+        compoundpos: Any = None,
+        with_forbidden: bool = False,
+    ) -> Iterator[AffixForm]:
         """spylls' analyses of ``word``; those of compound parts are remembered."""
         if compoundpos is None:
             # A whole word: stay lazy, the first good form is enough.
             return super().affix_forms(  # type: ignore[no-any-return]
-                word, captype, allow_nosuggest, prefix_flags, suffix_flags, forbidden_flags,
-                compoundpos, with_forbidden)
-        key = (word, captype, allow_nosuggest, tuple(prefix_flags), tuple(suffix_flags),
-               tuple(forbidden_flags), compoundpos, with_forbidden)
+                word,
+                captype,
+                allow_nosuggest,
+                prefix_flags,
+                suffix_flags,
+                forbidden_flags,
+                compoundpos,
+                with_forbidden,
+            )
+        key = (
+            word,
+            captype,
+            allow_nosuggest,
+            tuple(prefix_flags),
+            tuple(suffix_flags),
+            tuple(forbidden_flags),
+            compoundpos,
+            with_forbidden,
+        )
         forms = self._parts.get(key)
         if forms is None:
-            forms = tuple(super().affix_forms(
-                word, captype, allow_nosuggest, prefix_flags, suffix_flags, forbidden_flags,
-                compoundpos, with_forbidden))
+            forms = tuple(
+                super().affix_forms(
+                    word,
+                    captype,
+                    allow_nosuggest,
+                    prefix_flags,
+                    suffix_flags,
+                    forbidden_flags,
+                    compoundpos,
+                    with_forbidden,
+                )
+            )
             _remember(self._parts, key, forms)
         return iter(forms)
 
-    def desuffix(self, word: str, required_flags: list[str], forbidden_flags: list[str],
-                 nested: bool = False, crossproduct: bool = False) -> Iterator[AffixForm]:
+    def desuffix(
+        self,
+        word: str,
+        required_flags: list[str],
+        forbidden_flags: list[str],
+        nested: bool = False,
+        crossproduct: bool = False,
+    ) -> Iterator[AffixForm]:
         """The same forms as spylls' ``desuffix``, found through the suffix table."""
         key = (word, tuple(required_flags), tuple(forbidden_flags), nested, crossproduct)
         forms = self._splits.get(key)
         if forms is None:
-            forms = tuple(self._desuffix(word, required_flags, forbidden_flags, nested,
-                                         crossproduct))
+            forms = tuple(
+                self._desuffix(word, required_flags, forbidden_flags, nested, crossproduct)
+            )
             _remember(self._splits, key, forms)
         return iter(forms)
 
-    def _desuffix(self, word: str, required_flags: list[str], forbidden_flags: list[str],
-                  nested: bool, crossproduct: bool) -> Iterator[AffixForm]:
+    def _desuffix(
+        self,
+        word: str,
+        required_flags: list[str],
+        forbidden_flags: list[str],
+        nested: bool,
+        crossproduct: bool,
+    ) -> Iterator[AffixForm]:
         suffixes = self._suffixes.ending(word)
         if crossproduct:
             suffixes = ((sfx, flags) for sfx, flags in suffixes if sfx.crossproduct)
         for suffix, stem in _stems(suffixes, word, required_flags, forbidden_flags):
             yield AffixForm(word, stem, suffix=suffix)
             if not nested:
-                for inner in self.desuffix(stem, [suffix.flag, *required_flags],
-                                           forbidden_flags, nested=True,
-                                           crossproduct=crossproduct):
+                for inner in self.desuffix(
+                    stem,
+                    [suffix.flag, *required_flags],
+                    forbidden_flags,
+                    nested=True,
+                    crossproduct=crossproduct,
+                ):
                     yield inner.replace(suffix2=suffix, text=word)
 
-    def deprefix(self, word: str, required_flags: list[str], forbidden_flags: list[str],
-                 nested: bool = False) -> Iterator[AffixForm]:
+    def deprefix(
+        self, word: str, required_flags: list[str], forbidden_flags: list[str], nested: bool = False
+    ) -> Iterator[AffixForm]:
         """The same forms as spylls' ``deprefix``, found through the prefix table."""
         prefixes = self._prefixes.starting(word)
         for prefix, stem in _stems(prefixes, word, required_flags, forbidden_flags):
             yield AffixForm(word, stem, prefix=prefix)
             if not nested and self.aff.COMPLEXPREFIXES:
-                for inner in self.deprefix(stem, [prefix.flag, *required_flags],
-                                           forbidden_flags, nested=True):
+                for inner in self.deprefix(
+                    stem, [prefix.flag, *required_flags], forbidden_flags, nested=True
+                ):
                     yield inner.replace(prefix2=prefix, text=word)
 
 
-def _stems(affixes: Iterable[tuple[Any, frozenset[str]]], word: str, required_flags: list[str],
-           forbidden_flags: list[str]) -> Iterator[tuple[Any, str]]:
+def _stems(
+    affixes: Iterable[tuple[Any, frozenset[str]]],
+    word: str,
+    required_flags: list[str],
+    forbidden_flags: list[str],
+) -> Iterator[tuple[Any, str]]:
     """(affix, stem) for the affixes whose flags and condition allow taking them off ``word``."""
     required = frozenset(required_flags)
     forbidden = frozenset(forbidden_flags)
@@ -135,8 +187,11 @@ def _stems(affixes: Iterable[tuple[Any, frozenset[str]]], word: str, required_fl
             yield affix, stem
 
 
-def _remember(memo: dict[tuple[Any, ...], tuple[AffixForm, ...]], key: tuple[Any, ...],
-              forms: tuple[AffixForm, ...]) -> None:
+def _remember(
+    memo: dict[tuple[Any, ...], tuple[AffixForm, ...]],
+    key: tuple[Any, ...],
+    forms: tuple[AffixForm, ...],
+) -> None:
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
     memo[key] = forms

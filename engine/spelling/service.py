@@ -93,8 +93,10 @@ class Spelling:
 
     def cultures(self) -> list[CultureInfo]:
         """Installed dictionaries, sorted by culture name."""
-        return [CultureInfo(name, language_of(name), files.folder)
-                for name, files in sorted(installed(self.site_folder).items())]
+        return [
+            CultureInfo(name, language_of(name), files.folder)
+            for name, files in sorted(installed(self.site_folder).items())
+        ]
 
     def _files(self, culture: str) -> DictionaryFiles:
         name = canonical_culture(culture)
@@ -128,9 +130,14 @@ class Spelling:
         """The checker for ``culture`` (default: the service's), loading it if needed (blocks)."""
         return self.preload(culture or self.default_culture).result()
 
-    def suggest(self, word: str, culture: str | None = None, *,
-                budget_s: float = DEFAULT_BUDGET_S,
-                on_done: Callable[[SuggestionJob], None] | None = None) -> SuggestionJob:
+    def suggest(
+        self,
+        word: str,
+        culture: str | None = None,
+        *,
+        budget_s: float = DEFAULT_BUDGET_S,
+        on_done: Callable[[SuggestionJob], None] | None = None,
+    ) -> SuggestionJob:
         """Start finding suggestions for ``word`` on the worker thread; returns at once.
 
         Args:
@@ -147,8 +154,9 @@ class Spelling:
             if job.cancelled:
                 return []
             checker = loading.result()
-            return checker.suggest(word, budget_s, cancelled=lambda: job.cancelled,
-                                   progress=job._progress)
+            return checker.suggest(
+                word, budget_s, cancelled=lambda: job.cancelled, progress=job._progress
+            )
 
         def finished(inner: Future[list[str]]) -> None:
             if inner.cancelled():

@@ -66,8 +66,9 @@ class FastSuggester:
         self._dic = dictionary.dic
         self._lookup = dictionary.lookuper
         self._forms = forms
-        bad = {f for f in (self._aff.FORBIDDENWORD, self._aff.NOSUGGEST,
-                           self._aff.ONLYINCOMPOUND) if f}
+        bad = {
+            f for f in (self._aff.FORBIDDENWORD, self._aff.NOSUGGEST, self._aff.ONLYINCOMPOUND) if f
+        }
         # n-gram roots sharing the misspelling's first letter are scanned first:
         # that bucket takes 10-20 ms where the whole list takes 150-200 ms, and
         # typos rarely touch the first letter.
@@ -77,9 +78,13 @@ class FastSuggester:
                 key = entry.stem[:1].lower()
                 self._ngram_buckets.setdefault(key, []).append(entry)
 
-    def suggest(self, word: str, deadline: float,
-                cancelled: Cancelled = lambda: False,
-                progress: Callable[[list[str]], None] | None = None) -> list[str]:
+    def suggest(
+        self,
+        word: str,
+        deadline: float,
+        cancelled: Cancelled = lambda: False,
+        progress: Callable[[list[str]], None] | None = None,
+    ) -> list[str]:
         """Suggestions for ``word``, best first, found before ``deadline`` (``time.monotonic()``).
 
         Args:
@@ -117,15 +122,21 @@ class FastSuggester:
 
     # -- stages -----------------------------------------------------------------
 
-    def _edits(self, word: str, search: _Search, add: Callable[[str, str], None],
-               compound_candidates: list[str]) -> None:
+    def _edits(
+        self,
+        word: str,
+        search: _Search,
+        add: Callable[[str, str], None],
+        compound_candidates: list[str],
+    ) -> None:
         forms = self._forms
         for kind, candidate in self._candidates(word):
             if search.out_of_time() or len(search.found) >= MAX_SUGGESTIONS:
                 return
             if isinstance(candidate, list):
                 if all(p.lower() in forms.words for p in candidate) and all(
-                        self._good(p, compound=False) for p in candidate):
+                    self._good(p, compound=False) for p in candidate
+                ):
                     add(" ".join(candidate), kind)
                 continue
             low = candidate.lower()
@@ -135,8 +146,9 @@ class FastSuggester:
             elif forms.compounds and forms.may_be_compound(low):
                 compound_candidates.append(candidate)
 
-    def _confirm_compounds(self, candidates: list[str], search: _Search,
-                           add: Callable[[str, str], None]) -> None:
+    def _confirm_compounds(
+        self, candidates: list[str], search: _Search, add: Callable[[str, str], None]
+    ) -> None:
         limit = self._aff.MAXCPDSUGS if self._aff.MAXCPDSUGS is not None else 3
         confirmed = 0
         for candidate in dict.fromkeys(candidates):
@@ -169,10 +181,15 @@ class FastSuggester:
                     yield entry
 
         guesses = ngram_suggest.ngram_suggest(
-            word.lower(), dictionary_words=words_until_deadline(),
-            prefixes=self._aff.PFX, suffixes=self._aff.SFX,
-            known={w.lower() for w in search.found}, maxdiff=self._aff.MAXDIFF,
-            onlymaxdiff=self._aff.ONLYMAXDIFF, has_phonetic=self._aff.PHONE is not None)
+            word.lower(),
+            dictionary_words=words_until_deadline(),
+            prefixes=self._aff.PFX,
+            suffixes=self._aff.SFX,
+            known={w.lower() for w in search.found},
+            maxdiff=self._aff.MAXDIFF,
+            onlymaxdiff=self._aff.ONLYMAXDIFF,
+            has_phonetic=self._aff.PHONE is not None,
+        )
         count = 0
         for guess in guesses:
             if count >= (self._aff.MAXNGRAMSUGS or 4) or search.expired():
@@ -209,11 +226,13 @@ class FastSuggester:
         if " " in word:
             return all(self._good(part, compound=compound) for part in word.split(" "))
         if compound:
-            forms = self._lookup.good_forms(word, capitalization=False, allow_nosuggest=False,
-                                            affix_forms=False)
+            forms = self._lookup.good_forms(
+                word, capitalization=False, allow_nosuggest=False, affix_forms=False
+            )
         else:
-            forms = self._lookup.good_forms(word, capitalization=False, allow_nosuggest=False,
-                                            compound_forms=False)
+            forms = self._lookup.good_forms(
+                word, capitalization=False, allow_nosuggest=False, compound_forms=False
+            )
         return any(forms)
 
     def _finish(self, text: str, captype: CapType) -> str:

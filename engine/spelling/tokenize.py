@@ -62,7 +62,7 @@ def word_at(text: str, position: int) -> Token | None:
     """The checkable word touching ``position`` (a 0-based offset), e.g. the one being typed."""
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
-    line = text[line_start: len(text) if line_end < 0 else line_end]
+    line = text[line_start : len(text) if line_end < 0 else line_end]
     for token in tokenize(line):
         if token.offset <= position - line_start <= token.offset + len(token.word):
             number = text.count("\n", 0, line_start) + 1

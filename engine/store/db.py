@@ -52,7 +52,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._thread = threading.get_ident()
         self.conn = sqlite3.connect(
-            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+            str(path),
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
             check_same_thread=False,
         )
         self.conn.row_factory = sqlite3.Row
@@ -135,9 +137,9 @@ class Store:
                     done.append(name)
         return done
 
-    def query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[
-        sqlite3.Row
-    ]:
+    def query(
+        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
+    ) -> list[sqlite3.Row]:
         """Run a read query and return all rows."""
         return self._retry(lambda: self.conn.execute(sql, params).fetchall())
 

@@ -37,23 +37,36 @@ def agent_rows(store: Store, config: Config, now: datetime | None = None) -> lis
     present = presences(store, now)
     # "+agent_id" keeps SQLite from walking the whole (agent_id, state) index
     # in group order instead of the few rows of one state (or of today).
-    in_hand = counts_by_key(store.query(
-        "SELECT agent_id, COUNT(*) FROM conversations WHERE state = 'in_progress' "
-        "GROUP BY +agent_id"))
+    in_hand = counts_by_key(
+        store.query(
+            "SELECT agent_id, COUNT(*) FROM conversations WHERE state = 'in_progress' "
+            "GROUP BY +agent_id"
+        )
+    )
     marks = ",".join("?" * len(HANDLED_STATES))
-    handled = counts_by_key(store.query(
-        f"SELECT agent_id, COUNT(*) FROM conversations WHERE state IN ({marks}) "
-        f"AND updated >= ? GROUP BY +agent_id",
-        (*HANDLED_STATES, iso(start_of_local_day(now)))))
+    handled = counts_by_key(
+        store.query(
+            f"SELECT agent_id, COUNT(*) FROM conversations WHERE state IN ({marks}) "
+            f"AND updated >= ? GROUP BY +agent_id",
+            (*HANDLED_STATES, iso(start_of_local_day(now))),
+        )
+    )
     rows = []
     for agent in config.agent:
         presence = present.get(agent.id)
-        rows.append(AgentRow(
-            agent.id, agent.name, agent.role, tuple(agent.groups),
-            presence.state if presence else "offline",
-            bool(presence and presence.logged_in),
-            int(in_hand.get(agent.id, 0)), int(handled.get(agent.id, 0)),
-            presence.last_seen if presence else None))
+        rows.append(
+            AgentRow(
+                agent.id,
+                agent.name,
+                agent.role,
+                tuple(agent.groups),
+                presence.state if presence else "offline",
+                bool(presence and presence.logged_in),
+                int(in_hand.get(agent.id, 0)),
+                int(handled.get(agent.id, 0)),
+                presence.last_seen if presence else None,
+            )
+        )
     return rows
 
 

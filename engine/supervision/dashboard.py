@@ -92,7 +92,8 @@ def change_stamp(store: Store) -> tuple[object, ...]:
     row = store.query_one(
         "SELECT (SELECT MAX(id) FROM events), (SELECT MAX(last_seen) FROM agent_status), "
         "(SELECT COUNT(*) FROM agent_status), (SELECT MAX(updated) FROM engine_health), "
-        "(SELECT MAX(id) FROM outbox)")
+        "(SELECT MAX(id) FROM outbox)"
+    )
     return tuple(row) if row is not None else ()
 
 
@@ -133,15 +134,20 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
     # order (so no sort); MIN(received) is only wanted for queued e-mail but
     # comes for free.
     for row in store.query(
-            f"SELECT state, service_group, COUNT(*), MIN(received) FROM conversations "
-            f"WHERE state IN ({marks}) GROUP BY state, service_group", OPEN_STATES):
+        f"SELECT state, service_group, COUNT(*), MIN(received) FROM conversations "
+        f"WHERE state IN ({marks}) GROUP BY state, service_group",
+        OPEN_STATES,
+    ):
         counts[(row[0], row[1] or "")] = (row[2], row[3])
     # "+service_group" keeps SQLite from walking a whole index in group order
     # (the archive) instead of the (state, updated) range (today's answers).
-    answered = counts_by_key(store.query(
-        "SELECT service_group, COUNT(*) FROM conversations "
-        "WHERE state = 'answered' AND updated >= ? GROUP BY +service_group",
-        (iso(start_of_local_day(now)),)))
+    answered = counts_by_key(
+        store.query(
+            "SELECT service_group, COUNT(*) FROM conversations "
+            "WHERE state = 'answered' AND updated >= ? GROUP BY +service_group",
+            (iso(start_of_local_day(now)),),
+        )
+    )
     present = presences(store, now)
     members: dict[str, list[str]] = {}
     for agent in config.agent:
@@ -152,25 +158,36 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
         queued, oldest = counts.get(("queued", group.name), (0, None))
         oldest_at = parse_iso(oldest)
         minutes = minutes_between(oldest_at, now) if oldest_at else None
-        here = [present[m] for m in members.get(group.name, ())
-                if m in present and present[m].logged_in]
-        groups.append(GroupFigures(
-            name=group.name, queued=queued,
-            in_progress=counts.get(("in_progress", group.name), (0, None))[0],
-            pending_review=counts.get(("pending_review", group.name), (0, None))[0],
-            oldest_received=oldest, oldest_minutes=minutes,
-            answered_today=int(answered.get(group.name, 0)),
-            agents_logged_in=len(here),
-            agents_available=sum(p.state in AVAILABLE_STATES for p in here),
-            level=level_for(minutes, group.thresholds.oldest_warn_minutes,
-                            group.thresholds.oldest_alarm_minutes),
-        ))
+        here = [
+            present[m] for m in members.get(group.name, ()) if m in present and present[m].logged_in
+        ]
+        groups.append(
+            GroupFigures(
+                name=group.name,
+                queued=queued,
+                in_progress=counts.get(("in_progress", group.name), (0, None))[0],
+                pending_review=counts.get(("pending_review", group.name), (0, None))[0],
+                oldest_received=oldest,
+                oldest_minutes=minutes,
+                answered_today=int(answered.get(group.name, 0)),
+                agents_logged_in=len(here),
+                agents_available=sum(p.state in AVAILABLE_STATES for p in here),
+                level=level_for(
+                    minutes,
+                    group.thresholds.oldest_warn_minutes,
+                    group.thresholds.oldest_alarm_minutes,
+                ),
+            )
+        )
     return Dashboard(
-        at=iso(now), groups=tuple(groups), arrivals=arrivals(store, now),
+        at=iso(now),
+        groups=tuple(groups),
+        arrivals=arrivals(store, now),
         unrouted=sum(n for (state, _), (n, _) in counts.items() if state == "unrouted"),
         failed=sum(n for (state, _), (n, _) in counts.items() if state == "failed")
         + failed_sends(store),
-        stamp=stamp)
+        stamp=stamp,
+    )
 
 
 def failed_sends(store: Store) -> int:
@@ -183,8 +200,12 @@ def arrivals(store: Store, now: datetime, minutes: int = ARRIVAL_MINUTES) -> tup
     """Incoming e-mails per minute over the last ``minutes`` minutes, oldest first."""
     current = now.replace(second=0, microsecond=0)
     first = current - timedelta(minutes=minutes - 1)
-    per_minute = counts_by_key(store.query(
-        "SELECT substr(at, 1, 16), COUNT(*) FROM events WHERE kind = 'received' AND at >= ? "
-        "GROUP BY 1", (iso(first),)))
+    per_minute = counts_by_key(
+        store.query(
+            "SELECT substr(at, 1, 16), COUNT(*) FROM events WHERE kind = 'received' AND at >= ? "
+            "GROUP BY 1",
+            (iso(first),),
+        )
+    )
     keys: Sequence[str] = [iso(first + timedelta(minutes=i))[:16] for i in range(minutes)]
     return tuple(int(per_minute.get(key, 0)) for key in keys)

@@ -51,8 +51,10 @@ class HealthRow:
 def health_rows(store: Store, now: datetime | None = None) -> list[HealthRow]:
     """Every engine part's reported health, then the derived rows."""
     now = now or utc_now()
-    rows = [HealthRow(r[0], r[1], r[2], r[3]) for r in store.query(
-        "SELECT name, state, detail, updated FROM engine_health ORDER BY name")]
+    rows = [
+        HealthRow(r[0], r[1], r[2], r[3])
+        for r in store.query("SELECT name, state, detail, updated FROM engine_health ORDER BY name")
+    ]
     rows.append(_outbox_row(store, now))
     rows.append(_lease_row(store))
     rows.extend(_sync_rows(store))
@@ -65,7 +67,9 @@ def _outbox_row(store: Store, now: datetime) -> HealthRow:
     failed = int(by_state.get("failed", 0))
     oldest = store.query_one(
         f"SELECT MIN(created), MAX(last_error) FROM outbox WHERE state IN "
-        f"({','.join('?' * len(BACKLOG_STATES))})", BACKLOG_STATES)
+        f"({','.join('?' * len(BACKLOG_STATES))})",
+        BACKLOG_STATES,
+    )
     words = f"{backlog} waiting to be sent"
     created = parse_iso(oldest[0]) if oldest else None
     if created is not None:
@@ -79,14 +83,17 @@ def _outbox_row(store: Store, now: datetime) -> HealthRow:
 
 
 def _lease_row(store: Store) -> HealthRow:
-    row = store.query_one("SELECT holder, pid, host, expires, acquired FROM lease "
-                          "WHERE name = 'engine'")
+    row = store.query_one(
+        "SELECT holder, pid, host, expires, acquired FROM lease WHERE name = 'engine'"
+    )
     if row is None:
-        row = store.query_one("SELECT holder, pid, host, expires, acquired FROM lease "
-                              "ORDER BY expires DESC LIMIT 1")
+        row = store.query_one(
+            "SELECT holder, pid, host, expires, acquired FROM lease ORDER BY expires DESC LIMIT 1"
+        )
     if row is None:
-        return HealthRow("engine lease", "warn",
-                         "no process runs the engine (start `micc serve`)", None)
+        return HealthRow(
+            "engine lease", "warn", "no process runs the engine (start `micc serve`)", None
+        )
     alive = float(row[3]) > time.time()
     words = f"held by {row[0]} (pid {row[1]} on {row[2]}) since {row[4][:19]}"
     if not alive:
@@ -95,7 +102,7 @@ def _lease_row(store: Store) -> HealthRow:
 
 
 def _sync_rows(store: Store) -> list[HealthRow]:
-    return [HealthRow(f"mailbox {r[0]}", "ok",
-                      f"last read up to UID {r[1]}", r[2])
-            for r in store.query("SELECT mailbox, last_uid, updated FROM sync_state "
-                                 "ORDER BY mailbox")]
+    return [
+        HealthRow(f"mailbox {r[0]}", "ok", f"last read up to UID {r[1]}", r[2])
+        for r in store.query("SELECT mailbox, last_uid, updated FROM sync_state ORDER BY mailbox")
+    ]

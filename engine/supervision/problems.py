@@ -58,16 +58,31 @@ class Problem:
 
 def problem_items(store: Store, *, limit: int = 500) -> list[Problem]:
     """Unrouted and failed incoming e-mails, then failed sends; each oldest first."""
-    found = [Problem(f"c{i.id}", i.state, i.received, tuple(i.to), i.from_address, i.subject,
-                     i.reason, i.id)
-             for i in queue.list_items(store, states=PROBLEM_STATES, limit=limit)]
+    found = [
+        Problem(
+            f"c{i.id}", i.state, i.received, tuple(i.to), i.from_address, i.subject, i.reason, i.id
+        )
+        for i in queue.list_items(store, states=PROBLEM_STATES, limit=limit)
+    ]
     for row in store.query(
-            "SELECT o.id, o.conversation_id, o.created, o.rcpt_json, o.mail_from, "
-            "COALESCE(m.subject, ''), o.last_error FROM outbox o LEFT JOIN messages m "
-            "ON m.id = o.message WHERE o.state = 'failed' ORDER BY o.id LIMIT ?", (limit,)):
-        found.append(Problem(f"o{row[0]}", "send failed", row[2], tuple(json.loads(row[3])),
-                             row[4], row[5], row[6] or "the mail server refused it",
-                             row[1], row[0]))
+        "SELECT o.id, o.conversation_id, o.created, o.rcpt_json, o.mail_from, "
+        "COALESCE(m.subject, ''), o.last_error FROM outbox o LEFT JOIN messages m "
+        "ON m.id = o.message WHERE o.state = 'failed' ORDER BY o.id LIMIT ?",
+        (limit,),
+    ):
+        found.append(
+            Problem(
+                f"o{row[0]}",
+                "send failed",
+                row[2],
+                tuple(json.loads(row[3])),
+                row[4],
+                row[5],
+                row[6] or "the mail server refused it",
+                row[1],
+                row[0],
+            )
+        )
     return found
 
 
@@ -89,8 +104,9 @@ def discard_send(store: Store, supervisor_id: str, outbox_id: int, reason: str) 
         raise ProblemError(str(exc)) from None
 
 
-def assign(store: Store, config: Config, supervisor_id: str, conversation_id: int,
-           group: str) -> None:
+def assign(
+    store: Store, config: Config, supervisor_id: str, conversation_id: int, group: str
+) -> None:
     """Queue a problem e-mail for ``group``.
 
     Raises:
@@ -118,8 +134,7 @@ def discard(store: Store, supervisor_id: str, conversation_id: int, reason: str)
         raise ProblemError(str(exc)) from None
 
 
-def retry(store: Store, config: Config, supervisor_id: str,
-          conversation_id: int) -> RetryResult:
+def retry(store: Store, config: Config, supervisor_id: str, conversation_id: int) -> RetryResult:
     """Route a problem e-mail again with today's active service accesses.
 
     Useful after an access was activated or a pattern fixed: the e-mail's
@@ -128,33 +143,55 @@ def retry(store: Store, config: Config, supervisor_id: str,
     """
     row = store.query_one(
         "SELECT c.state, m.recipients_json FROM conversations c LEFT JOIN messages m "
-        "ON m.id = c.last_message WHERE c.id = ?", (conversation_id,))
+        "ON m.id = c.last_message WHERE c.id = ?",
+        (conversation_id,),
+    )
     if row is None:
         raise ProblemError(f"e-mail {conversation_id} does not exist")
     if row[0] not in PROBLEM_STATES:
-        raise ProblemError(f"e-mail {conversation_id} is {row[0].replace('_', ' ')}, "
-                           "not unrouted or failed")
+        raise ProblemError(
+            f"e-mail {conversation_id} is {row[0].replace('_', ' ')}, not unrouted or failed"
+        )
     recipients = json.loads(row[1] or "[]")
     decision = route(recipients, active_accesses(store, config))
     if not decision.routed:
         shown = ", ".join(recipients[:3]) or "no recipient"
-        return RetryResult(conversation_id, False,
-                           f"still no active service access matches {shown}")
+        return RetryResult(
+            conversation_id, False, f"still no active service access matches {shown}"
+        )
     stamp = now_iso()
     with store.transaction() as conn:
         changed = conn.execute(
             "UPDATE conversations SET state = 'queued', service_access = ?, service_group = ?, "
             "reason = ?, updated = ?, agent_id = NULL WHERE id = ? AND state = ? RETURNING id",
-            (decision.service_access, decision.service_group,
-             f"routed again by {supervisor_id}", stamp, conversation_id, row[0])).fetchone()
+            (
+                decision.service_access,
+                decision.service_group,
+                f"routed again by {supervisor_id}",
+                stamp,
+                conversation_id,
+                row[0],
+            ),
+        ).fetchone()
         if changed is None:
             raise ProblemError(f"e-mail {conversation_id} changed meanwhile; look again")
         conn.execute(
             "INSERT INTO events (at, kind, conversation_id, agent_id, detail_json) "
             "VALUES (?, 'rerouted', ?, ?, ?)",
-            (stamp, conversation_id, supervisor_id, json.dumps(
-                {"service_access": decision.service_access,
-                 "service_group": decision.service_group,
-                 "matched": decision.matched_address}, ensure_ascii=False)))
-    return RetryResult(conversation_id, True,
-                       f"routed to {decision.service_access} ({decision.service_group})")
+            (
+                stamp,
+                conversation_id,
+                supervisor_id,
+                json.dumps(
+                    {
+                        "service_access": decision.service_access,
+                        "service_group": decision.service_group,
+                        "matched": decision.matched_address,
+                    },
+                    ensure_ascii=False,
+                ),
+            ),
+        )
+    return RetryResult(
+        conversation_id, True, f"routed to {decision.service_access} ({decision.service_group})"
+    )

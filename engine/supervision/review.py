@@ -47,15 +47,28 @@ def review_items(store: Store, *, limit: int = 200) -> list[ReviewItem]:
     rows = store.query(
         "SELECT o.id, o.conversation_id, o.agent_id, o.kind, o.created, o.message, "
         "o.rcpt_json, c.service_group, c.last_message FROM outbox o LEFT JOIN conversations c "
-        "ON c.id = o.conversation_id WHERE o.state = 'review' ORDER BY o.id LIMIT ?", (limit,))
+        "ON c.id = o.conversation_id WHERE o.state = 'review' ORDER BY o.id LIMIT ?",
+        (limit,),
+    )
     items = []
     for row in rows:
         draft = archive.get(store, row[5])
         if draft is None:
             continue
         original = archive.get(store, row[8]) if row[8] is not None else None
-        items.append(ReviewItem(row[0], row[1], row[2], row[3], row[4], row[7],
-                                tuple(json.loads(row[6])), draft, original))
+        items.append(
+            ReviewItem(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[7],
+                tuple(json.loads(row[6])),
+                draft,
+                original,
+            )
+        )
     return items
 
 
@@ -65,8 +78,11 @@ def approve(store: Store, supervisor_id: str, outbox_id: int, comment: str = "")
         conversation = _waiting(store, outbox_id)
         outbox.approve(store, outbox_id, supervisor_id, comment)
         if conversation is not None:
-            conn.execute("UPDATE conversations SET state = 'answered', updated = ? "
-                         "WHERE id = ? AND state = 'pending_review'", (now_iso(), conversation))
+            conn.execute(
+                "UPDATE conversations SET state = 'answered', updated = ? "
+                "WHERE id = ? AND state = 'pending_review'",
+                (now_iso(), conversation),
+            )
 
 
 def reject(store: Store, supervisor_id: str, outbox_id: int, comment: str) -> None:
@@ -81,15 +97,21 @@ def reject(store: Store, supervisor_id: str, outbox_id: int, comment: str) -> No
         conversation = _waiting(store, outbox_id)
         outbox.reject(store, outbox_id, supervisor_id, comment.strip())
         if conversation is not None:
-            agent = conn.execute("SELECT agent_id FROM outbox WHERE id = ?",
-                                 (outbox_id,)).fetchone()[0]
+            agent = conn.execute(
+                "SELECT agent_id FROM outbox WHERE id = ?", (outbox_id,)
+            ).fetchone()[0]
             # Back in the writer's hands (or the queue when nobody wrote it).
             conn.execute(
                 "UPDATE conversations SET state = ?, agent_id = ?, reason = ?, updated = ? "
                 "WHERE id = ? AND state = 'pending_review'",
-                ("in_progress" if agent else "queued", agent,
-                 f"reply rejected by {supervisor_id}: {comment.strip()}", now_iso(),
-                 conversation))
+                (
+                    "in_progress" if agent else "queued",
+                    agent,
+                    f"reply rejected by {supervisor_id}: {comment.strip()}",
+                    now_iso(),
+                    conversation,
+                ),
+            )
 
 
 def edit_and_approve(store: Store, supervisor_id: str, outbox_id: int, body: str) -> None:
@@ -101,18 +123,20 @@ def edit_and_approve(store: Store, supervisor_id: str, outbox_id: int, body: str
     """
     with store.transaction() as conn:
         _waiting(store, outbox_id)
-        message = conn.execute("SELECT message FROM outbox WHERE id = ?",
-                               (outbox_id,)).fetchone()[0]
+        message = conn.execute("SELECT message FROM outbox WHERE id = ?", (outbox_id,)).fetchone()[
+            0
+        ]
         raw = archive.raw(store, message)
         if raw is None:
             raise ReviewError(f"the reply of outbox item {outbox_id} is missing")
         edited = replace_text_body(raw, body)
         parsed = parse_message(edited)
         conn.execute("UPDATE raw_messages SET raw = ? WHERE message = ?", (edited, message))
-        conn.execute("UPDATE messages SET body_text = ?, body_html = ?, size = ?, "
-                     "content_hash = ? WHERE id = ?",
-                     (parsed.body_text, parsed.body_html, len(edited), parsed.content_hash,
-                      message))
+        conn.execute(
+            "UPDATE messages SET body_text = ?, body_html = ?, size = ?, "
+            "content_hash = ? WHERE id = ?",
+            (parsed.body_text, parsed.body_html, len(edited), parsed.content_hash, message),
+        )
         approve(store, supervisor_id, outbox_id, "edited by the supervisor")
 
 
@@ -125,8 +149,14 @@ def replace_text_body(raw: bytes, body: str) -> bytes:
     # (A Message is falsy when it has no headers, hence the explicit None tests.)
     target = next((p for p in parts if p.get_content_type() == "multipart/alternative"), None)
     if target is None:
-        target = next((p for p in parts if p.get_content_type() == "text/plain"
-                       and p.get_content_disposition() is None), None)
+        target = next(
+            (
+                p
+                for p in parts
+                if p.get_content_type() == "text/plain" and p.get_content_disposition() is None
+            ),
+            None,
+        )
     if target is not None:
         target.clear_content()
         target.set_content(body)
@@ -135,8 +165,7 @@ def replace_text_body(raw: bytes, body: str) -> bytes:
 
 
 def _waiting(store: Store, outbox_id: int) -> int | None:
-    row = store.query_one("SELECT state, conversation_id FROM outbox WHERE id = ?",
-                          (outbox_id,))
+    row = store.query_one("SELECT state, conversation_id FROM outbox WHERE id = ?", (outbox_id,))
     if row is None or row[0] != "review":
         state = row[0] if row else "gone"
         raise ReviewError(f"reply {outbox_id} is not waiting for review (it is {state})")

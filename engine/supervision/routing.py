@@ -29,8 +29,10 @@ class AddressTest:
             return f"{self.address}: unrouted, no active service access matches{extra}"
         losers = [s.name for s in self.matching if s.name != self.route.service_access]
         extra = f"; also matching: {', '.join(losers)}" if losers else ""
-        return (f"{self.address} goes to {self.route.service_access} "
-                f"(group {self.route.service_group}){extra}")
+        return (
+            f"{self.address} goes to {self.route.service_access} "
+            f"(group {self.route.service_group}){extra}"
+        )
 
 
 def try_address(store: Store, config: Config, address: str) -> AddressTest:

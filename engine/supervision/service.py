@@ -43,8 +43,13 @@ class Supervision:
         SupervisionError: the id is unknown or not a supervisor.
     """
 
-    def __init__(self, config: Config, supervisor_id: str, open_store: StoreFactory,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        supervisor_id: str,
+        open_store: StoreFactory,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.config = config
         self.supervisor: AgentConfig = require_supervisor(config, supervisor_id)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
@@ -110,13 +115,13 @@ class Supervision:
 
     def reject(self, outbox_id: int, comment: str) -> None:
         """Send a reply back to its agent with a comment."""
-        self._review(lambda: review_view.reject(self.store, self.supervisor.id, outbox_id,
-                                                comment))
+        self._review(lambda: review_view.reject(self.store, self.supervisor.id, outbox_id, comment))
 
     def edit_and_approve(self, outbox_id: int, body: str) -> None:
         """Replace a reply's text, then approve it."""
-        self._review(lambda: review_view.edit_and_approve(self.store, self.supervisor.id,
-                                                          outbox_id, body))
+        self._review(
+            lambda: review_view.edit_and_approve(self.store, self.supervisor.id, outbox_id, body)
+        )
 
     @staticmethod
     def _review(action: Callable[[], object]) -> None:
@@ -133,34 +138,45 @@ class Supervision:
 
     def assign(self, conversation_id: int, group: str) -> None:
         """Queue a problem e-mail for a service group."""
-        self._problem(lambda: problem_view.assign(self.store, self.config, self.supervisor.id,
-                                              conversation_id, group))
+        self._problem(
+            lambda: problem_view.assign(
+                self.store, self.config, self.supervisor.id, conversation_id, group
+            )
+        )
 
     def retry(self, problem: problem_view.Problem) -> str:
         """Route an incoming problem e-mail again, or send a failed reply again; in words."""
         if problem.outbox_id is not None:
             outbox_id = problem.outbox_id
-            self._problem(lambda: problem_view.retry_send(self.store, self.supervisor.id,
-                                                          outbox_id))
+            self._problem(
+                lambda: problem_view.retry_send(self.store, self.supervisor.id, outbox_id)
+            )
             return "sent again now"
         conversation = problem.conversation_id
         assert conversation is not None
         result: list[str] = []
-        self._problem(lambda: result.append(problem_view.retry(
-            self.store, self.config, self.supervisor.id, conversation).summary))
+        self._problem(
+            lambda: result.append(
+                problem_view.retry(
+                    self.store, self.config, self.supervisor.id, conversation
+                ).summary
+            )
+        )
         return result[0]
 
     def discard(self, problem: problem_view.Problem, reason: str) -> None:
         """Close a problem e-mail or give up a failed reply, with a reason (kept archived)."""
         if problem.outbox_id is not None:
             outbox_id = problem.outbox_id
-            self._problem(lambda: problem_view.discard_send(self.store, self.supervisor.id,
-                                                            outbox_id, reason))
+            self._problem(
+                lambda: problem_view.discard_send(self.store, self.supervisor.id, outbox_id, reason)
+            )
             return
         conversation = problem.conversation_id
         assert conversation is not None
-        self._problem(lambda: problem_view.discard(self.store, self.supervisor.id,
-                                                   conversation, reason))
+        self._problem(
+            lambda: problem_view.discard(self.store, self.supervisor.id, conversation, reason)
+        )
 
     @staticmethod
     def _problem(action: Callable[[], object]) -> None:
@@ -224,12 +240,14 @@ def require_supervisor(config: Config, agent_id: str) -> AgentConfig:
     if agent.role != "supervisor":
         raise SupervisionError(
             f"{agent_id} is an agent, not a supervisor: the supervisor console needs "
-            f'role = "supervisor" in the config (use `micc agent --agent {agent_id}`)')
+            f'role = "supervisor" in the config (use `micc agent --agent {agent_id}`)'
+        )
     return agent
 
 
-def open_supervision(config: Config, supervisor_id: str,
-                     clock: Callable[[], datetime] | None = None) -> Supervision:
+def open_supervision(
+    config: Config, supervisor_id: str, clock: Callable[[], datetime] | None = None
+) -> Supervision:
     """The facade for ``supervisor_id`` on the config's store (migrated and synced once here)."""
     require_supervisor(config, supervisor_id)
     from engine.bootstrap import open_store

@@ -91,19 +91,34 @@ def decode_template(data: bytes, *, html: bool) -> Decoded:
         if result.clean:
             return result
         assert result.problem_offset is not None
-        return _decode(data, _FALLBACK, b"", None, problem=(
-            "not UTF-8 and no charset declared", result.problem_offset))
+        return _decode(
+            data,
+            _FALLBACK,
+            b"",
+            None,
+            problem=("not UTF-8 and no charset declared", result.problem_offset),
+        )
     codec = _codec(declared)
     if codec is None:
         fallback = _decode(data, "utf-8", b"", declared)
-        return _decode(data, fallback.codec if fallback.clean else _FALLBACK, b"", declared,
-                       problem=(f"declares an unknown charset {declared!r}", None))
+        return _decode(
+            data,
+            fallback.codec if fallback.clean else _FALLBACK,
+            b"",
+            declared,
+            problem=(f"declares an unknown charset {declared!r}", None),
+        )
     return _decode(data, codec, b"", declared)
 
 
-def _decode(data: bytes, codec: str, bom: bytes, declared: str | None,
-            problem: tuple[str, int | None] | None = None) -> Decoded:
-    body = data[len(bom):]
+def _decode(
+    data: bytes,
+    codec: str,
+    bom: bytes,
+    declared: str | None,
+    problem: tuple[str, int | None] | None = None,
+) -> Decoded:
+    body = data[len(bom) :]
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:

@@ -64,10 +64,17 @@ def lint_bytes(data: bytes, path: Path) -> list[Problem]:
     text = decoded.text
     for split in find_splits(text, html=html):
         line, column = _position(text, split.start)
-        problems.append(Problem(path, line, column, "error",
-                                f"identifier ${split.name}$ is split by markup or a line"
-                                " break and will not be replaced (micc template lint --fix"
-                                " mends it)"))
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                "error",
+                f"identifier ${split.name}$ is split by markup or a line"
+                " break and will not be replaced (micc template lint --fix"
+                " mends it)",
+            )
+        )
     position = 0
     while (match := TOKEN.search(text, position)) is not None:
         written = match.group(1)
@@ -78,8 +85,11 @@ def lint_bytes(data: bytes, path: Path) -> list[Problem]:
             position = match.end() - 1
             continue
         if name != written:
-            problems.append(Problem(path, line, column, "note",
-                                    f"${written}$ works; the guide spells it ${name}$"))
+            problems.append(
+                Problem(
+                    path, line, column, "note", f"${written}$ works; the guide spells it ${name}$"
+                )
+            )
         position = match.end()
     return sorted(problems, key=lambda p: (p.line, p.column))
 
@@ -87,10 +97,17 @@ def lint_bytes(data: bytes, path: Path) -> list[Problem]:
 def _unknown(path: Path, line: int, column: int, written: str) -> Problem:
     close = difflib.get_close_matches(written.lower(), list(_LOWER), n=1, cutoff=0.8)
     if close:
-        return Problem(path, line, column, "error", f"unknown identifier ${written}$"
-                       f" (did you mean ${_LOWER[close[0]]}$?); it is left as written")
-    return Problem(path, line, column, "warning",
-                   f"${written}$ is not an identifier; it is left as written")
+        return Problem(
+            path,
+            line,
+            column,
+            "error",
+            f"unknown identifier ${written}$"
+            f" (did you mean ${_LOWER[close[0]]}$?); it is left as written",
+        )
+    return Problem(
+        path, line, column, "warning", f"${written}$ is not an identifier; it is left as written"
+    )
 
 
 def _encoding_findings(decoded: Decoded, data: bytes, path: Path) -> list[Problem]:
@@ -103,8 +120,15 @@ def _encoding_findings(decoded: Decoded, data: bytes, path: Path) -> list[Proble
     if decoded.codec in ("utf-8", "ascii"):
         return []
     how = f"declared charset {decoded.declared}" if decoded.declared else "byte-order mark"
-    return [Problem(path, 1, 1, "note",
-                    f"encoded as {decoded.codec} ({how}); it renders correctly, UTF-8 is safer")]
+    return [
+        Problem(
+            path,
+            1,
+            1,
+            "note",
+            f"encoded as {decoded.codec} ({how}); it renders correctly, UTF-8 is safer",
+        )
+    ]
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -127,13 +151,13 @@ def fix_bytes(data: bytes, path: Path) -> FixResult:
     if not decoded.clean:
         return FixResult(data, 0, f"cannot fix safely: {decoded.problem}")
     text, codec = decoded.text, decoded.codec
-    out = [data[:len(decoded.bom)]]
+    out = [data[: len(decoded.bom)]]
     char_at, byte_at = 0, len(decoded.bom)
     splits = find_splits(text, html=html)
     for split in splits:
-        start = byte_at + len(text[char_at:split.start].encode(codec))
-        end = start + len(text[split.start:split.end].encode(codec))
-        if data[start:end] != text[split.start:split.end].encode(codec):
+        start = byte_at + len(text[char_at : split.start].encode(codec))
+        end = start + len(text[split.start : split.end].encode(codec))
+        if data[start:end] != text[split.start : split.end].encode(codec):
             return FixResult(data, 0, f"cannot fix safely: {codec} bytes do not map one to one")
         out += [data[byte_at:start], split.replacement.encode(codec)]
         char_at, byte_at = split.end, end

@@ -77,7 +77,7 @@ def compile_template(text: str, html: bool = False) -> Compiled:
             # The closing "$" may open a real identifier: "$Price$Subject$".
             position = match.end() - 1
             continue
-        literals.append(text[last:match.start()])
+        literals.append(text[last : match.start()])
         names.append(name)
         last = position = match.end()
     literals.append(text[last:])

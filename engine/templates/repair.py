@@ -76,7 +76,7 @@ def repair(text: str, *, html: bool) -> str:
     pieces: list[str] = []
     last = 0
     for split in splits:
-        pieces += [text[last:split.start], split.replacement]
+        pieces += [text[last : split.start], split.replacement]
         last = split.end
     pieces.append(text[last:])
     return "".join(pieces)
@@ -121,15 +121,16 @@ def _noise(text: str, i: int, html: bool, tags: list[str]) -> int:
         return entity.end() - i if entity else 0
     if char == "<":
         close = text.find(">", i + 1, i + _MAX_SPAN)
-        if close == -1 or "<" in text[i + 1:close] or "$" in text[i + 1:close]:
+        if close == -1 or "<" in text[i + 1 : close] or "$" in text[i + 1 : close]:
             return 0
-        tags.append(text[i:close + 1])
+        tags.append(text[i : close + 1])
         return close + 1 - i
     return 0
 
 
-def _finish(text: str, start: int, end: int, name: str, tags: list[str],
-            noisy: bool) -> Split | None:
+def _finish(
+    text: str, start: int, end: int, name: str, tags: list[str], noisy: bool
+) -> Split | None:
     if not noisy or not name[:1].isalpha() or canonical(name) is None:
         return None
     before, after = _rearrange(tags)

@@ -64,8 +64,9 @@ class DeskActions(Screen[None]):
     class Done(Message):
         """An action finished: say so, reload, maybe show a row."""
 
-        def __init__(self, notice: str, show: int | None = None, view: str | None = None,
-                     error: bool = False) -> None:
+        def __init__(
+            self, notice: str, show: int | None = None, view: str | None = None, error: bool = False
+        ) -> None:
             self.notice = notice
             self.show = show
             self.view = view
@@ -111,8 +112,9 @@ class DeskActions(Screen[None]):
         self.post_message(self.Done(notice, show, view))
 
     def on_desk_actions_done(self, message: Done) -> None:
-        self.notify(message.notice, markup=False,
-                    severity="error" if message.error else "information")
+        self.notify(
+            message.notice, markup=False, severity="error" if message.error else "information"
+        )
         if message.view is not None:
             self.view = message.view
         if message.show is not None:
@@ -122,8 +124,13 @@ class DeskActions(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # One place for failures nobody expected: tell the agent, keep the console alive.
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(f"{event.worker.name}: {event.worker.error}", markup=False,
-                        title="Something went wrong", severity="error", timeout=8)
+            self.notify(
+                f"{event.worker.name}: {event.worker.error}",
+                markup=False,
+                title="Something went wrong",
+                severity="error",
+                timeout=8,
+            )
 
     def _selected(self, *, mine: bool) -> QueueItem | int | None:
         key = self.query_one("#queue", QueueTable).cursor_key
@@ -132,8 +139,9 @@ class DeskActions(Screen[None]):
             return None
         if not mine:
             return key
-        held = next((i for i in (self.snapshot.in_hand if self.snapshot else []) if i.id == key),
-                    None)
+        held = next(
+            (i for i in (self.snapshot.in_hand if self.snapshot else []) if i.id == key), None
+        )
         if held is None:
             self.notify("Take this e-mail first (t).", severity="warning")
         return held
@@ -149,15 +157,18 @@ class DeskActions(Screen[None]):
             if item is None:
                 return "No e-mail is waiting.", None, None
             return f"Taken: {one_line(item.subject)}", item.id, IN_HAND
+
         self.perform(take)
 
     def action_take_selected(self) -> None:
         """Take the highlighted e-mail."""
         key = self._selected(mine=False)
         if isinstance(key, int):
+
             def take() -> Outcome:
                 item = self.center.take(key)
                 return f"Taken: {one_line(item.subject)}", item.id, IN_HAND
+
             self.perform(take)
 
     @on(QueueTable.Selected, "#queue")
@@ -171,9 +182,11 @@ class DeskActions(Screen[None]):
     def _simple(self, verb: str, call: Callable[[int], object]) -> None:
         item = self._selected(mine=True)
         if isinstance(item, QueueItem):
+
             def act() -> Outcome:
                 call(item.id)
                 return f"{verb}: {one_line(item.subject)}", None, None
+
             self.perform(act)
 
     def action_put_back(self) -> None:
@@ -190,11 +203,14 @@ class DeskActions(Screen[None]):
 
         item = self._selected(mine=True)
         if isinstance(item, QueueItem):
+
             def closed(reason: str | None) -> None:
                 if reason:
                     self._simple("Closed", lambda key: self.center.close_item(key, reason))
-            self.app.push_screen(TextPrompt("Close without reply: why?", "Reason",
-                                            suggestions=CLOSE_REASONS), closed)
+
+            self.app.push_screen(
+                TextPrompt("Close without reply: why?", "Reason", suggestions=CLOSE_REASONS), closed
+            )
 
     def action_transfer(self) -> None:
         """Move the highlighted e-mail to another group with a note."""
@@ -202,10 +218,14 @@ class DeskActions(Screen[None]):
 
         item = self._selected(mine=True)
         if isinstance(item, QueueItem):
+
             def chosen(request: TransferRequest | None) -> None:
                 if request is not None:
-                    self._simple(f"Transferred to {request.group}", lambda key:
-                                 self.center.transfer(key, request.group, request.note))
+                    self._simple(
+                        f"Transferred to {request.group}",
+                        lambda key: self.center.transfer(key, request.group, request.note),
+                    )
+
             groups = [g.name for g in self.center.config.service_group]
             self.app.push_screen(TransferDialog(groups, item.service_group), chosen)
 
@@ -221,8 +241,9 @@ class DeskActions(Screen[None]):
         """Write a new e-mail from a group that has an address."""
         groups = self.center.originating_groups()
         if not groups:
-            self.notify("None of your groups has an e-mail address to send from.",
-                        severity="warning")
+            self.notify(
+                "None of your groups has an e-mail address to send from.", severity="warning"
+            )
             return
         preferred = self.view if self.view in groups else groups[0]
         self.open_composer(lambda: self.center.draft_new(preferred))
@@ -237,8 +258,9 @@ class DeskActions(Screen[None]):
         except ServiceError as exc:
             self.post_message(self.Done(str(exc), error=True))
             return
-        self.app.call_from_thread(self.app.push_screen, ComposerScreen(self.center, draft),
-                                  lambda result: self.load())
+        self.app.call_from_thread(
+            self.app.push_screen, ComposerScreen(self.center, draft), lambda result: self.load()
+        )
 
     # -- looking things up ---------------------------------------------------------
 
@@ -269,15 +291,25 @@ class DeskActions(Screen[None]):
 
         def save_to(folder: str | None) -> None:
             if folder:
+
                 def save() -> Outcome:
                     target = Path(folder).expanduser()
-                    saved = [self.center.save_attachment(message.id, i, target)
-                             for i in range(1, len(message.attachments) + 1)]
-                    return "Saved " + ", ".join(one_line(p.name) for p in saved) + \
-                        f" in {target}", None, None
+                    saved = [
+                        self.center.save_attachment(message.id, i, target)
+                        for i in range(1, len(message.attachments) + 1)
+                    ]
+                    return (
+                        "Saved " + ", ".join(one_line(p.name) for p in saved) + f" in {target}",
+                        None,
+                        None,
+                    )
+
                 self.perform(save)
-        self.app.push_screen(TextPrompt("Save attachments to folder", "Folder",
-                                        value=str(downloads_folder())), save_to)
+
+        self.app.push_screen(
+            TextPrompt("Save attachments to folder", "Folder", value=str(downloads_folder())),
+            save_to,
+        )
 
     # -- the agent -----------------------------------------------------------------
 
@@ -298,8 +330,11 @@ class DeskActions(Screen[None]):
         if not outcomes:
             self.notify("No review decisions yet.")
         for outcome in outcomes[:5]:
-            self.notify(f"{outcome.state}: {one_line(outcome.subject)} "
-                        f"{one_line(outcome.comment)}", title="Review", markup=False)
+            self.notify(
+                f"{outcome.state}: {one_line(outcome.subject)} {one_line(outcome.comment)}",
+                title="Review",
+                markup=False,
+            )
 
     def action_filter(self) -> None:
         """Show the filter box."""

@@ -38,12 +38,17 @@ class AgentApp(App[None]):
             for title, help_text, action in (
                 ("Take next e-mail", "Take the oldest waiting e-mail", screen.action_take_next),
                 ("Available / Away", "Switch your state", screen.action_toggle_state),
-                ("New e-mail", "Write a new e-mail from a group with an address",
-                 screen.action_new_email),
-                ("Show e-mails in hand", "Your taken e-mails",
-                 lambda: screen.action_view("in-hand")),
-                ("Show all my groups", "Every queue you serve",
-                 lambda: screen.action_view("all")),
+                (
+                    "New e-mail",
+                    "Write a new e-mail from a group with an address",
+                    screen.action_new_email,
+                ),
+                (
+                    "Show e-mails in hand",
+                    "Your taken e-mails",
+                    lambda: screen.action_view("in-hand"),
+                ),
+                ("Show all my groups", "Every queue you serve", lambda: screen.action_view("all")),
                 ("Keys", "Show every key", screen.action_help),
             ):
                 yield SystemCommand(title, help_text, action)

@@ -73,14 +73,21 @@ class ComposerScreen(Screen[SendResult | None]):
     def compose(self) -> ComposeResult:
         draft = self.draft
         with Vertical(id="composer-head"):
-            yield Label(Content(f"{TITLES.get(draft.kind, 'E-mail')} · {one_line(draft.group)}"
-                                + (" · goes to review before sending" if self.review else "")),
-                        id="composer-title")
+            yield Label(
+                Content(
+                    f"{TITLES.get(draft.kind, 'E-mail')} · {one_line(draft.group)}"
+                    + (" · goes to review before sending" if self.review else "")
+                ),
+                id="composer-title",
+            )
             with Horizontal(classes="field"):
                 yield Label("From", classes="field-label")
                 yield Static(Content(one_line(draft.from_address)), id="composer-from")
-            for name, value in (("To", ", ".join(draft.to)), ("Cc", ", ".join(draft.cc)),
-                                ("Subject", draft.subject)):
+            for name, value in (
+                ("To", ", ".join(draft.to)),
+                ("Cc", ", ".join(draft.cc)),
+                ("Subject", draft.subject),
+            ):
                 with Horizontal(classes="field"):
                     yield Label(name, classes="field-label")
                     yield Input(value, id=f"composer-{name.lower()}", compact=True)
@@ -115,8 +122,7 @@ class ComposerScreen(Screen[SendResult | None]):
         body = self.query_one("#composer-body", SpellTextArea)
         parts = [f"Language {self.culture}", f"{len(body.marked)} misspelled"]
         if self.draft.attachments:
-            parts.append("Attached: " + ", ".join(one_line(p.name)
-                                                  for p in self.draft.attachments))
+            parts.append("Attached: " + ", ".join(one_line(p.name) for p in self.draft.attachments))
         if notice:
             parts.append(one_line(notice))
         self.query_one("#composer-status", Static).update(Content("  │  ".join(parts)))
@@ -145,8 +151,9 @@ class ComposerScreen(Screen[SendResult | None]):
         return True
 
     @work(thread=True, group="shortcut", exit_on_error=False)
-    def expand_shortcut_async(self, word: str, start: tuple[int, int],
-                              end: tuple[int, int]) -> None:
+    def expand_shortcut_async(
+        self, word: str, start: tuple[int, int], end: tuple[int, int]
+    ) -> None:
         """Replace ``::word`` with its rendered response, if the group has one."""
         tree = self.center.responses(self.draft.group)
         response = tree.shortcut(word) if tree else None
@@ -155,8 +162,7 @@ class ComposerScreen(Screen[SendResult | None]):
         text = self.center.render_response(self._current(), response)
         self.app.call_from_thread(self._replace, text, start, end, word)
 
-    def _replace(self, text: str, start: tuple[int, int], end: tuple[int, int],
-                 word: str) -> None:
+    def _replace(self, text: str, start: tuple[int, int], end: tuple[int, int], word: str) -> None:
         area = self.query_one("#composer-body", SpellTextArea)
         if area.document.get_text_range(start, end) == f"::{word}":
             area.replace(text, start, end)
@@ -200,8 +206,8 @@ class ComposerScreen(Screen[SendResult | None]):
 
         def picked(choice: str | None) -> None:
             self._fix(mark, choice)
-        self.app.call_from_thread(self.app.push_screen, SuggestionPicker(mark.word, words),
-                                  picked)
+
+        self.app.call_from_thread(self.app.push_screen, SuggestionPicker(mark.word, words), picked)
 
     def _fix(self, mark: Marked, choice: str | None) -> None:
         area = self.query_one("#composer-body", SpellTextArea)
@@ -264,10 +270,12 @@ class ComposerScreen(Screen[SendResult | None]):
             area = self.query_one("#composer-body", SpellTextArea)
             area.insert(text)
             area.focus()
+
         self.app.call_from_thread(insert)
 
     def action_attach(self) -> None:
         """Attach a file by its path."""
+
         def attach(path: str | None) -> None:
             if path:
                 file = Path(path).expanduser()
@@ -276,6 +284,7 @@ class ComposerScreen(Screen[SendResult | None]):
                     return
                 self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
                 self._status()
+
         self.app.push_screen(TextPrompt("Attach a file", "Path to the file"), attach)
 
     def action_cancel(self) -> None:
@@ -292,7 +301,8 @@ class ComposerScreen(Screen[SendResult | None]):
             cc=addresses(self.query_one("#composer-cc", Input).value),
             subject=self.query_one("#composer-subject", Input).value,
             body=self.query_one("#composer-body", SpellTextArea).text,
-            locale=self.culture)
+            locale=self.culture,
+        )
 
     def action_send(self) -> None:
         """Send the e-mail (or hand it to a supervisor for review)."""

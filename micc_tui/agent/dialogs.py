@@ -41,8 +41,12 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Transfer to another service group", classes="dialog-title")
-            yield Select([(Content(g), g) for g in self.groups], value=self.groups[0],
-                         allow_blank=False, id="transfer-group")
+            yield Select(
+                [(Content(g), g) for g in self.groups],
+                value=self.groups[0],
+                allow_blank=False,
+                id="transfer-group",
+            )
             yield Input(placeholder="Note for the group's agents", id="transfer-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Transfer", variant="primary", id="ok")
@@ -68,8 +72,9 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str, *, value: str = "",
-                 suggestions: Sequence[str] = ()) -> None:
+    def __init__(
+        self, title: str, placeholder: str, *, value: str = "", suggestions: Sequence[str] = ()
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
@@ -80,8 +85,9 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(Content(self.title_text), classes="dialog-title")
             if self.suggestions:
-                yield OptionList(*[Option(Content(s)) for s in self.suggestions],
-                                 id="prompt-suggestions")
+                yield OptionList(
+                    *[Option(Content(s)) for s in self.suggestions], id="prompt-suggestions"
+                )
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static(id="prompt-error", classes="dialog-error")
 
@@ -113,11 +119,19 @@ class HistoryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(Content(f"Past conversations of {one_line(self.customer)}"),
-                        classes="dialog-title")
-            options = [Option(Content(f"{m.received[:16]}  {'→' if m.direction == 'out' else '←'}"
-                                      f"  {one_line(m.subject or '(no subject)')}"), id=str(i))
-                       for i, m in enumerate(self.messages)]
+            yield Label(
+                Content(f"Past conversations of {one_line(self.customer)}"), classes="dialog-title"
+            )
+            options = [
+                Option(
+                    Content(
+                        f"{m.received[:16]}  {'→' if m.direction == 'out' else '←'}"
+                        f"  {one_line(m.subject or '(no subject)')}"
+                    ),
+                    id=str(i),
+                )
+                for i, m in enumerate(self.messages)
+            ]
             if not options:
                 options = [Option("No earlier e-mails from this customer.", disabled=True)]
             yield OptionList(*options, id="history-list")
@@ -131,7 +145,8 @@ class HistoryScreen(ModalScreen[None]):
         message = self.messages[int(event.option.id)]
         head = f"From: {message.from_name} <{message.from_address}>\nSubject: {message.subject}\n\n"
         self.query_one("#history-text", Static).update(
-            Content(inert(head + body_text(message), multiline=True)))
+            Content(inert(head + body_text(message), multiline=True))
+        )
 
 
 HELP = """\
@@ -153,7 +168,8 @@ class HelpScreen(ModalScreen[None]):
     """The keys, on one page."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss(None)", "Close")]
+        Binding("escape,q,question_mark", "dismiss(None)", "Close")
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):

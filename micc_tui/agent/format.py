@@ -97,9 +97,13 @@ class QueueRow:
         """Received, waiting, from, subject, service access; inert text."""
         if self._cells is None:
             item, moment = self.item, parse_time(self.item.received)
-            self._cells = (received(moment, self.now), waiting(moment, self.now), sender(item),
-                           one_line(item.subject or "(no subject)"),
-                           one_line(item.service_access or ""))
+            self._cells = (
+                received(moment, self.now),
+                waiting(moment, self.now),
+                sender(item),
+                one_line(item.subject or "(no subject)"),
+                one_line(item.service_access or ""),
+            )
         return self._cells
 
     @property
@@ -107,16 +111,19 @@ class QueueRow:
         """From, address, subject and access, case-folded, for the filter."""
         if self._search is None:
             item = self.item
-            self._search = " ".join((item.from_name, item.from_address, item.subject,
-                                     item.service_access or "")).casefold()
+            self._search = " ".join(
+                (item.from_name, item.from_address, item.subject, item.service_access or "")
+            ).casefold()
         return self._search
 
 
-def queue_rows(items: Sequence[QueueItem], now: datetime, *,
-               mine: str | None = None) -> list[QueueRow]:
+def queue_rows(
+    items: Sequence[QueueItem], now: datetime, *, mine: str | None = None
+) -> list[QueueRow]:
     """Table rows for queue items; e-mails held by someone else are dimmed."""
-    return [QueueRow(item, now, item.agent_id is not None and item.agent_id != mine)
-            for item in items]
+    return [
+        QueueRow(item, now, item.agent_id is not None and item.agent_id != mine) for item in items
+    ]
 
 
 def matches_filter(row: QueueRow, words: Sequence[str]) -> bool:
@@ -144,8 +151,9 @@ def full_time(stamp: str | None) -> str:
 
 #: Engine states that mean "working" to an agent (polling instead of IDLE, or an
 #: outbound-only mailbox, changes nothing for the agent's work).
-ENGINE_GOOD = frozenset({"ok", "running", "connected", "alive", "idle", "polling", "sent",
-                         "outbound only"})
+ENGINE_GOOD = frozenset(
+    {"ok", "running", "connected", "alive", "idle", "polling", "sent", "outbound only"}
+)
 #: Engine states that mean mail is not flowing.
 ENGINE_BAD = frozenset({"error", "failed", "down", "expired", "lost"})
 #: A running engine rewrites its rows at least every half minute; far longer is silence.
@@ -169,15 +177,18 @@ def engine_summary(health: Sequence[HealthItem], now: datetime) -> tuple[str, st
         return "engine: stopped", "off"
     bad = [h for h in health if h.state.strip().lower() in ENGINE_BAD]
     if bad:
-        return "engine: " + ", ".join(f"{one_line(h.name)} {one_line(h.state)}"
-                                      for h in bad), "error"
-    newest = max((t for t in (parse_time(h.updated) for h in health) if t is not None),
-                 default=None)
+        return "engine: " + ", ".join(
+            f"{one_line(h.name)} {one_line(h.state)}" for h in bad
+        ), "error"
+    newest = max(
+        (t for t in (parse_time(h.updated) for h in health) if t is not None), default=None
+    )
     if newest is not None and newest.tzinfo is not None and now - newest > ENGINE_SILENT:
         minutes = int((now - newest).total_seconds() // 60)
         return f"engine: silent for {minutes} min", "warn"
     unsure = [h for h in health if h.state.strip().lower() not in ENGINE_GOOD]
     if unsure:
-        return "engine: " + ", ".join(f"{one_line(h.name)} {one_line(h.state)}"
-                                      for h in unsure), "warn"
+        return "engine: " + ", ".join(
+            f"{one_line(h.name)} {one_line(h.state)}" for h in unsure
+        ), "warn"
     return "engine: ok", "ok"

@@ -37,10 +37,11 @@ class GroupList(OptionList):
     def show(self, counts: Sequence[GroupCount], in_hand: int, view: str) -> None:
         """Redraw the entries with fresh counts, highlighting the view shown."""
         total = sum(g.queued for g in counts)
-        options = [Option(Content.assemble(("In hand", "bold"), f"  {in_hand}"), id=IN_HAND),
-                   Option(Content(f"All groups  {total}"), id=ALL_GROUPS)]
-        options += [Option(Content(f"{one_line(g.name)}  {g.queued}"), id=g.name)
-                    for g in counts]
+        options = [
+            Option(Content.assemble(("In hand", "bold"), f"  {in_hand}"), id=IN_HAND),
+            Option(Content(f"All groups  {total}"), id=ALL_GROUPS),
+        ]
+        options += [Option(Content(f"{one_line(g.name)}  {g.queued}"), id=g.name) for g in counts]
         with self.app.batch_update():
             self.set_options(options)
             ids = [option.id for option in options]
@@ -97,31 +98,45 @@ class ReadingPane(VerticalScroll):
     def show(self, reading: Reading) -> None:
         """Show a message; every field from the e-mail is inert text."""
         message = reading.message
-        sender = f"{message.from_name} <{message.from_address}>" if message.from_name else (
-            message.from_address)
+        sender = (
+            f"{message.from_name} <{message.from_address}>"
+            if message.from_name
+            else (message.from_address)
+        )
         holder = reading.state.replace("_", " ")
         if reading.agent_id:
             holder += f" by {reading.agent_id}"
-        fields = [("From", sender), ("To", ", ".join(message.to)),
-                  ("Cc", ", ".join(message.cc)),
-                  ("Date", full_time(message.date or message.received)),
-                  ("Subject", message.subject or "(no subject)"),
-                  ("State", f"{holder} · {reading.service_group or 'no group'}")]
+        fields = [
+            ("From", sender),
+            ("To", ", ".join(message.to)),
+            ("Cc", ", ".join(message.cc)),
+            ("Date", full_time(message.date or message.received)),
+            ("Subject", message.subject or "(no subject)"),
+            ("State", f"{holder} · {reading.service_group or 'no group'}"),
+        ]
         if reading.reason:
             fields.append(("Note", reading.reason))
-        lines = [Content.assemble((f"{name}: ", "bold"), one_line(value))
-                 for name, value in fields if value]
+        lines = [
+            Content.assemble((f"{name}: ", "bold"), one_line(value))
+            for name, value in fields
+            if value
+        ]
         self.query_one("#reading-headers", Static).update(Content("\n").join(lines))
         self.query_one("#reading-body", Static).update(
-            Content(inert(body_text(message), multiline=True)))
-        attachments = [Content.assemble((f"[{a.get('index', i)}] ", "bold"),
-                                        one_line(str(a.get("filename", "?"))),
-                                        f"  {a.get('content_type', '')}  "
-                                        f"{size(int(a.get('size', 0)))}")
-                       for i, a in enumerate(message.attachments, start=1)]
+            Content(inert(body_text(message), multiline=True))
+        )
+        attachments = [
+            Content.assemble(
+                (f"[{a.get('index', i)}] ", "bold"),
+                one_line(str(a.get("filename", "?"))),
+                f"  {a.get('content_type', '')}  {size(int(a.get('size', 0)))}",
+            )
+            for i, a in enumerate(message.attachments, start=1)
+        ]
         if attachments:
-            attachments.insert(0, Content.assemble(("Attachments", "bold"),
-                                                   " (a: save to ~/Downloads)"))
+            attachments.insert(
+                0, Content.assemble(("Attachments", "bold"), " (a: save to ~/Downloads)")
+            )
         self.query_one("#reading-attachments", Static).update(Content("\n").join(attachments))
         self.scroll_home(animate=False)
 
@@ -133,15 +148,25 @@ ENGINE_BANDS = {"ok": "$success", "warn": "$warning", "error": "$error", "off": 
 class StatusLine(Static):
     """The agent's state, e-mails in hand and the engine's health, on one line."""
 
-    def show(self, agent: str, state: str, in_hand: int, health: Sequence[HealthItem],
-             now: datetime, notice: str = "") -> None:
+    def show(
+        self,
+        agent: str,
+        state: str,
+        in_hand: int,
+        health: Sequence[HealthItem],
+        now: datetime,
+        notice: str = "",
+    ) -> None:
         """Redraw the line."""
-        mark = ("● Available", "bold $success") if state == "available" else (
-            "○ Away", "status-away")
+        mark = (
+            ("● Available", "bold $success") if state == "available" else ("○ Away", "status-away")
+        )
         words, band = engine_summary(health, now)
         parts: list[Content | tuple[str, str] | str] = [
-            (mark[0], mark[1]), f"  │  {one_line(agent)}  │  in hand: {in_hand}  │  ",
-            (words, ENGINE_BANDS[band])]
+            (mark[0], mark[1]),
+            f"  │  {one_line(agent)}  │  in hand: {in_hand}  │  ",
+            (words, ENGINE_BANDS[band]),
+        ]
         if notice:
             parts.append(f"  │  {one_line(notice)}")
         self.update(Content.assemble(*parts))

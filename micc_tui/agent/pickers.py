@@ -64,8 +64,9 @@ class ResponsePicker(ModalScreen[Response | None]):
     def _preview(self, event: Tree.NodeHighlighted[Node]) -> None:
         node = event.node.data
         text = node.body if isinstance(node, Response) else ""
-        self.query_one("#response-preview", Static).update(Content(inert(text[:600],
-                                                                        multiline=True)))
+        self.query_one("#response-preview", Static).update(
+            Content(inert(text[:600], multiline=True))
+        )
 
     @on(Tree.NodeSelected, "#response-tree")
     def _chosen(self, event: Tree.NodeSelected[Node]) -> None:
@@ -87,12 +88,14 @@ class SuggestionPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Content(f"Spelling: {one_line(self.word)}"), classes="dialog-title")
-            options = [Option(Content(one_line(s)), id=f"s{i}")
-                       for i, s in enumerate(self.suggestions)]
+            options = [
+                Option(Content(one_line(s)), id=f"s{i}") for i, s in enumerate(self.suggestions)
+            ]
             if not options:
                 options.append(Option("(no suggestions)", disabled=True))
-            options.append(Option(Content(f"Ignore “{one_line(self.word)}” from now on"),
-                                  id="ignore"))
+            options.append(
+                Option(Content(f"Ignore “{one_line(self.word)}” from now on"), id="ignore")
+            )
             yield OptionList(*options, id="suggestions")
 
     def on_mount(self) -> None:

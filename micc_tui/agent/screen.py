@@ -83,8 +83,7 @@ class AgentScreen(DeskActions):
     class Filtered(Message):
         """The rows of a snapshot that match the filter words."""
 
-        def __init__(self, snapshot: Snapshot, words: list[str],
-                     rows: list[QueueRow]) -> None:
+        def __init__(self, snapshot: Snapshot, words: list[str], rows: list[QueueRow]) -> None:
             self.snapshot = snapshot
             self.words = words
             self.rows = rows
@@ -115,8 +114,7 @@ class AgentScreen(DeskActions):
             yield GroupList(id="groups")
             with Container(id="work"):
                 with Vertical(id="queue-pane"):
-                    yield QueueTable(QUEUE_COLUMNS, empty_text="No e-mails waiting.",
-                                     id="queue")
+                    yield QueueTable(QUEUE_COLUMNS, empty_text="No e-mails waiting.", id="queue")
                 yield ReadingPane(id="reading")
         yield StatusLine(id="status")
         yield Footer()
@@ -146,14 +144,17 @@ class AgentScreen(DeskActions):
         outcomes = center.review_outcomes()
         if view != IN_HAND and first_look:
             # A long queue: paint the oldest page now, the rest when it is read.
-            page = queue_rows(center.queue(group, limit=FIRST_PAGE), center.clock(),
-                              mine=center.agent.id)
-            self.post_message(self.Loaded(Snapshot(view, counts, in_hand, page, health, state,
-                                                   outcomes, ())))
+            page = queue_rows(
+                center.queue(group, limit=FIRST_PAGE), center.clock(), mine=center.agent.id
+            )
+            self.post_message(
+                self.Loaded(Snapshot(view, counts, in_hand, page, health, state, outcomes, ()))
+            )
         items = in_hand if view == IN_HAND else center.queue(group)
         rows = queue_rows(items, center.clock(), mine=center.agent.id)
-        self.post_message(self.Loaded(Snapshot(view, counts, in_hand, rows, health, state,
-                                               outcomes, mark)))
+        self.post_message(
+            self.Loaded(Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark))
+        )
 
     @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
     def heartbeat(self) -> None:
@@ -222,8 +223,11 @@ class AgentScreen(DeskActions):
         if table.cursor_key is None:
             self.reading = None
             self.query_one("#reading", ReadingPane).clear("No e-mail selected.")
-        elif reread or self.reading is None or (
-                self.reading.message.conversation_id != table.cursor_key):
+        elif (
+            reread
+            or self.reading is None
+            or (self.reading.message.conversation_id != table.cursor_key)
+        ):
             # After a reload its state may have changed too. Debounced like the cursor:
             # filter keystrokes and quick reloads should not each redraw the pane.
             self._read_soon(table.cursor_key)
@@ -232,8 +236,13 @@ class AgentScreen(DeskActions):
         if self.snapshot is not None:
             snap = self.snapshot
             self.query_one("#status", StatusLine).show(
-                self.center.agent.name, snap.state, len(snap.in_hand), snap.health,
-                self.center.clock(), notice)
+                self.center.agent.name,
+                snap.state,
+                len(snap.in_hand),
+                snap.health,
+                self.center.clock(),
+                notice,
+            )
 
     def _announce_outcomes(self, outcomes: list[ReviewOutcome]) -> None:
         ids = {o.outbox_id for o in outcomes}
@@ -241,10 +250,13 @@ class AgentScreen(DeskActions):
             for outcome in outcomes:
                 if outcome.outbox_id not in self._seen_outcomes:
                     comment = f" — {one_line(outcome.comment)}" if outcome.comment else ""
-                    self.notify(f"Reply {outcome.state}: {one_line(outcome.subject)}{comment}",
-                                title="Review", markup=False, timeout=10,
-                                severity="warning" if outcome.state == "rejected"
-                                else "information")
+                    self.notify(
+                        f"Reply {outcome.state}: {one_line(outcome.subject)}{comment}",
+                        title="Review",
+                        markup=False,
+                        timeout=10,
+                        severity="warning" if outcome.state == "rejected" else "information",
+                    )
         self._seen_outcomes = ids
 
     # -- the reading pane ---------------------------------------------------------
@@ -265,8 +277,11 @@ class AgentScreen(DeskActions):
         """Load the highlighted conversation's latest message."""
         item = self.center.item(key)
         message = self.center.message(key) if item else None
-        reading = Reading(message, item.state, item.agent_id, item.service_group,
-                          item.reason) if item and message else None
+        reading = (
+            Reading(message, item.state, item.agent_id, item.service_group, item.reason)
+            if item and message
+            else None
+        )
         self.post_message(self.ReadingLoaded(key, reading))
 
     def on_agent_screen_reading_loaded(self, message: ReadingLoaded) -> None:
@@ -310,7 +325,7 @@ class AgentScreen(DeskActions):
         for start in range(0, len(rows), FILTER_CHUNK):
             if worker.is_cancelled:
                 return
-            kept += [r for r in rows[start:start + FILTER_CHUNK] if matches_filter(r, words)]
+            kept += [r for r in rows[start : start + FILTER_CHUNK] if matches_filter(r, words)]
         self.post_message(self.Filtered(snapshot, words, kept))
 
     def on_agent_screen_filtered(self, message: Filtered) -> None:

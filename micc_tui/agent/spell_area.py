@@ -55,10 +55,10 @@ class SpellTextArea(TextArea):
             if mark.row >= len(lines):
                 continue
             line = lines[mark.row]
-            if line[mark.column:mark.column + len(mark.word)] != mark.word:
+            if line[mark.column : mark.column + len(mark.word)] != mark.word:
                 continue  # the text moved on since the check; the next check redraws it
             # The highlight map counts UTF-8 bytes, not characters.
-            start = len(line[:mark.column].encode("utf-8"))
+            start = len(line[: mark.column].encode("utf-8"))
             end = start + len(mark.word.encode("utf-8"))
             self._highlights[mark.row].append((start, end, MISSPELLING))
 

@@ -37,8 +37,9 @@ def require_terminal(command: str) -> None:
         command: the console's command, for the message (``micc agent``).
     """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        fail(f"{command} needs a terminal: log in with ssh -t "
-             "(stdin and stdout must be a terminal)")
+        fail(
+            f"{command} needs a terminal: log in with ssh -t (stdin and stdout must be a terminal)"
+        )
 
 
 def load(args: argparse.Namespace) -> Config:
@@ -86,9 +87,10 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 def add_standby_flag(parser: argparse.ArgumentParser) -> None:
     """Add ``--no-standby`` to a console subcommand."""
     parser.add_argument(
-        "--no-standby", action="store_true",
-        help="do not stand in for the engine when no `micc serve` runs "
-             f"(also: {NO_STANDBY_ENV}=1)")
+        "--no-standby",
+        action="store_true",
+        help=f"do not stand in for the engine when no `micc serve` runs (also: {NO_STANDBY_ENV}=1)",
+    )
 
 
 #: Environment variable that keeps consoles from running a standby engine.

@@ -16,10 +16,10 @@ from micc_tui.cli.common import (
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``agent``."""
-    agent = subparsers.add_parser("agent", parents=[common],
-                                  help="the agent console: queues, reading pane, composer")
-    agent.add_argument("--agent", required=True, metavar="ID",
-                       help="your agent id from the config")
+    agent = subparsers.add_parser(
+        "agent", parents=[common], help="the agent console: queues, reading pane, composer"
+    )
+    agent.add_argument("--agent", required=True, metavar="ID", help="your agent id from the config")
     add_standby_flag(agent)
     agent.set_defaults(handler=run_agent)
 

@@ -34,14 +34,20 @@ _BARE = re.compile(r"^[^\s\"=\\]+$")
 
 
 def _value(value: object) -> str:
-    text = value if isinstance(value, str) else repr(value) if isinstance(value, float) \
-        else str(value)
+    text = (
+        value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    )
     if isinstance(value, bool):
         text = str(value).lower()
     if _BARE.match(text):
         return text
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     return f'"{escaped}"'
 
 
@@ -60,8 +66,12 @@ class LogfmtFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """The record as ``ts=... level=... logger=... msg=... key=value...``."""
         stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        parts = [f"ts={stamp}.{int(record.msecs):03d}Z", f"level={record.levelname.lower()}",
-                 f"logger={record.name}", f"msg={_value(record.getMessage())}"]
+        parts = [
+            f"ts={stamp}.{int(record.msecs):03d}Z",
+            f"level={record.levelname.lower()}",
+            f"logger={record.name}",
+            f"msg={_value(record.getMessage())}",
+        ]
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 parts.append(f"{key}={_value(value)}")
@@ -82,8 +92,10 @@ class _LogfmtHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def config_secrets(config: Config) -> list[str]:
     """The passwords and client secrets the config names, as far as they can be read."""
     server = config.server
-    wanted = [(server.imap.password_env, server.imap.password_file),
-              (server.smtp.password_env, server.smtp.password_file)]
+    wanted = [
+        (server.imap.password_env, server.imap.password_file),
+        (server.smtp.password_env, server.smtp.password_file),
+    ]
     if server.graph is not None:
         wanted.append((server.graph.client_secret_env, server.graph.client_secret_file))
     found = []

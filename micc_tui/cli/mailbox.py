@@ -16,23 +16,29 @@ from micc_tui.cli.common import add_json_flag, fail, load, print_json, print_tab
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``import``, ``queue`` and ``archive``."""
-    imp = subparsers.add_parser("import", parents=[common],
-                                help="archive and route .eml files, folders and mbox files")
+    imp = subparsers.add_parser(
+        "import", parents=[common], help="archive and route .eml files, folders and mbox files"
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH", type=Path)
     add_json_flag(imp)
     imp.set_defaults(handler=run_import)
 
     queue = subparsers.add_parser("queue", parents=[common], help="list queued e-mails")
     queue.add_argument("--group", metavar="G", help="only this service group")
-    queue.add_argument("--state", metavar="S", choices=(*STATES, "all"),
-                       help="only this state (default: queued; 'all' for every state)")
+    queue.add_argument(
+        "--state",
+        metavar="S",
+        choices=(*STATES, "all"),
+        help="only this state (default: queued; 'all' for every state)",
+    )
     add_json_flag(queue)
     queue.set_defaults(handler=run_queue)
 
     arch = subparsers.add_parser("archive", parents=[common], help="search and show the archive")
     actions = arch.add_subparsers(dest="action", metavar="ACTION", required=True)
-    search = actions.add_parser("search", parents=[common],
-                                help="full-text search of subject, body and addresses")
+    search = actions.add_parser(
+        "search", parents=[common], help="full-text search of subject, body and addresses"
+    )
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("--limit", type=int, default=20)
     add_json_flag(search)
@@ -53,13 +59,21 @@ def run_import(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         report = import_paths(store, config, args.paths)
     if args.json:
-        print_json({"files": report.files, "archived": report.archived,
-                    "duplicates": report.duplicates, "routed": report.routed,
-                    "unrouted": report.unrouted,
-                    "unreadable": [{"path": p, "error": e} for p, e in report.unreadable]})
+        print_json(
+            {
+                "files": report.files,
+                "archived": report.archived,
+                "duplicates": report.duplicates,
+                "routed": report.routed,
+                "unrouted": report.unrouted,
+                "unreadable": [{"path": p, "error": e} for p, e in report.unreadable],
+            }
+        )
     else:
-        print(f"{report.files} files: {report.archived} archived ({report.routed} routed, "
-              f"{report.unrouted} unrouted), {report.duplicates} already in the archive")
+        print(
+            f"{report.files} files: {report.archived} archived ({report.routed} routed, "
+            f"{report.unrouted} unrouted), {report.duplicates} already in the archive"
+        )
         for path, error in report.unreadable:
             print(f"unreadable: {path}: {error}", file=sys.stderr)
     return 1 if report.unreadable else 0
@@ -69,18 +83,31 @@ def run_queue(args: argparse.Namespace) -> int:
     """List queue items."""
     config = load(args)
     if args.group and config.group(args.group) is None:
-        fail(f"no service group named {args.group!r}; known: "
-             + ", ".join(g.name for g in config.service_group))
+        fail(
+            f"no service group named {args.group!r}; known: "
+            + ", ".join(g.name for g in config.service_group)
+        )
     states = None if args.state == "all" else (args.state or "queued",)
     with open_store(config) as store:
         items = list_items(store, groups=[args.group] if args.group else None, states=states)
     if args.json:
         print_json([i.to_json() for i in items])
         return 0
-    print_table(("ID", "RECEIVED", "STATE", "GROUP", "ACCESS", "FROM", "SUBJECT"),
-                [(i.id, i.received[:19].replace("T", " "), i.state, i.service_group or "-",
-                  i.service_access or "-", i.from_address or i.from_name, i.subject)
-                 for i in items])
+    print_table(
+        ("ID", "RECEIVED", "STATE", "GROUP", "ACCESS", "FROM", "SUBJECT"),
+        [
+            (
+                i.id,
+                i.received[:19].replace("T", " "),
+                i.state,
+                i.service_group or "-",
+                i.service_access or "-",
+                i.from_address or i.from_name,
+                i.subject,
+            )
+            for i in items
+        ],
+    )
     return 0
 
 
@@ -92,9 +119,13 @@ def run_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json([h.to_json(with_body=False) for h in hits])
         return 0
-    print_table(("ID", "DIR", "RECEIVED", "FROM", "SUBJECT"),
-                [(h.id, h.direction, h.received[:19].replace("T", " "), h.from_address,
-                  h.subject) for h in hits])
+    print_table(
+        ("ID", "DIR", "RECEIVED", "FROM", "SUBJECT"),
+        [
+            (h.id, h.direction, h.received[:19].replace("T", " "), h.from_address, h.subject)
+            for h in hits
+        ],
+    )
     return 0
 
 
@@ -113,17 +144,24 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(message.to_json())
         return 0
-    for label, value in (("Id", message.id), ("Direction", message.direction),
-                         ("Conversation", message.conversation_id),
-                         ("Message-ID", message.message_id), ("Date", message.date),
-                         ("Received", message.received),
-                         ("From", f"{message.from_name} <{message.from_address}>"),
-                         ("To", ", ".join(message.to)), ("Cc", ", ".join(message.cc)),
-                         ("Subject", message.subject)):
+    for label, value in (
+        ("Id", message.id),
+        ("Direction", message.direction),
+        ("Conversation", message.conversation_id),
+        ("Message-ID", message.message_id),
+        ("Date", message.date),
+        ("Received", message.received),
+        ("From", f"{message.from_name} <{message.from_address}>"),
+        ("To", ", ".join(message.to)),
+        ("Cc", ", ".join(message.cc)),
+        ("Subject", message.subject),
+    ):
         print(f"{label}: {safe_text(value)}")
     for attachment in message.attachments:
-        print(f"Attachment: {safe_text(attachment['filename'])} ({attachment['content_type']}, "
-              f"{attachment['size']} bytes)")
+        print(
+            f"Attachment: {safe_text(attachment['filename'])} ({attachment['content_type']}, "
+            f"{attachment['size']} bytes)"
+        )
     for problem in message.problems:
         print(f"Problem: {safe_text(problem)}")
     print()

@@ -32,7 +32,9 @@ def common_options() -> argparse.ArgumentParser:
     """Options every subcommand accepts (also before the subcommand)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", metavar="PATH", default=argparse.SUPPRESS,
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
         help="config file (default: $MICC_CONFIG, else ./micc.toml)",
     )
     return common
@@ -42,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     common = common_options()
     parser = argparse.ArgumentParser(
-        prog="micc", parents=[common],
+        prog="micc",
+        parents=[common],
         description="micc-tui: a terminal e-mail contact center.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -16,20 +16,24 @@ from micc_tui.cli.common import add_json_flag, fail, load, print_json, print_tab
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``route`` and ``access``."""
-    route_cmd = subparsers.add_parser("route", parents=[common],
-                                      help="which service access and group would receive mail")
+    route_cmd = subparsers.add_parser(
+        "route", parents=[common], help="which service access and group would receive mail"
+    )
     route_cmd.add_argument("addresses", nargs="+", metavar="ADDRESS")
     add_json_flag(route_cmd)
     route_cmd.set_defaults(handler=run_route)
 
     access = subparsers.add_parser("access", parents=[common], help="service access activation")
     actions = access.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=[common],
-                                 help="service accesses in activation order")
+    listing = actions.add_parser(
+        "list", parents=[common], help="service accesses in activation order"
+    )
     add_json_flag(listing)
     listing.set_defaults(handler=run_list)
-    for name, handler, words in (("activate", run_activate, "activate (it goes last in order)"),
-                                 ("deactivate", run_deactivate, "deactivate")):
+    for name, handler, words in (
+        ("activate", run_activate, "activate (it goes last in order)"),
+        ("deactivate", run_deactivate, "deactivate"),
+    ):
         action = actions.add_parser(name, parents=[common], help=words)
         action.add_argument("name", metavar="NAME")
         action.set_defaults(handler=handler)
@@ -43,14 +47,23 @@ def run_route(args: argparse.Namespace) -> int:
     results = []
     for address in args.addresses:
         decision = route([address], accesses)
-        results.append({"address": address, "service_access": decision.service_access,
-                        "service_group": decision.service_group})
+        results.append(
+            {
+                "address": address,
+                "service_access": decision.service_access,
+                "service_group": decision.service_group,
+            }
+        )
     if args.json:
         print_json(results)
     else:
-        print_table(("ADDRESS", "SERVICE ACCESS", "SERVICE GROUP"),
-                    [(r["address"], r["service_access"] or "(unrouted)",
-                      r["service_group"] or "") for r in results])
+        print_table(
+            ("ADDRESS", "SERVICE ACCESS", "SERVICE GROUP"),
+            [
+                (r["address"], r["service_access"] or "(unrouted)", r["service_group"] or "")
+                for r in results
+            ],
+        )
     return 0
 
 
@@ -60,13 +73,34 @@ def run_list(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         states = access_states(store, config)
     if args.json:
-        print_json([{"name": s.name, "address": s.address, "service_group": s.service_group,
-                     "active": s.active, "order": s.order, "activated_at": s.activated_at}
-                    for s in states])
+        print_json(
+            [
+                {
+                    "name": s.name,
+                    "address": s.address,
+                    "service_group": s.service_group,
+                    "active": s.active,
+                    "order": s.order,
+                    "activated_at": s.activated_at,
+                }
+                for s in states
+            ]
+        )
         return 0
-    print_table(("ORDER", "NAME", "ADDRESS", "SERVICE GROUP", "ACTIVE", "ACTIVATED"),
-                [(s.order or "", s.name, s.address, s.service_group,
-                  "yes" if s.active else "no", s.activated_at or "") for s in states])
+    print_table(
+        ("ORDER", "NAME", "ADDRESS", "SERVICE GROUP", "ACTIVE", "ACTIVATED"),
+        [
+            (
+                s.order or "",
+                s.name,
+                s.address,
+                s.service_group,
+                "yes" if s.active else "no",
+                s.activated_at or "",
+            )
+            for s in states
+        ],
+    )
     return 0
 
 
@@ -80,8 +114,12 @@ def run_deactivate(args: argparse.Namespace) -> int:
     return _change_activation(args, deactivate, "deactivated", "was not active")
 
 
-def _change_activation(args: argparse.Namespace, change: Callable[[Store, Config, str], bool],
-                       done: str, unchanged: str) -> int:
+def _change_activation(
+    args: argparse.Namespace,
+    change: Callable[[Store, Config, str], bool],
+    done: str,
+    unchanged: str,
+) -> int:
     config = load(args)
     with open_store(config) as store:
         try:

@@ -33,22 +33,42 @@ log = logging.getLogger("micc.serve")
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``serve`` and ``test-connection``."""
     serve = subparsers.add_parser(
-        "serve", parents=[common],
-        help="run the engine: read the master mailbox, route, send the outbox")
-    serve.add_argument("--once", action="store_true",
-                       help="process what is pending (mail and outbox), then exit")
-    serve.add_argument("--lease-wait", type=float, default=None, metavar="SECONDS",
-                       help="give up when another process holds the engine lease this long "
-                            "(default: wait; with --once: 30)")
-    serve.add_argument("--log-level", choices=LEVELS, default="warning", dest="log_level",
-                       help="least severe log events written to stderr, one logfmt line "
-                            "each (default: warning)")
-    serve.add_argument("-v", "--verbose", action="store_const", const="info", dest="log_level",
-                       help="same as --log-level info")
+        "serve",
+        parents=[common],
+        help="run the engine: read the master mailbox, route, send the outbox",
+    )
+    serve.add_argument(
+        "--once", action="store_true", help="process what is pending (mail and outbox), then exit"
+    )
+    serve.add_argument(
+        "--lease-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up when another process holds the engine lease this long "
+        "(default: wait; with --once: 30)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default="warning",
+        dest="log_level",
+        help="least severe log events written to stderr, one logfmt line each (default: warning)",
+    )
+    serve.add_argument(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const="info",
+        dest="log_level",
+        help="same as --log-level info",
+    )
     serve.set_defaults(handler=run_serve)
     test = subparsers.add_parser(
-        "test-connection", parents=[common],
-        help="check the incoming and outgoing server and explain what fails")
+        "test-connection",
+        parents=[common],
+        help="check the incoming and outgoing server and explain what fails",
+    )
     add_json_flag(test)
     test.set_defaults(handler=run_test_connection)
 
@@ -74,9 +94,14 @@ def run_serve(args: argparse.Namespace) -> int:
         except (SecretError, ValueError) as exc:
             fail(str(exc))
         wait = args.lease_wait if args.lease_wait is not None else (30.0 if args.once else None)
-        log.info("micc serve starting", extra={"config": str(config.source or ""),
-                                               "store": str(config.store.path),
-                                               "once": bool(args.once)})
+        log.info(
+            "micc serve starting",
+            extra={
+                "config": str(config.source or ""),
+                "store": str(config.store.path),
+                "once": bool(args.once),
+            },
+        )
         try:
             code = engine.run(once=args.once, lease_wait=wait)
         except KeyboardInterrupt:
@@ -88,11 +113,13 @@ def run_serve(args: argparse.Namespace) -> int:
     if signals:
         log.info("micc serve stopped", extra={"signal": signal.Signals(signals[0]).name})
     if args.once:
-        print(f"read {engine.totals.archived} new message(s) "
-              f"({engine.totals.duplicates} already archived), "
-              f"processed {engine.totals.processed}, sent {engine.sent}"
-              + (f", {engine.send_retries} to retry" if engine.send_retries else "")
-              + (f", {engine.send_failures} failed" if engine.send_failures else ""))
+        print(
+            f"read {engine.totals.archived} new message(s) "
+            f"({engine.totals.duplicates} already archived), "
+            f"processed {engine.totals.processed}, sent {engine.sent}"
+            + (f", {engine.send_retries} to retry" if engine.send_retries else "")
+            + (f", {engine.send_failures} failed" if engine.send_failures else "")
+        )
     return code
 
 
@@ -127,8 +154,11 @@ def _check_incoming(config: Config) -> dict[str, Any]:
     from engine.adapters.imap import ImapSettings, ImapSource
 
     if config.server.outbound_only:
-        return {"side": "incoming", "ok": True,
-                "summary": "skipped: outbound_only = true (nothing is read)"}
+        return {
+            "side": "incoming",
+            "ok": True,
+            "summary": "skipped: outbound_only = true (nothing is read)",
+        }
     try:
         source = ImapSource(ImapSettings.from_config(config))
         source.connect()
@@ -141,15 +171,23 @@ def _check_incoming(config: Config) -> dict[str, Any]:
         summary = status.summary
         ok = True
         if policy == "trash" and "trash" not in source.folders:
-            ok, summary = False, summary + "; processed = 'trash' but no Trash folder: set " \
-                "[server.imap] trash"
+            ok, summary = (
+                False,
+                summary + "; processed = 'trash' but no Trash folder: set [server.imap] trash",
+            )
         if policy == "archive":
             exists = any(f.name == config.server.archive_folder for f in source.folder_list)
             folders["archive folder"] = config.server.archive_folder + (
-                "" if exists else " (missing: created at the first move)")
+                "" if exists else " (missing: created at the first move)"
+            )
         summary += f"; push: {'IDLE' if source.supports_push else 'polling'}"
-        return {"side": "incoming", "ok": ok, "summary": summary,
-                "capabilities": list(status.capabilities), "folders": folders}
+        return {
+            "side": "incoming",
+            "ok": ok,
+            "summary": summary,
+            "capabilities": list(status.capabilities),
+            "folders": folders,
+        }
     finally:
         source.close()
 
@@ -164,7 +202,11 @@ def _check_outgoing(config: Config) -> dict[str, Any]:
         return {"side": "outgoing", "ok": False, "summary": str(exc)}
     try:
         status = sender.describe()
-        return {"side": "outgoing", "ok": True, "summary": status.summary,
-                "capabilities": list(status.capabilities)}
+        return {
+            "side": "outgoing",
+            "ok": True,
+            "summary": status.summary,
+            "capabilities": list(status.capabilities),
+        }
     finally:
         sender.close()

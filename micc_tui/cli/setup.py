@@ -17,12 +17,14 @@ from micc_tui.cli.common import EXIT_UNUSABLE, add_json_flag, print_json
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``init`` and ``check``."""
     init = subparsers.add_parser(
-        "init", parents=[common], help="write a commented example config, templates and responses")
+        "init", parents=[common], help="write a commented example config, templates and responses"
+    )
     init.add_argument("dir", nargs="?", default=".", help="folder to create (default: here)")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.set_defaults(handler=run_init)
-    check = subparsers.add_parser("check", parents=[common],
-                                  help="validate the config; exit 0 when usable, 2 when not")
+    check = subparsers.add_parser(
+        "check", parents=[common], help="validate the config; exit 0 when usable, 2 when not"
+    )
     add_json_flag(check)
     check.set_defaults(handler=run_check)
 
@@ -68,8 +70,7 @@ def run_check(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         if args.json:
-            print_json({"usable": False, "errors": [str(p) for p in exc.problems],
-                        "warnings": []})
+            print_json({"usable": False, "errors": [str(p) for p in exc.problems], "warnings": []})
         else:
             for problem in exc.problems:
                 print(f"error: {problem}")
@@ -81,13 +82,16 @@ def run_check(args: argparse.Namespace) -> int:
     ]
     warnings += _missing_files(config)
     if args.json:
-        print_json({"usable": True, "config": str(config.source), "errors": [],
-                    "warnings": warnings})
+        print_json(
+            {"usable": True, "config": str(config.source), "errors": [], "warnings": warnings}
+        )
         return 0
     for warning in warnings:
         print(f"warning: {warning}")
-    print(f"{config.source}: usable ({len(config.service_group)} service groups, "
-          f"{len(config.service_access)} service accesses, {len(config.agent)} agents)")
+    print(
+        f"{config.source}: usable ({len(config.service_group)} service groups, "
+        f"{len(config.service_access)} service accesses, {len(config.agent)} agents)"
+    )
     return 0
 
 
@@ -101,6 +105,7 @@ def _missing_files(config: Any) -> list[str]:
     for access in config.service_access:
         path = access.auto_confirmation
         if path is not None and not path.exists():
-            found.append(f"service access {access.name!r}: auto_confirmation file {path} "
-                         "does not exist")
+            found.append(
+                f"service access {access.name!r}: auto_confirmation file {path} does not exist"
+            )
     return found

@@ -36,45 +36,67 @@ EXIT_MISSPELLED = 1
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``spelling`` with ``list``, ``install``, ``check`` and ``ignore``."""
-    spelling = subparsers.add_parser("spelling", parents=[common],
-                                     help="spell-checking dictionaries per culture")
+    spelling = subparsers.add_parser(
+        "spelling", parents=[common], help="spell-checking dictionaries per culture"
+    )
     actions = spelling.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    listing = actions.add_parser("list", parents=[common],
-                                 help="installed dictionaries with languages and word counts")
-    listing.add_argument("--all", action="store_true",
-                         help="list every culture name of the guide's table")
+    listing = actions.add_parser(
+        "list", parents=[common], help="installed dictionaries with languages and word counts"
+    )
+    listing.add_argument(
+        "--all", action="store_true", help="list every culture name of the guide's table"
+    )
     add_json_flag(listing)
     listing.set_defaults(handler=run_list)
 
     install = actions.add_parser(
-        "install", parents=[common],
-        help="install an OpenOffice .oxt/.zip, or a .dic and an .aff file")
+        "install",
+        parents=[common],
+        help="install an OpenOffice .oxt/.zip, or a .dic and an .aff file",
+    )
     install.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     install.add_argument("--culture", required=True, help="culture name, e.g. de-DE")
-    install.add_argument("--folder", type=Path,
-                         help="spelling folder to install into (default: spelling.site_folder)")
-    install.add_argument("--dictionary", metavar="NAME",
-                         help="which dictionary of a bundle, when its locales do not say")
+    install.add_argument(
+        "--folder",
+        type=Path,
+        help="spelling folder to install into (default: spelling.site_folder)",
+    )
+    install.add_argument(
+        "--dictionary",
+        metavar="NAME",
+        help="which dictionary of a bundle, when its locales do not say",
+    )
     install.add_argument("--replace", action="store_true", help="replace an installed one")
     add_json_flag(install)
     install.set_defaults(handler=run_install)
 
-    check = actions.add_parser("check", parents=[common],
-                               help="print misspellings of a text file with suggestions")
+    check = actions.add_parser(
+        "check", parents=[common], help="print misspellings of a text file with suggestions"
+    )
     check.add_argument("file", metavar="FILE", help="text file, or - for standard input")
     check.add_argument("--culture", help="culture name (default: the config's locale)")
-    check.add_argument("--budget", type=float, default=0.5, metavar="SECONDS",
-                       help="time for suggestions per word (default 0.5)")
+    check.add_argument(
+        "--budget",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="time for suggestions per word (default 0.5)",
+    )
     check.add_argument("--no-suggest", action="store_true", help="list misspellings only")
     check.add_argument("--agent", help="apply this agent's ignore list")
-    check.add_argument("--group", action="append", default=[],
-                       help="apply this service group's ignore list (repeatable)")
+    check.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="apply this service group's ignore list (repeatable)",
+    )
     add_json_flag(check)
     check.set_defaults(handler=run_check)
 
-    ignore = actions.add_parser("ignore", parents=[common],
-                                help="words to accept for an agent or a service group")
+    ignore = actions.add_parser(
+        "ignore", parents=[common], help="words to accept for an agent or a service group"
+    )
     ignore.add_argument("op", choices=("add", "remove", "list"))
     ignore.add_argument("words", nargs="*", metavar="WORD")
     owner = ignore.add_mutually_exclusive_group()
@@ -87,8 +109,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _optional_config(args: argparse.Namespace) -> Config | None:
     """The config if one is named or present; spelling works without one."""
-    if args.config is None and not os.environ.get("MICC_CONFIG") and not Path(
-            "micc.toml").exists():
+    if args.config is None and not os.environ.get("MICC_CONFIG") and not Path("micc.toml").exists():
         return None
     return load(args)
 
@@ -115,17 +136,21 @@ def run_list(args: argparse.Namespace) -> int:
     found = installed(_site_folder(config))
     rows: list[dict[str, Any]] = []
     if args.all:
-        rows = [{"culture": c, "language": lang, "installed": c in found}
-                for c, lang in CULTURES.items()]
+        rows = [
+            {"culture": c, "language": lang, "installed": c in found}
+            for c, lang in CULTURES.items()
+        ]
     else:
         for name, files in sorted(found.items()):
-            rows.append({
-                "culture": name,
-                "language": language_of(name) or "(not a culture name in the table)",
-                "words": _word_count(files),
-                "origin": "shipped" if files.folder.parent == shipped_folder() else "site",
-                "folder": str(files.folder),
-            })
+            rows.append(
+                {
+                    "culture": name,
+                    "language": language_of(name) or "(not a culture name in the table)",
+                    "words": _word_count(files),
+                    "origin": "shipped" if files.folder.parent == shipped_folder() else "site",
+                    "folder": str(files.folder),
+                }
+            )
     if args.json:
         print_json(rows)
     elif rows:
@@ -141,17 +166,27 @@ def run_install(args: argparse.Namespace) -> int:
     if folder is None:
         fail("no spelling folder: set [spelling] site_folder in the config or pass --folder DIR")
     try:
-        result = install_dictionary(args.paths, args.culture, folder, replace=args.replace,
-                                    dictionary=args.dictionary)
+        result = install_dictionary(
+            args.paths, args.culture, folder, replace=args.replace, dictionary=args.dictionary
+        )
     except (UnknownCultureError, InstallError) as exc:
         fail(str(exc))
     if args.json:
-        print_json({"culture": result.culture, "folder": str(result.folder),
-                    "source": result.source, "words": result.words,
-                    "sample": list(result.sample), "extra_files": list(result.extra_files)})
+        print_json(
+            {
+                "culture": result.culture,
+                "folder": str(result.folder),
+                "source": result.source,
+                "words": result.words,
+                "sample": list(result.sample),
+                "extra_files": list(result.extra_files),
+            }
+        )
     else:
-        print(f"installed {result.culture} ({language_of(result.culture)}) from "
-              f"{safe_text(result.source)}: {result.words} words, in {result.folder}")
+        print(
+            f"installed {result.culture} ({language_of(result.culture)}) from "
+            f"{safe_text(result.source)}: {result.words} words, in {result.folder}"
+        )
         print(f"checked: {', '.join(result.sample)}")
     return 0
 
@@ -190,8 +225,14 @@ def run_check(args: argparse.Namespace) -> int:
     results = []
     for miss in found:
         suggestions = [] if args.no_suggest else checker.suggest(miss.word, args.budget)
-        results.append({"line": miss.line, "column": miss.column, "word": miss.word,
-                        "suggestions": suggestions})
+        results.append(
+            {
+                "line": miss.line,
+                "column": miss.column,
+                "word": miss.word,
+                "suggestions": suggestions,
+            }
+        )
         if not args.json:
             hint = f": {', '.join(suggestions)}" if suggestions else ""
             print(safe_text(f"{args.file}:{miss.line}:{miss.column}: {miss.word}{hint}"))

@@ -21,8 +21,13 @@ from micc_tui.cli.common import fail, load
 
 #: Public key types OpenSSH accepts in authorized_keys.
 KEY_TYPES = (
-    "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
 )
 _KEY = re.compile(r"^(?P<type>[\w@.-]+) (?P<blob>[A-Za-z0-9+/]+={0,3})(?: (?P<comment>[^\r\n]*))?$")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
@@ -33,12 +38,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ssh = subparsers.add_parser("ssh", parents=[common], help="SSH logins for agents")
     actions = ssh.add_subparsers(dest="action", metavar="ACTION", required=True)
     keys = actions.add_parser(
-        "authorized-keys", parents=[common],
-        help="write an authorized_keys file: each agent's keys open only their console")
-    keys.add_argument("--output", "-o", metavar="FILE",
-                      help="write here (mode 600) instead of printing")
-    keys.add_argument("--micc", metavar="PATH",
-                      help="the micc executable sshd runs (default: this one)")
+        "authorized-keys",
+        parents=[common],
+        help="write an authorized_keys file: each agent's keys open only their console",
+    )
+    keys.add_argument(
+        "--output", "-o", metavar="FILE", help="write here (mode 600) instead of printing"
+    )
+    keys.add_argument(
+        "--micc", metavar="PATH", help="the micc executable sshd runs (default: this one)"
+    )
     keys.set_defaults(handler=run_authorized_keys)
 
 
@@ -73,8 +82,7 @@ def authorized_keys(config: Config, micc: str) -> list[str]:
         if not _SAFE_ID.match(agent.id):
             raise ValueError(f"agent id {agent.id!r} has characters unsafe in a command")
         console = "supervisor" if agent.role == "supervisor" else "agent"
-        command = shlex.join([micc, "--config", str(config.source), console, "--agent",
-                              agent.id])
+        command = shlex.join([micc, "--config", str(config.source), console, "--agent", agent.id])
         lines.extend(key_line(agent, key, command) for key in agent.ssh_keys)
     return lines
 

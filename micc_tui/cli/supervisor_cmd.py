@@ -17,12 +17,15 @@ from micc_tui.cli.common import (
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``supervisor``."""
     command = subparsers.add_parser(
-        "supervisor", parents=[common],
+        "supervisor",
+        parents=[common],
         help="the supervisor console: live queues, routing, reviews, problems, archive",
-        description="Open the supervisor console. Only agents with role = \"supervisor\" "
-                    "in the config may open it.")
-    command.add_argument("--agent", required=True, metavar="ID",
-                         help="the supervisor's id in the config")
+        description='Open the supervisor console. Only agents with role = "supervisor" '
+        "in the config may open it.",
+    )
+    command.add_argument(
+        "--agent", required=True, metavar="ID", help="the supervisor's id in the config"
+    )
     add_standby_flag(command)
     command.set_defaults(handler=run_supervisor)
 

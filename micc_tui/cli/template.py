@@ -39,32 +39,46 @@ TEMPLATE_SUFFIXES = frozenset({".txt", ".htm", ".html"})
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add ``template`` with ``lint``, ``render`` and ``identifiers``."""
-    template = subparsers.add_parser("template", parents=[common],
-                                     help="e-mail templates: lint, mend, preview")
+    template = subparsers.add_parser(
+        "template", parents=[common], help="e-mail templates: lint, mend, preview"
+    )
     actions = template.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    lint = actions.add_parser("lint", parents=[common],
-                              help="find split or unknown identifiers and encoding problems")
-    lint.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                      help="template files, or folders to search for .txt/.htm/.html files")
-    lint.add_argument("--fix", action="store_true",
-                      help="mend split identifiers in place; other bytes stay as they are")
+    lint = actions.add_parser(
+        "lint", parents=[common], help="find split or unknown identifiers and encoding problems"
+    )
+    lint.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="template files, or folders to search for .txt/.htm/.html files",
+    )
+    lint.add_argument(
+        "--fix",
+        action="store_true",
+        help="mend split identifiers in place; other bytes stay as they are",
+    )
     lint.add_argument("--strict", action="store_true", help="warnings fail too")
     add_json_flag(lint)
     lint.set_defaults(handler=run_lint)
 
     preview = actions.add_parser("render", parents=[common], help="preview a filled-in template")
     preview.add_argument("file", type=Path, metavar="FILE")
-    preview.add_argument("--context", metavar="JSON",
-                         help="values as a JSON object of TemplateContext fields, or @FILE")
+    preview.add_argument(
+        "--context",
+        metavar="JSON",
+        help="values as a JSON object of TemplateContext fields, or @FILE",
+    )
     preview.add_argument("--sample", action="store_true", help="start from example values")
     preview.add_argument("--locale", help="culture name for dates and times, e.g. de-DE")
     preview.add_argument("--timezone", help="IANA time zone for dates and times")
     preview.add_argument("--sms", action="store_true", help="plain text as an SMS would get it")
     preview.set_defaults(handler=run_render)
 
-    listing = actions.add_parser("identifiers", parents=[common],
-                                 help="the replaceable identifiers")
+    listing = actions.add_parser(
+        "identifiers", parents=[common], help="the replaceable identifiers"
+    )
     add_json_flag(listing)
     listing.set_defaults(handler=run_identifiers)
 
@@ -99,16 +113,22 @@ def _expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*")
-                            if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES)
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES
+            )
         else:
             files.append(path)
     return files
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:
-    return {"file": str(problem.path), "line": problem.line, "column": problem.column,
-            "severity": problem.severity, "message": problem.message}
+    return {
+        "file": str(problem.path),
+        "line": problem.line,
+        "column": problem.column,
+        "severity": problem.severity,
+        "message": problem.message,
+    }
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -135,8 +155,9 @@ def _context(args: argparse.Namespace) -> TemplateContext:
     fields = {f.name for f in dataclasses.fields(TemplateContext)}
     unknown = sorted(set(values) - fields)
     if unknown:
-        fail(f"--context: unknown field(s) {', '.join(unknown)};"
-             f" known: {', '.join(sorted(fields))}")
+        fail(
+            f"--context: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}"
+        )
     for name in _DATES:
         if isinstance(values.get(name), str):
             values[name] = _datetime(name, values[name])

@@ -68,8 +68,9 @@ class DemoAgentApp(AgentApp):
     # Textual reads a relative CSS_PATH next to the subclass's module: point at the original.
     CSS_PATH = str(Path(agent_app_module.__file__).with_name(AgentApp.CSS_PATH))
 
-    def __init__(self, *args: object, supervisor: str | None, rate: float,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, supervisor: str | None, rate: float, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.switch_to: Console | None = None
         self._supervisor = supervisor
@@ -99,9 +100,11 @@ class DemoAgentApp(AgentApp):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if self._supervisor is not None:
-            yield SystemCommand("Supervisor console",
-                                f"Switch to {self._supervisor}'s supervisor console",
-                                self.action_switch_console)
+            yield SystemCommand(
+                "Supervisor console",
+                f"Switch to {self._supervisor}'s supervisor console",
+                self.action_switch_console,
+            )
 
 
 def supervisor_app(config: Config, supervisor: str) -> tuple[App[None], object]:
@@ -125,8 +128,9 @@ def supervisor_app(config: Config, supervisor: str) -> tuple[App[None], object]:
 
         def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
             yield from super().get_system_commands(screen)
-            yield SystemCommand("Agent console", "Switch back to the agent console",
-                                self.action_switch_console)
+            yield SystemCommand(
+                "Agent console", "Switch back to the agent console", self.action_switch_console
+            )
 
     supervision = open_supervision(config, supervisor)
     return DemoSupervisorApp(supervision), supervision

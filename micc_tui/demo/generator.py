@@ -66,8 +66,13 @@ CUSTOMERS: tuple[Customer, ...] = (
 #: E-mails remembered for follow-ups.
 _REMEMBERED = 50
 
-PRODUCTS = ("Solidus X200 desk", "Solidus Ergo chair", "Solidus Air 3 monitor arm",
-            "Solidus Dock 12", "Solidus Quiet keyboard")
+PRODUCTS = (
+    "Solidus X200 desk",
+    "Solidus Ergo chair",
+    "Solidus Air 3 monitor arm",
+    "Solidus Dock 12",
+    "Solidus Quiet keyboard",
+)
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,10 @@ class GeneratedMail:
 
     def describe(self) -> str:
         """One line for people: case, language, sender, recipients, subject."""
-        return (f"[{self.case}, {self.language}] {self.sender} -> "
-                f"{', '.join(self.recipients)}: {self.subject}")
+        return (
+            f"[{self.case}, {self.language}] {self.sender} -> "
+            f"{', '.join(self.recipients)}: {self.subject}"
+        )
 
 
 @dataclass(frozen=True)
@@ -120,19 +127,45 @@ class MailGenerator:
     """
 
     #: Cases in tour order; each name is a method ``_case_<name>`` (dashes as underscores).
-    TOUR = ("plain", "html", "japanese", "attachment-csv", "plus-address", "html-only",
-            "attachment-pdf", "cc", "screenshot", "unmatched", "auto-reply", "follow-up",
-            "italian")
+    TOUR = (
+        "plain",
+        "html",
+        "japanese",
+        "attachment-csv",
+        "plus-address",
+        "html-only",
+        "attachment-pdf",
+        "cc",
+        "screenshot",
+        "unmatched",
+        "auto-reply",
+        "follow-up",
+        "italian",
+    )
     #: Cases repeated after the tour, with weights (common ones more often).
     REPEAT: tuple[tuple[str, int], ...] = (
-        ("plain", 5), ("html", 4), ("japanese", 2), ("attachment-csv", 2),
-        ("plus-address", 2), ("html-only", 2), ("attachment-pdf", 1), ("cc", 1),
-        ("screenshot", 2), ("unmatched", 1), ("auto-reply", 1), ("follow-up", 3),
+        ("plain", 5),
+        ("html", 4),
+        ("japanese", 2),
+        ("attachment-csv", 2),
+        ("plus-address", 2),
+        ("html-only", 2),
+        ("attachment-pdf", 1),
+        ("cc", 1),
+        ("screenshot", 2),
+        ("unmatched", 1),
+        ("auto-reply", 1),
+        ("follow-up", 3),
         ("italian", 1),
     )
 
-    def __init__(self, domain: str = "seclab.com", *, seed: int | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        domain: str = "seclab.com",
+        *,
+        seed: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.domain = domain
         self._rng = random.Random(seed)
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -194,125 +227,208 @@ class MailGenerator:
         customer = self._customer("en")
         quantity = self._rng.choice((12, 25, 40, 60))
         product = self._product()
-        body = (f"Hello,\n\nWe are refitting our Main Street store and would like a price "
-                f"for {quantity} units of the {product}, delivered before the end of the "
-                f"month.\nDo you offer a volume discount, and what is the lead time?\n\n"
-                f"Best regards,")
-        return _Draft("plain", customer, self._addr("Solidus.Sales.Retail"),
-                      f"Price for {quantity} x {product}?", self._signed(body, customer))
+        body = (
+            f"Hello,\n\nWe are refitting our Main Street store and would like a price "
+            f"for {quantity} units of the {product}, delivered before the end of the "
+            f"month.\nDo you offer a volume discount, and what is the lead time?\n\n"
+            f"Best regards,"
+        )
+        return _Draft(
+            "plain",
+            customer,
+            self._addr("Solidus.Sales.Retail"),
+            f"Price for {quantity} x {product}?",
+            self._signed(body, customer),
+        )
 
     def _case_html(self) -> _Draft:
         customer = self._customer("de")
         order = self._order()
-        text = (f"Guten Tag,\n\nunsere Bestellung {order} sollte am Montag geliefert werden, "
-                "ist aber noch nicht angekommen. Die Sendungsverfolgung zeigt seit drei "
-                "Tagen „in Zustellung“.\nKönnen Sie bitte prüfen, wo die Lieferung bleibt?"
-                "\n\nMit freundlichen Grüßen,")
-        html = (f"<html><body><p>Guten Tag,</p><p>unsere Bestellung <b>{order}</b> sollte "
-                "am Montag geliefert werden, ist aber noch nicht angekommen. Die "
-                "Sendungsverfolgung zeigt seit drei Tagen <i>„in Zustellung“</i>.</p>"
-                "<p>Können Sie bitte prüfen, wo die Lieferung bleibt?</p>"
-                f"<p>Mit freundlichen Grüßen,<br>{customer.name}</p></body></html>")
-        return _Draft("html", customer, self._addr("Solidus.Support"),
-                      f"Lieferung verspätet – Bestellung {order}",
-                      self._signed(text, customer), html=html)
+        text = (
+            f"Guten Tag,\n\nunsere Bestellung {order} sollte am Montag geliefert werden, "
+            "ist aber noch nicht angekommen. Die Sendungsverfolgung zeigt seit drei "
+            "Tagen „in Zustellung“.\nKönnen Sie bitte prüfen, wo die Lieferung bleibt?"
+            "\n\nMit freundlichen Grüßen,"
+        )
+        html = (
+            f"<html><body><p>Guten Tag,</p><p>unsere Bestellung <b>{order}</b> sollte "
+            "am Montag geliefert werden, ist aber noch nicht angekommen. Die "
+            "Sendungsverfolgung zeigt seit drei Tagen <i>„in Zustellung“</i>.</p>"
+            "<p>Können Sie bitte prüfen, wo die Lieferung bleibt?</p>"
+            f"<p>Mit freundlichen Grüßen,<br>{customer.name}</p></body></html>"
+        )
+        return _Draft(
+            "html",
+            customer,
+            self._addr("Solidus.Support"),
+            f"Lieferung verspätet – Bestellung {order}",
+            self._signed(text, customer),
+            html=html,
+        )
 
     def _case_japanese(self) -> _Draft:
         customer = self._customer("ja")
         order = self._order()
-        body = ("ご担当者様\n\nいつもお世話になっております。\n"
-                f"先月購入した製品（注文番号 {order}）の保証期間について教えてください。\n"
-                "電源が入らなくなったため、修理または交換が可能かご確認をお願いします。\n\n"
-                "よろしくお願いいたします。")
+        body = (
+            "ご担当者様\n\nいつもお世話になっております。\n"
+            f"先月購入した製品（注文番号 {order}）の保証期間について教えてください。\n"
+            "電源が入らなくなったため、修理または交換が可能かご確認をお願いします。\n\n"
+            "よろしくお願いいたします。"
+        )
         # Japanese mail is still often ISO-2022-JP: the engine must decode it.
-        return _Draft("japanese", customer, self._addr("Solidus.Support+priority"),
-                      f"保証期間について（注文番号 {order}）", self._signed(body, customer),
-                      charset="iso-2022-jp")
+        return _Draft(
+            "japanese",
+            customer,
+            self._addr("Solidus.Support+priority"),
+            f"保証期間について（注文番号 {order}）",
+            self._signed(body, customer),
+            charset="iso-2022-jp",
+        )
 
     def _case_attachment_csv(self) -> _Draft:
         customer = self._customer("sv")
         rows = ["artikel;antal;önskat leveransdatum"]
         for product in self._rng.sample(PRODUCTS, 3):
             rows.append(f"{product};{self._rng.randint(2, 30)};2027-01-15")
-        body = ("Hej!\n\nVi vill gärna ha en offert på kontorsmöbler till vårt nya kontor i "
-                "Göteborg. Bifogar en lista med artiklar och antal.\nGår det att leverera "
-                "före den 15 januari?\n\nMed vänliga hälsningar,")
-        return _Draft("attachment-csv", customer, self._addr("Solidus.Sales.Nordic"),
-                      "Offertförfrågan: kontorsmöbler till Göteborg",
-                      self._signed(body, customer),
-                      attachment=("beställning.csv", "text/csv",
-                                  ("\r\n".join(rows) + "\r\n").encode("utf-8")))
+        body = (
+            "Hej!\n\nVi vill gärna ha en offert på kontorsmöbler till vårt nya kontor i "
+            "Göteborg. Bifogar en lista med artiklar och antal.\nGår det att leverera "
+            "före den 15 januari?\n\nMed vänliga hälsningar,"
+        )
+        return _Draft(
+            "attachment-csv",
+            customer,
+            self._addr("Solidus.Sales.Nordic"),
+            "Offertförfrågan: kontorsmöbler till Göteborg",
+            self._signed(body, customer),
+            attachment=(
+                "beställning.csv",
+                "text/csv",
+                ("\r\n".join(rows) + "\r\n").encode("utf-8"),
+            ),
+        )
 
     def _case_plus_address(self) -> _Draft:
         customer = self._customer("en")
-        body = ("Hi,\n\nOur whole office cannot log in to the Solidus portal since this "
-                "morning: the page says \"account locked\" for every user. We have a "
-                "deadline today, please call me back as soon as possible.\n\nThanks,")
-        return _Draft("plus-address", customer, self._addr("Solidus.Support+priority"),
-                      "URGENT: nobody can log in to the portal", self._signed(body, customer))
+        body = (
+            "Hi,\n\nOur whole office cannot log in to the Solidus portal since this "
+            'morning: the page says "account locked" for every user. We have a '
+            "deadline today, please call me back as soon as possible.\n\nThanks,"
+        )
+        return _Draft(
+            "plus-address",
+            customer,
+            self._addr("Solidus.Support+priority"),
+            "URGENT: nobody can log in to the portal",
+            self._signed(body, customer),
+        )
 
     def _case_html_only(self) -> _Draft:
         customer = self._customer("es")
-        html = ("<html><body><p>Buenos días:</p><p>Somos una cadena de "
-                "<b>papelerías</b> en Sevilla y nos gustaría recibir el catálogo de "
-                "2027 y la tarifa para distribuidores.</p><ul><li>¿Tienen material "
-                "promocional en español?</li><li>¿Organizan demostraciones en tienda?</li>"
-                f"</ul><p>Un saludo,<br>{customer.name}</p></body></html>")
-        return _Draft("html-only", customer, self._addr("Solidus.Marketing"),
-                      "Solicitud de catálogo y tarifa de distribuidores", "", html=html,
-                      html_only=True)
+        html = (
+            "<html><body><p>Buenos días:</p><p>Somos una cadena de "
+            "<b>papelerías</b> en Sevilla y nos gustaría recibir el catálogo de "
+            "2027 y la tarifa para distribuidores.</p><ul><li>¿Tienen material "
+            "promocional en español?</li><li>¿Organizan demostraciones en tienda?</li>"
+            f"</ul><p>Un saludo,<br>{customer.name}</p></body></html>"
+        )
+        return _Draft(
+            "html-only",
+            customer,
+            self._addr("Solidus.Marketing"),
+            "Solicitud de catálogo y tarifa de distribuidores",
+            "",
+            html=html,
+            html_only=True,
+        )
 
     def _case_attachment_pdf(self) -> _Draft:
         customer = self._customer("fr")
-        body = ("Bonjour,\n\nVeuillez trouver ci-joint notre demande de devis pour "
-                f"l'équipement de 25 postes de travail ({self._product()}).\n"
-                "Merci de nous indiquer les délais de livraison pour Lyon.\n\n"
-                "Cordialement,")
-        return _Draft("attachment-pdf", customer, self._addr("Solidus.Sales.Enterprise"),
-                      "Demande de devis – 25 postes de travail", self._signed(body, customer),
-                      attachment=("demande-de-devis.pdf", "application/pdf", _PDF))
+        body = (
+            "Bonjour,\n\nVeuillez trouver ci-joint notre demande de devis pour "
+            f"l'équipement de 25 postes de travail ({self._product()}).\n"
+            "Merci de nous indiquer les délais de livraison pour Lyon.\n\n"
+            "Cordialement,"
+        )
+        return _Draft(
+            "attachment-pdf",
+            customer,
+            self._addr("Solidus.Sales.Enterprise"),
+            "Demande de devis – 25 postes de travail",
+            self._signed(body, customer),
+            attachment=("demande-de-devis.pdf", "application/pdf", _PDF),
+        )
 
     def _case_cc(self) -> _Draft:
         customer = self._customer("en")
-        body = ("Dear partners,\n\nWe would like to plan a shared booth at the Office "
-                "Expo in March. I am copying your marketing team: could you send us "
-                "your brand guidelines and the available promotional material?\n\n"
-                "Kind regards,")
+        body = (
+            "Dear partners,\n\nWe would like to plan a shared booth at the Office "
+            "Expo in March. I am copying your marketing team: could you send us "
+            "your brand guidelines and the available promotional material?\n\n"
+            "Kind regards,"
+        )
         # The contact center is only in Cc: routing must read Cc too.
-        return _Draft("cc", customer, "events@expo-partners.example",
-                      "Shared booth at Office Expo in March", self._signed(body, customer),
-                      cc=self._addr("Solidus.Marketing"))
+        return _Draft(
+            "cc",
+            customer,
+            "events@expo-partners.example",
+            "Shared booth at Office Expo in March",
+            self._signed(body, customer),
+            cc=self._addr("Solidus.Marketing"),
+        )
 
     def _case_screenshot(self) -> _Draft:
         customer = self._customer("en")
-        body = ("Hello support,\n\nAfter yesterday's firmware update the Solidus Dock 12 "
-                "no longer detects my second monitor. I attached a screenshot of the "
-                "error message.\n\nRegards,")
-        return _Draft("screenshot", customer, self._addr("Solidus.Support"),
-                      "Dock 12 does not detect second monitor after update",
-                      self._signed(body, customer),
-                      attachment=("screenshot.png", "image/png", _PNG))
+        body = (
+            "Hello support,\n\nAfter yesterday's firmware update the Solidus Dock 12 "
+            "no longer detects my second monitor. I attached a screenshot of the "
+            "error message.\n\nRegards,"
+        )
+        return _Draft(
+            "screenshot",
+            customer,
+            self._addr("Solidus.Support"),
+            "Dock 12 does not detect second monitor after update",
+            self._signed(body, customer),
+            attachment=("screenshot.png", "image/png", _PNG),
+        )
 
     def _case_unmatched(self) -> _Draft:
         customer = self._customer("en")
-        body = ("Hello,\n\nI am interested in the warehouse position advertised on your "
-                "website. Is it still open?\n\nBest wishes,")
+        body = (
+            "Hello,\n\nI am interested in the warehouse position advertised on your "
+            "website. Is it still open?\n\nBest wishes,"
+        )
         # No service access matches this address: the engine must keep it somewhere visible.
-        return _Draft("unmatched", customer, self._addr("jobs"),
-                      "Application: warehouse assistant", self._signed(body, customer))
+        return _Draft(
+            "unmatched",
+            customer,
+            self._addr("jobs"),
+            "Application: warehouse assistant",
+            self._signed(body, customer),
+        )
 
     def _case_auto_reply(self) -> _Draft:
         customer = self._customer("de")
-        body = ("Vielen Dank für Ihre Nachricht. Ich bin bis zum 6. Januar nicht im Büro "
-                "und habe keinen Zugriff auf meine E-Mails. In dringenden Fällen wenden "
-                "Sie sich bitte an zentrale@mueller-gmbh.example.\n\n"
-                "Thank you for your message. I am out of the office until January 6.")
+        body = (
+            "Vielen Dank für Ihre Nachricht. Ich bin bis zum 6. Januar nicht im Büro "
+            "und habe keinen Zugriff auf meine E-Mails. In dringenden Fällen wenden "
+            "Sie sich bitte an zentrale@mueller-gmbh.example.\n\n"
+            "Thank you for your message. I am out of the office until January 6."
+        )
         # An out-of-office answer: confirming it would start a mail loop.
-        return _Draft("auto-reply", customer, self._addr("Solidus.Support"),
-                      "Automatische Antwort: Ihre Anfrage bei Solidus", body,
-                      extra_headers=(("Auto-Submitted", "auto-replied"),
-                                     ("X-Autoreply", "yes"),
-                                     ("Precedence", "auto_reply")))
+        return _Draft(
+            "auto-reply",
+            customer,
+            self._addr("Solidus.Support"),
+            "Automatische Antwort: Ihre Anfrage bei Solidus",
+            body,
+            extra_headers=(
+                ("Auto-Submitted", "auto-replied"),
+                ("X-Autoreply", "yes"),
+                ("Precedence", "auto_reply"),
+            ),
+        )
 
     def _case_follow_up(self) -> _Draft:
         earlier = [m for m in self._sent if m.case not in ("auto-reply", "unmatched", "cc")]
@@ -325,26 +441,40 @@ class MailGenerator:
             "de": "Guten Tag,\n\ngibt es hierzu schon Neuigkeiten?\n\nViele Grüße,",
             "sv": "Hej igen!\n\nHar ni hunnit titta på vår förfrågan?\n\nHälsningar,",
             "es": "Hola de nuevo:\n\n¿Han podido revisar nuestra solicitud?\n\nSaludos,",
-            "ja": ("ご担当者様\n\n先日の件について、その後いかがでしょうか。\n\n"
-                   "よろしくお願いいたします。"),
+            "ja": (
+                "ご担当者様\n\n先日の件について、その後いかがでしょうか。\n\n"
+                "よろしくお願いいたします。"
+            ),
             "fr": "Bonjour,\n\nAvez-vous pu étudier notre demande ?\n\nCordialement,",
             "it": "Buongiorno,\n\nci sono novità sulla nostra richiesta?\n\nCordiali saluti,",
         }
         subject = original.subject
         if not subject.lower().startswith(("re:", "aw:", "sv:")):
             subject = "Re: " + subject
-        return _Draft("follow-up", customer, original.recipients[0], subject,
-                      self._signed(lines[customer.language], customer),
-                      charset="iso-2022-jp" if customer.language == "ja" else "utf-8",
-                      in_reply_to=original)
+        return _Draft(
+            "follow-up",
+            customer,
+            original.recipients[0],
+            subject,
+            self._signed(lines[customer.language], customer),
+            charset="iso-2022-jp" if customer.language == "ja" else "utf-8",
+            in_reply_to=original,
+        )
 
     def _case_italian(self) -> _Draft:
         customer = self._customer("it")
         order = self._order()
-        body = (f"Buongiorno,\n\nnon abbiamo ancora ricevuto la fattura dell'ordine {order}. "
-                "Potreste inviarcela in formato PDF?\n\nGrazie e cordiali saluti,")
-        return _Draft("italian", customer, self._addr("Solidus.Sales.Retail"),
-                      f"Fattura mancante per l'ordine {order}", self._signed(body, customer))
+        body = (
+            f"Buongiorno,\n\nnon abbiamo ancora ricevuto la fattura dell'ordine {order}. "
+            "Potreste inviarcela in formato PDF?\n\nGrazie e cordiali saluti,"
+        )
+        return _Draft(
+            "italian",
+            customer,
+            self._addr("Solidus.Sales.Retail"),
+            f"Fattura mancante per l'ordine {order}",
+            self._signed(body, customer),
+        )
 
     # -- building the message ------------------------------------------------------------
 
@@ -354,8 +484,10 @@ class MailGenerator:
         sender_domain = customer.address.rpartition("@")[2]
         now = self._clock()
         msg["Return-Path"] = f"<{customer.address}>"
-        msg["Received"] = (f"from mail.{sender_domain} (mail.{sender_domain} [192.0.2.25]) "
-                           f"by mx.{self.domain} with ESMTPS; {format_datetime(now)}")
+        msg["Received"] = (
+            f"from mail.{sender_domain} (mail.{sender_domain} [192.0.2.25]) "
+            f"by mx.{self.domain} with ESMTPS; {format_datetime(now)}"
+        )
         msg["From"] = formataddr((customer.name, customer.address))
         msg["To"] = draft.to
         if draft.cc:
@@ -381,8 +513,12 @@ class MailGenerator:
             msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
         recipients = tuple(a for a in (draft.to, draft.cc) if a.endswith("@" + self.domain))
         return GeneratedMail(
-            case=draft.case, raw=msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"),
-            message_id=message_id, subject=draft.subject,
-            sender=f"{customer.name} <{customer.address}>", sender_address=customer.address,
-            recipients=recipients, language=customer.language,
+            case=draft.case,
+            raw=msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"),
+            message_id=message_id,
+            subject=draft.subject,
+            sender=f"{customer.name} <{customer.address}>",
+            sender_address=customer.address,
+            recipients=recipients,
+            language=customer.language,
         )

@@ -95,8 +95,12 @@ class Demo:
         engine_factory: builds the engine runner (default: the real engine).
     """
 
-    def __init__(self, options: DemoOptions, report: Callable[[str], None],
-                 engine_factory: EngineFactory | None = None) -> None:
+    def __init__(
+        self,
+        options: DemoOptions,
+        report: Callable[[str], None],
+        engine_factory: EngineFactory | None = None,
+    ) -> None:
         self.options = options
         self._report = report
         self._engine_factory = engine_factory or real_engine
@@ -132,13 +136,18 @@ class Demo:
         config_path = create_workspace(self.folder)
         tenant = read_tenant(config_path)
         self.servers = DemoMailServers(
-            tenant.master, local_domains=[tenant.domain],
-            record_mbox=self.folder / SENT_MBOX, on_sent=self._on_sent)
+            tenant.master,
+            local_domains=[tenant.domain],
+            record_mbox=self.folder / SENT_MBOX,
+            on_sent=self._on_sent,
+        )
         self.servers.start()
-        point_at_servers(config_path, tenant,
-                         Endpoints(self.servers.host, self.servers.imap_port,
-                                   self.servers.smtp_port),
-                         self.servers.password)
+        point_at_servers(
+            config_path,
+            tenant,
+            Endpoints(self.servers.host, self.servers.imap_port, self.servers.smtp_port),
+            self.servers.password,
+        )
         write_secret(self.folder / CUSTOMERS_PASSWORD_FILE, self.servers.customers_password)
         self.config = load_config(str(config_path))
         if self.config.find_agent(self.options.agent) is None:
@@ -148,11 +157,15 @@ class Demo:
         self._say(f"workspace {self.folder}")
         if sys.version_info >= (3, 13):
             # ../shared/notes/mail-servers.md: its proxy-protocol dependency loses tasks.
-            self._say("warning: pymap 0.36 drops IMAP connections on Python 3.13 and later; "
-                      "the demo is made for Python 3.11 and 3.12")
-        self._say(f"IMAP {self.servers.host}:{self.servers.imap_port}  "
-                  f"SMTP {self.servers.host}:{self.servers.smtp_port}  "
-                  f"master mailbox {tenant.master}")
+            self._say(
+                "warning: pymap 0.36 drops IMAP connections on Python 3.13 and later; "
+                "the demo is made for Python 3.11 and 3.12"
+            )
+        self._say(
+            f"IMAP {self.servers.host}:{self.servers.imap_port}  "
+            f"SMTP {self.servers.host}:{self.servers.smtp_port}  "
+            f"master mailbox {tenant.master}"
+        )
         self._engine = self._engine_factory(self.config, self._say)
         self._engine.start()
         self._spawn("micc-demo-report", self._report_queues)
@@ -236,9 +249,10 @@ class Demo:
                         self._say(safe_text(f"{name}: {state} ({detail})"))
                 counts = group_counts(store)
                 line = "  ".join(
-                    f"{group or '(unrouted)'}: " + ", ".join(
-                        f"{n} {state}" for state, n in sorted(states.items()))
-                    for group, states in sorted(counts.items()))
+                    f"{group or '(unrouted)'}: "
+                    + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+                    for group, states in sorted(counts.items())
+                )
                 if line and line != last:
                     self._say(f"queues  {line}")
                     last = line
@@ -295,8 +309,11 @@ def run_headless(options: DemoOptions, duration: float | None, out: TextIO) -> i
         print(line, file=out, flush=True)
 
     started = time.monotonic()
-    with Demo(options, report) as demo, _sigterm_interrupts(), \
-            contextlib.suppress(KeyboardInterrupt):
+    with (
+        Demo(options, report) as demo,
+        _sigterm_interrupts(),
+        contextlib.suppress(KeyboardInterrupt),
+    ):
         demo.wait(duration)
     report(f"stopped after {time.monotonic() - started:.0f} s")
     return 0
@@ -317,4 +334,3 @@ def _sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-

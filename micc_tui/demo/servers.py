@@ -213,15 +213,21 @@ class DemoMailServers:
         from pymap.user import UserMetadata
         from pysasl.hashing import Cleartext
 
-        args = Namespace(debug=False, passlib_cfg=None, proxy_protocol=None,
-                         inherited_sockets=None)
+        args = Namespace(debug=False, passlib_cfg=None, proxy_protocol=None, inherited_sockets=None)
         config = Config(
-            args, host=self.host, port=0, demo_data=False, demo_user=self.user,
+            args,
+            host=self.host,
+            port=0,
+            demo_data=False,
+            demo_user=self.user,
             demo_password=self.password,
             # Demo logins must be instant: no PBKDF2, no TLS, no DNSBL lookups,
             # no thread pool left behind.
-            hash_context=Cleartext(), tls_enabled=False, reject_dnsbl=False,
-            cpu_subsystem=Subsystem.for_asyncio(), invalid_user_sleep=0.0,
+            hash_context=Cleartext(),
+            tls_enabled=False,
+            reject_dnsbl=False,
+            cpu_subsystem=Subsystem.for_asyncio(),
+            invalid_user_sleep=0.0,
         )
         config.apply_context()
         login = Login(config)
@@ -237,20 +243,19 @@ class DemoMailServers:
             config.set_cache[name] = (mailboxes, FilterSet())
         self._state.backend, self._state.config = backend, config
         callback = ProxyProtocolReader(config.proxy_protocol).get_callback(
-            _coalescing(IMAPServer(login, config)))
+            _coalescing(IMAPServer(login, config))
+        )
         server = await asyncio.start_server(callback, host=self.host, port=0)
         self._state.servers.append(server)
         self.imap_port = server.sockets[0].getsockname()[1]
 
-    async def _append(self, user: str, folder: str, raw: bytes,
-                      flags: Sequence[str] = ()) -> int:
+    async def _append(self, user: str, folder: str, raw: bytes, flags: Sequence[str] = ()) -> int:
         from pymap.parsing.message import AppendMessage
         from pymap.parsing.specials.flag import Flag
 
         mailboxes, _ = self._state.config.set_cache[user]
         target = await mailboxes.get_mailbox(folder)
-        message = AppendMessage(raw, datetime.now(UTC),
-                                frozenset(Flag(f.encode()) for f in flags))
+        message = AppendMessage(raw, datetime.now(UTC), frozenset(Flag(f.encode()) for f in flags))
         appended = await target.append(message, recent=True)
         uid: int = appended.uid
         return uid
@@ -259,7 +264,7 @@ class DemoMailServers:
         mailboxes, _ = self._state.config.set_cache[user]
         target = await mailboxes.get_mailbox(folder)
         uids = sorted([message.uid async for message in target.messages()])
-        old = uids[:max(0, len(uids) - keep)]
+        old = uids[: max(0, len(uids) - keep)]
         if old:
             await target.delete(old)
         return len(old)
@@ -286,17 +291,23 @@ class DemoMailServers:
             smtp_log.addFilter(_QuietAuthWarning())
 
         def factory() -> SMTP:
-            return SMTP(handler, hostname="demo.micc.invalid", loop=loop,
-                        authenticator=self._authenticate,
-                        # Encryption "none" on loopback: allow AUTH in clear.
-                        auth_require_tls=False, enable_SMTPUTF8=True)
+            return SMTP(
+                handler,
+                hostname="demo.micc.invalid",
+                loop=loop,
+                authenticator=self._authenticate,
+                # Encryption "none" on loopback: allow AUTH in clear.
+                auth_require_tls=False,
+                enable_SMTPUTF8=True,
+            )
 
         server = await loop.create_server(factory, host=self.host, port=0)
         self._state.servers.append(server)
         self.smtp_port = server.sockets[0].getsockname()[1]
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any,
-                      mechanism: str, auth_data: Any) -> Any:
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> Any:
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
         if not isinstance(auth_data, LoginPassword):
@@ -304,7 +315,8 @@ class DemoMailServers:
         login = auth_data.login.decode("utf-8", "replace")
         account = self._accounts.get(login)
         ok = account is not None and secrets.compare_digest(
-            account.password.encode(), auth_data.password)
+            account.password.encode(), auth_data.password
+        )
         return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
 
     async def _accept(self, record: RecordedMail) -> None:
@@ -367,8 +379,12 @@ class DemoMailServers:
             How many messages were deleted.
         """
         deleted = 0
-        for user, folder in ((self.user, "Processed"), (self.user, "Trash"),
-                             (self.user, "Sent"), (CUSTOMERS_USER, "INBOX")):
+        for user, folder in (
+            (self.user, "Processed"),
+            (self.user, "Trash"),
+            (self.user, "Sent"),
+            (CUSTOMERS_USER, "INBOX"),
+        ):
             deleted += self._call(self._prune(user, folder, keep))
         return deleted
 
@@ -436,8 +452,9 @@ def _coalescing(imap_server: Any) -> Callable[..., Coroutine[Any, Any, None]]:
     200 rounds). Buffering until pymap's own ``drain()`` fixes it for every client.
     """
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                     sock_info: Any) -> None:
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sock_info: Any
+    ) -> None:
         await imap_server(reader, _CoalescingWriter(writer), sock_info)
 
     return handle
@@ -475,11 +492,9 @@ def _append_mbox(path: Path, record: RecordedMail) -> None:
     try:
         box.lock()
         message = mailbox.mboxMessage(record.raw)
-        message.set_from(record.mail_from or "MAILER-DAEMON",
-                         record.received.timetuple())
+        message.set_from(record.mail_from or "MAILER-DAEMON", record.received.timetuple())
         box.add(message)
         box.flush()
     finally:
         box.unlock()
         box.close()
-

@@ -66,8 +66,9 @@ def create_workspace(target: Path) -> Path:
     return target / CONFIG_NAME
 
 
-def point_at_servers(config_path: Path, tenant: Tenant, endpoints: Endpoints,
-                     password: str) -> None:
+def point_at_servers(
+    config_path: Path, tenant: Tenant, endpoints: Endpoints, password: str
+) -> None:
     """Rewrite the config's ``[server]`` tables for the embedded servers.
 
     Everything else in the file (groups, accesses, agents, comments) stays as
@@ -75,8 +76,9 @@ def point_at_servers(config_path: Path, tenant: Tenant, endpoints: Endpoints,
     """
     write_secret(config_path.parent / PASSWORD_FILE, password)
     text = config_path.read_text(encoding="utf-8")
-    config_path.write_text(replace_tables(text, "server", server_tables(tenant, endpoints)),
-                           encoding="utf-8")
+    config_path.write_text(
+        replace_tables(text, "server", server_tables(tenant, endpoints)), encoding="utf-8"
+    )
 
 
 def write_secret(path: Path, secret: str) -> None:

@@ -58,8 +58,10 @@ class SupervisorApp(App[None]):
     CSS_PATH = Path(__file__).with_name("supervisor.tcss")
     TITLE = "micc supervisor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(number), f"show_tab('pane-{pane}')", tab.TITLE, show=False)
-          for number, (pane, tab) in enumerate(TABS, start=1)),
+        *(
+            Binding(str(number), f"show_tab('pane-{pane}')", tab.TITLE, show=False)
+            for number, (pane, tab) in enumerate(TABS, start=1)
+        ),
         Binding("ctrl+r", "refresh_now", "Refresh"),
         Binding("q", "quit", "Quit"),
     ]
@@ -127,8 +129,12 @@ class SupervisorApp(App[None]):
         """Say once that the figures are stale, and why."""
         if message.error != self._poll_error:
             self._poll_error = message.error
-            self.notify(f"Live figures paused: {message.error}", title="Store",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Live figures paused: {message.error}",
+                title="Store",
+                severity="warning",
+                markup=False,
+            )
 
     def on_supervisor_app_changed(self, message: Changed) -> None:
         """Show the figures; let the visible tab reload when the store moved."""
@@ -144,9 +150,10 @@ class SupervisorApp(App[None]):
         """Counts in the tab labels: replies to review, problems to fix."""
         tabs = self.query_one(TabbedContent)
         review = sum(g.pending_review for g in board.groups)
-        for pane, title, count in (("pane-review", ReviewTab.TITLE, review),
-                                   ("pane-problems", ProblemsTab.TITLE,
-                                    board.unrouted + board.failed)):
+        for pane, title, count in (
+            ("pane-review", ReviewTab.TITLE, review),
+            ("pane-problems", ProblemsTab.TITLE, board.unrouted + board.failed),
+        ):
             tab = tabs.get_tab(pane)
             label = title + (f" ({count})" if count else "")
             if str(tab.label) != label:
@@ -171,8 +178,12 @@ class SupervisorApp(App[None]):
         """The one place worker errors go: a toast in words, the console keeps running."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.notify(str(error) or error.__class__.__name__, title="Could not do that",
-                        severity="error", markup=False)
+            self.notify(
+                str(error) or error.__class__.__name__,
+                title="Could not do that",
+                severity="error",
+                markup=False,
+            )
 
     # -- actions ------------------------------------------------------------------
 

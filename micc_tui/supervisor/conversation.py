@@ -21,8 +21,9 @@ class ConversationScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
 
-    def __init__(self, supervision: Supervision, conversation_id: int | None,
-                 message_id: int) -> None:
+    def __init__(
+        self, supervision: Supervision, conversation_id: int | None, message_id: int
+    ) -> None:
         super().__init__()
         self.supervision = supervision
         self.conversation_id = conversation_id
@@ -30,8 +31,11 @@ class ConversationScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="conversation"):
-            title = (f"Conversation {self.conversation_id}" if self.conversation_id
-                     else f"E-mail {self.message_id}")
+            title = (
+                f"Conversation {self.conversation_id}"
+                if self.conversation_id
+                else f"E-mail {self.message_id}"
+            )
             yield Label(f"{title}  (Escape closes)", classes="dialog-title")
             yield VerticalScroll(id="messages")
 
@@ -51,15 +55,22 @@ class ConversationScreen(ModalScreen[None]):
         box = self.query_one("#messages", VerticalScroll)
         for message in messages:
             arrow = "→ customer" if message.direction == "out" else "← customer"
-            head = (f"{arrow}  {message.received[:16].replace('T', ' ')}  "
-                    f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>"
-                    f"\nTo: {one_line(', '.join(message.to))}"
-                    f"\nSubject: {one_line(message.subject)}")
+            head = (
+                f"{arrow}  {message.received[:16].replace('T', ' ')}  "
+                f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>"
+                f"\nTo: {one_line(', '.join(message.to))}"
+                f"\nSubject: {one_line(message.subject)}"
+            )
             # Each value is one line already; the newlines between them are ours.
-            box.mount(Static(safe(head, multiline=True),
-                             classes=f"message-head {message.direction}"))
-            box.mount(Static(safe(message.body_text.strip() or "(no text body)",
-                                  multiline=True), classes="message-body"))
+            box.mount(
+                Static(safe(head, multiline=True), classes=f"message-head {message.direction}")
+            )
+            box.mount(
+                Static(
+                    safe(message.body_text.strip() or "(no text body)", multiline=True),
+                    classes="message-body",
+                )
+            )
             if message.id == self.message_id:
                 box.children[-1].scroll_visible(animate=False)
 

@@ -61,8 +61,11 @@ class ChoicePrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(one_line(self.question), markup=False, classes="dialog-title")
-            yield OptionList(*[Option(one_line(c), id=str(i)) for i, c in
-                               enumerate(self.choices)], id="choices", markup=False)
+            yield OptionList(
+                *[Option(one_line(c), id=str(i)) for i, c in enumerate(self.choices)],
+                id="choices",
+                markup=False,
+            )
             yield Label("Enter to choose, Escape to cancel", classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

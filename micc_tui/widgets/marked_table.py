@@ -45,13 +45,15 @@ class MarkedTable(QueueTable):
         **kwargs: passed to :class:`QueueTable`.
     """
 
-    def __init__(self, columns: Sequence[Column], *, right: Collection[int] = (),
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, columns: Sequence[Column], *, right: Collection[int] = (), **kwargs: Any
+    ) -> None:
         super().__init__(columns, **kwargs)
         self.right = frozenset(right)
 
-    def _cells(self, cells: Sequence[str], widths: Sequence[int],
-               styles: Sequence[Style]) -> list[Segment]:
+    def _cells(
+        self, cells: Sequence[str], widths: Sequence[int], styles: Sequence[Style]
+    ) -> list[Segment]:
         segments: list[Segment] = []
         for index, (cell, width) in enumerate(zip(cells, widths, strict=False)):
             if not width:
@@ -82,8 +84,10 @@ class MarkedTable(QueueTable):
             if index == self.cursor:
                 base += self.get_component_rich_style("queue-table--cursor")
             cells, marks = row.cells, getattr(row, "marks", ())
-        styles = [base + self.get_component_rich_style(mark, partial=True) if mark else base
-                  for mark in (*marks, *[""] * (len(cells) - len(marks)))]
+        styles = [
+            base + self.get_component_rich_style(mark, partial=True) if mark else base
+            for mark in (*marks, *[""] * (len(cells) - len(marks)))
+        ]
         segments = self._cells(cells, widths, styles)
         used = sum(s.cell_length for s in segments)
         if used < width:

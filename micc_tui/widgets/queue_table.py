@@ -97,9 +97,15 @@ class QueueTable(ScrollView, can_focus=True):
 
         key: int
 
-    def __init__(self, columns: Sequence[Column], *, empty_text: str = "Nothing here",
-                 name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        empty_text: str = "Nothing here",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = tuple(columns)
         self.empty_text = empty_text
@@ -237,8 +243,7 @@ class QueueTable(ScrollView, can_focus=True):
             widths.append(column.width + spare * column.flex // flex)
         return widths
 
-    def _line(self, cells: Sequence[str], widths: Sequence[int], style: Style,
-              width: int) -> Strip:
+    def _line(self, cells: Sequence[str], widths: Sequence[int], style: Style, width: int) -> Strip:
         parts = [set_cell_size(cell, w) for cell, w in zip(cells, widths, strict=False) if w]
         text = " ".join(parts)
         if cell_len(text) < width:
@@ -262,7 +267,8 @@ class QueueTable(ScrollView, can_focus=True):
             style = self._style("queue-table--cursor")
             if row.dim:
                 style = self._style("queue-table--dim") + self.get_component_rich_style(
-                    "queue-table--cursor")
+                    "queue-table--cursor"
+                )
         else:
             style = self._style("queue-table--dim" if row.dim else "")
         return self._line(row.cells, widths, style, width)

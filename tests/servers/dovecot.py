@@ -44,10 +44,26 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     if not cert.exists():
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-             "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
-             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
         )
     return cert, key
 
@@ -61,9 +77,17 @@ def _mail_user() -> tuple[str, int, int]:
         entry = pwd.getpwnam("vmail")
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             "--user-group", "vmail"],
-            check=True, capture_output=True,
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--user-group",
+                "vmail",
+            ],
+            check=True,
+            capture_output=True,
         )
         entry = pwd.getpwnam("vmail")
     return entry.pw_name, entry.pw_uid, entry.pw_gid
@@ -124,15 +148,23 @@ class Dovecot:
             users = "default_login_user = dovenull\ndefault_internal_user = dovecot\n"
             chroot = ""
         else:
-            users = (f"default_login_user = {me}\ndefault_internal_user = {me}\n"
-                     f"default_internal_group = {my_group}\n")
+            users = (
+                f"default_login_user = {me}\ndefault_internal_user = {me}\n"
+                f"default_internal_group = {my_group}\n"
+            )
             chroot = "  chroot =\n"
         specials = ""
         if self.special_use:
-            for name, flag in (("Sent", "Sent"), ("Trash", "Trash"), ("Drafts", "Drafts"),
-                               ("Archive", "Archive"), ("Junk", "Junk")):
-                specials += (f"  mailbox {name} {{\n    special_use = \\{flag}\n"
-                             f"    auto = subscribe\n  }}\n")
+            for name, flag in (
+                ("Sent", "Sent"),
+                ("Trash", "Trash"),
+                ("Drafts", "Drafts"),
+                ("Archive", "Archive"),
+                ("Junk", "Junk"),
+            ):
+                specials += (
+                    f"  mailbox {name} {{\n    special_use = \\{flag}\n    auto = subscribe\n  }}\n"
+                )
         self.config_path.write_text(f"""\
 base_dir = {self.root}/run
 state_dir = {self.root}/state
@@ -191,8 +223,13 @@ protocol lmtp {{
             self.write_config()
         # The daemon inherits stdout/stderr: a pipe there would never close.
         with open(self.root / "start.log", "ab") as log:
-            subprocess.run(["dovecot", "-c", str(self.config_path)], check=True,
-                           stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            subprocess.run(
+                ["dovecot", "-c", str(self.config_path)],
+                check=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + timeout
         for port in (self.imap_port, self.lmtp_port):
             while True:
@@ -203,7 +240,8 @@ protocol lmtp {{
                 except OSError:
                     if time.monotonic() > deadline:
                         raise RuntimeError(
-                            f"Dovecot did not start: see {self.root}/dovecot.log") from None
+                            f"Dovecot did not start: see {self.root}/dovecot.log"
+                        ) from None
                     time.sleep(0.05)
 
     def stop(self) -> None:
@@ -249,8 +287,9 @@ protocol lmtp {{
 @contextmanager
 def private_dovecot() -> Iterator[Dovecot]:
     """A started Dovecot in a folder of its own, removed afterwards."""
-    require(shutil.which("dovecot") is not None,
-            "Dovecot (apt-get install dovecot-imapd dovecot-lmtpd)")
+    require(
+        shutil.which("dovecot") is not None, "Dovecot (apt-get install dovecot-imapd dovecot-lmtpd)"
+    )
     server = Dovecot.in_temp()
     server.start()
     try:

@@ -54,10 +54,20 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 READ_ROLES = {"Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.ReadWrite"}
 ALL_ROLES = ("Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.ReadWrite", "Mail.Send")
-WELL_KNOWN = ("msgfolderroot", "inbox", "sentitems", "deleteditems", "drafts", "archive",
-              "junkemail", "outbox")
-ACCESS_POLICY_MESSAGE = ("Access to OData is disabled: [RAOP] : Blocked by tenant configured "
-                         "AppOnly AccessPolicy settings.")
+WELL_KNOWN = (
+    "msgfolderroot",
+    "inbox",
+    "sentitems",
+    "deleteditems",
+    "drafts",
+    "archive",
+    "junkemail",
+    "outbox",
+)
+ACCESS_POLICY_MESSAGE = (
+    "Access to OData is disabled: [RAOP] : Blocked by tenant configured "
+    "AppOnly AccessPolicy settings."
+)
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -72,25 +82,34 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     now = dt.datetime.now(dt.UTC)
     public = key.public_key()
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public),
-                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
     folder.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = folder / "graph-cert.pem", folder / "graph-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -193,8 +212,9 @@ class GraphServer:
         delay: seconds each Graph request takes (to make concurrency visible).
     """
 
-    def __init__(self, folder: Path, *, tenant_id: str = "", token_lifetime: int = 3599,
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self, folder: Path, *, tenant_id: str = "", token_lifetime: int = 3599, delay: float = 0.0
+    ) -> None:
         self.folder = folder
         self.tenant_id = tenant_id or str(uuid.uuid4())
         self.token_lifetime = token_lifetime
@@ -226,11 +246,15 @@ class GraphServer:
         """The ``graph_url`` setting that points the connector here."""
         return f"https://localhost:{self.port}/v1.0"
 
-    def add_app(self, client_id: str = "", secret: str = "", *,
-                roles: set[str] | None = None) -> App:
+    def add_app(
+        self, client_id: str = "", secret: str = "", *, roles: set[str] | None = None
+    ) -> App:
         """Register an application (all five mail permissions unless ``roles``)."""
-        app = App(client_id or str(uuid.uuid4()), secret or secrets.token_urlsafe(24),
-                  set(ALL_ROLES) if roles is None else set(roles))
+        app = App(
+            client_id or str(uuid.uuid4()),
+            secret or secrets.token_urlsafe(24),
+            set(ALL_ROLES) if roles is None else set(roles),
+        )
         with self.lock:
             self.apps[app.client_id] = app
         return app
@@ -240,9 +264,15 @@ class GraphServer:
         box = Mailbox(user.lower(), send_as={a.lower() for a in send_as or set()})
         root = Folder(_new_id(), "Top of Information Store", "", "msgfolderroot")
         box.folders[root.id] = root
-        names = {"inbox": "Inbox", "sentitems": "Sent Items", "deleteditems": "Deleted Items",
-                 "drafts": "Drafts", "archive": "Archive", "junkemail": "Junk Email",
-                 "outbox": "Outbox"}
+        names = {
+            "inbox": "Inbox",
+            "sentitems": "Sent Items",
+            "deleteditems": "Deleted Items",
+            "drafts": "Drafts",
+            "archive": "Archive",
+            "junkemail": "Junk Email",
+            "outbox": "Outbox",
+        }
         for well_known, name in names.items():
             folder = Folder(_new_id(), name, root.id, well_known)
             box.folders[folder.id] = folder
@@ -250,8 +280,9 @@ class GraphServer:
             self.mailboxes[box.user] = box
         return box
 
-    def deliver(self, user: str, raw: bytes, *, received: dt.datetime | None = None,
-                folder: str = "inbox") -> str:
+    def deliver(
+        self, user: str, raw: bytes, *, received: dt.datetime | None = None, folder: str = "inbox"
+    ) -> str:
         """Put a message in a folder (default: the inbox); return its id."""
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         with self.lock:
@@ -259,15 +290,25 @@ class GraphServer:
             target = box.folder(folder)
             assert target is not None
             message = Message(
-                _new_id(), target.id, raw, received or dt.datetime.now(dt.UTC),
+                _new_id(),
+                target.id,
+                raw,
+                received or dt.datetime.now(dt.UTC),
                 str(parsed.get("Message-ID", "") or "").strip(),
                 str(parsed.get("Subject", "") or ""),
-                email.utils.parseaddr(str(parsed.get("From", "")))[1])
+                email.utils.parseaddr(str(parsed.get("From", "")))[1],
+            )
             box.messages[message.id] = message
             return message.id
 
-    def fail_next(self, count: int, *, status: int = 429, retry_after: str | None = "1",
-                  path_contains: str = "") -> None:
+    def fail_next(
+        self,
+        count: int,
+        *,
+        status: int = 429,
+        retry_after: str | None = "1",
+        path_contains: str = "",
+    ) -> None:
         """Answer the next ``count`` Graph requests (matching ``path_contains``) with ``status``.
 
         ``retry_after`` is sent as the Retry-After header as is (seconds or an
@@ -281,7 +322,8 @@ class GraphServer:
         with self.lock:
             box = self.mailboxes[user.lower()]
             target = box.folder(folder) or next(
-                (f for f in box.folders.values() if f.name == folder), None)
+                (f for f in box.folders.values() if f.name == folder), None
+            )
             return [] if target is None else box.in_folder(target.id)
 
     # -- life cycle -------------------------------------------------------------
@@ -328,9 +370,12 @@ class GraphServer:
     def openid_configuration(self, tenant: str) -> tuple[int, dict[str, Any]]:
         """The OpenID configuration msal reads first."""
         if tenant != self.tenant_id:
-            return 400, {"error": "invalid_tenant", "error_codes": [90002],
-                         "error_description": f"AADSTS90002: Tenant '{tenant}' not found. "
-                         "Check to make sure you have the correct tenant ID."}
+            return 400, {
+                "error": "invalid_tenant",
+                "error_codes": [90002],
+                "error_description": f"AADSTS90002: Tenant '{tenant}' not found. "
+                "Check to make sure you have the correct tenant ID.",
+            }
         base = f"{self.authority}/{tenant}"
         return 200, {
             "issuer": f"{base}/v2.0",
@@ -348,52 +393,90 @@ class GraphServer:
             self.token_requests += 1
             app = self.apps.get(form.get("client_id", ""))
         if tenant != self.tenant_id:
-            return 400, {"error": "invalid_request", "error_codes": [90002],
-                         "error_description": f"AADSTS90002: Tenant '{tenant}' not found."}
+            return 400, {
+                "error": "invalid_request",
+                "error_codes": [90002],
+                "error_description": f"AADSTS90002: Tenant '{tenant}' not found.",
+            }
         if form.get("grant_type") != "client_credentials":
-            return 400, {"error": "unsupported_grant_type", "error_description":
-                         "AADSTS70003: The app requested an unsupported grant type."}
+            return 400, {
+                "error": "unsupported_grant_type",
+                "error_description": "AADSTS70003: The app requested an unsupported grant type.",
+            }
         if app is None:
-            return 400, {"error": "unauthorized_client", "error_codes": [700016],
-                         "error_description": f"AADSTS700016: Application with identifier "
-                         f"'{form.get('client_id')}' was not found in the directory."}
+            return 400, {
+                "error": "unauthorized_client",
+                "error_codes": [700016],
+                "error_description": f"AADSTS700016: Application with identifier "
+                f"'{form.get('client_id')}' was not found in the directory.",
+            }
         if form.get("client_secret") != app.secret:
-            return 401, {"error": "invalid_client", "error_codes": [7000215],
-                         "error_description": "AADSTS7000215: Invalid client secret provided. "
-                         "Ensure the secret being sent in the request is the client secret "
-                         "value, not the client secret ID, for a secret added to app "
-                         f"'{app.client_id}'."}
+            return 401, {
+                "error": "invalid_client",
+                "error_codes": [7000215],
+                "error_description": "AADSTS7000215: Invalid client secret provided. "
+                "Ensure the secret being sent in the request is the client secret "
+                "value, not the client secret ID, for a secret added to app "
+                f"'{app.client_id}'.",
+            }
         if app.secret_expired:
-            return 401, {"error": "invalid_client", "error_codes": [7000222],
-                         "error_description": "AADSTS7000222: The provided client secret keys "
-                         f"for app '{app.client_id}' are expired. Visit the Azure portal to "
-                         "create new keys for your app."}
+            return 401, {
+                "error": "invalid_client",
+                "error_codes": [7000222],
+                "error_description": "AADSTS7000222: The provided client secret keys "
+                f"for app '{app.client_id}' are expired. Visit the Azure portal to "
+                "create new keys for your app.",
+            }
         if form.get("scope") != "https://graph.microsoft.com/.default":
-            return 400, {"error": "invalid_scope", "error_description":
-                         "AADSTS1002012: The provided value for scope is not valid."}
+            return 400, {
+                "error": "invalid_scope",
+                "error_description": "AADSTS1002012: The provided value for scope is not valid.",
+            }
         expires = time.time() + self.token_lifetime
         header = _b64url(json.dumps({"typ": "JWT", "alg": "none"}).encode())
-        claims = {"aud": "https://graph.microsoft.com", "tid": tenant, "appid": app.client_id,
-                  "roles": sorted(app.roles), "exp": int(expires),
-                  "jti": secrets.token_hex(8)}
+        claims = {
+            "aud": "https://graph.microsoft.com",
+            "tid": tenant,
+            "appid": app.client_id,
+            "roles": sorted(app.roles),
+            "exp": int(expires),
+            "jti": secrets.token_hex(8),
+        }
         token = f"{header}.{_b64url(json.dumps(claims).encode())}.not-signed"
         with self.lock:
             self.tokens[token] = (app.client_id, set(app.roles), expires)
-        return 200, {"token_type": "Bearer", "expires_in": self.token_lifetime,
-                     "ext_expires_in": self.token_lifetime, "access_token": token}
+        return 200, {
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+            "ext_expires_in": self.token_lifetime,
+            "access_token": token,
+        }
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return {"error": {"code": code, "message": message, "innerError": {
-        "date": now, "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}}}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": now,
+                "request-id": str(uuid.uuid4()),
+                "client-request-id": str(uuid.uuid4()),
+            },
+        }
+    }
 
 
 class _Reply(Exception):
     """Raised inside a route to answer at once."""
 
-    def __init__(self, status: int, body: dict[str, Any] | bytes | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: dict[str, Any] | bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
@@ -431,8 +514,10 @@ def _message_json(message: Message, box: Mailbox, select: list[str] | None) -> d
         "isDraft": message.is_draft,
         "isRead": False,
         "from": {"emailAddress": {"address": message.sender, "name": ""}},
-        "toRecipients": [{"emailAddress": {"address": a, "name": n}}
-                         for n, a in email.utils.getaddresses(parsed.get_all("To", []))],
+        "toRecipients": [
+            {"emailAddress": {"address": a, "name": n}}
+            for n, a in email.utils.getaddresses(parsed.get_all("To", []))
+        ],
         "bodyPreview": "",
     }
     if select is None:
@@ -465,8 +550,12 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, body: dict[str, Any] | bytes | None,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: dict[str, Any] | bytes | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         if isinstance(body, dict):
             data = json.dumps(body).encode()
             kind = "application/json; odata.metadata=minimal"
@@ -511,8 +600,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- Graph ---------------------------------------------------------------------
 
-    def _graph(self, method: str, path: str, query: dict[str, str],
-               body: bytes) -> tuple[int, dict[str, Any] | bytes | None, dict[str, str]]:
+    def _graph(
+        self, method: str, path: str, query: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any] | bytes | None, dict[str, str]]:
         graph = self.graph
         roles = self._authorize()
         match = re.fullmatch(r"/v1\.0/users/([^/]+)(/.*)?", path)
@@ -530,8 +620,9 @@ class _Handler(BaseHTTPRequestHandler):
         with graph.lock:
             box = graph.mailboxes.get(user)
             if box is None:
-                raise _Reply(404, _error("ErrorInvalidUser",
-                                         f"The requested user '{user}' is invalid."))
+                raise _Reply(
+                    404, _error("ErrorInvalidUser", f"The requested user '{user}' is invalid.")
+                )
             if box.blocked_by_policy:
                 raise _denied(ACCESS_POLICY_MESSAGE)
             graph._in_flight[user] += 1
@@ -539,8 +630,13 @@ class _Handler(BaseHTTPRequestHandler):
             graph.max_concurrent[user] = max(graph.max_concurrent[user], concurrent)
         try:
             if concurrent > 4:
-                raise _Reply(429, _error("ApplicationThrottled", "Application is over its "
-                                         "MailboxConcurrency limit."), {"Retry-After": "1"})
+                raise _Reply(
+                    429,
+                    _error(
+                        "ApplicationThrottled", "Application is over its MailboxConcurrency limit."
+                    ),
+                    {"Retry-After": "1"},
+                )
             if graph.delay:
                 time.sleep(graph.delay)
             with graph.lock:
@@ -555,11 +651,21 @@ class _Handler(BaseHTTPRequestHandler):
         with self.graph.lock:
             known = self.graph.tokens.get(token)
         if known is None:
-            raise _Reply(401, _error("InvalidAuthenticationToken",
-                                     "Access token validation failure. Invalid audience."))
+            raise _Reply(
+                401,
+                _error(
+                    "InvalidAuthenticationToken",
+                    "Access token validation failure. Invalid audience.",
+                ),
+            )
         if known[2] < time.time():
-            raise _Reply(401, _error("InvalidAuthenticationToken",
-                                     "Lifetime validation failed, the token is expired."))
+            raise _Reply(
+                401,
+                _error(
+                    "InvalidAuthenticationToken",
+                    "Lifetime validation failed, the token is expired.",
+                ),
+            )
         return known[1]
 
     def _fault(self, path: str) -> Fault | None:
@@ -569,8 +675,15 @@ class _Handler(BaseHTTPRequestHandler):
                     return self.graph.faults.pop(index)
         return None
 
-    def _mail(self, method: str, box: Mailbox, rest: str, query: dict[str, str], body: bytes,
-              roles: set[str]) -> tuple[int, dict[str, Any] | bytes | None, dict[str, str]]:
+    def _mail(
+        self,
+        method: str,
+        box: Mailbox,
+        rest: str,
+        query: dict[str, str],
+        body: bytes,
+        roles: set[str],
+    ) -> tuple[int, dict[str, Any] | bytes | None, dict[str, str]]:
         if not roles & READ_ROLES and not (rest == "/sendMail" and "Mail.Send" in roles):
             raise _denied()
         write = method in ("POST", "DELETE", "PATCH")
@@ -593,16 +706,27 @@ class _Handler(BaseHTTPRequestHandler):
         if match := re.fullmatch(r"/mailFolders/([^/]+)", rest):
             folder = self._folder(box, match.group(1))
             count = len(box.in_folder(folder.id))
-            return 200, {"id": folder.id, "displayName": folder.name,
-                         "parentFolderId": folder.parent, "totalItemCount": count,
-                         "unreadItemCount": count, "childFolderCount": 0}, {}
+            return (
+                200,
+                {
+                    "id": folder.id,
+                    "displayName": folder.name,
+                    "parentFolderId": folder.parent,
+                    "totalItemCount": count,
+                    "unreadItemCount": count,
+                    "childFolderCount": 0,
+                },
+                {},
+            )
         if rest == "/messages" and method == "POST":
             return self._create_message(box, self._folder(box, "drafts"), body)
         if match := re.fullmatch(r"/messages/([^/]+)(/\$value|/move)?", rest):
             message = box.messages.get(match.group(1))
             if message is None:
-                raise _Reply(404, _error("ErrorItemNotFound",
-                                         "The specified object was not found in the store."))
+                raise _Reply(
+                    404,
+                    _error("ErrorItemNotFound", "The specified object was not found in the store."),
+                )
             action = match.group(2) or ""
             if action == "/$value" and method == "GET":
                 if not roles & {"Mail.Read", "Mail.ReadWrite"}:
@@ -620,19 +744,29 @@ class _Handler(BaseHTTPRequestHandler):
     def _folder(self, box: Mailbox, key: str) -> Folder:
         folder = box.folder(key)
         if folder is None:
-            raise _Reply(404, _error("ErrorInvalidIdMalformed" if key not in WELL_KNOWN else
-                                     "ErrorItemNotFound",
-                                     "The specified folder could not be found in the store."))
+            raise _Reply(
+                404,
+                _error(
+                    "ErrorInvalidIdMalformed" if key not in WELL_KNOWN else "ErrorItemNotFound",
+                    "The specified folder could not be found in the store.",
+                ),
+            )
         return folder
 
-    def _list(self, box: Mailbox, folder: Folder, query: dict[str, str]) -> tuple[
-            int, dict[str, Any], dict[str, str]]:
+    def _list(
+        self, box: Mailbox, folder: Folder, query: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         items = box.in_folder(folder.id)
         terms = _filters(query["$filter"]) if "$filter" in query else []
         order = query.get("$orderby", "receivedDateTime desc").split()
         if terms and "$orderby" in query and terms[0][0] != order[0]:
-            raise _Reply(400, _error("InefficientFilter", "The restriction or sort order is "
-                                     "too complex for this operation."))
+            raise _Reply(
+                400,
+                _error(
+                    "InefficientFilter",
+                    "The restriction or sort order is too complex for this operation.",
+                ),
+            )
         for prop, op, value in terms:
             items = [m for m in items if self._matches(m, prop, op, value)]
         reverse = len(order) > 1 and order[1].lower() == "desc"
@@ -640,13 +774,15 @@ class _Handler(BaseHTTPRequestHandler):
         top = int(query.get("$top", "10"))
         skip = int(query.get("$skip", "0"))
         select = query["$select"].split(",") if "$select" in query else None
-        page = items[skip:skip + top]
+        page = items[skip : skip + top]
         result: dict[str, Any] = {"value": [_message_json(m, box, select) for m in page]}
         if skip + top < len(items):
             next_query = dict(query, **{"$skip": str(skip + top)})
-            result["@odata.nextLink"] = (f"{self.graph.graph_url}/users/{quote(box.user)}/"
-                                         f"mailFolders/{quote(folder.id)}/messages?"
-                                         f"{urlencode(next_query)}")
+            result["@odata.nextLink"] = (
+                f"{self.graph.graph_url}/users/{quote(box.user)}/"
+                f"mailFolders/{quote(folder.id)}/messages?"
+                f"{urlencode(next_query)}"
+            )
         return 200, result, {}
 
     @staticmethod
@@ -654,35 +790,53 @@ class _Handler(BaseHTTPRequestHandler):
         if prop == "receivedDateTime":
             when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             have = message.received.replace(microsecond=0)
-            return {"eq": have == when, "ne": have != when, "ge": have >= when,
-                    "gt": have > when, "le": have <= when, "lt": have < when}[op]
+            return {
+                "eq": have == when,
+                "ne": have != when,
+                "ge": have >= when,
+                "gt": have > when,
+                "le": have <= when,
+                "lt": have < when,
+            }[op]
         if prop == "internetMessageId" and op == "eq":
             return message.internet_message_id == value
         raise _Reply(400, _error("BadRequest", f"Unsupported filter on {prop}"))
 
-    def _list_folders(self, box: Mailbox, parent: Folder, query: dict[str, str]) -> tuple[
-            int, dict[str, Any], dict[str, str]]:
+    def _list_folders(
+        self, box: Mailbox, parent: Folder, query: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         folders = [f for f in box.folders.values() if f.parent == parent.id]
         for prop, op, value in _filters(query["$filter"]) if "$filter" in query else []:
             if prop != "displayName" or op != "eq":
                 raise _Reply(400, _error("BadRequest", f"Unsupported filter on {prop}"))
             folders = [f for f in folders if f.name.lower() == value.lower()]
-        return 200, {"value": [{"id": f.id, "displayName": f.name, "parentFolderId": f.parent}
-                               for f in folders]}, {}
+        return (
+            200,
+            {
+                "value": [
+                    {"id": f.id, "displayName": f.name, "parentFolderId": f.parent} for f in folders
+                ]
+            },
+            {},
+        )
 
-    def _create_folder(self, box: Mailbox, parent: Folder, body: bytes) -> tuple[
-            int, dict[str, Any], dict[str, str]]:
+    def _create_folder(
+        self, box: Mailbox, parent: Folder, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         name = str(json.loads(body or b"{}").get("displayName", ""))
-        if any(f.parent == parent.id and f.name.lower() == name.lower()
-               for f in box.folders.values()):
-            raise _Reply(409, _error("ErrorFolderExists",
-                                     "A folder with the specified name already exists."))
+        if any(
+            f.parent == parent.id and f.name.lower() == name.lower() for f in box.folders.values()
+        ):
+            raise _Reply(
+                409, _error("ErrorFolderExists", "A folder with the specified name already exists.")
+            )
         folder = Folder(_new_id(), name, parent.id)
         box.folders[folder.id] = folder
         return 201, {"id": folder.id, "displayName": name, "parentFolderId": parent.id}, {}
 
-    def _move(self, box: Mailbox, message: Message, body: bytes) -> tuple[
-            int, dict[str, Any], dict[str, str]]:
+    def _move(
+        self, box: Mailbox, message: Message, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         target = self._folder(box, str(json.loads(body or b"{}").get("destinationId", "")))
         del box.messages[message.id]
         # Graph gives a moved message a new id unless immutable ids were asked for.
@@ -692,12 +846,21 @@ class _Handler(BaseHTTPRequestHandler):
         box.messages[message.id] = message
         return 201, _message_json(message, box, None), {}
 
-    def _create_message(self, box: Mailbox, folder: Folder, body: bytes) -> tuple[
-            int, dict[str, Any], dict[str, str]]:
+    def _create_message(
+        self, box: Mailbox, folder: Folder, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         data = json.loads(body or b"{}")
         raw = f"Subject: {data.get('subject', '')}\r\n\r\n".encode()
-        message = Message(_new_id(), folder.id, raw, dt.datetime.now(dt.UTC), "",
-                          str(data.get("subject", "")), box.user, is_draft=True)
+        message = Message(
+            _new_id(),
+            folder.id,
+            raw,
+            dt.datetime.now(dt.UTC),
+            "",
+            str(data.get("subject", "")),
+            box.user,
+            is_draft=True,
+        )
         box.messages[message.id] = message
         return 201, _message_json(message, box, None), {}
 
@@ -707,34 +870,53 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 raw = base64.b64decode(body, validate=True)
             except ValueError:
-                raise _Reply(400, _error("ErrorMimeContentInvalidBase64String",
-                                         "Invalid base64 string for MIME content.")) from None
+                raise _Reply(
+                    400,
+                    _error(
+                        "ErrorMimeContentInvalidBase64String",
+                        "Invalid base64 string for MIME content.",
+                    ),
+                ) from None
             parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
             sender = email.utils.parseaddr(str(parsed.get("From", "")))[1].lower()
-            recipients = [a for _, a in email.utils.getaddresses(
-                parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Bcc", []))
-                if a]
+            recipients = [
+                a
+                for _, a in email.utils.getaddresses(
+                    parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Bcc", [])
+                )
+                if a
+            ]
             message_id = str(parsed.get("Message-ID", "") or "").strip()
         else:
             data = json.loads(body or b"{}").get("message", {})
             sender = str(data.get("from", {}).get("emailAddress", {}).get("address", box.user))
-            recipients = [r["emailAddress"]["address"] for key in
-                          ("toRecipients", "ccRecipients", "bccRecipients")
-                          for r in data.get(key, [])]
+            recipients = [
+                r["emailAddress"]["address"]
+                for key in ("toRecipients", "ccRecipients", "bccRecipients")
+                for r in data.get(key, [])
+            ]
             message_id = ""
             raw = json.dumps(data).encode()
         if sender and sender != box.user and sender not in box.send_as:
-            raise _Reply(403, _error("ErrorSendAsDenied", "The user account which was used to "
-                                     "submit this request does not have the right to send "
-                                     "mail on behalf of the specified sending account."))
+            raise _Reply(
+                403,
+                _error(
+                    "ErrorSendAsDenied",
+                    "The user account which was used to "
+                    "submit this request does not have the right to send "
+                    "mail on behalf of the specified sending account.",
+                ),
+            )
         if not recipients:
-            raise _Reply(400, _error("ErrorInvalidRecipients",
-                                     "At least one recipient is not valid."))
+            raise _Reply(
+                400, _error("ErrorInvalidRecipients", "At least one recipient is not valid.")
+            )
         message_id = message_id or f"<{uuid.uuid4().hex}@graph.test>"
         self.graph.sent.append(Sent(box.user, sender, recipients, raw, message_id))
         sent_items = box.folder("sentitems")
         assert sent_items is not None
-        copy = Message(_new_id(), sent_items.id, raw, dt.datetime.now(dt.UTC), message_id,
-                       "", sender)
+        copy = Message(
+            _new_id(), sent_items.id, raw, dt.datetime.now(dt.UTC), message_id, "", sender
+        )
         box.messages[copy.id] = copy
         return 202, None, {}

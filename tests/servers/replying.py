@@ -17,13 +17,22 @@ groups = ["Sales", "Support", "Marketing"]
 """
 
 
-def reply_to(store: Store, config: Config, conversation_id: int, body: str = "Thanks!",
-             *, review: bool = False) -> int:
+def reply_to(
+    store: Store,
+    config: Config,
+    conversation_id: int,
+    body: str = "Thanks!",
+    *,
+    review: bool = False,
+) -> int:
     """Queue Alice's reply to the conversation's newest incoming message; the outbox id."""
     item = queue.get_item(store, conversation_id)
     assert item is not None and item.service_group
-    row = store.query_one("SELECT id FROM messages WHERE conversation_id = ? AND direction = 'in' "
-                          "ORDER BY id DESC LIMIT 1", (conversation_id,))
+    row = store.query_one(
+        "SELECT id FROM messages WHERE conversation_id = ? AND direction = 'in' "
+        "ORDER BY id DESC LIMIT 1",
+        (conversation_id,),
+    )
     assert row is not None
     original = archive.get(store, int(row[0]))
     raw = archive.raw(store, int(row[0]))

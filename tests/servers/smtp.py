@@ -78,20 +78,30 @@ class _Authenticator:
     def __init__(self, user: str, password: str) -> None:
         self.user, self.password = user, password
 
-    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                 auth_data: Any) -> AuthResult:
-        ok = (isinstance(auth_data, LoginPassword)
-              and auth_data.login.decode() == self.user
-              and auth_data.password.decode() == self.password)
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == self.user
+            and auth_data.password.decode() == self.password
+        )
         return AuthResult(success=ok, handled=False)
 
 
 class SmtpServer:
     """A recording SMTP server; use as a context manager or start()/stop()."""
 
-    def __init__(self, cert: Path, key: Path, *, mode: str = "none", user: str = "sender",
-                 password: str = "smtp-secret",
-                 file_sent: tuple[int, str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cert: Path,
+        key: Path,
+        *,
+        mode: str = "none",
+        user: str = "sender",
+        password: str = "smtp-secret",
+        file_sent: tuple[int, str, str] | None = None,
+    ) -> None:
         self.mode, self.user, self.password = mode, user, password
         self.port = free_port()
         self.handler = _Handler()
@@ -100,7 +110,8 @@ class SmtpServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(cert), str(key))
         kwargs: dict[str, Any] = {
-            "hostname": "127.0.0.1", "port": self.port,
+            "hostname": "127.0.0.1",
+            "port": self.port,
             "authenticator": _Authenticator(user, password),
             "auth_require_tls": mode == "starttls",
             "auth_required": False,

@@ -42,11 +42,24 @@ class SshServer:
     def ssh_command(self, *remote: str, tty: bool = False) -> list[str]:
         """An ``ssh`` command line that logs in with the test key."""
         return [
-            "ssh", "-p", str(self.port), "-i", str(self.client_key),
-            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR", *(["-tt"] if tty else ["-T"]),
-            f"{self.user}@127.0.0.1", *remote,
+            "ssh",
+            "-p",
+            str(self.port),
+            "-i",
+            str(self.client_key),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            *(["-tt"] if tty else ["-T"]),
+            f"{self.user}@127.0.0.1",
+            *remote,
         ]
 
     def stop(self) -> None:
@@ -63,8 +76,9 @@ def available() -> bool:
 
 
 def keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
-                   check=True, timeout=30)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True, timeout=30
+    )
 
 
 def start(folder: Path) -> SshServer:
@@ -77,38 +91,45 @@ def start(folder: Path) -> SshServer:
     authorized.write_text("")
     os.chmod(authorized, 0o600)
     port = free_port()
-    user = os.environ.get("USER") or subprocess.run(
-        ["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
+    user = (
+        os.environ.get("USER")
+        or subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
+    )
     root = os.geteuid() == 0
     if root:
         # Privilege separation needs this directory; Debian's service makes it at boot.
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     config = folder / "sshd_config"
-    config.write_text("\n".join([
-        f"Port {port}",
-        "ListenAddress 127.0.0.1",
-        f"HostKey {folder / 'host_key'}",
-        f"PidFile {folder / 'sshd.pid'}",
-        f"AuthorizedKeysFile {authorized}",
-        "PubkeyAuthentication yes",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "UsePAM no",
-        "StrictModes no",
-        "PermitUserEnvironment no",
-        "AllowTcpForwarding no",
-        "X11Forwarding no",
-        "PrintMotd no",
-        "PrintLastLog no",
-        # Root may log in only through the forced command of an authorized key.
-        f"PermitRootLogin {'forced-commands-only' if root else 'no'}",
-        f"AllowUsers {user}",
-        "LogLevel VERBOSE",
-        "",
-    ]))
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {folder / 'host_key'}",
+                f"PidFile {folder / 'sshd.pid'}",
+                f"AuthorizedKeysFile {authorized}",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PermitUserEnvironment no",
+                "AllowTcpForwarding no",
+                "X11Forwarding no",
+                "PrintMotd no",
+                "PrintLastLog no",
+                # Root may log in only through the forced command of an authorized key.
+                f"PermitRootLogin {'forced-commands-only' if root else 'no'}",
+                f"AllowUsers {user}",
+                "LogLevel VERBOSE",
+                "",
+            ]
+        )
+    )
     log = (folder / "sshd.log").open("wb")
-    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:

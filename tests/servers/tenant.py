@@ -15,16 +15,29 @@ PASSWORD_ENV = "MICC_TEST_IMAP_PASSWORD"
 SMTP_PASSWORD_ENV = "MICC_TEST_SMTP_PASSWORD"
 
 
-def write_tenant(folder: Path, *, imap_port: int, user: str, smtp_port: int,
-                 policy: str = "delete", encryption: str = "none", smtp_encryption: str = "none",
-                 smtp_user: str = "", append_sent: bool | None = None, batch: int = 200,
-                 idle: bool = True, poll_seconds: float = 30.0, outbound_only: bool = False,
-                 extra: str = "") -> Path:
+def write_tenant(
+    folder: Path,
+    *,
+    imap_port: int,
+    user: str,
+    smtp_port: int,
+    policy: str = "delete",
+    encryption: str = "none",
+    smtp_encryption: str = "none",
+    smtp_user: str = "",
+    append_sent: bool | None = None,
+    batch: int = 200,
+    idle: bool = True,
+    poll_seconds: float = 30.0,
+    outbound_only: bool = False,
+    extra: str = "",
+) -> Path:
     """Write ``folder/micc.toml`` and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     sent_line = "" if append_sent is None else f"append_sent = {str(append_sent).lower()}\n"
-    smtp_auth = (f'username = "{smtp_user}"\npassword_env = "{SMTP_PASSWORD_ENV}"\n'
-                 if smtp_user else "")
+    smtp_auth = (
+        f'username = "{smtp_user}"\npassword_env = "{SMTP_PASSWORD_ENV}"\n' if smtp_user else ""
+    )
     path = folder / "micc.toml"
     path.write_text(f"""\
 [store]
@@ -89,13 +102,22 @@ def tenant(folder: Path, **kwargs: object) -> Config:
     return load_config(write_tenant(folder, **kwargs))  # type: ignore[arg-type]
 
 
-def customer_mail(to: str, *, cc: str = "", subject: str = "Order question", n: int = 0,
-                  message_id: str | None = None, body: str = "Hello, where is my order?",
-                  extra_headers: str = "") -> bytes:
+def customer_mail(
+    to: str,
+    *,
+    cc: str = "",
+    subject: str = "Order question",
+    n: int = 0,
+    message_id: str | None = None,
+    body: str = "Hello, where is my order?",
+    extra_headers: str = "",
+) -> bytes:
     """A plain customer e-mail."""
     mid = message_id or f"<cust-{n}-{abs(hash((to, subject, n)))}@customer.example>"
     cc_line = f"Cc: {cc}\n" if cc else ""
-    return (f"From: Carla Customer <carla@customer.example>\nTo: {to}\n{cc_line}"
-            f"Subject: {subject}\nDate: Thu, 26 Nov 2026 10:00:00 +0000\n"
-            f"Message-ID: {mid}\n{extra_headers}MIME-Version: 1.0\n"
-            f"Content-Type: text/plain; charset=utf-8\n\n{body}\n").encode()
+    return (
+        f"From: Carla Customer <carla@customer.example>\nTo: {to}\n{cc_line}"
+        f"Subject: {subject}\nDate: Thu, 26 Nov 2026 10:00:00 +0000\n"
+        f"Message-ID: {mid}\n{extra_headers}MIME-Version: 1.0\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    ).encode()

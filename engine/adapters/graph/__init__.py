@@ -49,9 +49,13 @@ def _graph(config: Config) -> GraphConfig:
     return config.server.graph
 
 
-def build_source(config: Config, *, health: HealthSink | None = None,
-                 inbox_health: HealthSink | None = None,
-                 unreadable: Unreadable | None = None) -> GraphSource:
+def build_source(
+    config: Config,
+    *,
+    health: HealthSink | None = None,
+    inbox_health: HealthSink | None = None,
+    unreadable: Unreadable | None = None,
+) -> GraphSource:
     """The master mailbox's inbox, with the tenant's processed-mail policy.
 
     Args:
@@ -63,11 +67,14 @@ def build_source(config: Config, *, health: HealthSink | None = None,
         unreadable: failed downloads counted so far; pass the same one to each
             source an engine makes, so the count survives reconnections.
     """
-    return GraphSource(GraphClient(_graph(config), health=health),
-                       policy=config.server.processed,
-                       archive_folder=config.server.archive_folder,
-                       poll_seconds=_graph(config).poll_seconds, inbox_health=inbox_health,
-                       unreadable=unreadable)
+    return GraphSource(
+        GraphClient(_graph(config), health=health),
+        policy=config.server.processed,
+        archive_folder=config.server.archive_folder,
+        poll_seconds=_graph(config).poll_seconds,
+        inbox_health=inbox_health,
+        unreadable=unreadable,
+    )
 
 
 def build_sender(config: Config, *, health: HealthSink | None = None) -> GraphSender:

@@ -47,9 +47,15 @@ MAX_CONCURRENT = 4
 RETRY_STATUSES = (429, 503, 504)
 #: Sign-in hosts msal knows; any other authority (tests, private clouds) skips
 #: instance discovery, which would otherwise ask login.microsoftonline.com.
-KNOWN_AUTHORITY_HOSTS = ("login.microsoftonline.com", "login.microsoftonline.us",
-                         "login.chinacloudapi.cn", "login.microsoftonline.de",
-                         "login.windows.net", "login.microsoft.com", "sts.windows.net")
+KNOWN_AUTHORITY_HOSTS = (
+    "login.microsoftonline.com",
+    "login.microsoftonline.us",
+    "login.chinacloudapi.cn",
+    "login.microsoftonline.de",
+    "login.windows.net",
+    "login.microsoft.com",
+    "sts.windows.net",
+)
 
 #: ``(state, detail)`` -> None; state is "ok", "warn" (throttled) or "error".
 HealthSink = Callable[[str, str], None]
@@ -120,8 +126,7 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
     An explicit context, because httpx's ``verify=True`` defers to
     ``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE`` when they are set in the environment.
     """
-    return ssl.create_default_context(cafile=ca_file) if ca_file else \
-        ssl.create_default_context()
+    return ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
 
 
 class GraphClient:
@@ -142,10 +147,17 @@ class GraphClient:
         timeout: seconds for each HTTP request.
     """
 
-    def __init__(self, config: GraphConfig, *, health: HealthSink | None = None,
-                 max_inline_wait: float = 120.0, backoff_base: float = 1.0,
-                 backoff_cap: float = 60.0, max_attempts: int = 8,
-                 timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        config: GraphConfig,
+        *,
+        health: HealthSink | None = None,
+        max_inline_wait: float = 120.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        max_attempts: int = 8,
+        timeout: float = 60.0,
+    ) -> None:
         self.config = config
         self.user = config.user
         self.base = config.graph_url.rstrip("/")
@@ -158,8 +170,9 @@ class GraphClient:
         self.max_attempts = max_attempts
         self._context = ssl_context(str(config.ca_file) if config.ca_file else None)
         self._timeout = timeout
-        self._http = httpx.Client(verify=self._context, timeout=timeout,
-                                  headers={"Prefer": 'IdType="ImmutableId"'})
+        self._http = httpx.Client(
+            verify=self._context, timeout=timeout, headers={"Prefer": 'IdType="ImmutableId"'}
+        )
         self._token_http: httpx.Client | None = None
         self._app: msal.ConfidentialClientApplication | None = None
         self._token_lock = threading.Lock()
@@ -180,18 +193,24 @@ class GraphClient:
 
     def _build_app(self) -> msal.ConfidentialClientApplication:
         try:
-            secret = read_secret(self.config.client_secret_env, self.config.client_secret_file,
-                                 "the Graph client secret")
+            secret = read_secret(
+                self.config.client_secret_env,
+                self.config.client_secret_file,
+                "the Graph client secret",
+            )
         except SecretError as exc:
-            raise GraphAuthError(f"Cannot get a Microsoft Graph token: {exc}.",
-                                 permanent=True) from None
+            raise GraphAuthError(
+                f"Cannot get a Microsoft Graph token: {exc}.", permanent=True
+            ) from None
         authority = f"{self.config.authority.rstrip('/')}/{self.config.tenant_id}"
         host = (urlsplit(authority).hostname or "").lower()
         if self._token_http is None:
             self._token_http = httpx.Client(verify=self._context, timeout=self._timeout)
         try:
             return msal.ConfidentialClientApplication(
-                self.config.client_id, client_credential=secret, authority=authority,
+                self.config.client_id,
+                client_credential=secret,
+                authority=authority,
                 http_client=self._token_http,
                 instance_discovery=host in KNOWN_AUTHORITY_HOSTS,
             )
@@ -201,10 +220,13 @@ class GraphClient:
             raise GraphAuthError(
                 f"Cannot get a Microsoft Graph token: tenant (directory) id "
                 f"{self.config.tenant_id} is not known at {authority}; check tenant_id "
-                "(and authority, for national clouds).", permanent=True) from None
+                "(and authority, for national clouds).",
+                permanent=True,
+            ) from None
         except httpx.HTTPError as exc:
-            raise GraphUnavailable(f"Cannot reach the sign-in service at {authority}: "
-                                   f"{_http_words(exc)}.") from None
+            raise GraphUnavailable(
+                f"Cannot reach the sign-in service at {authority}: {_http_words(exc)}."
+            ) from None
 
     def token(self) -> str:
         """A valid access token, from msal's cache or a new request.
@@ -229,9 +251,12 @@ class GraphClient:
                 # A fresh app re-reads the secret next time, so a corrected
                 # secret file or variable is picked up without a restart.
                 self._app = None
-                auth = explain_token_error(result, tenant_id=self.config.tenant_id,
-                                           client_id=self.config.client_id,
-                                           secret_source=self.secret_source())
+                auth = explain_token_error(
+                    result,
+                    tenant_id=self.config.tenant_id,
+                    client_id=self.config.client_id,
+                    secret_source=self.secret_source(),
+                )
                 self._report("error", str(auth))
                 raise auth
             self.last_token = str(result["access_token"])
@@ -250,10 +275,19 @@ class GraphClient:
             return path
         return f"{self.base}{self.user_path}{path}"
 
-    def request(self, method: str, path: str, *, what: str,
-                params: Mapping[str, str] | None = None, json: object = None,
-                content: bytes | None = None, headers: Mapping[str, str] | None = None,
-                ok: tuple[int, ...] = (200,), idempotent: bool = True) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200,),
+        idempotent: bool = True,
+    ) -> httpx.Response:
         """Send one request, waiting out throttling and renewing the token as needed.
 
         Args:
@@ -281,43 +315,55 @@ class GraphClient:
             send_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
             try:
                 with self.gate.slots:
-                    response = self._http.request(method, url, params=params, json=json,
-                                                  content=content, headers=send_headers)
+                    response = self._http.request(
+                        method, url, params=params, json=json, content=content, headers=send_headers
+                    )
             except httpx.HTTPError as exc:
                 if not idempotent or attempt == self.max_attempts - 1:
                     raise GraphUnavailable(f"{what}: {_http_words(exc)}.") from None
                 time.sleep(self._backoff(attempt))
                 continue
             if response.status_code in ok:
-                self._report("ok", f"Microsoft Graph: mailbox {self.user} reachable"
-                             + (f"; last {self._last_throttle}" if self._last_throttle else ""))
+                self._report(
+                    "ok",
+                    f"Microsoft Graph: mailbox {self.user} reachable"
+                    + (f"; last {self._last_throttle}" if self._last_throttle else ""),
+                )
                 return response
             if response.status_code == 401 and not refreshed:
                 refreshed = True
                 self.forget_token()
                 continue
             if response.status_code in RETRY_STATUSES and (
-                    idempotent or response.status_code != 504):
+                idempotent or response.status_code != 504
+            ):
                 self._throttled(response, attempt, what)
                 continue
-            error = explain_graph_error(response.status_code, _json_or_empty(response),
-                                        method=method, what=what, mailbox=self.user)
+            error = explain_graph_error(
+                response.status_code,
+                _json_or_empty(response),
+                method=method,
+                what=what,
+                mailbox=self.user,
+            )
             if error.status in (401, 403):
                 self._report("error", str(error))
             raise error
         _, until = self.gate.remaining()
-        raise GraphThrottled(f"{what}: Graph kept refusing ({self.max_attempts} attempts); "
-                             "try again later.", until=until or datetime.now(UTC))
+        raise GraphThrottled(
+            f"{what}: Graph kept refusing ({self.max_attempts} attempts); try again later.",
+            until=until or datetime.now(UTC),
+        )
 
-    def get_json(self, path: str, *, what: str,
-                 params: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def get_json(
+        self, path: str, *, what: str, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """GET and decode a JSON object."""
         response = self.request("GET", path, what=what, params=params)
         try:
             body = response.json()
         except ValueError:
-            raise GraphError(f"{what}: Graph answered with something that is not JSON.") \
-                from None
+            raise GraphError(f"{what}: Graph answered with something that is not JSON.") from None
         if not isinstance(body, dict):
             raise GraphError(f"{what}: Graph answered with unexpected JSON.")
         return body
@@ -326,9 +372,10 @@ class GraphClient:
         """Whether the mailbox's Sent Items holds a message with this ``Message-ID``."""
         literal = message_id.replace("'", "''")
         found = self.get_json(
-            "/mailFolders/sentitems/messages", what="looking in Sent Items",
-            params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id",
-                    "$top": "1"})
+            "/mailFolders/sentitems/messages",
+            what="looking in Sent Items",
+            params={"$filter": f"internetMessageId eq '{literal}'", "$select": "id", "$top": "1"},
+        )
         return bool(found.get("value"))
 
     def close(self) -> None:
@@ -343,7 +390,7 @@ class GraphClient:
     # -- throttling -------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> float:
-        wait = min(self.backoff_cap, self.backoff_base * (2 ** attempt))
+        wait = min(self.backoff_cap, self.backoff_base * (2**attempt))
         # Jitter, so that several clients told "not now" do not return together.
         return float(wait * (0.8 + 0.4 * random.random()))
 
@@ -351,13 +398,19 @@ class GraphClient:
         asked = parse_retry_after(response.headers.get("Retry-After"))
         wait = asked if asked is not None else self._backoff(attempt)
         until = self.gate.throttle(wait)
-        how = (f"Retry-After {asked:g} s" if asked is not None
-               else f"no Retry-After, backing off {wait:.1f} s")
-        self._last_throttle = (f"throttled until {until.isoformat(timespec='seconds')} "
-                               f"({response.status_code}, {how})")
-        self._report("warn",
-                     f"throttled until {until.isoformat(timespec='seconds')} by Microsoft "
-                     f"Graph ({response.status_code}, {how}) while {what}")
+        how = (
+            f"Retry-After {asked:g} s"
+            if asked is not None
+            else f"no Retry-After, backing off {wait:.1f} s"
+        )
+        self._last_throttle = (
+            f"throttled until {until.isoformat(timespec='seconds')} ({response.status_code}, {how})"
+        )
+        self._report(
+            "warn",
+            f"throttled until {until.isoformat(timespec='seconds')} by Microsoft "
+            f"Graph ({response.status_code}, {how}) while {what}",
+        )
 
     def _wait_for_gate(self, what: str) -> None:
         left, until = self.gate.remaining()
@@ -367,7 +420,9 @@ class GraphClient:
             assert until is not None
             raise GraphThrottled(
                 f"{what}: Microsoft Graph throttled mailbox {self.user} until "
-                f"{until.isoformat(timespec='seconds')}.", until=until)
+                f"{until.isoformat(timespec='seconds')}.",
+                until=until,
+            )
         time.sleep(left)
 
     def _report(self, state: str, detail: str) -> None:
@@ -392,8 +447,10 @@ def _http_words(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectError):
         reason = str(exc) or "connection refused"
         if "CERTIFICATE_VERIFY_FAILED" in reason:
-            return ("the server's TLS certificate is not trusted (set ca_file under "
-                    "[server.graph] if a proxy or private cloud uses its own CA)")
+            return (
+                "the server's TLS certificate is not trusted (set ca_file under "
+                "[server.graph] if a proxy or private cloud uses its own CA)"
+            )
         return f"cannot connect ({reason})"
     if isinstance(exc, httpx.TimeoutException):
         return "no answer in time"

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from datetime import datetime
 
 #: The application permissions the MiCC Enterprise guide lists for Graph.
-PERMISSIONS = ("Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.ReadWrite",
-               "Mail.Send")
+PERMISSIONS = ("Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.ReadWrite", "Mail.Send")
 
-_CONSENT = ("add it in Azure: App registrations > API permissions > Add a permission > "
-            "Microsoft Graph > Application permissions, then 'Grant admin consent'")
+_CONSENT = (
+    "add it in Azure: App registrations > API permissions > Add a permission > "
+    "Microsoft Graph > Application permissions, then 'Grant admin consent'"
+)
 
 
 class GraphError(ConnectionError):
@@ -30,8 +31,9 @@ class GraphError(ConnectionError):
         permanent: retrying the same request will fail the same way.
     """
 
-    def __init__(self, message: str, *, status: int = 0, code: str = "",
-                 permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, status: int = 0, code: str = "", permanent: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -67,8 +69,9 @@ def _aadsts(description: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def explain_token_error(result: Mapping[str, object], *, tenant_id: str, client_id: str,
-                        secret_source: str) -> GraphAuthError:
+def explain_token_error(
+    result: Mapping[str, object], *, tenant_id: str, client_id: str, secret_source: str
+) -> GraphAuthError:
     """The words for a failed client-credentials token request.
 
     Args:
@@ -84,27 +87,36 @@ def explain_token_error(result: Mapping[str, object], *, tenant_id: str, client_
     if number is None and isinstance(codes, list) and codes:
         number = int(codes[0])
     if number == 7000222:
-        words = (f"the client secret in {secret_source} has expired: create a new client "
-                 f"secret for application {client_id} in Azure (Certificates & secrets) "
-                 f"and put its Value there")
+        words = (
+            f"the client secret in {secret_source} has expired: create a new client "
+            f"secret for application {client_id} in Azure (Certificates & secrets) "
+            f"and put its Value there"
+        )
     elif number in (7000215, 7000216) or (error == "invalid_client" and number is None):
-        words = (f"the client secret in {secret_source} is wrong for application {client_id}: "
-                 "use the secret's Value (shown once when it was created), not its Secret ID")
+        words = (
+            f"the client secret in {secret_source} is wrong for application {client_id}: "
+            "use the secret's Value (shown once when it was created), not its Secret ID"
+        )
     elif number == 700016 or error == "unauthorized_client":
-        words = (f"application (client) id {client_id} is not registered in tenant "
-                 f"{tenant_id}: check client_id and tenant_id")
-    elif number in (90002, 900023) or ("tenant" in description.lower() and "not found" in \
-            description.lower()):
+        words = (
+            f"application (client) id {client_id} is not registered in tenant "
+            f"{tenant_id}: check client_id and tenant_id"
+        )
+    elif number in (90002, 900023) or (
+        "tenant" in description.lower() and "not found" in description.lower()
+    ):
         words = f"tenant (directory) id {tenant_id} was not found: check tenant_id"
     else:
         first = description.splitlines()[0] if description else "no description"
         words = f"sign-in refused ({error or 'unknown error'}): {first}"
-    return GraphAuthError(f"Cannot get a Microsoft Graph token: {words}.", status=401,
-                          code=error, permanent=True)
+    return GraphAuthError(
+        f"Cannot get a Microsoft Graph token: {words}.", status=401, code=error, permanent=True
+    )
 
 
-def explain_graph_error(status: int, body: Mapping[str, object], *, method: str, what: str,
-                        mailbox: str) -> GraphError:
+def explain_graph_error(
+    status: int, body: Mapping[str, object], *, method: str, what: str, mailbox: str
+) -> GraphError:
     """The words for a Graph error answer.
 
     Args:
@@ -125,35 +137,61 @@ def explain_graph_error(status: int, body: Mapping[str, object], *, method: str,
             f"{mailbox} from this application. Add the mailbox to the security group the "
             "policy allows (New-/Set-ApplicationAccessPolicy; see "
             "https://learn.microsoft.com/en-us/graph/auth-limit-mailbox-access).",
-            status=status, code=code, permanent=True)
+            status=status,
+            code=code,
+            permanent=True,
+        )
     if code == "ErrorSendAsDenied":
         return GraphAccessError(
             f"{what}: mailbox {mailbox} may not send as this address. Give the master mailbox "
             "the Send As permission on it (Exchange admin center > mailbox delegation > "
-            "Send As).", status=status, code=code, permanent=True)
+            "Send As).",
+            status=status,
+            code=code,
+            permanent=True,
+        )
     if status == 403:
         needed = _permission_for(method, what)
         return GraphAccessError(
             f"{what}: the application lacks the {needed} permission ({message}); {_CONSENT}.",
-            status=status, code=code, permanent=True)
+            status=status,
+            code=code,
+            permanent=True,
+        )
     if status == 401:
         return GraphAccessError(
             f"{what}: Graph rejected the token ({message}); the app's admin consent may have "
-            "been revoked or the token is for another tenant.", status=status, code=code)
-    if status == 404 and code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI",
-                                  "ResourceNotFound", "MailboxNotFound"):
+            "been revoked or the token is for another tenant.",
+            status=status,
+            code=code,
+        )
+    if status == 404 and code in (
+        "ErrorInvalidUser",
+        "MailboxNotEnabledForRESTAPI",
+        "ResourceNotFound",
+        "MailboxNotFound",
+    ):
         return GraphNotFound(
             f"{what}: mailbox {mailbox} was not found or has no Exchange Online mailbox "
             f"({message}); check user under [server.graph].",
-            status=status, code=code, permanent=True)
+            status=status,
+            code=code,
+            permanent=True,
+        )
     if status == 404:
-        return GraphNotFound(f"{what}: not found ({message}).", status=status, code=code,
-                             permanent=True)
+        return GraphNotFound(
+            f"{what}: not found ({message}).", status=status, code=code, permanent=True
+        )
     if status >= 500:
-        return GraphUnavailable(f"{what}: Graph failed ({status} {code}: {message}).",
-                                status=status, code=code)
-    return GraphError(f"{what}: Graph refused the request ({status} {code}: {message}).",
-                      status=status, code=code, permanent=400 <= status < 500)
+        return GraphUnavailable(
+            f"{what}: Graph failed ({status} {code}: {message}).", status=status, code=code
+        )
+    return GraphError(
+        f"{what}: Graph refused the request ({status} {code}: {message}).",
+        status=status,
+        code=code,
+        permanent=400 <= status < 500,
+    )
 
 
 def _permission_for(method: str, what: str) -> str:

@@ -30,7 +30,8 @@ def store_health(store_path: Path, name: str = HEALTH_NAME) -> HealthSink:
                     "INSERT INTO engine_health (name, state, detail, updated) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
                     "detail = excluded.detail, updated = excluded.updated",
-                    (name, state, detail, now_iso()))
+                    (name, state, detail, now_iso()),
+                )
         finally:
             store.close()
 

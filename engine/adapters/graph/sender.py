@@ -34,8 +34,13 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 def _header_addresses(raw: bytes) -> tuple[str, set[str], str]:
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     sender = email.utils.parseaddr(str(headers.get("From", "")))[1]
-    listed = {a.lower() for _, a in email.utils.getaddresses(
-        [str(v) for name in ("To", "Cc", "Bcc") for v in headers.get_all(name, [])]) if a}
+    listed = {
+        a.lower()
+        for _, a in email.utils.getaddresses(
+            [str(v) for name in ("To", "Cc", "Bcc") for v in headers.get_all(name, [])]
+        )
+        if a
+    }
     return sender, listed, str(headers.get("Message-ID", "") or "").strip()
 
 
@@ -88,11 +93,19 @@ class GraphSender:
         if len(body) > MAX_REQUEST_BYTES:
             raise GraphError(
                 f"sending as {sender}: the message is {len(raw) / 1e6:.1f} MB; Graph's sendMail "
-                "takes at most 4 MB of base64 MIME (about 3 MB of mail)", status=413,
-                permanent=True)
-        self.client.request("POST", "/sendMail", what=f"sending as {sender}", content=body,
-                            headers={"Content-Type": "text/plain"}, ok=(202,),
-                            idempotent=False)
+                "takes at most 4 MB of base64 MIME (about 3 MB of mail)",
+                status=413,
+                permanent=True,
+            )
+        self.client.request(
+            "POST",
+            "/sendMail",
+            what=f"sending as {sender}",
+            content=body,
+            headers={"Content-Type": "text/plain"},
+            ok=(202,),
+            idempotent=False,
+        )
 
     def _in_sent_items(self, message_id: str) -> bool:
         try:
@@ -109,9 +122,12 @@ class GraphSender:
 
     def describe(self) -> SourceStatus:
         """What Test Connection shows about the sending side."""
-        return SourceStatus(True, f"Microsoft Graph sendMail as {self.client.user} "
-                            "(Send As for other From addresses; copies in Sent Items)",
-                            ("sendMail", "mime"))
+        return SourceStatus(
+            True,
+            f"Microsoft Graph sendMail as {self.client.user} "
+            "(Send As for other From addresses; copies in Sent Items)",
+            ("sendMail", "mime"),
+        )
 
     def close(self) -> None:
         """Close the HTTP connections; never raises."""

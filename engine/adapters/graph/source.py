@@ -102,9 +102,16 @@ class _ReadState:
             return Bookmark(mailbox, None, self.count)
         floor = self.since - OVERLAP
         self.seen = {i: r for i, r in self.seen.items() if _parse_time(r) >= floor}
-        return Bookmark(mailbox, None, self.count, {
-            "since": _graph_time(self.since), "seen": json.dumps(self.seen, sort_keys=True),
-            "batch": json.dumps(list(batch))})
+        return Bookmark(
+            mailbox,
+            None,
+            self.count,
+            {
+                "since": _graph_time(self.since),
+                "seen": json.dumps(self.seen, sort_keys=True),
+                "batch": json.dumps(list(batch)),
+            },
+        )
 
 
 @dataclass
@@ -138,8 +145,11 @@ class Unreadable:
 
     def set_aside(self) -> dict[str, str]:
         """Messages failed :data:`SET_ASIDE_AFTER` passes or more: id -> last error."""
-        return {handle: error for handle, (passes, error) in self.failures.items()
-                if passes >= SET_ASIDE_AFTER}
+        return {
+            handle: error
+            for handle, (passes, error) in self.failures.items()
+            if passes >= SET_ASIDE_AFTER
+        }
 
 
 class GraphSource:
@@ -159,10 +169,16 @@ class GraphSource:
     #: Exchange files a copy of what sendMail sends in Sent Items by itself.
     files_sent_itself = True
 
-    def __init__(self, client: GraphClient, *, policy: ProcessedPolicy = "delete",
-                 archive_folder: str = "Processed", poll_seconds: float = 15.0,
-                 inbox_health: HealthSink | None = None,
-                 unreadable: Unreadable | None = None) -> None:
+    def __init__(
+        self,
+        client: GraphClient,
+        *,
+        policy: ProcessedPolicy = "delete",
+        archive_folder: str = "Processed",
+        poll_seconds: float = 15.0,
+        inbox_health: HealthSink | None = None,
+        unreadable: Unreadable | None = None,
+    ) -> None:
         self.client = client
         self.inbox_health = inbox_health
         self.unreadable = unreadable if unreadable is not None else Unreadable()
@@ -188,11 +204,15 @@ class GraphSource:
         Raises:
             GraphError: a ``ConnectionError`` saying what is wrong, in words.
         """
-        self.client.get_json("/mailFolders/inbox", what="opening the inbox",
-                             params={"$select": "id,displayName,totalItemCount"})
+        self.client.get_json(
+            "/mailFolders/inbox",
+            what="opening the inbox",
+            params={"$select": "id,displayName,totalItemCount"},
+        )
 
-    def fetch_new(self, bookmark: Bookmark | None, batch: int) -> Iterator[
-            tuple[Sequence[FetchedMessage], Bookmark]]:
+    def fetch_new(
+        self, bookmark: Bookmark | None, batch: int
+    ) -> Iterator[tuple[Sequence[FetchedMessage], Bookmark]]:
         """Yield pages of new messages, oldest first, each with the bookmark after it.
 
         Nothing on the server changes. With a policy other than ``keep`` the
@@ -207,8 +227,12 @@ class GraphSource:
             while True:
                 found = False
                 for page in self._pages(state, batch):
-                    fresh = [item for item in page if item["id"] not in yielded
-                             and (self.policy != "keep" or item["id"] not in state.seen)]
+                    fresh = [
+                        item
+                        for item in page
+                        if item["id"] not in yielded
+                        and (self.policy != "keep" or item["id"] not in state.seen)
+                    ]
                     if not fresh:
                         continue
                     found = True
@@ -218,8 +242,7 @@ class GraphSource:
                         state.note(item["id"], item["receivedDateTime"])
                     self._since_hint = state.since
                     if messages or self.policy == "keep":
-                        yield messages, state.bookmark(self.mailbox,
-                                                       [m.handle for m in messages])
+                        yield messages, state.bookmark(self.mailbox, [m.handle for m in messages])
                 if not found or self.policy == "keep":
                     if self.policy != "keep":  # the whole inbox was listed
                         self.unreadable.keep_only(yielded)
@@ -239,8 +262,10 @@ class GraphSource:
             action = self._delete
         else:
             target = "deleteditems" if policy == "trash" else self.folder_id(self.archive_folder)
+
             def action(handle: str) -> None:
                 self._move(handle, target)
+
         errors: list[GraphError] = []
 
         def run(handle: str) -> None:
@@ -297,8 +322,7 @@ class GraphSource:
         url: str | None = "/mailFolders/inbox/messages"
         params: dict[str, str] | None = {"$select": "id", "$top": str(MAX_PAGE)}
         while url:
-            body = self.client.get_json(url, what="looking for unprocessed mail",
-                                        params=params)
+            body = self.client.get_json(url, what="looking for unprocessed mail", params=params)
             still += [str(i["id"]) for i in body.get("value", []) if i.get("id") in batch]
             link = body.get("@odata.nextLink")
             url, params = (link, None) if isinstance(link, str) else (None, None)
@@ -312,25 +336,35 @@ class GraphSource:
 
     def describe(self) -> SourceStatus:
         """What Test Connection shows about the read side (after :meth:`connect`)."""
-        return SourceStatus(True, f"Microsoft Graph {self.client.base}: mailbox "
-                            f"{self.client.user}, polling every {self.poll_seconds:g} s",
-                            ("graph", "immutable-ids"),
-                            {"inbox": "inbox (well-known)", "sent": "sentitems (well-known)",
-                             "trash": "deleteditems (well-known)",
-                             "archive": self.archive_folder})
+        return SourceStatus(
+            True,
+            f"Microsoft Graph {self.client.base}: mailbox "
+            f"{self.client.user}, polling every {self.poll_seconds:g} s",
+            ("graph", "immutable-ids"),
+            {
+                "inbox": "inbox (well-known)",
+                "sent": "sentitems (well-known)",
+                "trash": "deleteditems (well-known)",
+                "archive": self.archive_folder,
+            },
+        )
 
     # -- reading -------------------------------------------------------------
 
     def _pages(self, state: _ReadState, batch: int) -> Iterator[list[dict[str, str]]]:
-        params = {"$select": SELECT, "$orderby": "receivedDateTime asc",
-                  "$top": str(max(1, min(batch, MAX_PAGE)))}
+        params = {
+            "$select": SELECT,
+            "$orderby": "receivedDateTime asc",
+            "$top": str(max(1, min(batch, MAX_PAGE))),
+        }
         if self.policy == "keep" and state.since is not None:
             params["$filter"] = f"receivedDateTime ge {_graph_time(state.since - OVERLAP)}"
         url: str | None = "/mailFolders/inbox/messages"
         first = True
         while url:
-            body = self.client.get_json(url, what="listing the inbox",
-                                        params=params if first else None)
+            body = self.client.get_json(
+                url, what="listing the inbox", params=params if first else None
+            )
             first = False
             value = body.get("value", [])
             yield [item for item in value if isinstance(item, dict) and "id" in item]
@@ -341,8 +375,10 @@ class GraphSource:
         handle = item["id"]
         try:
             response = self.client.request(
-                "GET", f"/messages/{quote(handle, safe='')}/$value",
-                what=f"reading message {item.get('internetMessageId') or handle}")
+                "GET",
+                f"/messages/{quote(handle, safe='')}/$value",
+                what=f"reading message {item.get('internetMessageId') or handle}",
+            )
         except GraphNotFound:
             self.unreadable.readable(handle)
             return None  # deleted by someone else since it was listed: nothing to archive
@@ -354,12 +390,14 @@ class GraphSource:
             passes = self.unreadable.failed(handle, str(exc))
             if passes < SET_ASIDE_AFTER:
                 raise
-            log.warning("message set aside", extra={"id": handle, "passes": passes,
-                                                     "error": str(exc)[:300]})
+            log.warning(
+                "message set aside", extra={"id": handle, "passes": passes, "error": str(exc)[:300]}
+            )
             return None  # left in the inbox; tried again next pass
         self.unreadable.readable(handle)
-        return FetchedMessage(f"graph:{self.client.user.lower()}:{handle}", self.mailbox,
-                              response.content, handle)
+        return FetchedMessage(
+            f"graph:{self.client.user.lower()}:{handle}", self.mailbox, response.content, handle
+        )
 
     def set_aside(self) -> dict[str, str]:
         """Messages left in the inbox because their MIME could not be read: id -> error."""
@@ -373,17 +411,24 @@ class GraphSource:
         with contextlib.suppress(Exception):  # health must never break the mail flow
             if aside:
                 first = next(iter(aside.values()))
-                self.inbox_health("warn", f"{len(aside)} message(s) could not be read after "
-                                  f"{SET_ASIDE_AFTER} tries; left in the inbox and tried "
-                                  f"again each pass; the mail after them flows. {first}")
+                self.inbox_health(
+                    "warn",
+                    f"{len(aside)} message(s) could not be read after "
+                    f"{SET_ASIDE_AFTER} tries; left in the inbox and tried "
+                    f"again each pass; the mail after them flows. {first}",
+                )
             else:
                 self.inbox_health("ok", "every message in the inbox could be read")
 
     def _has_new_mail(self) -> bool:
-        params = {"$select": "id,receivedDateTime", "$orderby": "receivedDateTime desc",
-                  "$top": "1"}
-        body = self.client.get_json("/mailFolders/inbox/messages", what="looking for new mail",
-                                    params=params)
+        params = {
+            "$select": "id,receivedDateTime",
+            "$orderby": "receivedDateTime desc",
+            "$top": "1",
+        }
+        body = self.client.get_json(
+            "/mailFolders/inbox/messages", what="looking for new mail", params=params
+        )
         value = body.get("value") or []
         if not value:
             return False
@@ -396,20 +441,30 @@ class GraphSource:
     def _delete(self, handle: str) -> None:
         # Already deleted counts as done: a run before a crash got that far.
         with contextlib.suppress(GraphNotFound):
-            self.client.request("DELETE", f"/messages/{quote(handle, safe='')}",
-                                what="deleting a processed message", ok=(204,))
+            self.client.request(
+                "DELETE",
+                f"/messages/{quote(handle, safe='')}",
+                what="deleting a processed message",
+                ok=(204,),
+            )
 
     def _move(self, handle: str, folder: str) -> None:
         path = f"/messages/{quote(handle, safe='')}"
         for attempt in range(2):
             try:
-                self.client.request("POST", f"{path}/move", what="moving a processed message",
-                                    json={"destinationId": folder}, ok=(201, 200))
+                self.client.request(
+                    "POST",
+                    f"{path}/move",
+                    what="moving a processed message",
+                    json={"destinationId": folder},
+                    ok=(201, 200),
+                )
                 return
             except GraphNotFound:
                 try:
-                    self.client.get_json(path, what="checking a processed message",
-                                         params={"$select": "id"})
+                    self.client.get_json(
+                        path, what="checking a processed message", params={"$select": "id"}
+                    )
                 except GraphNotFound:
                     return  # deleted already, e.g. by a person: nothing left to move
                 if folder == "deleteditems" or attempt:
@@ -433,15 +488,23 @@ class GraphSource:
         children = f"/mailFolders/{quote(parent, safe='')}/childFolders"
         literal = name.replace("'", "''")
         for attempt in range(2):
-            found = self.client.get_json(children, what=f"looking for folder {name!r}",
-                                         params={"$filter": f"displayName eq '{literal}'"})
+            found = self.client.get_json(
+                children,
+                what=f"looking for folder {name!r}",
+                params={"$filter": f"displayName eq '{literal}'"},
+            )
             for folder in found.get("value", []):
                 if str(folder.get("displayName", "")).lower() == name.lower():
                     return str(folder["id"])
             try:
-                created = self.client.request("POST", children, what=f"creating folder {name!r}",
-                                              json={"displayName": name}, ok=(201,),
-                                              idempotent=False)
+                created = self.client.request(
+                    "POST",
+                    children,
+                    what=f"creating folder {name!r}",
+                    json={"displayName": name},
+                    ok=(201,),
+                    idempotent=False,
+                )
             except GraphError as exc:
                 if exc.status == 409 and attempt == 0:
                     continue  # created meanwhile by someone else: look again

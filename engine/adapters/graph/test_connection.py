@@ -31,8 +31,10 @@ from engine.config.model import Config, GraphConfig
 from engine.config.secrets import SecretError, read_secret
 from engine.ports import SourceStatus
 
-_CONSENT = ("Azure: App registrations > API permissions > Add a permission > Microsoft Graph > "
-            "Application permissions, then 'Grant admin consent'")
+_CONSENT = (
+    "Azure: App registrations > API permissions > Add a permission > Microsoft Graph > "
+    "Application permissions, then 'Grant admin consent'"
+)
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,18 @@ class GraphConnectionReport:
     def status(self) -> SourceStatus:
         """The report as the ports' :class:`SourceStatus`."""
         failed = [c for c in self.checks if c.ok is False]
-        summary = (f"{failed[0].name}: {failed[0].detail}" if failed
-                   else "Microsoft Graph: all checks passed")
+        summary = (
+            f"{failed[0].name}: {failed[0].detail}"
+            if failed
+            else "Microsoft Graph: all checks passed"
+        )
         granted = tuple(c.name for c in self.checks if c.ok and c.name in PERMISSIONS)
-        return SourceStatus(not failed, summary, granted, {"inbox": "inbox",
-                                                           "sent": "sentitems",
-                                                           "trash": "deleteditems"})
+        return SourceStatus(
+            not failed,
+            summary,
+            granted,
+            {"inbox": "inbox", "sent": "sentitems", "trash": "deleteditems"},
+        )
 
 
 def token_roles(token: str) -> list[str] | None:
@@ -130,34 +138,57 @@ def _run(config: Config, graph: GraphConfig, client: GraphClient, checks: list[C
     except GraphError as exc:
         checks.append(Check("token", False, str(exc)))
         return
-    checks.append(Check("token", True, f"application {graph.client_id} signed in to tenant "
-                        f"{graph.tenant_id} at {graph.authority}"))
+    checks.append(
+        Check(
+            "token",
+            True,
+            f"application {graph.client_id} signed in to tenant "
+            f"{graph.tenant_id} at {graph.authority}",
+        )
+    )
     roles = token_roles(token)
     try:
-        client.get_json("/mailFolders/inbox", what=f"opening mailbox {graph.user}",
-                        params={"$select": "id,displayName,totalItemCount"})
+        client.get_json(
+            "/mailFolders/inbox",
+            what=f"opening mailbox {graph.user}",
+            params={"$select": "id,displayName,totalItemCount"},
+        )
     except GraphError as exc:
         checks.append(Check("mailbox", False, str(exc)))
         return
     checks.append(Check("mailbox", True, f"{graph.user}: inbox reachable"))
     probes: list[tuple[str, Callable[[], str]]] = []
     if not graph.outbound_only:
-        probes += [("Mail.ReadBasic", lambda: _list_basic(client)),
-                   ("Mail.ReadBasic.All", lambda: _list_basic(client)),
-                   ("Mail.Read", lambda: _read_mime(client)),
-                   ("Mail.ReadWrite", lambda: _draft_round_trip(client))]
+        probes += [
+            ("Mail.ReadBasic", lambda: _list_basic(client)),
+            ("Mail.ReadBasic.All", lambda: _list_basic(client)),
+            ("Mail.Read", lambda: _read_mime(client)),
+            ("Mail.ReadWrite", lambda: _draft_round_trip(client)),
+        ]
     probes.append(("Mail.Send", lambda: _send_probe(client)))
     for permission, probe in probes:
         checks.append(_exercise(permission, probe, roles))
     if graph.outbound_only:
-        checks.append(Check("incoming", None, "outbound_only: the inbox is not read, so "
-                            "Mail.Read, Mail.ReadBasic(.All) and Mail.ReadWrite are not needed"))
+        checks.append(
+            Check(
+                "incoming",
+                None,
+                "outbound_only: the inbox is not read, so "
+                "Mail.Read, Mail.ReadBasic(.All) and Mail.ReadWrite are not needed",
+            )
+        )
     elif config.server.processed == "archive":
         checks.append(_archive_folder(client, config.server.archive_folder))
     addresses = send_as_addresses(config)
     if addresses:
-        checks.append(Check("Send As", None, "cannot be checked without sending mail; mailbox "
-                            f"{graph.user} needs Send As on: {', '.join(addresses)}"))
+        checks.append(
+            Check(
+                "Send As",
+                None,
+                "cannot be checked without sending mail; mailbox "
+                f"{graph.user} needs Send As on: {', '.join(addresses)}",
+            )
+        )
 
 
 def _exercise(permission: str, probe: Callable[[], str], roles: list[str] | None) -> Check:
@@ -166,48 +197,82 @@ def _exercise(permission: str, probe: Callable[[], str], roles: list[str] | None
     except GraphError as exc:
         return Check(permission, False, str(exc))
     if roles is not None and permission not in roles:
-        return Check(permission, False, f"not granted to the application (the probe, "
-                     f"'{done}', passed through another permission); add it in {_CONSENT}")
+        return Check(
+            permission,
+            False,
+            f"not granted to the application (the probe, "
+            f"'{done}', passed through another permission); add it in {_CONSENT}",
+        )
     granted = "granted; " if roles is not None else ""
     return Check(permission, True, granted + done)
 
 
 def _list_basic(client: GraphClient) -> str:
-    body = client.get_json("/mailFolders/inbox/messages", what="listing the inbox",
-                           params={"$select": "id,subject,receivedDateTime", "$top": "1",
-                                   "$orderby": "receivedDateTime desc"})
+    body = client.get_json(
+        "/mailFolders/inbox/messages",
+        what="listing the inbox",
+        params={
+            "$select": "id,subject,receivedDateTime",
+            "$top": "1",
+            "$orderby": "receivedDateTime desc",
+        },
+    )
     return "listed the inbox" + ("" if body.get("value") else " (empty)")
 
 
 def _read_mime(client: GraphClient) -> str:
-    body = client.get_json("/mailFolders/inbox/messages", what="listing the inbox",
-                           params={"$select": "id", "$top": "1",
-                                   "$orderby": "receivedDateTime desc"})
+    body = client.get_json(
+        "/mailFolders/inbox/messages",
+        what="listing the inbox",
+        params={"$select": "id", "$top": "1", "$orderby": "receivedDateTime desc"},
+    )
     value = body.get("value") or []
     if not value:
-        client.get_json("/mailFolders/inbox/messages", what="reading message bodies",
-                        params={"$select": "id,body", "$top": "1"})
+        client.get_json(
+            "/mailFolders/inbox/messages",
+            what="reading message bodies",
+            params={"$select": "id,body", "$top": "1"},
+        )
         return "the inbox is empty; read message bodies"
-    response = client.request("GET", f"/messages/{value[0]['id']}/$value",
-                              what="reading the newest message's content ($value)")
+    response = client.request(
+        "GET",
+        f"/messages/{value[0]['id']}/$value",
+        what="reading the newest message's content ($value)",
+    )
     return f"read the newest message's MIME ({len(response.content)} bytes)"
 
 
 def _draft_round_trip(client: GraphClient) -> str:
-    created = client.request("POST", "/messages", what="creating a draft",
-                             json={"subject": "micc-tui Test Connection (deleted at once)"},
-                             ok=(201,), idempotent=False)
+    created = client.request(
+        "POST",
+        "/messages",
+        what="creating a draft",
+        json={"subject": "micc-tui Test Connection (deleted at once)"},
+        ok=(201,),
+        idempotent=False,
+    )
     draft = str(created.json()["id"])
     client.request("DELETE", f"/messages/{draft}", what="deleting the test draft", ok=(204,))
     return "created and deleted a draft"
 
 
 def _send_probe(client: GraphClient) -> str:
-    message = {"message": {"subject": "micc-tui Test Connection (no recipient, never sent)",
-                           "toRecipients": []}, "saveToSentItems": False}
+    message = {
+        "message": {
+            "subject": "micc-tui Test Connection (no recipient, never sent)",
+            "toRecipients": [],
+        },
+        "saveToSentItems": False,
+    }
     try:
-        client.request("POST", "/sendMail", what="sending (probe without recipients)",
-                       json=message, ok=(202,), idempotent=False)
+        client.request(
+            "POST",
+            "/sendMail",
+            what="sending (probe without recipients)",
+            json=message,
+            ok=(202,),
+            idempotent=False,
+        )
     except GraphError as exc:
         if exc.status == 400:
             return "sendMail accepted the request and refused only the missing recipient"
@@ -220,17 +285,26 @@ def _archive_folder(client: GraphClient, path: str) -> Check:
     for name in [p for p in path.split("/") if p]:
         literal = name.replace("'", "''")
         try:
-            body = client.get_json(f"/mailFolders/{parent}/childFolders",
-                                   what=f"looking for folder {name!r}",
-                                   params={"$filter": f"displayName eq '{literal}'"})
+            body = client.get_json(
+                f"/mailFolders/{parent}/childFolders",
+                what=f"looking for folder {name!r}",
+                params={"$filter": f"displayName eq '{literal}'"},
+            )
         except GraphError as exc:
             return Check("archive folder", False, str(exc))
-        match = [f for f in body.get("value", []) if str(f.get("displayName", "")).lower()
-                 == name.lower()]
+        match = [
+            f
+            for f in body.get("value", [])
+            if str(f.get("displayName", "")).lower() == name.lower()
+        ]
         if not match:
             found = False
             break
         parent = str(match[0]["id"])
-    return Check("archive folder", True, f"{path!r} exists" if found else
-                 f"{path!r} does not exist yet; it is created when the first message is "
-                 "archived")
+    return Check(
+        "archive folder",
+        True,
+        f"{path!r} exists"
+        if found
+        else f"{path!r} does not exist yet; it is created when the first message is archived",
+    )

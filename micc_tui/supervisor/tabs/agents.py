@@ -23,13 +23,24 @@ from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
 from micc_tui.widgets.queue_table import Column, QueueTable
 from micc_tui.widgets.safe import one_line
 
-AGENT_COLUMNS = (Column("Agent", 8), Column("Name", 14, flex=1), Column("Role", 10),
-                 Column("State", 9), Column("In hand", 7), Column("Today", 5),
-                 Column("Groups", 12, flex=2), Column("Seen", 5, hide_below=70))
+AGENT_COLUMNS = (
+    Column("Agent", 8),
+    Column("Name", 14, flex=1),
+    Column("Role", 10),
+    Column("State", 9),
+    Column("In hand", 7),
+    Column("Today", 5),
+    Column("Groups", 12, flex=2),
+    Column("Seen", 5, hide_below=70),
+)
 #: Where the figures are (right-aligned).
 FIGURES = (4, 5)
-HAND_COLUMNS = (("received", "Received"), ("group", "Service group"), ("from", "From"),
-                ("subject", "Subject"))
+HAND_COLUMNS = (
+    ("received", "Received"),
+    ("group", "Service group"),
+    ("from", "From"),
+    ("subject", "Subject"),
+)
 
 
 @dataclass(frozen=True)
@@ -44,18 +55,30 @@ class AgentsData:
 class AgentTable(MarkedTable):
     """Every agent, line-painted: 500 agents cost what the screen shows, not more."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*MarkedTable.COMPONENT_CLASSES,
-                                             "agent-table--available"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *MarkedTable.COMPONENT_CLASSES,
+        "agent-table--available",
+    }
 
 
 def agent_row(key: int, agent: AgentRow) -> MarkedRow:
     """An agent's row; agents not logged in are dimmed, available ones marked."""
     state = "agent-table--available" if agent.state == "available" else ""
-    return MarkedRow(key, (one_line(agent.agent_id), one_line(agent.name), agent.role,
-                           one_line(agent.state), str(agent.in_hand), str(agent.handled_today),
-                           one_line(", ".join(agent.groups)),
-                           agent.last_seen[11:16] if agent.last_seen else ""),
-                     dim=not agent.logged_in, marks=("", "", "", state))
+    return MarkedRow(
+        key,
+        (
+            one_line(agent.agent_id),
+            one_line(agent.name),
+            agent.role,
+            one_line(agent.state),
+            str(agent.in_hand),
+            str(agent.handled_today),
+            one_line(", ".join(agent.groups)),
+            agent.last_seen[11:16] if agent.last_seen else "",
+        ),
+        dim=not agent.logged_in,
+        marks=("", "", "", state),
+    )
 
 
 class AgentsTab(SupervisorTab):
@@ -76,8 +99,9 @@ class AgentsTab(SupervisorTab):
         self._ids: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield AgentTable(AGENT_COLUMNS, right=FIGURES, id="agents",
-                         empty_text="No agents in the config")
+        yield AgentTable(
+            AGENT_COLUMNS, right=FIGURES, id="agents", empty_text="No agents in the config"
+        )
         yield Label("E-mails in hand", id="in-hand-title")
         hand = FitTable(flex="subject", id="in-hand", cursor_type="row")
         for key, title in HAND_COLUMNS:
@@ -87,8 +111,9 @@ class AgentsTab(SupervisorTab):
     def load(self) -> AgentsData:
         """All agents, and the in-hand list of the one under the cursor."""
         agent = self.agent_id
-        return AgentsData(self.supervision.agents(), agent,
-                          self.supervision.in_hand(agent) if agent else [])
+        return AgentsData(
+            self.supervision.agents(), agent, self.supervision.in_hand(agent) if agent else []
+        )
 
     def show(self, data: AgentsData) -> None:
         """Rows by agent id and by conversation id."""
@@ -99,12 +124,24 @@ class AgentsTab(SupervisorTab):
         with self.app.batch_update():
             agents.set_rows([agent_row(index, a) for index, a in enumerate(data.agents)])
             if data.agent_id == self.agent_id:
-                sync_rows(hand, [(str(i.id), [cell(short_time(i.received)),
-                                              cell(i.service_group),
-                                              cell(i.from_address, wide),
-                                              cell(i.subject)]) for i in data.in_hand])
+                sync_rows(
+                    hand,
+                    [
+                        (
+                            str(i.id),
+                            [
+                                cell(short_time(i.received)),
+                                cell(i.service_group),
+                                cell(i.from_address, wide),
+                                cell(i.subject),
+                            ],
+                        )
+                        for i in data.in_hand
+                    ],
+                )
             self.query_one("#in-hand-title", Label).update(
-                f"E-mails in hand: {self.agent_id}" if self.agent_id else "E-mails in hand")
+                f"E-mails in hand: {self.agent_id}" if self.agent_id else "E-mails in hand"
+            )
         if self.agent_id is None and data.agents:
             self._follow_cursor()
 
@@ -127,12 +164,16 @@ class AgentsTab(SupervisorTab):
             self.notify("Pick an e-mail in the lower table first.", severity="warning")
             return
         conversation = int(str(key))
-        self.act(lambda: self.supervision.release(conversation),
-                 f"E-mail {conversation} is back in its queue")
+        self.act(
+            lambda: self.supervision.release(conversation),
+            f"E-mail {conversation} is back in its queue",
+        )
 
     def action_release_all(self) -> None:
         """Put everything the highlighted agent holds back in the queues."""
         agent = self.agent_id
         if agent is not None:
-            self.act(lambda: self.supervision.release_all(agent),
-                     lambda count: f"{count} e-mail(s) of {agent} back in the queues")
+            self.act(
+                lambda: self.supervision.release_all(agent),
+                lambda count: f"{count} e-mail(s) of {agent} back in the queues",
+            )

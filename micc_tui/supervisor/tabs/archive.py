@@ -13,8 +13,13 @@ from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.tabs.base import SupervisorTab, address_width, cell, short_time
 from micc_tui.widgets.fit_table import FitTable
 
-COLUMNS = (("date", "Received"), ("dir", "In/out"), ("from", "From"), ("subject", "Subject"),
-           ("conversation", "Conv."))
+COLUMNS = (
+    ("date", "Received"),
+    ("dir", "In/out"),
+    ("from", "From"),
+    ("subject", "Subject"),
+    ("conversation", "Conv."),
+)
 #: Hits shown per search (the newest first), and added by each ``m``.
 PAGE = 50
 
@@ -23,8 +28,10 @@ class ArchiveTab(SupervisorTab):
     """Search subject, body and addresses; Enter opens the conversation."""
 
     TITLE = "Archive"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "more", "More hits"),
-                                             Binding("slash", "search", "Search")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "more", "More hits"),
+        Binding("slash", "search", "Search"),
+    ]
     #: The query being searched (set on the UI thread, read by the loader).
     query_text = ""
     #: How many hits to show (grows by PAGE with ``m``; a new search starts over).
@@ -37,8 +44,7 @@ class ArchiveTab(SupervisorTab):
         self._shown_text = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Search subject, body and addresses (e.g. ORD-054321)",
-                    id="search")
+        yield Input(placeholder="Search subject, body and addresses (e.g. ORD-054321)", id="search")
         table = FitTable(flex="subject", id="hits", cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key)
@@ -65,15 +71,23 @@ class ArchiveTab(SupervisorTab):
         with self.app.batch_update():
             table.clear()
             for m in hits:
-                table.add_row(cell(short_time(m.received)), cell(m.direction),
-                              cell(m.from_address, address_width(table)), cell(m.subject),
-                              cell(m.conversation_id or ""), key=str(m.id))
+                table.add_row(
+                    cell(short_time(m.received)),
+                    cell(m.direction),
+                    cell(m.from_address, address_width(table)),
+                    cell(m.subject),
+                    cell(m.conversation_id or ""),
+                    key=str(m.id),
+                )
             if 0 < keep < table.row_count:
                 table.move_cursor(row=keep)  # more hits, same search: stay on the row
         table.refit()
-        status = ("Type words and press Enter." if not text.strip() else
-                  f"{len(hits)}{'+' if self._more else ''} e-mail(s); "
-                  "Enter opens the conversation" + ("; m shows more" if self._more else ""))
+        status = (
+            "Type words and press Enter."
+            if not text.strip()
+            else f"{len(hits)}{'+' if self._more else ''} e-mail(s); "
+            "Enter opens the conversation" + ("; m shows more" if self._more else "")
+        )
         self.query_one("#hits-status", Static).update(status)
         self.refresh_bindings()
 

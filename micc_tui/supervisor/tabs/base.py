@@ -40,7 +40,7 @@ def cell(value: object, limit: int | None = None) -> Text:
     """
     text = one_line("" if value is None else str(value))
     if limit is not None and len(text) > limit:
-        text = text[:limit - 1] + "…"
+        text = text[: limit - 1] + "…"
     return Text(text, no_wrap=True, overflow="ellipsis")
 
 

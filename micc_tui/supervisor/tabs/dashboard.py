@@ -16,9 +16,15 @@ from micc_tui.widgets.queue_table import Column
 from micc_tui.widgets.safe import one_line
 
 #: Column titles; every column but the group's is a right-aligned figure.
-COLUMNS = (Column("Service group", 20), Column("Queued", 6), Column("Working", 7),
-           Column("Review", 6), Column("Oldest", 7), Column("Answered", 8),
-           Column("Agents", 7))
+COLUMNS = (
+    Column("Service group", 20),
+    Column("Queued", 6),
+    Column("Working", 7),
+    Column("Review", 6),
+    Column("Oldest", 7),
+    Column("Answered", 8),
+    Column("Agents", 7),
+)
 
 
 def waited(minutes: float | None) -> str:
@@ -41,17 +47,28 @@ class GroupTable(MarkedTable):
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        *MarkedTable.COMPONENT_CLASSES, "group-table--warn", "group-table--alarm"}
+        *MarkedTable.COMPONENT_CLASSES,
+        "group-table--warn",
+        "group-table--alarm",
+    }
 
 
 def group_row(key: int, group: GroupFigures) -> MarkedRow:
     """One group's row: figures as text, the oldest-waiting cell marked by its level."""
     level = "" if group.level == "ok" else f"group-table--{group.level}"
-    return MarkedRow(key, (one_line(group.name), str(group.queued), str(group.in_progress),
-                           str(group.pending_review), waited(group.oldest_minutes),
-                           str(group.answered_today),
-                           f"{group.agents_logged_in}/{group.agents_available}"),
-                     marks=("", "", "", "", level, "", ""))
+    return MarkedRow(
+        key,
+        (
+            one_line(group.name),
+            str(group.queued),
+            str(group.in_progress),
+            str(group.pending_review),
+            waited(group.oldest_minutes),
+            str(group.answered_today),
+            f"{group.agents_logged_in}/{group.agents_available}",
+        ),
+        marks=("", "", "", "", level, "", ""),
+    )
 
 
 class DashboardTab(SupervisorTab):
@@ -60,8 +77,12 @@ class DashboardTab(SupervisorTab):
     TITLE = "Dashboard"
 
     def compose(self) -> ComposeResult:
-        yield GroupTable(COLUMNS, right=range(1, len(COLUMNS)), id="groups",
-                         empty_text="No service groups in the config")
+        yield GroupTable(
+            COLUMNS,
+            right=range(1, len(COLUMNS)),
+            id="groups",
+            empty_text="No service groups in the config",
+        )
         with Horizontal(id="arrivals-row"):
             yield Label("Arrivals/min\nlast 30 min", id="arrivals-label")
             yield Sparkline([0] * 30, summary_function=max, id="arrivals")
@@ -75,7 +96,8 @@ class DashboardTab(SupervisorTab):
         """New rows by key (the cursor stays on its group), the sparkline, the totals."""
         with self.app.batch_update():
             self.query_one(GroupTable).set_rows(
-                [group_row(index, g) for index, g in enumerate(data.groups)])
+                [group_row(index, g) for index, g in enumerate(data.groups)]
+            )
             self.query_one(Sparkline).data = list(data.arrivals)
             self.query_one("#totals", Static).update(self._totals(data))
 
@@ -85,6 +107,8 @@ class DashboardTab(SupervisorTab):
         review = sum(g.pending_review for g in data.groups)
         answered = sum(g.answered_today for g in data.groups)
         arrived = sum(data.arrivals)
-        return Text(f"{queued} queued · {review} review · {answered} answered · "
-                    f"{arrived} new in 30 min · {data.unrouted} unrouted · {data.failed} failed"
-                    "\nWorking = taken by an agent · Agents = logged in/available")
+        return Text(
+            f"{queued} queued · {review} review · {answered} answered · "
+            f"{arrived} new in 30 min · {data.unrouted} unrouted · {data.failed} failed"
+            "\nWorking = taken by an agent · Agents = logged in/available"
+        )

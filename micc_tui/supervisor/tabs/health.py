@@ -23,8 +23,11 @@ COLUMNS = (("part", "Part"), ("state", "State"), ("detail", "Detail"), ("updated
 class HealthTable(FitTable):
     """Health rows; state colours come from the stylesheet."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"health-table--ok", "health-table--warn",
-                                             "health-table--error"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "health-table--ok",
+        "health-table--warn",
+        "health-table--error",
+    }
 
 
 class HealthTab(SupervisorTab):
@@ -47,9 +50,21 @@ class HealthTab(SupervisorTab):
         table = self.query_one(HealthTable)
         wide = address_width(table)
         with self.app.batch_update():
-            sync_rows(table, [(r.name, [cell(r.name, wide), self._state(table, r.state, r.band),
-                                        cell(r.detail), cell(short_time(r.updated))])
-                              for r in data])
+            sync_rows(
+                table,
+                [
+                    (
+                        r.name,
+                        [
+                            cell(r.name, wide),
+                            self._state(table, r.state, r.band),
+                            cell(r.detail),
+                            cell(short_time(r.updated)),
+                        ],
+                    )
+                    for r in data
+                ],
+            )
 
     @staticmethod
     def _state(table: HealthTable, state: str, band: str) -> Text:

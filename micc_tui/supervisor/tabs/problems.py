@@ -21,8 +21,13 @@ from micc_tui.supervisor.tabs.base import (
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
 
-COLUMNS = (("received", "Received"), ("state", "State"), ("to", "To"), ("from", "From"),
-           ("subject", "Subject"))
+COLUMNS = (
+    ("received", "Received"),
+    ("state", "State"),
+    ("to", "To"),
+    ("from", "From"),
+    ("subject", "Subject"),
+)
 
 
 class ProblemsTab(SupervisorTab):
@@ -56,10 +61,22 @@ class ProblemsTab(SupervisorTab):
         table = self.query_one("#problems", DataTable)
         wide = address_width(table)
         with self.app.batch_update():
-            sync_rows(table, [(p.key, [cell(short_time(p.at)), cell(p.kind),
-                                       cell(", ".join(p.to), wide),
-                                       cell(p.sender, wide), cell(p.subject)])
-                              for p in data])
+            sync_rows(
+                table,
+                [
+                    (
+                        p.key,
+                        [
+                            cell(short_time(p.at)),
+                            cell(p.kind),
+                            cell(", ".join(p.to), wide),
+                            cell(p.sender, wide),
+                            cell(p.subject),
+                        ],
+                    )
+                    for p in data
+                ],
+            )
         self._show_reason()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -68,9 +85,14 @@ class ProblemsTab(SupervisorTab):
 
     def _show_reason(self) -> None:
         item = self._selected()
-        text = (Text("No unrouted or failed e-mails.") if item is None else
-                Text(f"Why: {one_line(item.reason) or '(no reason recorded)'}"
-                     + ("  (t sends it again, x gives it up)" if item.is_send else "")))
+        text = (
+            Text("No unrouted or failed e-mails.")
+            if item is None
+            else Text(
+                f"Why: {one_line(item.reason) or '(no reason recorded)'}"
+                + ("  (t sends it again, x gives it up)" if item.is_send else "")
+            )
+        )
         self.query_one("#problem-reason", Static).update(text)
 
     def _selected(self) -> Problem | None:
@@ -84,25 +106,31 @@ class ProblemsTab(SupervisorTab):
             return
         conversation = item.conversation_id
         if item.is_send or conversation is None:
-            self.notify("A reply that could not be sent is retried (t) or given up (x), "
-                        "not assigned.", severity="warning")
+            self.notify(
+                "A reply that could not be sent is retried (t) or given up (x), not assigned.",
+                severity="warning",
+            )
             return
         groups = [g.name for g in self.supervision.config.service_group]
 
         def chosen(group: str | None) -> None:
             if group:
-                self.act(lambda: self.supervision.assign(conversation, group),
-                         f"E-mail {conversation} queued for {group}")
+                self.act(
+                    lambda: self.supervision.assign(conversation, group),
+                    f"E-mail {conversation} queued for {group}",
+                )
 
-        self.app.push_screen(ChoicePrompt(
-            f"Assign e-mail {conversation} to which service group?", groups), chosen)
+        self.app.push_screen(
+            ChoicePrompt(f"Assign e-mail {conversation} to which service group?", groups), chosen
+        )
 
     def action_retry(self) -> None:
         """Route the highlighted e-mail again (accesses active now), or send a reply again."""
         item = self._selected()
         if item is not None:
-            self.act(lambda: self.supervision.retry(item),
-                     lambda summary: f"{_name(item)}: {summary}")
+            self.act(
+                lambda: self.supervision.retry(item), lambda summary: f"{_name(item)}: {summary}"
+            )
 
     def action_discard(self) -> None:
         """Close the highlighted e-mail with a reason (it stays in the archive)."""
@@ -112,11 +140,17 @@ class ProblemsTab(SupervisorTab):
 
         def reason(text: str | None) -> None:
             if text:
-                self.act(lambda: self.supervision.discard(item, text),
-                         f"{_name(item)} discarded (kept in the archive)")
+                self.act(
+                    lambda: self.supervision.discard(item, text),
+                    f"{_name(item)} discarded (kept in the archive)",
+                )
 
-        self.app.push_screen(TextPrompt(f"Why discard {_name(item).lower()}?",
-                                        placeholder="e.g. spam, wrong address"), reason)
+        self.app.push_screen(
+            TextPrompt(
+                f"Why discard {_name(item).lower()}?", placeholder="e.g. spam, wrong address"
+            ),
+            reason,
+        )
 
 
 def _name(problem: Problem) -> str:

@@ -23,8 +23,13 @@ from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import inert, one_line, safe
 
 DRAFT_TITLE = "Draft reply (e: edit)"
-COLUMNS = (("created", "Sent"), ("group", "Group"), ("agent", "Agent"), ("to", "To"),
-           ("subject", "Subject"))
+COLUMNS = (
+    ("created", "Sent"),
+    ("group", "Group"),
+    ("agent", "Agent"),
+    ("to", "To"),
+    ("subject", "Subject"),
+)
 
 
 class ReviewTab(SupervisorTab):
@@ -72,9 +77,22 @@ class ReviewTab(SupervisorTab):
         table = self.query_one("#reviews", FitTable)
         wide = address_width(table)
         with self.app.batch_update():
-            sync_rows(table, [(str(i.outbox_id), [
-                cell(short_time(i.created)), cell(i.service_group), cell(i.agent_id),
-                cell(", ".join(i.recipients), wide), cell(i.draft.subject)]) for i in data])
+            sync_rows(
+                table,
+                [
+                    (
+                        str(i.outbox_id),
+                        [
+                            cell(short_time(i.created)),
+                            cell(i.service_group),
+                            cell(i.agent_id),
+                            cell(", ".join(i.recipients), wide),
+                            cell(i.draft.subject),
+                        ],
+                    )
+                    for i in data
+                ],
+            )
         self._show_selected()
 
     def on_data_table_row_highlighted(self, event: FitTable.RowHighlighted) -> None:
@@ -93,8 +111,10 @@ class ReviewTab(SupervisorTab):
             return
         self._shown = item.outbox_id if item else None
         self.query_one("#review-original", Static).update(
-            safe(_letter(item.original), multiline=True) if item and item.original else
-            safe("Nothing to review." if item is None else "(a new e-mail, not a reply)"))
+            safe(_letter(item.original), multiline=True)
+            if item and item.original
+            else safe("Nothing to review." if item is None else "(a new e-mail, not a reply)")
+        )
         draft = self.query_one("#review-draft", TextArea)
         # TextArea shows text literally (no markup); controls are made inert anyway.
         draft.load_text(_letter(item.draft) if item else "")
@@ -103,8 +123,10 @@ class ReviewTab(SupervisorTab):
         """Approve the highlighted reply: the engine sends it."""
         item = self._selected()
         if item is not None and self.editing is None:
-            self.act(lambda: self.supervision.approve(item.outbox_id),
-                     f"Reply {item.outbox_id} approved: it is being sent")
+            self.act(
+                lambda: self.supervision.approve(item.outbox_id),
+                f"Reply {item.outbox_id} approved: it is being sent",
+            )
 
     def action_reject(self) -> None:
         """Send the highlighted reply back to its agent with a comment."""
@@ -114,11 +136,18 @@ class ReviewTab(SupervisorTab):
 
         def comment(text: str | None) -> None:
             if text:
-                self.act(lambda: self.supervision.reject(item.outbox_id, text),
-                         f"Reply {item.outbox_id} sent back to {item.agent_id or 'the queue'}")
+                self.act(
+                    lambda: self.supervision.reject(item.outbox_id, text),
+                    f"Reply {item.outbox_id} sent back to {item.agent_id or 'the queue'}",
+                )
 
-        self.app.push_screen(TextPrompt(f"What should {item.agent_id or 'the agent'} change?",
-                                        placeholder="your comment for the agent"), comment)
+        self.app.push_screen(
+            TextPrompt(
+                f"What should {item.agent_id or 'the agent'} change?",
+                placeholder="your comment for the agent",
+            ),
+            comment,
+        )
 
     def action_edit(self) -> None:
         """Open the highlighted reply's text for editing."""
@@ -130,8 +159,7 @@ class ReviewTab(SupervisorTab):
         draft.load_text(inert(item.draft.body_text, multiline=True))
         draft.read_only = False
         draft.focus()
-        self.query_one("#draft-title", Label).update(
-            "Editing: Ctrl+S approves, Esc cancels")
+        self.query_one("#draft-title", Label).update("Editing: Ctrl+S approves, Esc cancels")
 
     def action_approve_edited(self) -> None:
         """Approve the reply with the edited text."""
@@ -139,8 +167,10 @@ class ReviewTab(SupervisorTab):
             return
         outbox_id, body = self.editing, self.query_one("#review-draft", TextArea).text
         self._stop_editing()
-        self.act(lambda: self.supervision.edit_and_approve(outbox_id, body),
-                 f"Reply {outbox_id} edited and approved: it is being sent")
+        self.act(
+            lambda: self.supervision.edit_and_approve(outbox_id, body),
+            f"Reply {outbox_id} edited and approved: it is being sent",
+        )
 
     def action_cancel_edit(self) -> None:
         """Leave the edit without saving."""
@@ -159,8 +189,10 @@ class ReviewTab(SupervisorTab):
 
 def _letter(message: ArchivedMessage) -> str:
     """A message as a letter: a few headers, then the text body."""
-    head = (f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>\n"
-            f"To: {one_line(', '.join(message.to))}\n"
-            f"Subject: {one_line(message.subject)}\n"
-            f"Date: {short_time(message.received)}\n\n")
+    head = (
+        f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>\n"
+        f"To: {one_line(', '.join(message.to))}\n"
+        f"Subject: {one_line(message.subject)}\n"
+        f"Date: {short_time(message.received)}\n\n"
+    )
     return head + inert(message.body_text.strip(), multiline=True)

@@ -16,8 +16,13 @@ from engine.supervision.routing import AddressTest
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, sync_rows
 from micc_tui.widgets.fit_table import FitTable
 
-COLUMNS = (("order", "Order"), ("name", "Service access"), ("pattern", "Address pattern"),
-           ("group", "Service group"), ("active", "Active"))
+COLUMNS = (
+    ("order", "Order"),
+    ("name", "Service access"),
+    ("pattern", "Address pattern"),
+    ("group", "Service group"),
+    ("active", "Active"),
+)
 
 
 @dataclass(frozen=True)
@@ -48,23 +53,40 @@ class RoutingTab(SupervisorTab):
             table.add_column(title, key=key)
         yield table
         yield Static("", id="overlaps")
-        yield Input(placeholder="Who would get this address? e.g. Solidus.Sales.EU@seclab.com",
-                    id="tester")
+        yield Input(
+            placeholder="Who would get this address? e.g. Solidus.Sales.EU@seclab.com", id="tester"
+        )
         yield Static("", id="tester-result")
 
     def load(self) -> RoutingData:
         """Accesses in order, overlaps, and the tester's current address routed."""
         address = self.address
-        return RoutingData(self.supervision.accesses(), self.supervision.overlaps(),
-                           self.supervision.try_address(address) if address.strip() else None)
+        return RoutingData(
+            self.supervision.accesses(),
+            self.supervision.overlaps(),
+            self.supervision.try_address(address) if address.strip() else None,
+        )
 
     def show(self, data: RoutingData) -> None:
         """Rows by access name, then the overlap warnings and the tester's answer."""
         table = self.query_one("#accesses", DataTable)
         with self.app.batch_update():
-            sync_rows(table, [(s.name, [cell(s.order or ""), cell(s.name), cell(s.address),
-                                        cell(s.service_group), cell("yes" if s.active else "no")])
-                              for s in data.accesses])
+            sync_rows(
+                table,
+                [
+                    (
+                        s.name,
+                        [
+                            cell(s.order or ""),
+                            cell(s.name),
+                            cell(s.address),
+                            cell(s.service_group),
+                            cell("yes" if s.active else "no"),
+                        ],
+                    )
+                    for s in data.accesses
+                ],
+            )
             self.query_one("#overlaps", Static).update(self._overlaps(data.overlaps))
             self._show_test(data.test)
 
@@ -74,13 +96,16 @@ class RoutingTab(SupervisorTab):
             return Text("No overlapping address patterns.")
         lines = Text("Overlaps (the access activated first wins):", style="bold")
         for overlap in overlaps:
-            lines.append(f"\n  {overlap.first} and {overlap.second} both match "
-                         f"{overlap.example}", style="not bold")
+            lines.append(
+                f"\n  {overlap.first} and {overlap.second} both match {overlap.example}",
+                style="not bold",
+            )
         return lines
 
     def _show_test(self, test: AddressTest | None) -> None:
         self.query_one("#tester-result", Static).update(
-            Text(test.summary()) if test else Text("Type an address and press Enter."))
+            Text(test.summary()) if test else Text("Type an address and press Enter.")
+        )
 
     def _selected(self) -> str | None:
         key = self.key_of(self.query_one("#accesses", DataTable))
@@ -90,17 +115,21 @@ class RoutingTab(SupervisorTab):
         """Activate the highlighted access: it goes last in activation order."""
         name = self._selected()
         if name is not None:
-            self.act(lambda: self.supervision.activate(name),
-                     lambda changed: f"{name} activated (last in order)" if changed
-                     else f"{name} was already active")
+            self.act(
+                lambda: self.supervision.activate(name),
+                lambda changed: (
+                    f"{name} activated (last in order)" if changed else f"{name} was already active"
+                ),
+            )
 
     def action_deactivate(self) -> None:
         """Deactivate the highlighted access."""
         name = self._selected()
         if name is not None:
-            self.act(lambda: self.supervision.deactivate(name),
-                     lambda changed: f"{name} deactivated" if changed
-                     else f"{name} was not active")
+            self.act(
+                lambda: self.supervision.deactivate(name),
+                lambda changed: f"{name} deactivated" if changed else f"{name} was not active",
+            )
 
     def action_focus_tester(self) -> None:
         """Put the cursor in the address tester."""
