@@ -1,4 +1,8 @@
-"""Failures of mail servers, told in words a person can act on."""
+"""Failures of mail servers, told in words a person can act on.
+
+:class:`~engine.errors.MailServerError` is the product's error; :func:`explain`
+turns what sockets, TLS, imaplib and smtplib raise into one.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,7 @@ import smtplib
 import socket
 import ssl
 
-
-class MailServerError(ConnectionError):
-    """A mail server could not be used. ``str()`` says why in words.
-
-    Attributes:
-        kind: one word for programs: ``refused``, ``tls``, ``credentials``,
-            ``folder``, ``timeout``, ``host``, ``protocol``, ``rejected``.
-        permanent: retrying the same thing will not help (bad credentials,
-            a recipient refused for good).
-    """
-
-    def __init__(self, message: str, kind: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.permanent = permanent
+from engine.errors import MailServerError
 
 
 def explain(exc: BaseException, service: str, host: str, port: int) -> MailServerError:
@@ -90,3 +80,6 @@ def explain(exc: BaseException, service: str, host: str, port: int) -> MailServe
 
 def _smtp_text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+__all__ = ["MailServerError", "explain"]
