@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage, Message
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,8 @@ from engine.confirmations import (
 )
 from engine.mail.parse import parse_message
 from engine.templates import TemplateContext, render
+from tests.corpus import mail_gem, mail_gem_files
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "mail-gem-fixtures"
 OWN = ("Solidus.Sales.*@seclab.com", "support@seclab.com", "micc@seclab.com")
 
 
@@ -139,8 +138,8 @@ def test_limit_zero_turns_confirmations_off() -> None:
 
 
 def test_bounces_in_the_real_corpus_get_no_confirmation() -> None:
-    reports = sorted((CORPUS / "multipart_report_emails").glob("*.eml"))
-    assert len(reports) >= 5
+    reports = mail_gem_files("multipart_report_emails")
+    assert len(reports) == 5
     for path in reports:
         message = email.message_from_bytes(path.read_bytes(), policy=policy.compat32)
         headers = header_map(message)
@@ -250,7 +249,7 @@ def test_own_addresses_come_from_the_config() -> None:
 
 
 def test_the_ingest_path_end_to_end_on_a_real_message() -> None:
-    raw = (CORPUS / "plain_emails" / "raw_email_reply.eml").read_bytes()
+    raw = (mail_gem() / "plain_emails" / "raw_email_reply.eml").read_bytes()
     parsed = parse_message(raw)
     decision = confirmation_decision(parsed.headers, parsed.from_address, OWN, 0, 3, False)
     assert decision.send, decision.reason

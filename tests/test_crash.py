@@ -8,6 +8,9 @@ A final clean ``serve --once`` must leave every message archived exactly once,
 the inbox processed, and every reply accepted by the SMTP server exactly once
 (by Message-ID).
 
+The kill timings come from a seed, fresh each run: it is printed and in every
+assertion message, and ``MICC_CRASH_SEED=<n>`` replays it (see tests/crash_seed.py).
+
 The SMTP server files accepted mail in Sent itself (as Gmail and Office 365
 do), so a reply whose send a kill cut short is looked up there before it is
 sent again; see docs/mail-server.md for servers that do not.
@@ -16,7 +19,6 @@ sent again; see docs/mail-server.md for servers that do not.
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -28,6 +30,7 @@ import pytest
 
 from engine.bootstrap import open_store
 from engine.store import Store
+from tests.crash_seed import CrashSeed, crash_seed
 from tests.servers.dovecot import PASSWORD, Dovecot
 from tests.servers.replying import AGENT, reply_to
 from tests.servers.smtp import SmtpServer
@@ -67,7 +70,7 @@ def _progress(store: Store) -> tuple[int, int]:
 
 
 def _kill_when_busy(
-    config_path: Path, store: Store, rng: random.Random, index: int, window: float, watch: int
+    config_path: Path, store: Store, seed: CrashSeed, index: int, window: float, watch: int
 ) -> bool:
     """Start a child, wait until it makes progress, let it run a random while, SIGKILL it.
 
@@ -80,9 +83,11 @@ def _kill_when_busy(
     while _progress(store)[watch] == before and time.monotonic() < deadline:
         if child.poll() is not None:
             err = child.stderr.read().decode() if child.stderr else ""
-            pytest.fail(f"serve child {index} exited early ({child.returncode}): {err}")
+            pytest.fail(
+                f"serve child {index} exited early ({child.returncode}); {seed.note}: {err}"
+            )
         time.sleep(0.005)
-    time.sleep(rng.uniform(0, window))
+    time.sleep(seed.rng.uniform(0, window))
     busy = _work_left(store, watch)
     child.send_signal(signal.SIGKILL)
     child.wait()
@@ -95,7 +100,8 @@ def _kill_when_busy(
 def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
     dovecot: Dovecot, master_user: str, tmp_path: Path
 ) -> None:
-    rng = random.Random(int(os.environ.get("MICC_CRASH_SEED", "0")) or None)
+    seed = crash_seed()
+    note = seed.note
     dovecot.deliver_many(
         master_user,
         [
@@ -127,12 +133,12 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
             busy_ingest = busy_send = index = 0
             while busy_ingest < KILLS // 2 and index < KILLS and _work_left(store, 0):
                 busy_ingest += _kill_when_busy(
-                    config.source, store, rng, index, window=0.05, watch=0
+                    config.source, store, seed, index, window=0.05, watch=0
                 )
                 index += 1
             ingested_before_replies = _progress(store)[0]
             while _progress(store)[0] < REPLIES:  # replies need conversations to answer
-                _kill_when_busy(config.source, store, rng, -1, window=0.5, watch=0)
+                _kill_when_busy(config.source, store, seed, -1, window=0.5, watch=0)
             conversations = [
                 int(r[0])
                 for r in store.query("SELECT id FROM conversations ORDER BY id LIMIT ?", (REPLIES,))
@@ -141,7 +147,7 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
                 reply_to(store, config, conversation, f"Answer to {conversation}")
             index = 0
             while busy_send < KILLS // 2 and index < KILLS and _work_left(store, 1):
-                busy_send += _kill_when_busy(config.source, store, rng, index, window=0.1, watch=1)
+                busy_send += _kill_when_busy(config.source, store, seed, index, window=0.1, watch=1)
                 index += 1
             sent_before_clean_run = store.query_one(
                 "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
@@ -154,38 +160,40 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
             text=True,
             timeout=120,
         )
-        assert clean.returncode == 0, clean.stderr
+        assert clean.returncode == 0, f"{note}: {clean.stderr}"
         accepted = Counter(smtp.message_ids())
 
     with Store(config.store.path) as store:
         incoming = store.query("SELECT message_id FROM messages WHERE direction = 'in'")
-        assert len(incoming) == MESSAGES
+        assert len(incoming) == MESSAGES, note
         assert Counter(r[0] for r in incoming) == Counter(
             f"<crash-{n}@customer.example>" for n in range(MESSAGES)
-        )
-        assert store.query_one("SELECT COUNT(*) FROM raw_messages")[0] == MESSAGES + REPLIES
+        ), note
+        raw_count = store.query_one("SELECT COUNT(*) FROM raw_messages")[0]
+        assert raw_count == MESSAGES + REPLIES, note
         outgoing = [
             r[0]
             for r in store.query(
                 "SELECT m.message_id FROM outbox o JOIN messages m ON m.id = o.message"
             )
         ]
-        assert len(outgoing) == REPLIES
-        assert store.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")[0] == REPLIES
+        assert len(outgoing) == REPLIES, note
+        sent = store.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")[0]
+        assert sent == REPLIES, note
         in_doubt = store.query_one("SELECT COUNT(*) FROM events WHERE kind = 'send_in_doubt'")[0]
         found_in_sent = store.query_one(
             "SELECT COUNT(*) FROM events WHERE kind = 'sent' AND detail_json LIKE '%Sent after%'"
         )
-    assert accepted == Counter(outgoing), "every reply accepted exactly once"
+    assert accepted == Counter(outgoing), f"every reply accepted exactly once; {note}"
     # Mail that was processed is gone from the inbox; nothing is left behind.
     import imapclient
 
     client = imapclient.IMAPClient("127.0.0.1", dovecot.imap_port, ssl=False)
     client.login(master_user, PASSWORD)
-    assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0
+    assert client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] == 0, note
     client.logout()
     print(
-        f"\ncrash test: ingested {ingested_before_replies} of {MESSAGES} before replies; "
+        f"\ncrash test ({note}): ingested {ingested_before_replies} of {MESSAGES} before replies; "
         f"{sent_before_clean_run} of {REPLIES} sent before the clean run; "
         f"{in_doubt} sends cut short and sent again, {found_in_sent[0]} found in Sent; "
         f"{busy_ingest} kills while ingesting and {busy_send} while sending came with "
@@ -194,4 +202,4 @@ def test_sigkill_while_ingesting_and_sending_loses_and_doubles_nothing(
     # The kills must really interrupt work, or the test proves nothing. Each
     # kill lets a child commit at least once, so a fast machine can run out
     # of work before KILLS // 2 kills: a few per phase are required.
-    assert busy_ingest >= 3 and busy_send >= 3
+    assert busy_ingest >= 3 and busy_send >= 3, f"too few kills with work left; {note}"

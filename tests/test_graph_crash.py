@@ -4,6 +4,9 @@ sending, then a clean ``micc serve --once``.
 Every message must be archived exactly once and every reply accepted by the
 (stand-in) Graph server exactly once, by Message-ID. The server lives in this
 process, so its mailbox survives the kills.
+
+The kill moments come from a seed, fresh each run: it is printed and in every
+assertion message, and ``MICC_CRASH_SEED=<n>`` replays it (see tests/crash_seed.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -25,6 +27,7 @@ import pytest
 from engine import outbox
 from engine.confirmations import build_confirmation
 from engine.store import Store
+from tests.crash_seed import CrashSeed, crash_seed
 from tests.graph_fixtures import (
     GraphTenant,
     graph_server_fixture,  # noqa: F401 - fixture
@@ -48,7 +51,7 @@ def _micc(config: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def _kill_at_random(
-    tenant: GraphTenant, rng: random.Random, before_each: Callable[[int], None]
+    tenant: GraphTenant, seed: CrashSeed, before_each: Callable[[int], None]
 ) -> None:
     """Start ``micc serve`` and SIGKILL it at a random moment, :data:`KILLS` times.
 
@@ -63,18 +66,18 @@ def _kill_at_random(
         child = _micc(tenant.root / "micc.toml", "serve")
         deadline = time.monotonic() + 60
         while not any("/v1.0/" in p for _, p in server.requests[seen:]):
-            assert child.poll() is None, child.communicate()[1]
-            assert time.monotonic() < deadline, "micc serve never reached Graph"
+            assert child.poll() is None, f"{seed.note}: {child.communicate()[1]}"
+            assert time.monotonic() < deadline, f"micc serve never reached Graph; {seed.note}"
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 1.0))
+        time.sleep(seed.rng.uniform(0.0, 1.0))
         child.send_signal(signal.SIGKILL)
         child.wait()
 
 
-def _clean_run(config: Path) -> None:
+def _clean_run(config: Path, seed: CrashSeed) -> None:
     child = _micc(config, "serve", "--once")
     out, err = child.communicate(timeout=120)
-    assert child.returncode == 0, out + err
+    assert child.returncode == 0, f"{seed.note}: {out}{err}"
 
 
 @pytest.mark.slow
@@ -91,16 +94,18 @@ def test_sigkill_while_ingesting_then_each_message_is_archived_once(
             subjects.append(f"crash ingest {round_}.{n:02}")
             tenant.deliver(mail("Solidus.Sales.Europe@seclab.com", subjects[-1]))
 
-    _kill_at_random(tenant, random.Random(7), deliver)
+    seed = crash_seed()
+    _kill_at_random(tenant, seed, deliver)
     partial = Store(config.store.path).query_one("SELECT COUNT(*) FROM messages")[0]
-    _clean_run(tenant.root / "micc.toml")
+    _clean_run(tenant.root / "micc.toml", seed)
 
     store = Store(config.store.path)
     archived = Counter(r[0] for r in store.query("SELECT subject FROM messages"))
-    assert partial > 0, "the killed children got some work done"
-    assert archived == Counter(subjects), "each message archived exactly once"
-    assert store.query_one("SELECT COUNT(*) FROM conversations")[0] == len(subjects)
-    assert tenant.inbox() == (len(subjects) if policy == "keep" else 0)
+    assert partial > 0, f"the killed children got some work done; {seed.note}"
+    assert archived == Counter(subjects), f"each message archived exactly once; {seed.note}"
+    conversations = store.query_one("SELECT COUNT(*) FROM conversations")[0]
+    assert conversations == len(subjects), seed.note
+    assert tenant.inbox() == (len(subjects) if policy == "keep" else 0), seed.note
 
 
 @pytest.mark.slow
@@ -132,13 +137,17 @@ def test_sigkill_while_sending_then_each_reply_is_sent_once(tenant: GraphTenant)
                 kind="reply",
             )
 
-    _kill_at_random(tenant, random.Random(11), queue_replies)
+    seed = crash_seed()
+    _kill_at_random(tenant, seed, queue_replies)
     partial = len(tenant.server.sent)
-    _clean_run(tenant.root / "micc.toml")
+    _clean_run(tenant.root / "micc.toml", seed)
 
     sent = Counter(s.message_id for s in tenant.server.sent)
-    assert partial > 0, "the killed children got some work done"
-    assert sent == Counter(expected), "each reply accepted exactly once, by Message-ID"
-    assert {s.sender for s in tenant.server.sent} == {"solidus.sales.europe@seclab.com"}
+    assert partial > 0, f"the killed children got some work done; {seed.note}"
+    assert sent == Counter(expected), (
+        f"each reply accepted exactly once, by Message-ID; {seed.note}"
+    )
+    senders = {s.sender for s in tenant.server.sent}
+    assert senders == {"solidus.sales.europe@seclab.com"}, seed.note
     states = store.query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
-    assert [(r[0], r[1]) for r in states] == [("sent", len(expected))]
+    assert [(r[0], r[1]) for r in states] == [("sent", len(expected))], seed.note

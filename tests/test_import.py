@@ -12,9 +12,7 @@ from engine.config import Config, parse_config
 from engine.importer import import_paths
 from engine.queue import list_items
 from engine.store import Store
-
-#: The project's shared/ folder lies beside the repository (here and in CI).
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from tests.corpus import MAIL_GEM_MESSAGES, mail_gem, mail_gem_files
 
 CONFIG = """
 [[service_group]]
@@ -42,14 +40,10 @@ def store(config: Config) -> Store:
     return Store(config.store.path)
 
 
-def corpus_files() -> list[Path]:
-    return sorted(CORPUS.rglob("*.eml"))
-
-
 def test_the_whole_corpus_is_archived_byte_for_byte(config: Config, store: Store) -> None:
-    files = corpus_files()
-    assert len(files) >= 100
-    report = import_paths(store, config, [CORPUS])
+    files = mail_gem_files()
+    report = import_paths(store, config, [mail_gem()])
+    assert report.files == MAIL_GEM_MESSAGES
     assert report.unreadable == []
     assert report.archived == len(files)
     assert report.routed + report.unrouted == len(files)
@@ -69,8 +63,9 @@ def test_the_whole_corpus_is_archived_byte_for_byte(config: Config, store: Store
 
 
 def test_importing_again_adds_nothing(config: Config, store: Store) -> None:
-    first = import_paths(store, config, [CORPUS])
-    second = import_paths(store, config, [CORPUS])
+    first = import_paths(store, config, [mail_gem()])
+    assert first.archived == MAIL_GEM_MESSAGES
+    second = import_paths(store, config, [mail_gem()])
     assert second.archived == 0 and second.duplicates == first.archived
     assert store.query_one("SELECT COUNT(*) FROM messages")[0] == first.archived
 
