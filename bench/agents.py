@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine.config import parse_config
 from engine.ingest import ingest
 from engine.ports import FetchedMessage
-from engine.queue import close, take_next
+from engine.lifecycle import close, take_next
 from engine.store import Store
 
 CONFIG = """
@@ -60,11 +60,11 @@ def agent(
     taken = []
     start.wait()
     while True:
-        item = take_next(store, agent_id, ["Support"])
-        if item is None:
+        taken_id = take_next(store, agent_id, ["Support"])
+        if taken_id is None:
             break
-        close(store, agent_id, item.id, "answered")
-        taken.append(item.id)
+        close(store, agent_id, taken_id, "answered")
+        taken.append(taken_id)
     store.close()
     results.put((agent_id, taken))
 

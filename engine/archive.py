@@ -1,4 +1,10 @@
-"""The archive: every e-mail received and sent, searchable, kept verbatim."""
+"""The archive: every e-mail received and sent, searchable, kept verbatim.
+
+Writing: :func:`archive_incoming` and :func:`archive_outgoing` store the raw
+bytes and the parsed fields in the caller's transaction. Reading:
+:class:`ArchivedMessage` rows by id, by conversation, by customer, by words.
+The SQL is in :mod:`engine.store.messages`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from engine.store import Store
+from engine.mail.parse import ParsedMessage, parse_message
+from engine.ports import FetchedMessage
+from engine.router import Route
+from engine.store import Store, now_iso
+from engine.store import messages as rows
 
 
 @dataclass(frozen=True)
@@ -41,11 +51,102 @@ class ArchivedMessage:
         return data
 
 
-_COLUMNS = (
-    "id, direction, conversation_id, message_id, subject, from_name, from_address, "
-    "to_json, cc_json, date, received, body_text, body_html, attachments_json, "
-    "problems_json, source, size"
+@dataclass(frozen=True)
+class ArchivedIncoming:
+    """A message just archived and routed, for hooks run in the same transaction."""
+
+    message: int
+    conversation_id: int
+    parsed: ParsedMessage
+    route: Route
+    new_conversation: bool
+    backlog: bool
+
+
+#: Headers kept beside the raw bytes for display and loop protection.
+_KEPT = (
+    "auto-submitted",
+    "precedence",
+    "x-loop",
+    "list-id",
+    "x-auto-response-suppress",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "content-type",
+    "x-mailer",
 )
+
+
+def _new_row(
+    item: FetchedMessage,
+    message: ParsedMessage,
+    conversation_id: int | None,
+    direction: str,
+    at: str,
+) -> rows.NewMessage:
+    addresses = " ".join(
+        dict.fromkeys(
+            a
+            for a in (
+                message.from_name,
+                message.from_address,
+                *message.to,
+                *message.cc,
+                *message.recipients,
+            )
+            if a
+        )
+    )
+    return rows.NewMessage(
+        direction=direction,
+        source_key=item.source_key,
+        source=item.source,
+        content_hash=message.content_hash,
+        raw=item.raw,
+        message_id=message.message_id,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+        subject=message.subject,
+        from_name=message.from_name,
+        from_address=message.from_address,
+        to=message.to,
+        cc=message.cc,
+        recipients=message.recipients,
+        addresses=addresses,
+        date=message.date.isoformat() if message.date else None,
+        received=at,
+        body_text=message.body_text,
+        body_html=message.body_html,
+        attachments=[a.__dict__ for a in message.attachments],
+        headers={k: v[:500] for k, v in message.headers.items() if k in _KEPT},
+        problems=message.problems,
+        conversation_id=conversation_id,
+    )
+
+
+def archive_incoming(
+    store: Store, item: FetchedMessage, message: ParsedMessage, conversation_id: int, at: str
+) -> int:
+    """Archive a fetched message into its conversation (joins a transaction); its archive id."""
+    return rows.insert(store, _new_row(item, message, conversation_id, "in", at))
+
+
+def archive_outgoing(
+    store: Store, conversation: int | None, source_key: str, raw: bytes, source: str = "outbox"
+) -> int:
+    """Archive a message we send, linked to its conversation; joins an open transaction.
+
+    Returns the archive id; archiving the same ``source_key`` again returns the first id.
+    """
+    with store.transaction():
+        existing = rows.by_source_key(store, source_key)
+        if existing is not None:
+            return int(existing[0])
+        item = FetchedMessage(source_key, source, raw)
+        return rows.insert(
+            store, _new_row(item, parse_message(raw), conversation, "out", now_iso())
+        )
 
 
 def _message(row: Any) -> ArchivedMessage:
@@ -89,40 +190,26 @@ def search(store: Store, text: str, *, limit: int = 20, offset: int = 0) -> list
     query = fts_query(text)
     if not query:
         return []
-    rows = store.query(
-        f"SELECT {_COLUMNS} FROM messages WHERE id IN (SELECT rowid FROM messages_fts "
-        "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?) ORDER BY id DESC",
-        (query, limit, offset),
-    )
-    return [_message(r) for r in rows]
+    return [_message(r) for r in rows.search(store, query, limit=limit, offset=offset)]
 
 
 def get(store: Store, message: int) -> ArchivedMessage | None:
     """One archived message by its archive id."""
-    row = store.query_one(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message,))
+    row = rows.get(store, message)
     return _message(row) if row else None
 
 
 def raw(store: Store, message: int) -> bytes | None:
     """The message's bytes exactly as received or sent."""
-    row = store.query_one("SELECT raw FROM raw_messages WHERE message = ?", (message,))
-    return bytes(row[0]) if row else None
+    return rows.raw(store, message)
 
 
 def conversation(store: Store, conversation_id: int) -> list[ArchivedMessage]:
     """Every message of a conversation, both directions, oldest first."""
-    rows = store.query(
-        f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY received, id",
-        (conversation_id,),
-    )
-    return [_message(r) for r in rows]
+    return [_message(r) for r in rows.of_conversation(store, conversation_id)]
 
 
 def customer_history(store: Store, address: str, *, limit: int = 50) -> list[ArchivedMessage]:
     """Past messages from or to a customer's address, newest first."""
-    rows = store.query(
-        f"SELECT {_COLUMNS} FROM messages WHERE from_address = ? COLLATE NOCASE OR id IN "
-        "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?) ORDER BY id DESC LIMIT ?",
-        (address, "addresses:" + fts_query(address), limit),
-    )
-    return [_message(r) for r in rows]
+    query = "addresses:" + fts_query(address)
+    return [_message(r) for r in rows.of_customer(store, address, query, limit=limit)]

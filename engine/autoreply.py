@@ -9,43 +9,30 @@ the mailbox at first start, and never beyond the hourly limit.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
+from engine.archive import ArchivedIncoming
+from engine.audit import EventKind, record
 from engine.config import Config
 from engine.confirmations import build_confirmation, confirmation_decision, own_addresses
-from engine.ingest import ArchivedIncoming
 from engine.outbox import enqueue
-from engine.store import Store, now_iso
+from engine.store import Store, events
 from engine.templates import TemplateContext, render_file
 
 #: Event kinds written here; the hourly limit counts the first.
-QUEUED = "confirmation_queued"
-SKIPPED = "confirmation_skipped"
+QUEUED = EventKind.CONFIRMATION_QUEUED
+SKIPPED = EventKind.CONFIRMATION_SKIPPED
 
 
 def sent_last_hour(store: Store, address: str) -> int:
     """How many confirmations went to ``address`` in the past hour."""
     since = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="microseconds")
-    row = store.query_one(
-        "SELECT COUNT(*) FROM events WHERE kind = ? AND at >= ? "
-        "AND json_extract(detail_json, '$.to') = ?",
-        (QUEUED, since, address.lower()),
-    )
-    return int(row[0]) if row else 0
+    return events.count_to_since(store, QUEUED, since, address.lower())
 
 
-def _note(store: Store, item: ArchivedIncoming, kind: str, **detail: object) -> None:
-    store.conn.execute(
-        "INSERT INTO events (at, kind, conversation_id, message, detail_json) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (
-            now_iso(),
-            kind,
-            item.conversation_id,
-            item.message,
-            json.dumps(detail, ensure_ascii=False),
-        ),
+def _note(store: Store, item: ArchivedIncoming, kind: EventKind, **detail: object) -> None:
+    record(
+        store, kind, conversation_id=item.conversation_id, archive_id=item.message, detail=detail
     )
 
 

@@ -49,6 +49,9 @@ class Draft:
         answer_row: the body's line (0-based) where the agent's own words go: an empty
             line of its own after the template's greeting.
         names: the people and group the e-mail is between; the spelling check accepts them.
+        seen: the conversation's newest event when the draft was made; if the
+            conversation moves on before it is sent, the refusal tells what
+            happened after it.
     """
 
     kind: DraftKind
@@ -66,6 +69,7 @@ class Draft:
     locale: str = "en-US"
     answer_row: int = 0
     names: tuple[str, ...] = ()
+    seen: int = 0
 
     def edited(self, **changes: object) -> Draft:
         """A copy with some fields changed (what the composer hands back)."""

@@ -17,12 +17,13 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from engine import outbox
+from engine import archive, lifecycle, outbox
 from engine.config import Config
 from engine.confirmations import reply_subject
 from engine.drafts import Draft
+from engine.errors import Refused
 from engine.mail.parse import attachment_bytes, parse_message
-from engine.store import Store, now_iso
+from engine.store import Store
 from engine.templates.text import html_to_text
 
 
@@ -78,16 +79,17 @@ def _attach(message: EmailMessage, draft: Draft, store: Store | None) -> None:
     for path in draft.attachments:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        message.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
-        )
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise Refused(
+                f"cannot attach {path}: {exc.strerror or exc}; remove it or attach it again"
+            ) from None
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     if draft.forward_message is not None and store is not None:
-        row = store.query_one(
-            "SELECT raw FROM raw_messages WHERE message = ?", (draft.forward_message,)
-        )
-        if row is None:
+        raw = archive.raw(store, draft.forward_message)
+        if raw is None:
             return
-        raw = bytes(row[0])
         for index in range(1, len(parse_message(raw).attachments) + 1):
             found = attachment_bytes(raw, index)
             if found is None:
@@ -120,7 +122,7 @@ def submit(
     review: bool,
     html: str | None = None,
 ) -> int:
-    """Queue an agent's e-mail: archive it, queue it and update its conversation at once.
+    """Queue an agent's e-mail: archive it, queue it and answer its conversation at once.
 
     Args:
         store: the store.
@@ -132,13 +134,18 @@ def submit(
 
     Returns:
         The outbox id.
+
+    Raises:
+        ConversationMoved: the agent no longer holds the conversation; nothing
+            was archived or queued.
+        Refused: an attached file cannot be read.
     """
     message = build_message(draft, config, html=html, store=store)
     mail_from, recipients = envelope(message)
     if "Bcc" in message:
         del message["Bcc"]
     raw = message.as_bytes(policy=SMTP)
-    with store.transaction() as conn:
+    with store.transaction():
         outbox_id = outbox.enqueue(
             store,
             raw,
@@ -150,10 +157,17 @@ def submit(
             review=review,
         )
         if draft.conversation_id is not None:
-            state = "pending_review" if review else "answered"
-            conn.execute(
-                "UPDATE conversations SET state = ?, updated = ? WHERE id = ?",
-                (state, now_iso(), draft.conversation_id),
+            if agent_id is None:
+                raise ValueError("a reply in a conversation needs the agent who holds it")
+            # Only the holder may answer: a stale composer is refused here, and the
+            # whole transaction (archive copy, outbox row) rolls back with it.
+            lifecycle.reply(
+                store,
+                agent_id,
+                draft.conversation_id,
+                review=review,
+                since=draft.seen or None,
+                outbox_id=outbox_id,
             )
     return outbox_id
 

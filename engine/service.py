@@ -21,23 +21,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from engine import archive, queue, replies
+from engine import archive, audit, lifecycle, notes, queue, replies
 from engine.archive import ArchivedMessage
+from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, DraftKind, new_draft, reply_draft
-from engine.errors import ServiceError
+from engine.errors import Refused, ServiceError
+from engine.lifecycle import State
 from engine.mail.parse import attachment_bytes
-from engine.queue import QueueError, QueueItem
+from engine.notes import Note
+from engine.outbox import OutboxState
+from engine.queue import QueueItem
 from engine.responses import ResponseLibrary
 from engine.spelling import Spelling
-from engine.store import Store, now_iso
+from engine.store import Store, events, health, now_iso, presence
+from engine.store import outbox as outbox_rows
 from engine.store.threads import ThreadStores
 from engine.writing_aids import WritingAids
 
 #: What a console records: Available, Away, or offline once it is closed.
 AgentState = Literal["available", "away", "offline"]
 #: Outbox states a supervisor's review leaves behind, as the agent sees them.
-REVIEW_OUTCOMES = ("approved", "rejected")
+REVIEW_OUTCOMES = (OutboxState.APPROVED, OutboxState.REJECTED)
+#: Outbox states that change what an agent's console shows of its replies.
+_OUTCOME_STATES = (*REVIEW_OUTCOMES, OutboxState.SENT)
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ class ContactCenter(WritingAids):
         clock: the current time (tests pass a fixed one).
 
     Raises:
-        ServiceError: the agent id is not in the config.
+        Refused: the agent id is not in the config.
     """
 
     def __init__(
@@ -105,7 +112,7 @@ class ContactCenter(WritingAids):
         agent = config.find_agent(agent_id)
         if agent is None:
             known = ", ".join(a.id for a in config.agent) or "none"
-            raise ServiceError(f"unknown agent {agent_id!r} (agents in the config: {known})")
+            raise Refused(f"unknown agent {agent_id!r} (agents in the config: {known})")
         self.config = config
         self.agent: AgentConfig = agent
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
@@ -134,10 +141,10 @@ class ContactCenter(WritingAids):
         return tuple(g.name for g in self.config.service_group if g.name in self.agent.groups)
 
     def group(self, name: str) -> ServiceGroupConfig:
-        """A service group by name; ServiceError if it does not exist."""
+        """A service group by name; Refused if it does not exist."""
         found = self.config.group(name)
         if found is None:
-            raise ServiceError(f"no service group called {name!r}")
+            raise Refused(f"no service group called {name!r}")
         return found
 
     def change_mark(self) -> tuple[int, ...]:
@@ -148,13 +155,11 @@ class ContactCenter(WritingAids):
         order is (events, review outcomes, engine health): a console that sees
         only the last part move redraws its status line, not its queue.
         """
-        row = self.store.query_one(
-            "SELECT (SELECT COALESCE(MAX(id), 0) FROM events), "
-            "(SELECT COUNT(*) FROM outbox WHERE agent_id = ? AND state IN ('approved', "
-            "'rejected', 'sent')), (SELECT COALESCE(MAX(updated), '') FROM engine_health)",
-            (self.agent.id,),
+        return (
+            events.newest_id(self.store),
+            outbox_rows.count_in(self.store, _OUTCOME_STATES, agent_id=self.agent.id),
+            hash(health.newest_update(self.store)),
         )
-        return (int(row[0]), int(row[1]), hash(row[2])) if row else (0, 0, 0)
 
     # -- queues -------------------------------------------------------------------
 
@@ -164,8 +169,8 @@ class ContactCenter(WritingAids):
         return [
             GroupCount(
                 name,
-                counts.get(name, {}).get("queued", 0),
-                counts.get(name, {}).get("in_progress", 0),
+                counts.get(name, {}).get(State.QUEUED, 0),
+                counts.get(name, {}).get(State.IN_PROGRESS, 0),
                 bool(self.group(name).email),
             )
             for name in self.groups
@@ -177,62 +182,83 @@ class ContactCenter(WritingAids):
 
     def in_hand(self) -> list[QueueItem]:
         """The e-mails this agent holds (taken, not yet answered or closed)."""
-        return queue.list_items(self.store, states=("in_progress",), agent_id=self.agent.id)
+        return queue.list_items(self.store, states=(State.IN_PROGRESS,), agent_id=self.agent.id)
 
     def _groups(self, group: str | None) -> tuple[str, ...]:
         if group is None:
             return self.groups
         if group not in self.groups:
-            raise ServiceError(f"{self.agent.id} is not in service group {group!r}")
+            raise Refused(f"{self.agent.id} is not in service group {group!r}")
         return (group,)
 
     def take_next(self, group: str | None = None) -> QueueItem | None:
         """Take the oldest queued e-mail of ``group`` (or of all the agent's groups)."""
-        return queue.take_next(self.store, self.agent.id, self._groups(group))
+        taken = lifecycle.take_next(self.store, self.agent.id, self._groups(group))
+        return queue.get_item(self.store, taken) if taken is not None else None
 
     def take(self, conversation_id: int) -> QueueItem:
-        """Take this e-mail; ServiceError if someone else was faster."""
+        """Take this e-mail; :class:`~engine.lifecycle.ConversationMoved` if someone was faster."""
+        self._visible(conversation_id)
+        lifecycle.take(self.store, self.agent.id, conversation_id)
+        item = queue.get_item(self.store, conversation_id)
+        assert item is not None
+        return item
+
+    def _visible(self, conversation_id: int) -> QueueItem:
+        """The conversation, if it is in one of the agent's groups; else Refused."""
         item = queue.get_item(self.store, conversation_id)
         if item is None:
-            raise ServiceError(f"e-mail {conversation_id} does not exist")
+            raise Refused(f"e-mail {conversation_id} does not exist")
         if item.service_group not in self.groups:
-            raise ServiceError(f"e-mail {conversation_id} is not in your service groups")
-        return self._guard(lambda: queue.take(self.store, self.agent.id, conversation_id))
+            raise Refused(f"e-mail {conversation_id} is not in your service groups")
+        return item
 
     def put_back(self, conversation_id: int) -> None:
         """Return an e-mail to its queue."""
-        self._guard(lambda: queue.put_back(self.store, self.agent.id, conversation_id))
+        lifecycle.put_back(self.store, self.agent.id, conversation_id)
 
     def transfer(self, conversation_id: int, group: str, note: str) -> None:
         """Move an e-mail to another service group's queue, with a note for its agents."""
         self.group(group)
-        self._guard(
-            lambda: queue.transfer(
-                self.store,
-                self.agent.id,
-                conversation_id,
-                group,
-                note.strip() or f"transferred by {self.agent.id}",
-            )
+        lifecycle.transfer(
+            self.store,
+            self.agent.id,
+            conversation_id,
+            group,
+            note.strip() or f"transferred by {self.agent.id}",
         )
 
     def close_item(self, conversation_id: int, reason: str) -> None:
         """Close an e-mail without replying; a reason is required."""
         if not reason.strip():
-            raise ServiceError("say why the e-mail is closed without a reply")
-        self._guard(lambda: queue.close(self.store, self.agent.id, conversation_id, reason.strip()))
+            raise Refused("say why the e-mail is closed without a reply")
+        lifecycle.close(self.store, self.agent.id, conversation_id, reason.strip())
 
     def junk(self, conversation_id: int) -> None:
         """Mark an e-mail as junk (it stays in the archive)."""
-        self._guard(lambda: queue.mark_junk(self.store, self.agent.id, conversation_id))
+        lifecycle.junk(self.store, self.agent.id, conversation_id)
 
-    @staticmethod
-    def _guard(action: Callable[[], object]) -> QueueItem:
-        try:
-            result = action()
-        except QueueError as exc:
-            raise ServiceError(str(exc)) from None
-        return result  # type: ignore[return-value]
+    # -- the trail and notes ------------------------------------------------------
+
+    def name_of(self, agent_id: str) -> str:
+        """An agent's name as people read it (the id when the config does not know it)."""
+        agent = self.config.find_agent(agent_id)
+        return agent.name if agent is not None else agent_id
+
+    def trail(self, conversation_id: int) -> list[Event]:
+        """Everything that happened to a conversation of the agent's groups, oldest first."""
+        self._visible(conversation_id)
+        return audit.trail(self.store, conversation_id)
+
+    def notes(self, conversation_id: int) -> list[Note]:
+        """The internal notes on a conversation of the agent's groups, oldest first."""
+        self._visible(conversation_id)
+        return notes.of_conversation(self.store, conversation_id)
+
+    def add_note(self, conversation_id: int, text: str) -> int:
+        """Keep an internal note on a conversation (never sent to the customer)."""
+        self._visible(conversation_id)
+        return notes.add(self.store, conversation_id, self.agent.id, text)
 
     # -- reading ------------------------------------------------------------------
 
@@ -271,7 +297,7 @@ class ContactCenter(WritingAids):
         data = archive.raw(self.store, message)
         found = attachment_bytes(data, index) if data is not None else None
         if found is None:
-            raise ServiceError(f"message {message} has no attachment {index}")
+            raise Refused(f"message {message} has no attachment {index}")
         name, content = found
         folder.mkdir(parents=True, exist_ok=True)
         target = _free_path(folder, safe_filename(name) or f"attachment-{index}")
@@ -285,23 +311,25 @@ class ContactCenter(WritingAids):
         """A reply, reply-all or forward of the conversation, prefilled for the composer."""
         item = queue.get_item(self.store, conversation_id)
         if item is None or item.message is None:
-            raise ServiceError(f"e-mail {conversation_id} has no message to answer")
+            raise Refused(f"e-mail {conversation_id} has no message to answer")
         original = archive.get(self.store, item.message)
         raw = archive.raw(self.store, item.message)
         if original is None:
-            raise ServiceError(f"message {item.message} is missing from the archive")
+            raise Refused(f"message {item.message} is missing from the archive")
         group = self.group(item.service_group or "")
-        return reply_draft(
+        draft = reply_draft(
             kind, item, original, raw or b"", group, self.agent, self.config, now=self.clock()
         )
+        # What the agent has seen: a refusal at sending tells what came after.
+        return draft.edited(seen=lifecycle.seen(self.store, conversation_id))
 
     def draft_new(self, group_name: str) -> Draft:
         """A new outgoing e-mail from a group that has an address (only those may send)."""
         group = self.group(group_name)
         if group_name not in self.groups:
-            raise ServiceError(f"{self.agent.id} is not in service group {group_name!r}")
+            raise Refused(f"{self.agent.id} is not in service group {group_name!r}")
         if not group.email:
-            raise ServiceError(
+            raise Refused(
                 f"service group {group_name} has no e-mail address, so it cannot send new e-mails"
             )
         return new_draft(group, self.agent, self.config, now=self.clock())
@@ -313,7 +341,7 @@ class ContactCenter(WritingAids):
     def send(self, draft: Draft) -> SendResult:
         """Send a draft (or send it to review, for groups that review before sending)."""
         if not draft.to and not draft.cc:
-            raise ServiceError("the e-mail has no recipient")
+            raise Refused("the e-mail has no recipient")
         group = self.group(draft.group)
         outbox_id = replies.submit(
             self.store,
@@ -327,50 +355,31 @@ class ContactCenter(WritingAids):
     def review_outcomes(self) -> list[ReviewOutcome]:
         """Decisions supervisors made on this agent's replies, newest first."""
         # The decision is an event: the outbox row moves on (approved, then sent).
-        rows = self.store.query(
-            "SELECT o.id, o.conversation_id, substr(e.kind, 8), o.review_comment, "
-            "COALESCE(c.subject, '') FROM events e "
-            "JOIN outbox o ON o.id = json_extract(e.detail_json, '$.outbox') "
-            "LEFT JOIN conversations c ON c.id = o.conversation_id "
-            "WHERE e.kind IN ('review_approved', 'review_rejected') AND o.agent_id = ? "
-            "ORDER BY e.id DESC LIMIT 50",
-            (self.agent.id,),
-        )
-        return [ReviewOutcome(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        kinds = (audit.EventKind.REVIEW_APPROVED, audit.EventKind.REVIEW_REJECTED)
+        rows = outbox_rows.decisions_for(self.store, self.agent.id, kinds, limit=50)
+        return [
+            ReviewOutcome(r[0], r[1], str(r[2]).removeprefix("review_"), r[3], r[4]) for r in rows
+        ]
 
     # -- presence and health ------------------------------------------------------
 
     def set_state(self, state: AgentState) -> None:
         """Record the agent as Available or Away (also a heartbeat)."""
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO agent_status (agent_id, state, pid, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, "
-                "pid = excluded.pid, last_seen = excluded.last_seen",
-                (self.agent.id, state, os.getpid(), now_iso()),
-            )
+        presence.put(self.store, self.agent.id, state, os.getpid(), now_iso())
 
     def heartbeat(self) -> None:
         """Say the console is still running, without changing the state."""
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE agent_status SET last_seen = ?, pid = ? WHERE agent_id = ?",
-                (now_iso(), os.getpid(), self.agent.id),
-            )
+        presence.beat(self.store, self.agent.id, os.getpid(), now_iso())
 
     def state(self) -> AgentState:
         """The agent's recorded state as the console shows it (Away unless Available)."""
-        row = self.store.query_one(
-            "SELECT state FROM agent_status WHERE agent_id = ?", (self.agent.id,)
+        return (
+            "available" if presence.state_of(self.store, self.agent.id) == "available" else "away"
         )
-        return "available" if row is not None and row[0] == "available" else "away"
 
     def health(self) -> list[HealthItem]:
         """The engine's parts and how they are doing."""
-        rows = self.store.query(
-            "SELECT name, state, detail, updated FROM engine_health ORDER BY name"
-        )
-        return [HealthItem(r[0], r[1], r[2], r[3]) for r in rows]
+        return [HealthItem(r[0], r[1], r[2], r[3]) for r in health.rows(self.store)]
 
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
@@ -414,6 +423,7 @@ __all__ = [
     "DraftKind",
     "GroupCount",
     "HealthItem",
+    "Refused",
     "ReviewOutcome",
     "SendResult",
     "ServiceError",

@@ -11,7 +11,8 @@ from engine import archive
 from engine.adapters.graph import GraphAccessError, GraphError, GraphSender
 from engine.confirmations import build_confirmation
 from engine.drafts import reply_from
-from engine.ingest import archive_outgoing, ingest
+from engine.archive import archive_outgoing
+from engine.ingest import ingest
 from engine.store import Store
 from tests.graph_fixtures import (
     MASTER,

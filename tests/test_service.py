@@ -206,7 +206,7 @@ def test_each_thread_gets_its_own_store(config: Config) -> None:
 def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(
     config: Config, store: Store
 ) -> None:
-    from engine import outbox
+    from engine.supervision import review
 
     deliver(store, config, mail(1), mail(2, to="Solidus.Marketing@seclab.com"))
     alice, bob = center(config), center(config, "bob")
@@ -223,7 +223,7 @@ def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(
     assert reviewed.pending_review
     assert bob.item(taken.id).state == "pending_review"  # type: ignore[union-attr]
     assert bob.review_outcomes() == []
-    outbox.reject(store, reviewed.outbox_id, "carol", "too short")
+    review.reject(store, "carol", reviewed.outbox_id, "too short")
     [outcome] = bob.review_outcomes()
     assert (outcome.state, outcome.comment, outcome.subject) == (
         "rejected",

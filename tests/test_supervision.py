@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import queue
+from engine import lifecycle, queue
 from engine.bootstrap import open_store
 from engine.config import Config
+from engine.errors import Refused
 from engine.store import Store
-from engine.supervision import Supervision, SupervisionError, open_supervision
+from engine.supervision import Supervision, open_supervision
 from engine.supervision.dashboard import level_for
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
 
@@ -40,9 +41,9 @@ def heartbeat(store: Store, agent: str, state: str, seen_seconds_ago: float) -> 
 
 
 def test_only_supervisors_get_the_facade(config: Config) -> None:
-    with pytest.raises(SupervisionError, match="alice is an agent, not a supervisor"):
+    with pytest.raises(Refused, match="alice is an agent, not a supervisor"):
         open_supervision(config, "alice")
-    with pytest.raises(SupervisionError, match=r"unknown agent 'mallory'.*carol"):
+    with pytest.raises(Refused, match=r"unknown agent 'mallory'.*carol"):
         open_supervision(config, "mallory")
 
 
@@ -56,7 +57,7 @@ def test_dashboard_counts_states_oldest_and_levels(config: Config, store: Store)
         mail(4, to="nobody@elsewhere.example"),
     )
     fix_received(store)  # conversation n arrived 90 - n minutes before NOW
-    queue.take_next(store, "alice", ["Sales"])
+    lifecycle.take_next(store, "alice", ["Sales"])
     figures = {g.name: g for g in carol(config).dashboard().groups}
     sales, support = figures["Sales"], figures["Support"]
     assert (sales.queued, sales.in_progress, sales.pending_review) == (1, 1, 0)
@@ -138,7 +139,7 @@ def test_activation_order_decides_and_can_be_changed(config: Config, store: Stor
     assert not test.route.routed and "inactive matches: Sales" in test.summary()
     assert supervision.activate("Sales") is True
     assert [s.name for s in supervision.accesses() if s.active][-1] == "Sales"
-    with pytest.raises(SupervisionError, match="no service access named"):
+    with pytest.raises(Refused, match="no service access named"):
         supervision.activate("Nope")
 
 
@@ -160,30 +161,30 @@ def test_problems_assign_retry_discard(config: Config, store: Store) -> None:
     assert "routed to Sales" in supervision.retry(found[-1])
     assert "still no active service access" in supervision.retry(found[0])
     supervision.assign(ids[0], "Support")
-    with pytest.raises(SupervisionError, match="say why"):
+    with pytest.raises(Refused, match="say why"):
         supervision.discard(found[1], "  ")
     supervision.discard(found[1], "spam from a bot")
     assert supervision.problems() == []
     closed = queue.get_item(store, ids[1])
     assert closed is not None and closed.state == "closed" and closed.reason == "spam from a bot"
     assert supervision.conversation(ids[1])  # still archived
-    with pytest.raises(SupervisionError):
+    with pytest.raises(Refused):
         supervision.assign(ids[1], "Support")
-    with pytest.raises(SupervisionError, match="no service group"):
+    with pytest.raises(Refused, match="no service group"):
         supervision.assign(ids[0], "Nope")
 
 
 def test_release_one_and_all(config: Config, store: Store) -> None:
     deliver(store, config, mail(1), mail(2), mail(3))
     for _ in range(3):
-        queue.take_next(store, "alice", ["Sales"])
+        lifecycle.take_next(store, "alice", ["Sales"])
     supervision = carol(config)
     held = supervision.in_hand("alice")
     assert len(held) == 3
     supervision.release(held[0].id)
     assert supervision.release_all("alice") == 2
     assert supervision.in_hand("alice") == []
-    with pytest.raises(SupervisionError):
+    with pytest.raises(Refused):
         supervision.release(held[0].id)
 
 
@@ -250,5 +251,5 @@ def test_failed_sends_are_problems_to_retry_or_give_up(config: Config, store: St
     states = {row[0]: row[1] for row in store.query("SELECT id, state FROM outbox")}
     assert states == {first: "retry", second: "discarded"}
     assert supervision.problems() == [] or all(not p.is_send for p in supervision.problems())
-    with pytest.raises(SupervisionError, match="has not failed"):
+    with pytest.raises(Refused, match="has not failed"):
         supervision.retry(sends[0])

@@ -15,8 +15,8 @@ from textual.widgets import TextArea
 from engine import archive, queue
 from engine.bootstrap import open_store
 from engine.config import Config
+from engine.errors import Refused
 from engine.store import Store
-from engine.supervision import SupervisionError
 from engine.supervision.review import replace_text_body
 from micc_tui.supervisor.modals import TextPrompt
 from micc_tui.widgets.fit_table import FitTable
@@ -122,10 +122,10 @@ async def test_edit_and_approve_rewrites_what_is_sent(config: Config, store: Sto
 def test_reject_needs_a_comment_and_decisions_happen_once(config: Config, store: Store) -> None:
     sent = agent(config, "reply")[0]
     carol = supervision(config)
-    with pytest.raises(SupervisionError, match="say what the agent should change"):
+    with pytest.raises(Refused, match="say what the agent should change"):
         carol.reject(sent["outbox"], " ")
     carol.approve(sent["outbox"])
-    with pytest.raises(SupervisionError, match="not waiting for review"):
+    with pytest.raises(Refused, match="not waiting for review"):
         carol.approve(sent["outbox"])
 
 

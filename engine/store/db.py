@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.store import migrations
+from engine.store.dialect import SQLITE, Dialect
 
 _T = TypeVar("_T")
 
@@ -63,6 +64,8 @@ class Store:
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self._depth = 0
+        #: The SQL that differs between databases (see :mod:`engine.store.dialect`).
+        self.dialect: Dialect = SQLITE
         if migrate:
             self.migrate()
 
@@ -114,7 +117,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        self._retry(lambda: self.conn.execute(self.dialect.begin_write()))
         self._depth = 1
         try:
             yield self.conn

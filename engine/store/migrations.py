@@ -196,12 +196,29 @@ ALTER TABLE lease ADD COLUMN wanted_priority INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lease ADD COLUMN wanted_until REAL NOT NULL DEFAULT 0
 """
 
+# One owner for a conversation's life (issue 13): event kinds are an enum whose
+# values have no spaces; internal notes; the outbox looked up by conversation
+# (whether a conversation was answered meanwhile, micc outbox list).
+_LIFECYCLE = """
+UPDATE events SET kind = 'put_back' WHERE kind = 'put back';
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    agent_id TEXT,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX notes_conversation ON notes (conversation_id, id);
+CREATE INDEX outbox_conversation ON outbox (conversation_id, id)
+"""
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
     ("0002_spelling_ignore", _script(_SPELLING_IGNORE)),
     ("0003_supervisor_indexes", _script(_SUPERVISOR_INDEXES)),
     ("0004_lease_priority", _script(_LEASE_PRIORITY)),
+    ("0005_lifecycle", _script(_LIFECYCLE)),
 ]
 
 

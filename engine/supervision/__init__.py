@@ -7,9 +7,8 @@ supervisor console calls.
 
 from engine.supervision.service import (
     Supervision,
-    SupervisionError,
     open_supervision,
     require_supervisor,
 )
 
-__all__ = ["Supervision", "SupervisionError", "open_supervision", "require_supervisor"]
+__all__ = ["Supervision", "open_supervision", "require_supervisor"]

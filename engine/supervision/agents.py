@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import queue
+from engine import lifecycle, queue
 from engine.config import Config
-from engine.store import Store
+from engine.errors import Refused
+from engine.store import Store, conversations
 from engine.supervision.clock import counts_by_key, iso, start_of_local_day, utc_now
 from engine.supervision.dashboard import presences
-
-#: Conversation states that count as "handled" by the agent who holds them.
-HANDLED_STATES = ("answered", "closed", "junk", "pending_review")
 
 
 @dataclass(frozen=True)
@@ -35,21 +33,9 @@ def agent_rows(store: Store, config: Config, now: datetime | None = None) -> lis
     """Every configured agent, in config order, with presence and today's figures."""
     now = now or utc_now()
     present = presences(store, now)
-    # "+agent_id" keeps SQLite from walking the whole (agent_id, state) index
-    # in group order instead of the few rows of one state (or of today).
-    in_hand = counts_by_key(
-        store.query(
-            "SELECT agent_id, COUNT(*) FROM conversations WHERE state = 'in_progress' "
-            "GROUP BY +agent_id"
-        )
-    )
-    marks = ",".join("?" * len(HANDLED_STATES))
+    in_hand = counts_by_key(conversations.per_holder(store, (lifecycle.State.IN_PROGRESS,)))
     handled = counts_by_key(
-        store.query(
-            f"SELECT agent_id, COUNT(*) FROM conversations WHERE state IN ({marks}) "
-            f"AND updated >= ? GROUP BY +agent_id",
-            (*HANDLED_STATES, iso(start_of_local_day(now))),
-        )
+        conversations.per_holder(store, lifecycle.HANDLED, since=iso(start_of_local_day(now)))
     )
     rows = []
     for agent in config.agent:
@@ -72,7 +58,7 @@ def agent_rows(store: Store, config: Config, now: datetime | None = None) -> lis
 
 def in_hand(store: Store, agent_id: str) -> list[queue.QueueItem]:
     """The e-mails an agent is working on, oldest first."""
-    return queue.list_items(store, states=("in_progress",), agent_id=agent_id)
+    return queue.list_items(store, states=(lifecycle.State.IN_PROGRESS,), agent_id=agent_id)
 
 
 def release_all(store: Store, supervisor_id: str, agent_id: str) -> int:
@@ -83,8 +69,8 @@ def release_all(store: Store, supervisor_id: str, agent_id: str) -> int:
     released = 0
     for item in in_hand(store, agent_id):
         try:
-            queue.release(store, supervisor_id, item.id)
-        except queue.QueueError:
+            lifecycle.release(store, supervisor_id, item.id, holder=agent_id)
+        except Refused:
             continue
         released += 1
     return released

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from engine import lifecycle
+from engine.audit import EventKind
 from engine.config import Config
-from engine.store import Store
+from engine.outbox import OutboxState
+from engine.store import Store, conversations, events, health, presence
+from engine.store import outbox as outbox_rows
 from engine.supervision.clock import (
     counts_by_key,
     iso,
@@ -37,7 +41,7 @@ LOGGED_OUT_STATES = ("offline", "logged_out")
 #: Minutes of arrivals the sparkline covers.
 ARRIVAL_MINUTES = 30
 #: Conversation states counted as work left or problems.
-OPEN_STATES = ("queued", "in_progress", "pending_review", "unrouted", "failed")
+OPEN_STATES = lifecycle.OPEN
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,13 @@ def change_stamp(store: Store) -> tuple[object, ...]:
     a rowid lookup); agents' heartbeats and engine health rows are tiny
     tables. Costs well under a millisecond at any archive size.
     """
-    row = store.query_one(
-        "SELECT (SELECT MAX(id) FROM events), (SELECT MAX(last_seen) FROM agent_status), "
-        "(SELECT COUNT(*) FROM agent_status), (SELECT MAX(updated) FROM engine_health), "
-        "(SELECT MAX(id) FROM outbox)"
+    present = presence.stamp(store)
+    return (
+        events.newest_id(store),
+        *(tuple(present) if present is not None else (None, 0)),
+        health.newest_update(store),
+        outbox_rows.newest_id(store),
     )
-    return tuple(row) if row is not None else ()
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ class Presence:
 def presences(store: Store, now: datetime) -> dict[str, Presence]:
     """Every agent the store has heard of, with logged-in judged by heartbeat age."""
     found = {}
-    for row in store.query("SELECT agent_id, state, last_seen FROM agent_status"):
+    for row in presence.rows(store):
         seen = parse_iso(row[2])
         fresh = seen is not None and (now - seen).total_seconds() <= PRESENCE_SECONDS
         logged_in = fresh and row[1] not in LOGGED_OUT_STATES
@@ -129,23 +134,11 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
     now = now or utc_now()
     stamp = change_stamp(store)
     counts: dict[tuple[str, str], tuple[int, str | None]] = {}
-    marks = ",".join("?" * len(OPEN_STATES))
-    # One pass over the (state, service_group, received) index, grouped in its
-    # order (so no sort); MIN(received) is only wanted for queued e-mail but
-    # comes for free.
-    for row in store.query(
-        f"SELECT state, service_group, COUNT(*), MIN(received) FROM conversations "
-        f"WHERE state IN ({marks}) GROUP BY state, service_group",
-        OPEN_STATES,
-    ):
+    for row in conversations.open_counts(store, OPEN_STATES):
         counts[(row[0], row[1] or "")] = (row[2], row[3])
-    # "+service_group" keeps SQLite from walking a whole index in group order
-    # (the archive) instead of the (state, updated) range (today's answers).
     answered = counts_by_key(
-        store.query(
-            "SELECT service_group, COUNT(*) FROM conversations "
-            "WHERE state = 'answered' AND updated >= ? GROUP BY +service_group",
-            (iso(start_of_local_day(now)),),
+        conversations.changed_since_by_group(
+            store, lifecycle.State.ANSWERED, iso(start_of_local_day(now))
         )
     )
     present = presences(store, now)
@@ -184,28 +177,20 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
         groups=tuple(groups),
         arrivals=arrivals(store, now),
         unrouted=sum(n for (state, _), (n, _) in counts.items() if state == "unrouted"),
-        failed=sum(n for (state, _), (n, _) in counts.items() if state == "failed")
-        + failed_sends(store),
+        failed=failed_sends(store),
         stamp=stamp,
     )
 
 
 def failed_sends(store: Store) -> int:
     """Replies the mail server kept refusing (the outbox's ``failed`` state)."""
-    row = store.query_one("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
-    return int(row[0]) if row else 0
+    return outbox_rows.count_in(store, (OutboxState.FAILED,))
 
 
 def arrivals(store: Store, now: datetime, minutes: int = ARRIVAL_MINUTES) -> tuple[int, ...]:
     """Incoming e-mails per minute over the last ``minutes`` minutes, oldest first."""
     current = now.replace(second=0, microsecond=0)
     first = current - timedelta(minutes=minutes - 1)
-    per_minute = counts_by_key(
-        store.query(
-            "SELECT substr(at, 1, 16), COUNT(*) FROM events WHERE kind = 'received' AND at >= ? "
-            "GROUP BY 1",
-            (iso(first),),
-        )
-    )
+    per_minute = counts_by_key(events.per_minute(store, EventKind.RECEIVED, iso(first)))
     keys: Sequence[str] = [iso(first + timedelta(minutes=i))[:16] for i in range(minutes)]
     return tuple(int(per_minute.get(key, 0)) for key in keys)

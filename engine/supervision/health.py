@@ -12,12 +12,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.store import Store
+from engine.outbox import BACKLOG_STATES, OutboxState
+from engine.store import Store, leases, sync_state
+from engine.store import health as health_rows_sql
+from engine.store import outbox as outbox_rows
 from engine.supervision.clock import counts_by_key, iso, parse_iso, utc_now
-
-#: Outbox states that are still waiting to leave (not sent, not under review).
-BACKLOG_STATES = ("queued", "sending", "retry", "deferred", "approved")
-
 
 #: Words the engine's parts use for "all is well" and for "something is broken".
 GOOD_STATES = frozenset({"ok", "running", "connected", "alive", "idle", "sent"})
@@ -51,10 +50,7 @@ class HealthRow:
 def health_rows(store: Store, now: datetime | None = None) -> list[HealthRow]:
     """Every engine part's reported health, then the derived rows."""
     now = now or utc_now()
-    rows = [
-        HealthRow(r[0], r[1], r[2], r[3])
-        for r in store.query("SELECT name, state, detail, updated FROM engine_health ORDER BY name")
-    ]
+    rows = [HealthRow(r[0], r[1], r[2], r[3]) for r in health_rows_sql.rows(store)]
     rows.append(_outbox_row(store, now))
     rows.append(_lease_row(store))
     rows.extend(_sync_rows(store))
@@ -62,14 +58,10 @@ def health_rows(store: Store, now: datetime | None = None) -> list[HealthRow]:
 
 
 def _outbox_row(store: Store, now: datetime) -> HealthRow:
-    by_state = counts_by_key(store.query("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+    by_state = counts_by_key(outbox_rows.counts_by_state(store))
     backlog = sum(int(by_state.get(s, 0)) for s in BACKLOG_STATES)
-    failed = int(by_state.get("failed", 0))
-    oldest = store.query_one(
-        f"SELECT MIN(created), MAX(last_error) FROM outbox WHERE state IN "
-        f"({','.join('?' * len(BACKLOG_STATES))})",
-        BACKLOG_STATES,
-    )
+    failed = int(by_state.get(OutboxState.FAILED, 0))
+    oldest = outbox_rows.oldest_waiting(store, BACKLOG_STATES)
     words = f"{backlog} waiting to be sent"
     created = parse_iso(oldest[0]) if oldest else None
     if created is not None:
@@ -83,13 +75,7 @@ def _outbox_row(store: Store, now: datetime) -> HealthRow:
 
 
 def _lease_row(store: Store) -> HealthRow:
-    row = store.query_one(
-        "SELECT holder, pid, host, expires, acquired FROM lease WHERE name = 'engine'"
-    )
-    if row is None:
-        row = store.query_one(
-            "SELECT holder, pid, host, expires, acquired FROM lease ORDER BY expires DESC LIMIT 1"
-        )
+    row = leases.shown(store, "engine")
     if row is None:
         return HealthRow(
             "engine lease", "warn", "no process runs the engine (start `micc serve`)", None
@@ -104,5 +90,5 @@ def _lease_row(store: Store) -> HealthRow:
 def _sync_rows(store: Store) -> list[HealthRow]:
     return [
         HealthRow(f"mailbox {r[0]}", "ok", f"last read up to UID {r[1]}", r[2])
-        for r in store.query("SELECT mailbox, last_uid, updated FROM sync_state ORDER BY mailbox")
+        for r in sync_state.summary(store)
     ]

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from engine import archive, outbox
+from engine import archive, lifecycle, outbox
 from engine.archive import ArchivedMessage
+from engine.errors import Refused
 from engine.mail.parse import parse_message
-from engine.store import Store, now_iso
-
-
-class ReviewError(Exception):
-    """A review decision cannot be made; the message says why."""
+from engine.store import Store, messages
+from engine.store import outbox as outbox_rows
 
 
 @dataclass(frozen=True)
@@ -44,14 +42,8 @@ class ReviewItem:
 
 def review_items(store: Store, *, limit: int = 200) -> list[ReviewItem]:
     """Replies waiting for review, oldest first."""
-    rows = store.query(
-        "SELECT o.id, o.conversation_id, o.agent_id, o.kind, o.created, o.message, "
-        "o.rcpt_json, c.service_group, c.last_message FROM outbox o LEFT JOIN conversations c "
-        "ON c.id = o.conversation_id WHERE o.state = 'review' ORDER BY o.id LIMIT ?",
-        (limit,),
-    )
     items = []
-    for row in rows:
+    for row in outbox_rows.for_review(store, limit=limit):
         draft = archive.get(store, row[5])
         if draft is None:
             continue
@@ -73,15 +65,24 @@ def review_items(store: Store, *, limit: int = 200) -> list[ReviewItem]:
 
 
 def approve(store: Store, supervisor_id: str, outbox_id: int, comment: str = "") -> None:
-    """Let the reply go: the engine sends it; its conversation counts as answered."""
-    with store.transaction() as conn:
-        conversation = _waiting(store, outbox_id)
+    """Let the reply go: the engine sends it; its conversation counts as answered.
+
+    Raises:
+        OutboxMoved: the reply is no longer waiting for review (another
+            supervisor decided).
+        ConversationMoved: the conversation moved on (the customer wrote
+            again after the reply was written); nothing was changed.
+    """
+    with store.transaction():
+        row = outbox.pending_review(store, outbox_id)
         outbox.approve(store, outbox_id, supervisor_id, comment)
-        if conversation is not None:
-            conn.execute(
-                "UPDATE conversations SET state = 'answered', updated = ? "
-                "WHERE id = ? AND state = 'pending_review'",
-                (now_iso(), conversation),
+        if row.conversation_id is not None and row.archive_id is not None:
+            lifecycle.approve(
+                store,
+                supervisor_id,
+                row.conversation_id,
+                reply_archive_id=row.archive_id,
+                outbox_id=outbox_id,
             )
 
 
@@ -89,28 +90,22 @@ def reject(store: Store, supervisor_id: str, outbox_id: int, comment: str) -> No
     """Send the reply back to its agent with a comment; it is never sent.
 
     Raises:
-        ReviewError: no comment, or the reply is no longer waiting for review.
+        Refused: no comment, or the reply is no longer waiting for review.
     """
     if not comment.strip():
-        raise ReviewError("say what the agent should change")
-    with store.transaction() as conn:
-        conversation = _waiting(store, outbox_id)
+        raise Refused("say what the agent should change")
+    with store.transaction():
+        row = outbox.pending_review(store, outbox_id)
         outbox.reject(store, outbox_id, supervisor_id, comment.strip())
-        if conversation is not None:
-            agent = conn.execute(
-                "SELECT agent_id FROM outbox WHERE id = ?", (outbox_id,)
-            ).fetchone()[0]
+        if row.conversation_id is not None:
             # Back in the writer's hands (or the queue when nobody wrote it).
-            conn.execute(
-                "UPDATE conversations SET state = ?, agent_id = ?, reason = ?, updated = ? "
-                "WHERE id = ? AND state = 'pending_review'",
-                (
-                    "in_progress" if agent else "queued",
-                    agent,
-                    f"reply rejected by {supervisor_id}: {comment.strip()}",
-                    now_iso(),
-                    conversation,
-                ),
+            lifecycle.reject(
+                store,
+                supervisor_id,
+                row.conversation_id,
+                writer=row.agent_id,
+                comment=comment.strip(),
+                outbox_id=outbox_id,
             )
 
 
@@ -121,21 +116,20 @@ def edit_and_approve(store: Store, supervisor_id: str, outbox_id: int, body: str
     keeps what left). An HTML alternative is dropped so the customer cannot
     get two versions that disagree.
     """
-    with store.transaction() as conn:
-        _waiting(store, outbox_id)
-        message = conn.execute("SELECT message FROM outbox WHERE id = ?", (outbox_id,)).fetchone()[
-            0
-        ]
-        raw = archive.raw(store, message)
-        if raw is None:
-            raise ReviewError(f"the reply of outbox item {outbox_id} is missing")
+    with store.transaction():
+        row = outbox.pending_review(store, outbox_id)
+        raw = archive.raw(store, row.archive_id) if row.archive_id is not None else None
+        if raw is None or row.archive_id is None:
+            raise Refused(f"the reply of outbox item {outbox_id} is missing")
         edited = replace_text_body(raw, body)
         parsed = parse_message(edited)
-        conn.execute("UPDATE raw_messages SET raw = ? WHERE message = ?", (edited, message))
-        conn.execute(
-            "UPDATE messages SET body_text = ?, body_html = ?, size = ?, "
-            "content_hash = ? WHERE id = ?",
-            (parsed.body_text, parsed.body_html, len(edited), parsed.content_hash, message),
+        messages.replace_content(
+            store,
+            row.archive_id,
+            raw=edited,
+            body_text=parsed.body_text,
+            body_html=parsed.body_html,
+            content_hash=parsed.content_hash,
         )
         approve(store, supervisor_id, outbox_id, "edited by the supervisor")
 
@@ -161,12 +155,4 @@ def replace_text_body(raw: bytes, body: str) -> bytes:
         target.clear_content()
         target.set_content(body)
         return message.as_bytes(policy=SMTP)
-    raise ReviewError("the reply has no text body to edit")
-
-
-def _waiting(store: Store, outbox_id: int) -> int | None:
-    row = store.query_one("SELECT state, conversation_id FROM outbox WHERE id = ?", (outbox_id,))
-    if row is None or row[0] != "review":
-        state = row[0] if row else "gone"
-        raise ReviewError(f"reply {outbox_id} is not waiting for review (it is {state})")
-    return row[1] if row[1] is None else int(row[1])
+    raise Refused("the reply has no text body to edit")

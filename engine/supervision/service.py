@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from engine import access, archive, queue
+from engine import access, archive, audit, lifecycle, notes, outbox, queue
 from engine.archive import ArchivedMessage
+from engine.audit import Event
 from engine.config import AgentConfig, Config
+from engine.errors import Refused
+from engine.notes import Note
 from engine.router import Overlap
 from engine.store import Store
+from engine.store.conversations import ANYONE
 from engine.store.threads import ThreadStores
 from engine.supervision import agents as agents_view
 from engine.supervision import dashboard as figures
@@ -24,10 +28,6 @@ from engine.supervision import review as review_view
 from engine.supervision import routing as routing_view
 
 StoreFactory = Callable[[], Store]
-
-
-class SupervisionError(Exception):
-    """A supervisor's request cannot be done; the message says why, for a person."""
 
 
 class Supervision:
@@ -40,7 +40,7 @@ class Supervision:
         clock: the current time (tests and snapshots pass a fixed one).
 
     Raises:
-        SupervisionError: the id is unknown or not a supervisor.
+        Refused: the id is unknown or not a supervisor.
     """
 
     def __init__(
@@ -82,18 +82,11 @@ class Supervision:
 
     def activate(self, name: str) -> bool:
         """Activate a service access (it goes last in order); False if already active."""
-        return self._access(lambda: access.activate(self.store, self.config, name))
+        return access.activate(self.store, self.config, name)
 
     def deactivate(self, name: str) -> bool:
         """Deactivate a service access; False if it was not active."""
-        return self._access(lambda: access.deactivate(self.store, self.config, name))
-
-    @staticmethod
-    def _access(action: Callable[[], bool]) -> bool:
-        try:
-            return action()
-        except access.AccessError as exc:
-            raise SupervisionError(str(exc)) from None
+        return access.deactivate(self.store, self.config, name)
 
     def overlaps(self) -> list[Overlap]:
         """Service accesses whose patterns can match one address."""
@@ -110,25 +103,21 @@ class Supervision:
         return review_view.review_items(self.store)
 
     def approve(self, outbox_id: int) -> None:
-        """Approve a reply: the engine sends it."""
-        self._review(lambda: review_view.approve(self.store, self.supervisor.id, outbox_id))
+        """Approve a reply: the engine sends it.
+
+        Raises:
+            ConversationMoved: the conversation moved on (the customer wrote again).
+            OutboxMoved: another supervisor decided first.
+        """
+        review_view.approve(self.store, self.supervisor.id, outbox_id)
 
     def reject(self, outbox_id: int, comment: str) -> None:
         """Send a reply back to its agent with a comment."""
-        self._review(lambda: review_view.reject(self.store, self.supervisor.id, outbox_id, comment))
+        review_view.reject(self.store, self.supervisor.id, outbox_id, comment)
 
     def edit_and_approve(self, outbox_id: int, body: str) -> None:
         """Replace a reply's text, then approve it."""
-        self._review(
-            lambda: review_view.edit_and_approve(self.store, self.supervisor.id, outbox_id, body)
-        )
-
-    @staticmethod
-    def _review(action: Callable[[], object]) -> None:
-        try:
-            action()
-        except review_view.ReviewError as exc:
-            raise SupervisionError(str(exc)) from None
+        review_view.edit_and_approve(self.store, self.supervisor.id, outbox_id, body)
 
     # -- unrouted and failed ------------------------------------------------------
 
@@ -138,52 +127,25 @@ class Supervision:
 
     def assign(self, conversation_id: int, group: str) -> None:
         """Queue a problem e-mail for a service group."""
-        self._problem(
-            lambda: problem_view.assign(
-                self.store, self.config, self.supervisor.id, conversation_id, group
-            )
-        )
+        problem_view.assign(self.store, self.config, self.supervisor.id, conversation_id, group)
 
     def retry(self, problem: problem_view.Problem) -> str:
         """Route an incoming problem e-mail again, or send a failed reply again; in words."""
         if problem.outbox_id is not None:
-            outbox_id = problem.outbox_id
-            self._problem(
-                lambda: problem_view.retry_send(self.store, self.supervisor.id, outbox_id)
-            )
+            problem_view.retry_send(self.store, self.supervisor.id, problem.outbox_id)
             return "sent again now"
-        conversation = problem.conversation_id
-        assert conversation is not None
-        result: list[str] = []
-        self._problem(
-            lambda: result.append(
-                problem_view.retry(
-                    self.store, self.config, self.supervisor.id, conversation
-                ).summary
-            )
-        )
-        return result[0]
+        assert problem.conversation_id is not None
+        return problem_view.retry(
+            self.store, self.config, self.supervisor.id, problem.conversation_id
+        ).summary
 
     def discard(self, problem: problem_view.Problem, reason: str) -> None:
         """Close a problem e-mail or give up a failed reply, with a reason (kept archived)."""
         if problem.outbox_id is not None:
-            outbox_id = problem.outbox_id
-            self._problem(
-                lambda: problem_view.discard_send(self.store, self.supervisor.id, outbox_id, reason)
-            )
+            problem_view.discard_send(self.store, self.supervisor.id, problem.outbox_id, reason)
             return
-        conversation = problem.conversation_id
-        assert conversation is not None
-        self._problem(
-            lambda: problem_view.discard(self.store, self.supervisor.id, conversation, reason)
-        )
-
-    @staticmethod
-    def _problem(action: Callable[[], object]) -> None:
-        try:
-            action()
-        except problem_view.ProblemError as exc:
-            raise SupervisionError(str(exc)) from None
+        assert problem.conversation_id is not None
+        problem_view.discard(self.store, self.supervisor.id, problem.conversation_id, reason)
 
     # -- agents -------------------------------------------------------------------
 
@@ -195,16 +157,49 @@ class Supervision:
         """What one agent is working on."""
         return agents_view.in_hand(self.store, agent_id)
 
-    def release(self, conversation_id: int) -> None:
-        """Return one agent's e-mail to its queue."""
-        try:
-            queue.release(self.store, self.supervisor.id, conversation_id)
-        except queue.QueueError as exc:
-            raise SupervisionError(str(exc)) from None
+    def release(self, conversation_id: int, holder: str | None = None) -> None:
+        """Return one agent's e-mail to its queue.
+
+        Args:
+            conversation_id: the e-mail.
+            holder: the agent the supervisor saw holding it; when given, the
+                release is refused if someone else holds it by now.
+        """
+        lifecycle.release(
+            self.store,
+            self.supervisor.id,
+            conversation_id,
+            holder=holder if holder is not None else ANYONE,
+        )
 
     def release_all(self, agent_id: str) -> int:
         """Return everything an agent holds to the queues; how many went back."""
         return agents_view.release_all(self.store, self.supervisor.id, agent_id)
+
+    # -- the trail and notes ------------------------------------------------------
+
+    def name_of(self, agent_id: str) -> str:
+        """An agent's name as people read it (the id when the config does not know it)."""
+        agent = self.config.find_agent(agent_id)
+        return agent.name if agent is not None else agent_id
+
+    def trail(self, conversation_id: int) -> list[Event]:
+        """Everything that happened to a conversation, oldest first."""
+        return audit.trail(self.store, conversation_id)
+
+    def notes(self, conversation_id: int) -> list[Note]:
+        """The internal notes on a conversation, oldest first."""
+        return notes.of_conversation(self.store, conversation_id)
+
+    def add_note(self, conversation_id: int, text: str) -> int:
+        """Keep an internal note on a conversation (a reply that could not be approved...)."""
+        if queue.get_item(self.store, conversation_id) is None:
+            raise Refused(f"e-mail {conversation_id} does not exist")
+        return notes.add(self.store, conversation_id, self.supervisor.id, text)
+
+    def outbox(self, states: list[str] | None = None) -> list[outbox.OutboxRow]:
+        """Outbox rows, oldest first (of some states, if given)."""
+        return outbox.listing(self.store, states=states)
 
     # -- archive ------------------------------------------------------------------
 
@@ -231,14 +226,14 @@ def require_supervisor(config: Config, agent_id: str) -> AgentConfig:
     """The config's agent ``agent_id`` if it is a supervisor.
 
     Raises:
-        SupervisionError: unknown id, or an agent without the supervisor role.
+        Refused: unknown id, or an agent without the supervisor role.
     """
     agent = config.find_agent(agent_id)
     if agent is None:
         known = ", ".join(a.id for a in config.agent if a.role == "supervisor") or "none"
-        raise SupervisionError(f"unknown agent {agent_id!r} (supervisors in the config: {known})")
+        raise Refused(f"unknown agent {agent_id!r} (supervisors in the config: {known})")
     if agent.role != "supervisor":
-        raise SupervisionError(
+        raise Refused(
             f"{agent_id} is an agent, not a supervisor: the supervisor console needs "
             f'role = "supervisor" in the config (use `micc agent --agent {agent_id}`)'
         )

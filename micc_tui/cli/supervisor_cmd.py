@@ -33,11 +33,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def run_supervisor(args: argparse.Namespace) -> int:
     """Check the supervisor, then run the console until it is closed."""
     config = load(args)
-    from engine.supervision import SupervisionError, open_supervision
+    from engine.errors import Refused
+    from engine.supervision import open_supervision
 
     try:
         supervision = open_supervision(config, args.agent)
-    except SupervisionError as exc:
+    except Refused as exc:
         fail(str(exc))
     require_terminal("micc supervisor")
     # Textual is imported only now: the refusal above stays fast and screen-free.

@@ -1,0 +1,204 @@
+"""The audit trail: who received, took, released, transferred, replied, reviewed, closed.
+
+Every change of a conversation or an outbox item writes one event with
+:func:`record`, inside the transaction that makes the change, so the trail
+and the state never disagree. Conversation transitions carry the state they
+left and the state they entered (``from``/``to`` in the detail).
+:func:`trail` reads a conversation's events back and :func:`describe` tells one
+in words ("released by Carol at 14:02").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from engine.store import Store, now_iso
+from engine.store import events as rows
+
+
+class EventKind(StrEnum):
+    """What happened. The values are stored; never change one that has shipped."""
+
+    RECEIVED = "received"
+    REOPENED = "reopened"
+    TAKEN = "taken"
+    PUT_BACK = "put_back"
+    RELEASED = "released"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+    JUNK = "junk"
+    ASSIGNED = "assigned"
+    DISCARDED = "discarded"
+    REROUTED = "rerouted"
+    REPLIED = "replied"
+    NOTE_ADDED = "note_added"
+    REPLY_QUEUED = "reply_queued"
+    REPLY_TO_REVIEW = "reply_to_review"
+    REVIEW_APPROVED = "review_approved"
+    REVIEW_REJECTED = "review_rejected"
+    SENT = "sent"
+    SEND_FAILED = "send_failed"
+    SEND_IN_DOUBT = "send_in_doubt"
+    SEND_RETRIED = "send_retried"
+    SEND_DISCARDED = "send_discarded"
+    CONFIRMATION_QUEUED = "confirmation_queued"
+    CONFIRMATION_SKIPPED = "confirmation_skipped"
+    ACCESS_ACTIVATED = "access_activated"
+    ACCESS_DEACTIVATED = "access_deactivated"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the audit trail."""
+
+    id: int
+    at: str
+    kind: str
+    conversation_id: int | None
+    #: The archived message it concerns (a received e-mail, a reply), if any.
+    archive_id: int | None
+    agent_id: str | None
+    detail: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as ``micc history --json`` prints it."""
+        return {
+            "id": self.id,
+            "at": self.at,
+            "kind": self.kind,
+            "agent_id": self.agent_id,
+            "archive_id": self.archive_id,
+            "detail": self.detail,
+        }
+
+
+def record(
+    store: Store,
+    kind: EventKind,
+    /,
+    *,
+    conversation_id: int | None = None,
+    archive_id: int | None = None,
+    agent_id: str | None = None,
+    at: str | None = None,
+    detail: Mapping[str, object] | None = None,
+    **more: object,
+) -> int:
+    """Write one event, joining the caller's transaction; its id.
+
+    Args:
+        store: the store, inside the transaction that makes the change.
+        kind: what happened.
+        conversation_id: the conversation it happened to.
+        archive_id: the archived message it concerns.
+        agent_id: who did it (None: the engine or a customer).
+        at: when (default now).
+        detail: what else tells the story (``from``, ``to``, ``reason``...).
+        **more: more of the same, as keywords; None values are left out.
+    """
+    return rows.insert(
+        store,
+        at=at or now_iso(),
+        kind=str(kind),
+        conversation_id=conversation_id,
+        archive_id=archive_id,
+        agent_id=agent_id,
+        detail={k: v for k, v in {**(detail or {}), **more}.items() if v is not None},
+    )
+
+
+def trail(store: Store, conversation_id: int, *, after: int = 0) -> list[Event]:
+    """A conversation's events, oldest first (only those after event id ``after``)."""
+    return [
+        Event(
+            r["id"],
+            r["at"],
+            r["kind"],
+            r["conversation_id"],
+            r["message"],
+            r["agent_id"],
+            rows.detail(r),
+        )
+        for r in rows.of_conversation(store, conversation_id, after=after)
+    ]
+
+
+def newest(store: Store, conversation_id: int) -> int:
+    """The id of the conversation's newest event (0 when it has none)."""
+    return rows.newest_of(store, conversation_id)
+
+
+#: How each kind reads after the name of who did it ("released by Carol").
+_VERBS: dict[str, str] = {
+    EventKind.RECEIVED: "e-mail received",
+    EventKind.REOPENED: "reopened by the customer's reply",
+    EventKind.TAKEN: "taken",
+    EventKind.PUT_BACK: "put back",
+    EventKind.RELEASED: "released",
+    EventKind.TRANSFERRED: "transferred",
+    EventKind.CLOSED: "closed",
+    EventKind.JUNK: "marked as junk",
+    EventKind.ASSIGNED: "assigned",
+    EventKind.DISCARDED: "discarded",
+    EventKind.REROUTED: "routed again",
+    EventKind.REPLIED: "answered",
+    EventKind.NOTE_ADDED: "note added",
+    EventKind.REPLY_QUEUED: "reply queued",
+    EventKind.REPLY_TO_REVIEW: "reply sent to review",
+    EventKind.REVIEW_APPROVED: "reply approved",
+    EventKind.REVIEW_REJECTED: "reply rejected",
+    EventKind.SENT: "reply sent",
+    EventKind.SEND_FAILED: "sending failed",
+    EventKind.SEND_IN_DOUBT: "sending cut short by a crash",
+    EventKind.SEND_RETRIED: "sending retried",
+    EventKind.SEND_DISCARDED: "failed reply given up",
+    EventKind.CONFIRMATION_QUEUED: "automatic confirmation queued",
+    EventKind.CONFIRMATION_SKIPPED: "no automatic confirmation",
+}
+
+
+def local_time(stamp: str) -> str:
+    """A stored UTC time as local ``HH:MM`` (``YYYY-MM-DD HH:MM`` when not today)."""
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp
+    if moment.date() == datetime.now().astimezone().date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def describe(
+    event: Event,
+    name_of: Callable[[str], str] = lambda agent_id: agent_id,
+    when: Callable[[str], str] = local_time,
+) -> str:
+    """One event in words: ``released by Carol at 14:02``.
+
+    Args:
+        event: the event.
+        name_of: an agent's display name from their id.
+        when: how a stored time is written.
+    """
+    verb = _VERBS.get(event.kind, event.kind.replace("_", " "))
+    words = verb
+    if event.kind == EventKind.RECEIVED and event.detail.get("new_conversation") is False:
+        words = "the customer wrote again"
+    if event.kind == EventKind.TRANSFERRED and event.detail.get("service_group"):
+        words += f" to {event.detail['service_group']}"
+    if event.kind == EventKind.ASSIGNED and event.detail.get("service_group"):
+        words += f" to {event.detail['service_group']}"
+    if event.agent_id:
+        words += f" by {name_of(event.agent_id)}"
+    words += f" at {when(event.at)}"
+    reason = event.detail.get("reason") or event.detail.get("comment")
+    if reason and event.kind not in (EventKind.RECEIVED,):
+        words += f" ({reason})"
+    return words
+
+
+__all__ = ["Event", "EventKind", "describe", "local_time", "newest", "record", "trail"]

@@ -1,0 +1,608 @@
+"""A conversation's life: its states, and every transition between them.
+
+This module is the only writer of a conversation's ``state`` and holder
+(``agent_id``). Each transition names the states it starts from and the
+holder it expects, and changes the row in one compare-and-set statement: if
+someone else moved the conversation first (a supervisor released it, another
+agent answered it), nothing changes and :class:`ConversationMoved` says what
+happened, by whom and when. The transition's event is written in the same
+transaction (:func:`engine.audit.record`), with the state it left and entered.
+
+::
+
+    new e-mail ──► queued ◄──────────────┐ put back, release, transfer,
+       │             │ take              │ customer writes again (answered, closed)
+       │             ▼                   │
+       │        in_progress ─────────────┘
+       │             │ reply (review) ──► pending_review ─ approve ─► answered
+       │             │ reply ─────────────────────────────────────► answered
+       │             │ close / junk ──► closed / junk
+       │             ▲                        │ reject
+       │             └────────────────────────┘
+       └──► unrouted ─ assign, route again ─► queued;  discard ─► closed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
+from typing import Final
+
+from engine.audit import Event, EventKind, describe, newest, record, trail
+from engine.errors import Refused
+from engine.router import Route
+from engine.store import Store, now_iso
+from engine.store import conversations as rows
+from engine.store.conversations import ANYONE
+
+
+class State(StrEnum):
+    """Where a conversation is in its life. The values are stored."""
+
+    QUEUED = "queued"
+    IN_PROGRESS = "in_progress"
+    PENDING_REVIEW = "pending_review"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    JUNK = "junk"
+    UNROUTED = "unrouted"
+
+    @property
+    def words(self) -> str:
+        """The state as a person reads it: ``in progress``."""
+        return self.value.replace("_", " ")
+
+
+#: A customer's new message puts these back in the queue.
+REOPENED_BY_CUSTOMER: Final = (State.ANSWERED, State.CLOSED)
+#: Work not finished: waiting, being worked on, waiting for review, or a problem.
+OPEN: Final = (State.QUEUED, State.IN_PROGRESS, State.PENDING_REVIEW, State.UNROUTED)
+#: States a supervisor fixes by hand (matched no service access).
+PROBLEMS: Final = (State.UNROUTED,)
+#: Finished by the agent who holds them, for the day's figures.
+HANDLED: Final = (State.ANSWERED, State.CLOSED, State.JUNK, State.PENDING_REVIEW)
+
+#: Keep the holder as it is (:func:`_move`'s ``to_holder``).
+_KEEP: Final = object()
+
+#: Event kinds that move a conversation, for the story a refusal tells.
+_MOVES = frozenset(
+    {
+        EventKind.RECEIVED,
+        EventKind.REOPENED,
+        EventKind.TAKEN,
+        EventKind.PUT_BACK,
+        EventKind.RELEASED,
+        EventKind.TRANSFERRED,
+        EventKind.CLOSED,
+        EventKind.JUNK,
+        EventKind.ASSIGNED,
+        EventKind.DISCARDED,
+        EventKind.REROUTED,
+        EventKind.REPLIED,
+        EventKind.REVIEW_APPROVED,
+        EventKind.REVIEW_REJECTED,
+    }
+)
+
+
+class ConversationMoved(Refused):
+    """A transition found the conversation not as it expected; nothing was changed.
+
+    Attributes:
+        conversation_id: the conversation.
+        action: what was tried, as a verb (``answered``, ``taken``...).
+        state: the state it is in now (None: it does not exist).
+        holder: who holds it now.
+        events: what happened to it since the caller last looked (or lately).
+    """
+
+    def __init__(
+        self,
+        conversation_id: int,
+        action: str,
+        state: str | None,
+        holder: str | None,
+        events: Sequence[Event],
+    ) -> None:
+        self.conversation_id = conversation_id
+        self.action = action
+        self.state = state
+        self.holder = holder
+        self.events = tuple(events)
+        super().__init__(self.explain())
+
+    def story(self, name_of: Callable[[str], str] = lambda agent_id: agent_id) -> str:
+        """What happened meanwhile: ``released by Carol at 14:02, answered by Bob at 14:05``."""
+        return ", ".join(describe(e, name_of) for e in self.events if e.kind in _MOVES)
+
+    def explain(self, name_of: Callable[[str], str] = lambda agent_id: agent_id) -> str:
+        """The whole refusal in words, with agents' names from ``name_of``."""
+        if self.state is None:
+            return f"e-mail {self.conversation_id} does not exist"
+        known = {str(s) for s in State}
+        now = State(self.state).words if self.state in known else self.state
+        who = f" by {name_of(self.holder)}" if self.holder else ""
+        words = f"e-mail {self.conversation_id} cannot be {self.action} now: it is {now}{who}"
+        story = self.story(name_of)
+        return f"{words} ({story})" if story else words
+
+
+def _refusal(store: Store, conversation_id: int, action: str, since: int | None) -> Refused:
+    row = rows.current(store, conversation_id)
+    if row is None:
+        return ConversationMoved(conversation_id, action, None, None, ())
+    events = trail(store, conversation_id, after=since or 0)
+    if since is None:
+        events = [e for e in events if e.kind in _MOVES][-3:]
+    return ConversationMoved(conversation_id, action, row["state"], row["agent_id"], events)
+
+
+def _move(
+    store: Store,
+    conversation_id: int,
+    kind: EventKind,
+    *,
+    action: str,
+    states: Sequence[State],
+    holder: str | object | None,
+    to_state: State,
+    to_holder: str | object | None,
+    actor: str | None,
+    since: int | None = None,
+    values: Mapping[str, object] | None = None,
+    newest_message_below: int | None = None,
+    **detail: object,
+) -> None:
+    """The one compare-and-set every transition goes through, with its event."""
+    at = now_iso()
+    with store.transaction():
+        row = rows.current(store, conversation_id)
+        if row is None or row["state"] not in states:
+            raise _refusal(store, conversation_id, action, since)
+        before, held_by = row["state"], row["agent_id"]
+        if holder is not ANYONE and held_by != holder:
+            raise _refusal(store, conversation_id, action, since)
+        new_holder = held_by if to_holder is _KEEP else to_holder
+        assert new_holder is None or isinstance(new_holder, str)
+        changed = rows.change(
+            store,
+            conversation_id,
+            states=[str(s) for s in states],
+            holder=held_by,
+            to_state=str(to_state),
+            to_holder=new_holder,
+            at=at,
+            values=values,
+            newest_message_below=newest_message_below,
+        )
+        if not changed:
+            raise _refusal(store, conversation_id, action, since)
+        story: dict[str, object] = {"from": before, "to": str(to_state)}
+        if held_by and held_by != actor:
+            story["holder"] = held_by
+        record(
+            store,
+            kind,
+            conversation_id=conversation_id,
+            agent_id=actor,
+            at=at,
+            detail={**story, **detail},
+        )
+
+
+# -- arrival -------------------------------------------------------------------------
+
+
+def open_conversation(
+    store: Store,
+    *,
+    subject: str,
+    customer_name: str,
+    customer_address: str,
+    route: Route,
+    unrouted_reason: str,
+) -> tuple[int, State]:
+    """Start a conversation for a customer's first e-mail; its id and state.
+
+    Queued for its service group when routed, else unrouted with the reason.
+    Its event is written by :func:`message_arrived`, once the message is archived.
+    """
+    state = State.QUEUED if route.routed else State.UNROUTED
+    conversation_id = rows.insert(
+        store,
+        subject=subject,
+        customer_name=customer_name,
+        customer_address=customer_address,
+        service_access=route.service_access,
+        service_group=route.service_group,
+        state=str(state),
+        reason="" if route.routed else unrouted_reason,
+        at=now_iso(),
+    )
+    return conversation_id, state
+
+
+def message_arrived(
+    store: Store,
+    conversation_id: int,
+    archive_id: int,
+    *,
+    new_conversation: bool,
+    **detail: object,
+) -> State:
+    """A customer's message was archived into the conversation; its state now.
+
+    A new message re-opens an answered or closed conversation: back in the
+    queue, nobody holding it, waiting since now. Otherwise the state stays
+    (an agent holding it sees the new message). Writes ``received`` (and
+    ``reopened``) events.
+    """
+    with store.transaction():
+        row = rows.current(store, conversation_id)
+        assert row is not None, f"conversation {conversation_id} vanished inside a transaction"
+        state = State(row["state"])
+        at = now_iso()
+        rows.set_last_message(store, conversation_id, archive_id)
+        record(
+            store,
+            EventKind.RECEIVED,
+            conversation_id=conversation_id,
+            archive_id=archive_id,
+            at=at,
+            detail={
+                "from": None if new_conversation else str(state),
+                "to": str(state),
+                "new_conversation": new_conversation,
+                **detail,
+            },
+        )
+        if state in REOPENED_BY_CUSTOMER:
+            _move(
+                store,
+                conversation_id,
+                EventKind.REOPENED,
+                action="reopened",
+                states=REOPENED_BY_CUSTOMER,
+                holder=ANYONE,
+                to_state=State.QUEUED,
+                to_holder=None,
+                actor=None,
+                values={"received": at},
+            )
+            state = State.QUEUED
+    return state
+
+
+# -- an agent at the desk --------------------------------------------------------------
+
+
+def take(store: Store, agent_id: str, conversation_id: int) -> None:
+    """Give ``agent_id`` this conversation if it is still queued."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.TAKEN,
+        action="taken",
+        states=(State.QUEUED,),
+        holder=ANYONE,
+        to_state=State.IN_PROGRESS,
+        to_holder=agent_id,
+        actor=agent_id,
+    )
+
+
+def take_next(store: Store, agent_id: str, groups: Sequence[str]) -> int | None:
+    """Give ``agent_id`` the oldest queued conversation of ``groups``; None when all are empty."""
+    if not groups:
+        return None
+    at = now_iso()
+    with store.transaction():
+        taken = rows.take_oldest(
+            store,
+            agent_id,
+            groups,
+            from_state=str(State.QUEUED),
+            to_state=str(State.IN_PROGRESS),
+            at=at,
+        )
+        if taken is not None:
+            record(
+                store,
+                EventKind.TAKEN,
+                conversation_id=taken,
+                agent_id=agent_id,
+                at=at,
+                detail={"from": str(State.QUEUED), "to": str(State.IN_PROGRESS)},
+            )
+    return taken
+
+
+def put_back(store: Store, agent_id: str, conversation_id: int) -> None:
+    """Return a conversation the agent holds to its queue."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.PUT_BACK,
+        action="put back",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.QUEUED,
+        to_holder=None,
+        actor=agent_id,
+    )
+
+
+def transfer(store: Store, agent_id: str, conversation_id: int, group: str, note: str) -> None:
+    """Move a conversation the agent holds to another group's queue, with a note."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.TRANSFERRED,
+        action="transferred",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.QUEUED,
+        to_holder=None,
+        actor=agent_id,
+        values={"service_group": group, "reason": note},
+        service_group=group,
+        reason=note,
+    )
+
+
+def close(store: Store, agent_id: str, conversation_id: int, reason: str) -> None:
+    """Close a conversation the agent holds without a reply; the reason is kept."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.CLOSED,
+        action="closed",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.CLOSED,
+        to_holder=_KEEP,
+        actor=agent_id,
+        values={"reason": reason},
+        reason=reason,
+    )
+
+
+def junk(store: Store, agent_id: str, conversation_id: int) -> None:
+    """Mark a conversation the agent holds as junk (it stays in the archive)."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.JUNK,
+        action="marked as junk",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.JUNK,
+        to_holder=_KEEP,
+        actor=agent_id,
+        values={"reason": "junk"},
+    )
+
+
+def reply(
+    store: Store,
+    agent_id: str,
+    conversation_id: int,
+    *,
+    review: bool,
+    since: int | None = None,
+    outbox_id: int | None = None,
+) -> None:
+    """The holder answered: the conversation is answered, or waits for review.
+
+    Args:
+        store: the store, inside the transaction that queues the reply.
+        agent_id: who wrote it; they must hold the conversation.
+        conversation_id: the conversation.
+        review: the group reviews replies before sending.
+        since: the newest event the agent had seen when they began writing; a
+            refusal tells what happened after it.
+        outbox_id: the queued reply, for the trail.
+
+    Raises:
+        ConversationMoved: the agent no longer holds the conversation
+            (released, transferred, answered by someone else...).
+    """
+    _move(
+        store,
+        conversation_id,
+        EventKind.REPLIED,
+        action="answered by you",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.PENDING_REVIEW if review else State.ANSWERED,
+        to_holder=_KEEP,
+        actor=agent_id,
+        since=since,
+        outbox=outbox_id,
+        review=review or None,
+    )
+
+
+# -- supervisors -------------------------------------------------------------------------
+
+
+def release(
+    store: Store, supervisor_id: str, conversation_id: int, holder: str | object | None = ANYONE
+) -> None:
+    """A supervisor returns an agent's conversation to the queue.
+
+    Args:
+        store: the store.
+        supervisor_id: who releases it.
+        conversation_id: the conversation.
+        holder: the agent the supervisor saw holding it (default: whoever does).
+    """
+    _move(
+        store,
+        conversation_id,
+        EventKind.RELEASED,
+        action="released",
+        states=(State.IN_PROGRESS,),
+        holder=holder,
+        to_state=State.QUEUED,
+        to_holder=None,
+        actor=supervisor_id,
+    )
+
+
+def approve(
+    store: Store,
+    supervisor_id: str,
+    conversation_id: int,
+    *,
+    reply_archive_id: int,
+    outbox_id: int,
+) -> None:
+    """A reviewed reply was approved: its conversation is answered.
+
+    Refused when the conversation moved on: it is no longer waiting for
+    review, or the customer wrote again after the reply was written (the
+    reply would not answer that).
+    """
+    _move(
+        store,
+        conversation_id,
+        EventKind.REVIEW_APPROVED,
+        action="approved",
+        states=(State.PENDING_REVIEW,),
+        holder=ANYONE,
+        to_state=State.ANSWERED,
+        to_holder=_KEEP,
+        actor=supervisor_id,
+        newest_message_below=reply_archive_id,
+        since=_before_reply(store, conversation_id, outbox_id),
+        outbox=outbox_id,
+    )
+
+
+def reject(
+    store: Store,
+    supervisor_id: str,
+    conversation_id: int,
+    *,
+    writer: str | None,
+    comment: str,
+    outbox_id: int,
+) -> None:
+    """A reviewed reply was sent back: the writer holds the conversation again (or the queue)."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.REVIEW_REJECTED,
+        action="sent back",
+        states=(State.PENDING_REVIEW,),
+        holder=ANYONE,
+        to_state=State.IN_PROGRESS if writer else State.QUEUED,
+        to_holder=writer,
+        actor=supervisor_id,
+        values={"reason": f"reply rejected by {supervisor_id}: {comment}"},
+        since=_before_reply(store, conversation_id, outbox_id),
+        comment=comment,
+        outbox=outbox_id,
+    )
+
+
+def _before_reply(store: Store, conversation_id: int, outbox_id: int) -> int | None:
+    """The event just before a reply went to review: a refusal tells what came after."""
+    for event in reversed(trail(store, conversation_id)):
+        if event.kind == EventKind.REPLIED and event.detail.get("outbox") == outbox_id:
+            return event.id
+    return None
+
+
+def assign(store: Store, supervisor_id: str, conversation_id: int, group: str) -> None:
+    """A supervisor queues an unrouted conversation for ``group``."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.ASSIGNED,
+        action="assigned",
+        states=PROBLEMS,
+        holder=ANYONE,
+        to_state=State.QUEUED,
+        to_holder=None,
+        actor=supervisor_id,
+        values={"service_group": group, "reason": f"assigned to {group}"},
+        service_group=group,
+    )
+
+
+def reroute(store: Store, supervisor_id: str, conversation_id: int, route: Route) -> None:
+    """A supervisor routed an unrouted conversation again, and a service access matched."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.REROUTED,
+        action="routed again",
+        states=PROBLEMS,
+        holder=ANYONE,
+        to_state=State.QUEUED,
+        to_holder=None,
+        actor=supervisor_id,
+        values={
+            "service_access": route.service_access,
+            "service_group": route.service_group,
+            "reason": f"routed again by {supervisor_id}",
+        },
+        service_access=route.service_access,
+        service_group=route.service_group,
+        matched=route.matched_address,
+    )
+
+
+def discard(store: Store, supervisor_id: str, conversation_id: int, reason: str) -> None:
+    """A supervisor discards an unrouted conversation (it stays archived)."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.DISCARDED,
+        action="discarded",
+        states=PROBLEMS,
+        holder=ANYONE,
+        to_state=State.CLOSED,
+        to_holder=None,
+        actor=supervisor_id,
+        values={"reason": reason},
+        reason=reason,
+    )
+
+
+def seen(store: Store, conversation_id: int) -> int:
+    """A mark of what the caller has seen of the conversation: its newest event id.
+
+    Pass it as ``since`` to a later transition; a refusal then tells what
+    happened after it.
+    """
+    return newest(store, conversation_id)
+
+
+__all__ = [
+    "HANDLED",
+    "OPEN",
+    "PROBLEMS",
+    "REOPENED_BY_CUSTOMER",
+    "ConversationMoved",
+    "State",
+    "approve",
+    "assign",
+    "close",
+    "discard",
+    "junk",
+    "message_arrived",
+    "open_conversation",
+    "put_back",
+    "reject",
+    "release",
+    "reply",
+    "reroute",
+    "seen",
+    "take",
+    "take_next",
+    "transfer",
+]

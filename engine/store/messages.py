@@ -1,0 +1,194 @@
+"""SQL of the archive: ``messages`` (parsed fields), ``raw_messages`` (the bytes), the index.
+
+Every e-mail received and sent is a row here, kept for good; raw bytes are
+stored exactly as received or sent. Writes join the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.store.db import Store
+
+COLUMNS = (
+    "id, direction, conversation_id, message_id, subject, from_name, from_address, "
+    "to_json, cc_json, date, received, body_text, body_html, attachments_json, "
+    "problems_json, source, size"
+)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """Everything archived about one message, as the ``messages`` row holds it."""
+
+    direction: str
+    source_key: str
+    source: str
+    content_hash: str
+    raw: bytes
+    message_id: str
+    in_reply_to: str
+    references: Sequence[str]
+    subject: str
+    from_name: str
+    from_address: str
+    to: Sequence[str]
+    cc: Sequence[str]
+    recipients: Sequence[str]
+    #: Names and addresses, space-separated, for the full-text index.
+    addresses: str
+    date: str | None
+    received: str
+    body_text: str
+    body_html: str
+    attachments: Sequence[dict[str, object]]
+    headers: dict[str, str]
+    problems: Sequence[str]
+    conversation_id: int | None
+
+
+def insert(store: Store, message: NewMessage) -> int:
+    """Archive one message and its bytes (joins an open transaction); its archive id."""
+    with store.transaction() as conn:
+        row = conn.execute(
+            "INSERT INTO messages (direction, source_key, source, content_hash, size, "
+            "message_id, in_reply_to, references_json, subject, from_name, from_address, "
+            "to_json, cc_json, recipients_json, addresses, date, received, body_text, "
+            "body_html, attachments_json, headers_json, problems_json, conversation_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (
+                message.direction,
+                message.source_key,
+                message.source,
+                message.content_hash,
+                len(message.raw),
+                message.message_id,
+                message.in_reply_to,
+                json.dumps(list(message.references)),
+                message.subject,
+                message.from_name,
+                message.from_address,
+                json.dumps(list(message.to)),
+                json.dumps(list(message.cc)),
+                json.dumps(list(message.recipients)),
+                message.addresses,
+                message.date,
+                message.received,
+                message.body_text,
+                message.body_html,
+                json.dumps(list(message.attachments), ensure_ascii=False),
+                json.dumps(message.headers, ensure_ascii=False),
+                json.dumps(list(message.problems), ensure_ascii=False),
+                message.conversation_id,
+            ),
+        ).fetchone()
+        archive_id = int(row[0])
+        conn.execute(
+            "INSERT INTO raw_messages (message, raw) VALUES (?, ?)", (archive_id, message.raw)
+        )
+    return archive_id
+
+
+def by_source_key(store: Store, source_key: str) -> sqlite3.Row | None:
+    """The archived message with this dedupe key, with its conversation's route and state."""
+    return store.query_one(
+        "SELECT m.id, m.conversation_id, c.state, c.service_access, c.service_group "
+        "FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id "
+        "WHERE m.source_key = ?",
+        (source_key,),
+    )
+
+
+def conversation_of_message_id(store: Store, message_id: str) -> int | None:
+    """The conversation holding an archived message with this Message-ID (ours first)."""
+    row = store.query_one(
+        "SELECT conversation_id FROM messages WHERE message_id = ? AND conversation_id "
+        "IS NOT NULL ORDER BY direction = 'out' DESC, id DESC LIMIT 1",
+        (message_id,),
+    )
+    return int(row[0]) if row is not None else None
+
+
+def has_incoming_content(store: Store, source: str, content_hash: str) -> bool:
+    """Whether an incoming message with these bytes from this source is archived."""
+    row = store.query_one(
+        "SELECT 1 FROM messages WHERE direction = 'in' AND source = ? AND content_hash = ? LIMIT 1",
+        (source, content_hash),
+    )
+    return row is not None
+
+
+def get(store: Store, archive_id: int) -> sqlite3.Row | None:
+    """One archived message's row (see :data:`COLUMNS`)."""
+    return store.query_one(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (archive_id,))
+
+
+def raw(store: Store, archive_id: int) -> bytes | None:
+    """The message's bytes exactly as received or sent."""
+    row = store.query_one("SELECT raw FROM raw_messages WHERE message = ?", (archive_id,))
+    return bytes(row[0]) if row else None
+
+
+def recipients_of(store: Store, archive_id: int) -> list[str]:
+    """The recipient addresses routing read from one archived message."""
+    row = store.query_one("SELECT recipients_json FROM messages WHERE id = ?", (archive_id,))
+    return list(json.loads(row[0] or "[]")) if row else []
+
+
+def replace_content(
+    store: Store,
+    archive_id: int,
+    *,
+    raw: bytes,
+    body_text: str,
+    body_html: str,
+    content_hash: str,
+) -> None:
+    """Rewrite an outgoing message not yet sent (a supervisor's edit); joins a transaction."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE raw_messages SET raw = ? WHERE message = ?", (raw, archive_id))
+        conn.execute(
+            "UPDATE messages SET body_text = ?, body_html = ?, size = ?, content_hash = ? "
+            "WHERE id = ? AND direction = 'out'",
+            (body_text, body_html, len(raw), content_hash, archive_id),
+        )
+
+
+def search(store: Store, query: str, *, limit: int, offset: int) -> list[sqlite3.Row]:
+    """Messages matching a full-text query (see :func:`engine.archive.fts_query`), newest first."""
+    return store.query(
+        f"SELECT {COLUMNS} FROM messages WHERE id IN ({store.dialect.fts_ids()} "
+        "LIMIT ? OFFSET ?) ORDER BY id DESC",
+        (query, limit, offset),
+    )
+
+
+def of_conversation(store: Store, conversation_id: int) -> list[sqlite3.Row]:
+    """Every message of a conversation, both directions, oldest first."""
+    return store.query(
+        f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY received, id",
+        (conversation_id,),
+    )
+
+
+def of_customer(store: Store, address: str, query: str, *, limit: int) -> list[sqlite3.Row]:
+    """Messages from ``address`` or whose addresses match ``query``, newest first."""
+    return store.query(
+        f"SELECT {COLUMNS} FROM messages WHERE from_address = ? COLLATE NOCASE OR id IN "
+        f"({store.dialect.fts_ids()}) ORDER BY id DESC LIMIT ?",
+        (address, query, limit),
+    )
+
+
+def counts(store: Store) -> sqlite3.Row:
+    """(incoming, outgoing) message counts."""
+    row = store.query_one(
+        "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'in'), "
+        "(SELECT COUNT(*) FROM messages WHERE direction = 'out')"
+    )
+    assert row is not None
+    return row
