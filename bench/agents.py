@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.config import parse_config
 from engine.ingest import ingest
-from engine.ports import FetchedMessage
 from engine.lifecycle import close, take_next
+from engine.ports import FetchedMessage
 from engine.store import Store
 
 CONFIG = """

@@ -9,9 +9,9 @@ import pytest
 
 from engine import archive
 from engine.adapters.graph import GraphAccessError, GraphError, GraphSender
+from engine.archive import archive_outgoing
 from engine.confirmations import build_confirmation
 from engine.drafts import reply_from
-from engine.archive import archive_outgoing
 from engine.ingest import ingest
 from engine.store import Store
 from tests.graph_fixtures import (
