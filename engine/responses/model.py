@@ -104,10 +104,11 @@ class Response:
             The rendered body and whether it is HTML (identifier values are
             escaped when it is).
         """
-        # Imported here because engine.responses.render imports this module.
-        from engine.responses.render import render_response
+        # Imported on first use, like html_to_text above: templates are not needed
+        # to parse or lint a response file.
+        from engine.templates import render
 
-        return render_response(self, context)
+        return RenderedResponse(render(self.body, context, html=self.html), self.html)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ customer's name, the subject, the agent) belong to the e-mail being answered.
 from __future__ import annotations
 
 from engine.responses.model import RenderedResponse, Response
-from engine.templates import TemplateContext, render
+from engine.templates import TemplateContext
 
 
 def render_response(response: Response, context: TemplateContext) -> RenderedResponse:
@@ -20,5 +20,4 @@ def render_response(response: Response, context: TemplateContext) -> RenderedRes
     Returns:
         The body with identifiers replaced (HTML-escaped in HTML bodies).
     """
-    text = render(response.body, context, html=response.html)
-    return RenderedResponse(text, response.html)
+    return response.render(context)

@@ -12,11 +12,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from engine.errors import MiccError
+
 #: Modules under micc_tui.cli that add subcommands, in help order.
 COMMAND_MODULES = (
     "setup",
     "routing",
     "mailbox",
+    "trail",
     "ssh",
     "responses",
     "template",
@@ -67,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except MiccError as exc:
+        # Refusals and mail-server errors are written for a person: no traceback.
+        print(f"micc: {exc}", file=sys.stderr)
+        return 1
     return code
 
 
