@@ -3,7 +3,7 @@
 Every change of a conversation or an outbox item writes one event with
 :func:`record`, inside the transaction that makes the change, so the trail
 and the state never disagree. Conversation transitions carry the state they
-left and the state they entered (``from``/``to`` in the detail).
+left and the state they entered (``from_state``/``to_state`` in the detail).
 :func:`trail` reads a conversation's events back and :func:`describe` tells one
 in words ("released by Carol at 14:02").
 """
@@ -97,7 +97,7 @@ def record(
         archive_id: the archived message it concerns.
         agent_id: who did it (None: the engine or a customer).
         at: when (default now).
-        detail: what else tells the story (``from``, ``to``, ``reason``...).
+        detail: what else tells the story (``from_state``, ``to_state``, ``reason``...).
         **more: more of the same, as keywords; None values are left out.
     """
     return rows.insert(

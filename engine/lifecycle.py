@@ -178,7 +178,7 @@ def _move(
         )
         if not changed:
             raise _refusal(store, conversation_id, action, since)
-        story: dict[str, object] = {"from": before, "to": str(to_state)}
+        story: dict[str, object] = {"from_state": before, "to_state": str(to_state)}
         if held_by and held_by != actor:
             story["holder"] = held_by
         record(
@@ -251,8 +251,8 @@ def message_arrived(
             archive_id=archive_id,
             at=at,
             detail={
-                "from": None if new_conversation else str(state),
-                "to": str(state),
+                "from_state": None if new_conversation else str(state),
+                "to_state": str(state),
                 "new_conversation": new_conversation,
                 **detail,
             },
@@ -313,7 +313,7 @@ def take_next(store: Store, agent_id: str, groups: Sequence[str]) -> int | None:
                 conversation_id=taken,
                 agent_id=agent_id,
                 at=at,
-                detail={"from": str(State.QUEUED), "to": str(State.IN_PROGRESS)},
+                detail={"from_state": str(State.QUEUED), "to_state": str(State.IN_PROGRESS)},
             )
     return taken
 

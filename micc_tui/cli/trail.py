@@ -43,7 +43,7 @@ def _detail_words(event: Event) -> str:
     """An event's detail as ``from → to``, then ``key=value`` pairs."""
     detail = dict(event.detail)
     words = []
-    before, after = detail.pop("from", None), detail.pop("to", None)
+    before, after = detail.pop("from_state", None), detail.pop("to_state", None)
     if after is not None:
         words.append(f"{before or 'new'} → {after}")
     for key in sorted(detail):
