@@ -31,6 +31,7 @@ from typing import Protocol, TextIO
 from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from engine.queue import group_counts
+from engine.store.health import rows as health_rows
 from micc_tui.cli.common import safe_text
 from micc_tui.demo.generator import GeneratedMail, MailGenerator
 from micc_tui.demo.servers import DemoMailServers, RecordedMail
@@ -242,7 +243,7 @@ class Demo:
         health: dict[str, tuple[str, str]] = {}
         try:
             while not self._stopping.wait(_REPORT_EVERY):
-                for row in store.query("SELECT name, state, detail FROM engine_health"):
+                for row in health_rows(store):
                     name, state, detail = row[0], row[1], row[2]
                     if name in _HEALTH_ROWS and health.get(name) != (state, detail):
                         health[name] = (state, detail)
