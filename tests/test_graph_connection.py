@@ -10,6 +10,7 @@ from engine.adapters.graph import (
     check_connection,
     store_health,
 )
+from engine.errors import MailServerError
 from engine.importer import import_paths
 from engine.store import Store
 from tests.graph_fixtures import (
@@ -162,7 +163,8 @@ def test_a_wrong_secret_while_running_shows_in_health_and_the_rest_goes_on(
     tenant.deliver(mail("Solidus.Support@seclab.com", "during"))
     with pytest.raises(GraphAuthError) as caught:
         run_cycle(store, config, source, mailbox=source.mailbox)
-    assert isinstance(caught.value, ConnectionError)  # what the serve loop catches
+    assert isinstance(caught.value, MailServerError)  # what the serve loop catches
+    assert (caught.value.kind, caught.value.permanent) == ("credentials", True)
     row = store.query_one("SELECT state, detail FROM engine_health WHERE name = 'graph'")
     assert row is not None and row[0] == "error"
     assert "client secret in file" in row[1] and "is wrong" in row[1]

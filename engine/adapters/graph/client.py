@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import socket
 import ssl
 import threading
 import time
@@ -225,7 +226,8 @@ class GraphClient:
             ) from None
         except httpx.HTTPError as exc:
             raise GraphUnavailable(
-                f"Cannot reach the sign-in service at {authority}: {_http_words(exc)}."
+                f"Cannot reach the sign-in service at {authority}: {_http_words(exc)}.",
+                kind=_http_kind(exc),
             ) from None
 
     def token(self) -> str:
@@ -244,7 +246,18 @@ class GraphClient:
                 self._report("error", str(exc))
                 raise
             except httpx.HTTPError as exc:
-                error = GraphUnavailable(f"Cannot reach the sign-in service: {_http_words(exc)}.")
+                error = GraphUnavailable(
+                    f"Cannot reach the sign-in service: {_http_words(exc)}.", kind=_http_kind(exc)
+                )
+                self._report("error", str(error))
+                raise error from None
+            except ValueError:
+                # msal raises it when the token endpoint answers with something
+                # that is not JSON (a proxy's error page, say).
+                error = GraphUnavailable(
+                    "Cannot get a Microsoft Graph token: the sign-in service answered "
+                    "with something that is not a token."
+                )
                 self._report("error", str(error))
                 raise error from None
             if "access_token" not in result:
@@ -318,9 +331,17 @@ class GraphClient:
                     response = self._http.request(
                         method, url, params=params, json=json, content=content, headers=send_headers
                     )
+            except httpx.InvalidURL as exc:
+                raise GraphError(
+                    f"{what}: {url} is not a usable URL ({exc}); check graph_url under "
+                    "[server.graph]",
+                    permanent=True,
+                ) from None
             except httpx.HTTPError as exc:
                 if not idempotent or attempt == self.max_attempts - 1:
-                    raise GraphUnavailable(f"{what}: {_http_words(exc)}.") from None
+                    raise GraphUnavailable(
+                        f"{what}: {_http_words(exc)}.", kind=_http_kind(exc)
+                    ) from None
                 time.sleep(self._backoff(attempt))
                 continue
             if response.status_code in ok:
@@ -441,6 +462,26 @@ def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _http_kind(exc: httpx.HTTPError) -> str:
+    """The MailServerError kind of a failed request: what the cause chain holds."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    cause: BaseException | None = exc
+    for _ in range(8):  # httpx wraps httpcore, which wraps the socket's error
+        if cause is None:
+            break
+        if isinstance(cause, socket.gaierror):
+            return "host"
+        if isinstance(cause, ssl.SSLError):
+            return "tls"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused"
+        cause = cause.__cause__ or cause.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return "tls"
+    return "refused" if isinstance(exc, httpx.ConnectError) else "protocol"
 
 
 def _http_words(exc: httpx.HTTPError) -> str:

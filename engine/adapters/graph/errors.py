@@ -5,6 +5,10 @@ with ``{"error": {"code", "message"}}``. Both are turned into one exception
 whose message says what is wrong and what to change (which secret, which
 permission, or an Application Access Policy that excludes the mailbox).
 Secrets never appear in messages.
+
+:class:`GraphError` is the product's :class:`~engine.errors.MailServerError`,
+so the engine handles a Graph failure as it handles an IMAP or SMTP one;
+each subclass brings its ``kind``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+
+from engine.errors import MailServerError
 
 #: The application permissions the MiCC Enterprise guide lists for Graph.
 PERMISSIONS = ("Mail.Read", "Mail.ReadBasic", "Mail.ReadBasic.All", "Mail.ReadWrite", "Mail.Send")
@@ -22,42 +28,64 @@ _CONSENT = (
 )
 
 
-class GraphError(ConnectionError):
+class GraphError(MailServerError):
     """Microsoft Graph or its sign-in refused or failed a request.
 
     Attributes:
+        kind: as :class:`~engine.errors.MailServerError` says; each subclass
+            has its own (:attr:`KIND`), ``protocol`` for this class.
         status: the HTTP status, 0 when no answer came.
         code: Graph's or Azure AD's error code (``ErrorAccessDenied``, ``invalid_client``).
         permanent: retrying the same request will fail the same way.
     """
 
+    #: The ``kind`` when none is given.
+    KIND = "protocol"
+
     def __init__(
-        self, message: str, *, status: int = 0, code: str = "", permanent: bool = False
+        self,
+        message: str,
+        *,
+        kind: str = "",
+        status: int = 0,
+        code: str = "",
+        permanent: bool = False,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, kind or self.KIND, permanent=permanent)
         self.status = status
         self.code = code
-        self.permanent = permanent
 
 
 class GraphAuthError(GraphError):
     """No token: the tenant, the client id or the client secret is wrong or expired."""
 
+    KIND = "credentials"
+
 
 class GraphAccessError(GraphError):
     """Graph refused the token for this mailbox (401/403): permission, policy, Send As."""
+
+    KIND = "credentials"
 
 
 class GraphNotFound(GraphError):
     """The mailbox, folder or message does not exist (404)."""
 
+    KIND = "folder"
+
 
 class GraphUnavailable(GraphError):
-    """No usable answer: network failure, timeout or a server error; retry later."""
+    """No usable answer: network failure, timeout or a server error; retry later.
+
+    ``kind`` tells which: ``refused``, ``host``, ``tls``, ``timeout``, or
+    ``protocol`` for a server error.
+    """
 
 
 class GraphThrottled(GraphError):
     """Graph asked us to wait longer than we wait inline; retry at :attr:`until` (UTC)."""
+
+    KIND = "rejected"
 
     def __init__(self, message: str, *, until: datetime, status: int = 429) -> None:
         super().__init__(message, status=status, code="TooManyRequests")
@@ -188,6 +216,7 @@ def explain_graph_error(
         )
     return GraphError(
         f"{what}: Graph refused the request ({status} {code}: {message}).",
+        kind="rejected",
         status=status,
         code=code,
         permanent=400 <= status < 500,

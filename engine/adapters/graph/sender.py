@@ -84,9 +84,11 @@ class GraphSender:
         """
         sender, _, message_id = _header_addresses(raw)
         if not sender:
-            raise GraphError("sending: the message has no From address", permanent=True)
+            raise GraphError(
+                "sending: the message has no From address", kind="rejected", permanent=True
+            )
         if not recipients:
-            raise GraphError("sending: no recipients", permanent=True)
+            raise GraphError("sending: no recipients", kind="rejected", permanent=True)
         if message_id and self.check_sent_items and self._in_sent_items(message_id):
             return
         body = base64.b64encode(with_envelope(raw, recipients))
@@ -94,6 +96,7 @@ class GraphSender:
             raise GraphError(
                 f"sending as {sender}: the message is {len(raw) / 1e6:.1f} MB; Graph's sendMail "
                 "takes at most 4 MB of base64 MIME (about 3 MB of mail)",
+                kind="rejected",
                 status=413,
                 permanent=True,
             )
