@@ -1,7 +1,9 @@
 """Failures of mail servers, told in words a person can act on.
 
 :class:`~engine.errors.MailServerError` is the product's error; :func:`explain`
-turns what sockets, TLS, imaplib and smtplib raise into one.
+turns what sockets, TLS, imaplib (and so imapclient) and smtplib raise into
+one. The IMAP and SMTP adapters call it at their boundary, so nothing above
+them meets those libraries' exceptions.
 """
 
 from __future__ import annotations
@@ -72,10 +74,20 @@ def explain(exc: BaseException, service: str, host: str, port: int) -> MailServe
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return MailServerError(f"{where} closed the connection ({exc})", "protocol")
     if isinstance(exc, imaplib.IMAP4.abort):
-        return MailServerError(f"{where} dropped the connection ({exc})", "protocol")
+        return MailServerError(f"{where} dropped the connection ({_imap_text(exc)})", "protocol")
+    if isinstance(exc, imaplib.IMAP4.error):  # imapclient's errors too
+        return MailServerError(f"{where} refused a command ({_imap_text(exc)})", "protocol")
+    if isinstance(exc, EOFError):
+        return MailServerError(f"{where} closed the connection", "protocol")
     if isinstance(exc, ConnectionError | OSError):
         return MailServerError(f"cannot talk to {where}: {exc.__class__.__name__} {exc}", "refused")
     return MailServerError(f"{where}: {exc.__class__.__name__}: {exc}", "protocol")
+
+
+def _imap_text(exc: BaseException) -> str:
+    # imapclient puts the server's bytes in the message: "b'[ALERT] ...'".
+    text = str(exc)
+    return text[2:-1] if text.startswith(("b'", 'b"')) else text
 
 
 def _smtp_text(value: bytes | str) -> str:

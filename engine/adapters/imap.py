@@ -7,13 +7,15 @@ bookmark is UIDVALIDITY + the last UID read, so each cycle reads only new mail.
 
 An ``ImapSource`` belongs to one thread (imapclient is not thread-safe). It
 keeps one IDLE running across :meth:`wait_for_mail` calls and leaves it
-before any other command.
+before any other command. Whatever imapclient, imaplib, the socket or TLS
+raise leaves it as :class:`~engine.errors.MailServerError`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import imaplib
 import socket
 import ssl
 import time
@@ -40,6 +42,10 @@ IDLE_RECHECK_SECONDS = 1.0
 BATCH_BYTES = 16 * 1024 * 1024
 #: UIDs per STORE/MOVE command.
 COMMAND_CHUNK = 500
+#: What the libraries under this adapter raise when the server or the link fails;
+#: imapclient's errors are imaplib's (``IMAPClientError`` is ``IMAP4.error``),
+#: ssl's are OSErrors.
+LIBRARY_ERRORS: tuple[type[Exception], ...] = (imaplib.IMAP4.error, OSError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class ImapSettings:
     archive_folder: str = "Processed"
     idle: bool = True
     poll_seconds: float = 30.0
+    fetch_batch: int = 200
     timeout: float = 60.0
     ca_file: Path | None = None
     #: None: append unless the server is known to file sent mail itself.
@@ -82,6 +89,7 @@ class ImapSettings:
             archive_folder=config.server.archive_folder,
             idle=imap.idle,
             poll_seconds=imap.poll_seconds,
+            fetch_batch=imap.fetch_batch,
             ca_file=imap.ca_file,
             append_sent=imap.append_sent,
         )
@@ -96,10 +104,14 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
 
 
 class ImapSource:
-    """The master mailbox, read and processed over IMAP."""
+    """The master mailbox, read and processed over IMAP (the MailSource port)."""
+
+    #: IMAP APPENDs a copy of sent mail to the Sent folder (see :meth:`append_sent`).
+    can_append_sent = True
 
     def __init__(self, settings: ImapSettings) -> None:
         self.settings = settings
+        #: IDLE is on in the settings and the server offers it (known after connect).
         self.supports_push = False
         self.capabilities: tuple[str, ...] = ()
         self.folders: dict[str, folder_rules.Detected] = {}
@@ -191,6 +203,21 @@ class ImapSource:
             )
         return detected.name
 
+    @contextlib.contextmanager
+    def _speaking(self) -> Iterator[None]:
+        """Run IMAP commands; a library's failure leaves as a MailServerError."""
+        try:
+            yield
+        except MailServerError:
+            raise
+        except LIBRARY_ERRORS as exc:
+            raise explain(exc, "IMAP", self.settings.host, self.settings.port) from exc
+
+    @property
+    def fetch_batch(self) -> int:
+        """Messages per FETCH and per archive transaction (``[server.imap] fetch_batch``)."""
+        return self.settings.fetch_batch
+
     @property
     def client(self) -> IMAPClient:
         """The connected client; raises when not connected."""
@@ -210,8 +237,9 @@ class ImapSource:
 
     def select_inbox(self) -> dict[bytes, Any]:
         """Select the inbox read-write (for the policy); return the SELECT data."""
-        self._end_idle()
-        result: dict[bytes, Any] = self.client.select_folder(self.inbox)
+        with self._speaking():
+            self._end_idle()
+            result: dict[bytes, Any] = self.client.select_folder(self.inbox)
         self._uidvalidity = int(result[b"UIDVALIDITY"])
         return result
 
@@ -237,36 +265,37 @@ class ImapSource:
         A changed UIDVALIDITY means the server renumbered the folder: every
         message is read again (the engine drops ones whose content it has).
         """
-        client = self.client
-        self._end_idle()
-        # A selected folder does not report new mail to SEARCH until NOOP.
-        client.noop()
-        validity = self._validity()
-        last = bookmark.last if bookmark and bookmark.validity == validity else 0
-        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-        self._last_uid = max([last, *uids])
-        self._rechecked = False
-        if not uids:
-            return
-        sizes = {
-            uid: int(data.get(b"RFC822.SIZE", 0))
-            for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()
-        }
-        for group in _batches(uids, sizes, batch):
-            items = []
-            for uid, data in sorted(client.fetch(group, ["BODY.PEEK[]"]).items()):
-                raw = data.get(b"BODY[]")
-                if not isinstance(raw, bytes):
-                    continue  # expunged meanwhile by someone else
-                items.append(
-                    FetchedMessage(
-                        source_key=self._source_key(validity, uid, raw),
-                        source=f"imap:{self.inbox}",
-                        raw=raw,
-                        handle=str(uid),
+        with self._speaking():
+            client = self.client
+            self._end_idle()
+            # A selected folder does not report new mail to SEARCH until NOOP.
+            client.noop()
+            validity = self._validity()
+            last = bookmark.last if bookmark and bookmark.validity == validity else 0
+            uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+            self._last_uid = max([last, *uids])
+            self._rechecked = False
+            if not uids:
+                return
+            sizes = {
+                uid: int(data.get(b"RFC822.SIZE", 0))
+                for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()
+            }
+            for group in _batches(uids, sizes, batch):
+                items = []
+                for uid, data in sorted(client.fetch(group, ["BODY.PEEK[]"]).items()):
+                    raw = data.get(b"BODY[]")
+                    if not isinstance(raw, bytes):
+                        continue  # expunged meanwhile by someone else
+                    items.append(
+                        FetchedMessage(
+                            source_key=self._source_key(validity, uid, raw),
+                            source=f"imap:{self.inbox}",
+                            raw=raw,
+                            handle=str(uid),
+                        )
                     )
-                )
-            yield items, Bookmark(self.mailbox_key, validity, max(group))
+                yield items, Bookmark(self.mailbox_key, validity, max(group))
 
     def leftovers(self, bookmark: Bookmark | None) -> list[str]:
         """Handles of messages the bookmark covers that are still in the inbox.
@@ -274,14 +303,15 @@ class ImapSource:
         They were archived (the bookmark is stored with them) but a crash came
         before the policy ran; the engine applies it now.
         """
-        if bookmark is None or bookmark.last <= 0:
-            return []
-        self._end_idle()
-        self.client.noop()
-        if bookmark.validity != self._validity():
-            return []
-        found = self.client.search(["UID", f"1:{bookmark.last}"])
-        return [str(u) for u in sorted(found) if u <= bookmark.last]
+        with self._speaking():
+            if bookmark is None or bookmark.last <= 0:
+                return []
+            self._end_idle()
+            self.client.noop()
+            if bookmark.validity != self._validity():
+                return []
+            found = self.client.search(["UID", f"1:{bookmark.last}"])
+            return [str(u) for u in sorted(found) if u <= bookmark.last]
 
     def _validity(self) -> int:
         # From SELECT: a server that renumbers a folder drops the selection.
@@ -300,18 +330,19 @@ class ImapSource:
         ``trash`` and ``archive`` move them; ``keep`` leaves them (the bookmark
         keeps them from being read again).
         """
-        if policy == "keep" or not handles:
-            return
-        self._end_idle()
-        uids = [int(h) for h in handles]
-        for start in range(0, len(uids), COMMAND_CHUNK):
-            chunk = uids[start : start + COMMAND_CHUNK]
-            if policy == "delete":
-                self._delete(chunk)
-            elif policy == "trash":
-                self._move(chunk, self._policy_folder("trash"))
-            else:
-                self._move(chunk, self.ensure_folder(self.settings.archive_folder))
+        with self._speaking():
+            if policy == "keep" or not handles:
+                return
+            self._end_idle()
+            uids = [int(h) for h in handles]
+            for start in range(0, len(uids), COMMAND_CHUNK):
+                chunk = uids[start : start + COMMAND_CHUNK]
+                if policy == "delete":
+                    self._delete(chunk)
+                elif policy == "trash":
+                    self._move(chunk, self._policy_folder("trash"))
+                else:
+                    self._move(chunk, self.ensure_folder(self.settings.archive_folder))
 
     def _policy_folder(self, role: str) -> str:
         name = self._check_folder(role, required=True)
@@ -320,17 +351,20 @@ class ImapSource:
 
     def ensure_folder(self, name: str) -> str:
         """Create folder ``name`` when it is missing; return it."""
-        if not folder_rules.exists(self.folder_list, name):
-            self._end_idle()
-            try:
-                self.client.create_folder(name)
-            except IMAPClientError as exc:
-                if "exists" not in _text(exc).lower():
-                    raise MailServerError(
-                        f"cannot create folder {name!r}: {_text(exc)}", "folder", permanent=True
-                    ) from exc
-            self.folder_list.append(folder_rules.Folder(name))
-        return name
+        with self._speaking():
+            if not folder_rules.exists(self.folder_list, name):
+                self._end_idle()
+                try:
+                    self.client.create_folder(name)
+                except IMAPClientError as exc:
+                    if isinstance(exc, imaplib.IMAP4.abort):
+                        raise  # the connection, not the folder: _speaking explains it
+                    if "exists" not in _text(exc).lower():
+                        raise MailServerError(
+                            f"cannot create folder {name!r}: {_text(exc)}", "folder", permanent=True
+                        ) from exc
+                self.folder_list.append(folder_rules.Folder(name))
+            return name
 
     def _delete(self, uids: list[int]) -> None:
         self.client.delete_messages(uids)
@@ -354,56 +388,63 @@ class ImapSource:
         With IDLE, one IDLE stays open across calls (renewed every
         :data:`IDLE_RENEW_SECONDS`); without it, True once per poll interval.
         """
-        if self._mail_waiting:
-            self._mail_waiting = False
-            return True
-        if not self.supports_push:
-            due = self._last_poll + self.settings.poll_seconds - time.monotonic()
-            if due > 0:
-                time.sleep(min(timeout, due))
-                if self._last_poll + self.settings.poll_seconds > time.monotonic():
-                    return False
-            self._last_poll = time.monotonic()
-            return True
-        client = self.client
-        idle_for = time.monotonic() - self._idle_started
-        if self._idling and (
-            idle_for > IDLE_RENEW_SECONDS
-            or (not self._rechecked and idle_for > IDLE_RECHECK_SECONDS)
-        ):
-            # Dovecot (and others) can miss a message whose delivery finishes
-            # while IDLE starts; one look a second later catches it.
-            self._rechecked = True
-            self._end_idle()
-        if not self._idling:
-            # Mail that arrived since the last read may have been announced in the
-            # answer to any command since (FETCH, MOVE...): imaplib files such an
-            # untagged EXISTS away and the server never repeats it. So look for
-            # newer UIDs once, then treat any EXISTS from here on as news.
-            pending = client._imap.untagged_responses
-            if self._has_unread():
+        with self._speaking():
+            if self._mail_waiting:
+                self._mail_waiting = False
                 return True
-            pending.pop("EXISTS", None)
-            client.idle()
-            self._idling = True
-            self._idle_started = time.monotonic()
-            if pending.pop("EXISTS", None):
+            if not self.supports_push:
+                due = self._last_poll + self.settings.poll_seconds - time.monotonic()
+                if due > 0:
+                    time.sleep(min(timeout, due))
+                    if self._last_poll + self.settings.poll_seconds > time.monotonic():
+                        return False
+                self._last_poll = time.monotonic()
+                return True
+            client = self.client
+            idle_for = time.monotonic() - self._idle_started
+            if self._idling and (
+                idle_for > IDLE_RENEW_SECONDS
+                or (not self._rechecked and idle_for > IDLE_RECHECK_SECONDS)
+            ):
+                # Dovecot (and others) can miss a message whose delivery finishes
+                # while IDLE starts; one look a second later catches it.
+                self._rechecked = True
                 self._end_idle()
+            if not self._idling:
+                # Mail that arrived since the last read may have been announced in the
+                # answer to any command since (FETCH, MOVE...): imaplib files such an
+                # untagged EXISTS away and the server never repeats it. So look for
+                # newer UIDs once, then treat any EXISTS from here on as news.
+                pending = client._imap.untagged_responses
+                if self._has_unread():
+                    return True
+                pending.pop("EXISTS", None)
+                client.idle()
+                self._idling = True
+                self._idle_started = time.monotonic()
+                if pending.pop("EXISTS", None):
+                    self._end_idle()
+                    return True
+            started = time.monotonic()
+            responses = client.idle_check(timeout=timeout)
+            if not responses and time.monotonic() - started < timeout / 2:
+                # imapclient reads a closed connection as silence, at once and
+                # again on every call; leaving IDLE (DONE) finds out which it is.
+                self._end_idle()
+                return False
+            bye = [r for r in responses if isinstance(r, tuple) and r and r[0] == b"BYE"]
+            if bye:
+                self._idling = False
+                raise MailServerError(
+                    f"IMAP server {self.settings.host}:{self.settings.port} closed the "
+                    f"connection ({_text(bye[0][1]) if len(bye[0]) > 1 else 'BYE'})",
+                    "protocol",
+                )
+            if _has_new_mail(responses):
+                self._end_idle()
+                self._mail_waiting = False
                 return True
-        responses = client.idle_check(timeout=timeout)
-        bye = [r for r in responses if isinstance(r, tuple) and r and r[0] == b"BYE"]
-        if bye:
-            self._idling = False
-            raise MailServerError(
-                f"IMAP server {self.settings.host}:{self.settings.port} closed the "
-                f"connection ({_text(bye[0][1]) if len(bye[0]) > 1 else 'BYE'})",
-                "protocol",
-            )
-        if _has_new_mail(responses):
-            self._end_idle()
-            self._mail_waiting = False
-            return True
-        return False
+            return False
 
     def _has_unread(self) -> bool:
         if self._last_uid is None:
@@ -438,26 +479,28 @@ class ImapSource:
 
     def append_sent(self, raw: bytes) -> None:
         """Put a copy of a sent message in the Sent folder, marked as read."""
-        folder = self._check_folder("sent", required=False)
-        if folder is None:
-            raise MailServerError(
-                "no Sent folder found; set [server.imap] sent", "folder", permanent=True
-            )
-        self._end_idle()
-        self.client.append(folder, raw, flags=(b"\\Seen",))
+        with self._speaking():
+            folder = self._check_folder("sent", required=False)
+            if folder is None:
+                raise MailServerError(
+                    "no Sent folder found; set [server.imap] sent", "folder", permanent=True
+                )
+            self._end_idle()
+            self.client.append(folder, raw, flags=(b"\\Seen",))
 
     def sent_has(self, message_id: str) -> bool | None:
         """Is a message with this Message-ID in the Sent folder? None: cannot tell."""
-        folder = self.folders.get("sent")
-        if folder is None or not message_id:
-            return None
-        self._end_idle()
-        try:
-            self.client.select_folder(folder.name, readonly=True)
-            found = self.client.search(["HEADER", "Message-ID", message_id])
-        finally:
-            self.select_inbox()
-        return bool(found)
+        with self._speaking():
+            folder = self.folders.get("sent")
+            if folder is None or not message_id:
+                return None
+            self._end_idle()
+            try:
+                self.client.select_folder(folder.name, readonly=True)
+                found = self.client.search(["HEADER", "Message-ID", message_id])
+            finally:
+                self.select_inbox()
+            return bool(found)
 
     # -- reporting --------------------------------------------------------
 

@@ -134,6 +134,15 @@ class SmtpSender:
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise explain(exc, "SMTP", s.host, s.port) from exc
+        except UnicodeEncodeError as exc:
+            # smtplib writes commands in ASCII (no SMTPUTF8): this address can never go.
+            self.close()
+            raise MailServerError(
+                f"SMTP server {s.host}:{s.port}: cannot send with an address that is not "
+                f"plain ASCII ({exc.object[exc.start : exc.end]!r} in {exc.object.strip()!r})",
+                "rejected",
+                permanent=True,
+            ) from exc
 
     @staticmethod
     def _alive(smtp: smtplib.SMTP) -> bool:
