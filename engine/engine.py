@@ -19,21 +19,17 @@ Secrets never reach them (settings objects hide passwords in ``repr``).
 
 from __future__ import annotations
 
-import imaplib
 import logging
 import random
-import smtplib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from imapclient.exceptions import IMAPClientError
-
 from engine import outbox
-from engine.adapters.errors import MailServerError
 from engine.bootstrap import open_store
 from engine.config import Config
+from engine.errors import MailServerError
 from engine.ingest import IngestResult
 from engine.lease import PRIORITY_SERVE, Lease
 from engine.ports import MailSender, MailSource
@@ -43,14 +39,8 @@ from engine.sync import SyncReport, sync_once
 log = logging.getLogger("micc.engine")
 
 #: Errors that mean "the connection is gone or unusable": reconnect with backoff.
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    MailServerError,
-    IMAPClientError,
-    imaplib.IMAP4.error,
-    OSError,
-    smtplib.SMTPException,
-    EOFError,
-)
+#: The adapters turn every library's failure into MailServerError at their edge.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (MailServerError,)
 #: Seconds one wait for mail lasts before the outbox and the lease are looked at.
 WAIT_SLICE = 1.0
 #: Reconnect delays: first, and the most it grows to.
@@ -361,7 +351,7 @@ class Engine:
             self.store,
             self.config,
             source,
-            batch=self.config.server.imap.fetch_batch,
+            batch=source.fetch_batch,
             policy=self.config.server.processed,
             on_batch=lambda results: batch_done(tuple(results)),
             should_stop=self._stopping,
@@ -396,7 +386,7 @@ class Engine:
             if self.source is None:
                 self.stop.wait(self.wait_slice)
                 continue
-            idling = bool(getattr(self.source, "idling", False)) or self.source.supports_push
+            idling = self.source.idling or self.source.supports_push
             self.health.set(
                 "idle",
                 "alive" if idling else "polling",
@@ -419,7 +409,9 @@ class Engine:
         """Settle messages a crash left in ``sending``: found in Sent, or sent again."""
         if self._recovered:
             return
-        files_itself = bool(getattr(self.source, "files_sent_itself", False))
+        # Only a server that files sent mail itself can say whether a send left:
+        # the copy this engine appends comes after mark_sent, never before.
+        files_itself = self.source is not None and self.source.files_sent_itself
         for item in outbox.in_doubt(self.store):
             found = (
                 self.source.sent_has(item.message_id)
@@ -449,7 +441,9 @@ class Engine:
             try:
                 self.sender.send(item.mail_from, item.recipients, item.raw)
             except Exception as exc:
-                permanent = bool(getattr(exc, "permanent", False))
+                # Only the adapters know whether retrying can help; anything but
+                # their MailServerError is unexpected and retried with backoff.
+                permanent = isinstance(exc, MailServerError) and exc.permanent
                 state = outbox.mark_failed(self.store, item, _words(exc), permanent=permanent)
                 self.health.set("sender", "error", f"{state}: {_words(exc)}", every=0)
                 if state == "retry":
@@ -490,16 +484,15 @@ class Engine:
 
     def _file_copy(self, raw: bytes) -> None:
         source = self.source
-        if source is None or getattr(source, "files_sent_itself", True):
-            return
-        append = getattr(source, "append_sent", None)
-        if append is None:
+        if source is None or source.files_sent_itself or not source.can_append_sent:
             return
         try:
-            append(raw)
+            source.append_sent(raw)
         except MailServerError as exc:
             # The message left and is archived; only the mailbox copy is missing.
             self.health.set("sender", "warn", f"sent, but no copy in Sent: {exc}", every=0)
+            if not exc.permanent:
+                raise  # the mailbox connection failed: reconnect before the next send
 
     def _report_error(self, exc: BaseException) -> None:
         log.warning("mail server error", extra={"error": _words(exc)})

@@ -4,6 +4,13 @@ The IMAP/SMTP and Microsoft Graph connectors implement these. The engine's
 exactly-once rule rests on their contracts: a source hands out messages
 without changing the server, and only :meth:`MailSource.mark_processed`
 (called after the messages are safely archived) touches them.
+
+Each port says what it can do in declared properties (``supports_push``,
+``files_sent_itself``, ``can_append_sent``...); the engine reads them and
+never probes an object for what it might have. Every failure to use the mail
+server reaches the engine as :class:`engine.errors.MailServerError`: the
+adapters turn what their libraries raise (sockets, TLS, imaplib, smtplib,
+httpx) into it, so the engine knows nothing of those libraries.
 """
 
 from __future__ import annotations
@@ -52,12 +59,52 @@ class SourceStatus:
 class MailSource(Protocol):
     """The master mailbox, read side.
 
-    Capability flags let the engine adapt: ``supports_push`` when
-    :meth:`wait_for_mail` can return as soon as mail arrives (IMAP IDLE,
-    Graph change notifications); otherwise it polls.
+    The properties declare what the source can do, so the engine adapts
+    without looking for attributes: it waits for push or polls, looks in Sent
+    after a crash, and files copies of sent mail itself only where the server
+    does not. Each may change at :meth:`connect` (when the server tells its
+    capabilities), and is constant afterwards unless it says otherwise.
+
+    Every method that talks to the server raises
+    :class:`~engine.errors.MailServerError` when it cannot (never a library's
+    own exception); the engine reconnects with backoff.
     """
 
-    supports_push: bool
+    @property
+    def supports_push(self) -> bool:
+        """True when :meth:`wait_for_mail` returns as soon as mail arrives (IMAP IDLE).
+
+        False: it polls every so often.
+        """
+        ...
+
+    @property
+    def idling(self) -> bool:
+        """True while a push wait (an IMAP IDLE command) is open right now.
+
+        Always False for a source without push; it changes with each wait.
+        """
+        ...
+
+    @property
+    def files_sent_itself(self) -> bool:
+        """True when the server files its own copy of sent mail in Sent.
+
+        Gmail and Office 365 do. Then the engine never adds a copy, and after a
+        crash in the middle of a send it asks :meth:`sent_has` whether the
+        message left.
+        """
+        ...
+
+    @property
+    def can_append_sent(self) -> bool:
+        """True when :meth:`append_sent` can put a copy of sent mail in Sent."""
+        ...
+
+    @property
+    def fetch_batch(self) -> int:
+        """Messages per fetch and per archive transaction, from the source's config."""
+        ...
 
     @property
     def mailbox_key(self) -> str:
@@ -65,7 +112,7 @@ class MailSource(Protocol):
         ...
 
     def connect(self) -> None:
-        """Connect and log in; raise ``ConnectionError`` subclasses with words."""
+        """Connect and log in; raise :class:`~engine.errors.MailServerError` with words."""
 
     def fetch_new(
         self, bookmark: Bookmark | None, batch: int
@@ -89,6 +136,14 @@ class MailSource(Protocol):
         """Block until new mail may be there (True) or ``timeout`` passes (False)."""
         ...
 
+    def append_sent(self, raw: bytes) -> None:
+        """File a copy of a message just sent in the Sent folder, marked as read.
+
+        Only called when :attr:`can_append_sent` and not :attr:`files_sent_itself`.
+        ``MailServerError.permanent`` says the copy can never be made (no Sent
+        folder); otherwise the connection failed.
+        """
+
     def sent_has(self, message_id: str) -> bool | None:
         """Whether the Sent folder holds this Message-ID; None when it cannot tell.
 
@@ -110,8 +165,10 @@ class MailSender(Protocol):
     def send(self, mail_from: str, recipients: Sequence[str], raw: bytes) -> None:
         """Send ``raw``; return only when the server accepted it, else raise.
 
-        Errors carry ``permanent: bool`` (True: retrying cannot help) and say
-        what went wrong in words.
+        Raises:
+            MailServerError: what went wrong, in words; ``permanent`` is True
+                when retrying cannot help (a recipient refused for good, no
+                permission to send as this address).
         """
 
     def describe(self) -> SourceStatus:

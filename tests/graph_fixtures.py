@@ -50,9 +50,6 @@ authority = "{authority}"
 graph_url = "{graph_url}"
 ca_file = "{ca_file}"
 poll_seconds = 0.2
-
-[server.imap]
-# The serve loop takes its batch size from here for either server type.
 fetch_batch = 10
 
 [[service_group]]

@@ -81,6 +81,8 @@ class GraphConfig(_Section):
     ca_file: FilePath | None = None
     #: Graph has no IMAP IDLE here (change notifications need a public URL): poll.
     poll_seconds: float = Field(default=15.0, gt=0)
+    #: Messages per listed page and per archive transaction; Graph pages hold 1000.
+    fetch_batch: int = Field(default=200, ge=1, le=1000)
 
 
 class ServerConfig(_Section):

@@ -74,6 +74,7 @@ def build_source(
         poll_seconds=_graph(config).poll_seconds,
         inbox_health=inbox_health,
         unreadable=unreadable,
+        fetch_batch=_graph(config).fetch_batch,
     )
 
 

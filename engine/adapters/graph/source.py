@@ -162,12 +162,23 @@ class GraphSource:
         archive_folder: the folder ``archive`` moves to; ``/`` separates levels.
             Found by display name under the mailbox root, created if missing.
         poll_seconds: how often :meth:`wait_for_mail` looks for new mail.
+        inbox_health: told about messages set aside because their MIME
+            cannot be read.
+        unreadable: the failed downloads counted so far (shared across the
+            sources one engine makes).
+        fetch_batch: messages per listed page and per archive transaction
+            (``[server.graph] fetch_batch``; Graph's page holds at most
+            :data:`MAX_PAGE`).
     """
 
     #: Graph change notifications need a public webhook; this source polls.
     supports_push = False
+    #: So no push wait is ever open.
+    idling = False
     #: Exchange files a copy of what sendMail sends in Sent Items by itself.
     files_sent_itself = True
+    #: Hence no copy is ever added (:meth:`append_sent` refuses).
+    can_append_sent = False
 
     def __init__(
         self,
@@ -178,8 +189,10 @@ class GraphSource:
         poll_seconds: float = 15.0,
         inbox_health: HealthSink | None = None,
         unreadable: Unreadable | None = None,
+        fetch_batch: int = 200,
     ) -> None:
         self.client = client
+        self.fetch_batch = fetch_batch
         self.inbox_health = inbox_health
         self.unreadable = unreadable if unreadable is not None else Unreadable()
         self.policy = policy
@@ -202,7 +215,7 @@ class GraphSource:
         """Get a token and open the inbox, so wrong settings show up at once.
 
         Raises:
-            GraphError: a ``ConnectionError`` saying what is wrong, in words.
+            GraphError: a ``MailServerError`` saying what is wrong, in words.
         """
         self.client.get_json(
             "/mailFolders/inbox",
@@ -327,6 +340,18 @@ class GraphSource:
             link = body.get("@odata.nextLink")
             url, params = (link, None) if isinstance(link, str) else (None, None)
         return still
+
+    def append_sent(self, raw: bytes) -> None:
+        """Refuse: Exchange files sent mail in Sent Items itself (see :attr:`can_append_sent`).
+
+        Raises:
+            GraphError: always, ``permanent``; a second copy would be a duplicate.
+        """
+        raise GraphError(
+            "Microsoft Graph files sent mail in Sent Items itself; no copy is added",
+            kind="protocol",
+            permanent=True,
+        )
 
     def sent_has(self, message_id: str) -> bool | None:
         """Is a message with this Message-ID in Sent Items? None: no Message-ID."""
