@@ -148,7 +148,7 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
             members.setdefault(name, []).append(agent.id)
     groups = []
     for group in config.service_group:
-        queued, oldest = counts.get(("queued", group.name), (0, None))
+        queued, oldest = counts.get((lifecycle.State.QUEUED, group.name), (0, None))
         oldest_at = parse_iso(oldest)
         minutes = minutes_between(oldest_at, now) if oldest_at else None
         here = [
@@ -158,8 +158,10 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
             GroupFigures(
                 name=group.name,
                 queued=queued,
-                in_progress=counts.get(("in_progress", group.name), (0, None))[0],
-                pending_review=counts.get(("pending_review", group.name), (0, None))[0],
+                in_progress=counts.get((lifecycle.State.IN_PROGRESS, group.name), (0, None))[0],
+                pending_review=counts.get((lifecycle.State.PENDING_REVIEW, group.name), (0, None))[
+                    0
+                ],
                 oldest_received=oldest,
                 oldest_minutes=minutes,
                 answered_today=int(answered.get(group.name, 0)),
@@ -176,7 +178,9 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
         at=iso(now),
         groups=tuple(groups),
         arrivals=arrivals(store, now),
-        unrouted=sum(n for (state, _), (n, _) in counts.items() if state == "unrouted"),
+        unrouted=sum(
+            n for (state, _), (n, _) in counts.items() if state == lifecycle.State.UNROUTED
+        ),
         failed=failed_sends(store),
         stamp=stamp,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from engine import archive
 from engine.bootstrap import open_store
 from engine.importer import import_paths
+from engine.lifecycle import State
 from engine.queue import STATES, list_items
 from micc_tui.cli.common import add_json_flag, fail, load, print_json, print_table, safe_text
 
@@ -87,7 +88,7 @@ def run_queue(args: argparse.Namespace) -> int:
             f"no service group named {args.group!r}; known: "
             + ", ".join(g.name for g in config.service_group)
         )
-    states = None if args.state == "all" else (args.state or "queued",)
+    states = None if args.state == "all" else (args.state or State.QUEUED,)
     with open_store(config) as store:
         items = list_items(store, groups=[args.group] if args.group else None, states=states)
     if args.json:
