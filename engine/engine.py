@@ -34,6 +34,7 @@ from engine.ingest import IngestResult
 from engine.lease import PRIORITY_SERVE, Lease
 from engine.ports import MailSender, MailSource
 from engine.store import Store, now_iso
+from engine.store import health as health_rows
 from engine.sync import SyncReport, sync_once
 
 log = logging.getLogger("micc.engine")
@@ -102,14 +103,7 @@ class Health:
         if self._last.get(name) == (state, detail) and now - self._written.get(name, 0) < every:
             return
         self._last[name], self._written[name] = (state, detail), now
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO engine_health (name, state, detail, updated) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "state = excluded.state, detail = excluded.detail, "
-                "updated = excluded.updated",
-                (name, state, detail, now_iso()),
-            )
+        health_rows.put(self.store, name, state, detail, now_iso())
 
 
 class Engine:
@@ -398,12 +392,7 @@ class Engine:
     # -- outgoing ------------------------------------------------------------------
 
     def _outbox_due(self) -> bool:
-        row = self.store.query_one(
-            "SELECT 1 FROM outbox WHERE state IN ('queued', 'approved', 'retry') "
-            "AND next_attempt <= ? LIMIT 1",
-            (now_iso(),),
-        )
-        return row is not None
+        return outbox.due(self.store)
 
     def _recover_outbox(self) -> None:
         """Settle messages a crash left in ``sending``: found in Sent, or sent again."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import archive, replies
+from engine import archive, lifecycle, replies
 from engine.drafts import reply_draft
 from engine.engine import Engine
 from engine.queue import get_item, list_items
@@ -106,6 +106,7 @@ def test_replies_leave_through_the_outbox_with_the_right_from_and_threading(
         group = config.group(item.service_group or "")
         assert group is not None
         draft = reply_draft("reply", item, original, raw, group, agent, config)
+        lifecycle.take(store, "anna", item.id)  # only the holder may answer
         replies.submit(
             store, config, draft.edited(body="We are on it.\n"), agent_id="anna", review=False
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from engine import archive, queue
+from engine import archive, lifecycle, queue
 from engine.config import Config
 from engine.drafts import reply_draft
+from engine.lifecycle import State
 from engine.replies import submit
 from engine.store import Store
 
@@ -25,9 +26,11 @@ def reply_to(
     *,
     review: bool = False,
 ) -> int:
-    """Queue Alice's reply to the conversation's newest incoming message; the outbox id."""
+    """Alice takes the conversation (if queued) and replies to its newest message; the outbox id."""
     item = queue.get_item(store, conversation_id)
     assert item is not None and item.service_group
+    if item.state == State.QUEUED:
+        lifecycle.take(store, "alice", conversation_id)
     row = store.query_one(
         "SELECT id FROM messages WHERE conversation_id = ? AND direction = 'in' "
         "ORDER BY id DESC LIMIT 1",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.adapters.graph.client import HealthSink
-from engine.store import Store, now_iso
+from engine.store import Store, health, now_iso
 
 #: The ``engine_health`` row the Graph connector writes.
 HEALTH_NAME = "graph"
@@ -25,13 +25,7 @@ def store_health(store_path: Path, name: str = HEALTH_NAME) -> HealthSink:
     def write(state: str, detail: str) -> None:
         store = Store(store_path, migrate=False)
         try:
-            with store.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO engine_health (name, state, detail, updated) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
-                    "detail = excluded.detail, updated = excluded.updated",
-                    (name, state, detail, now_iso()),
-                )
+            health.put(store, name, state, detail, now_iso())
         finally:
             store.close()
 
