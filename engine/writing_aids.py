@@ -14,14 +14,11 @@ from datetime import datetime
 from engine import archive, queue
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, context_for
-from engine.errors import ServiceError
-from engine.responses import Response, ResponseFileError, ResponseLibrary, ResponseTree
+from engine.responses import Response, ResponseLibrary, ResponseTree
 from engine.spelling import (
-    DictionaryLoadError,
     IgnoreList,
     Misspelling,
     Spelling,
-    UnknownCultureError,
     add_ignored_word,
     ignored_words,
 )
@@ -63,13 +60,7 @@ class WritingAids:
                 if library is None:
                     return None
                 self._libraries[group_name] = library
-        try:
-            return library.tree()
-        except ResponseFileError as exc:
-            raise ServiceError(
-                f"the response file of {group_name} cannot be used: "
-                f"{exc.problems[0] if exc.problems else exc}"
-            ) from None
+        return library.tree()
 
     def render_response(self, draft: Draft, response: Response) -> str:
         """A response's text for the draft, ``$Identifiers$`` filled in, HTML made text."""
@@ -112,10 +103,7 @@ class WritingAids:
         ignored = ignored_words(self.store, culture, agent_id=self.agent.id, groups=self.groups)
         if names:
             ignored = IgnoreList(ignored.words | frozenset(names))
-        try:
-            return self.spelling.checker(culture).check_text(text, ignored)
-        except (DictionaryLoadError, UnknownCultureError) as exc:
-            raise ServiceError(str(exc)) from None
+        return self.spelling.checker(culture).check_text(text, ignored)
 
     def suggest(self, word: str, culture: str, budget_s: float = 0.5) -> list[str]:
         """Suggestions for a misspelling, found within about ``budget_s`` seconds."""

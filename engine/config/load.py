@@ -24,6 +24,7 @@ from engine.config.model import (
     ServerConfig,
     SmtpConfig,
 )
+from engine.errors import MiccError
 
 ENV_VAR = "MICC_CONFIG"
 DEFAULT_FILE = "micc.toml"
@@ -66,7 +67,7 @@ class Problem:
         return f"{text}; {self.hint}" if self.hint else text
 
 
-class ConfigError(Exception):
+class ConfigError(MiccError):
     """The config cannot be used; ``problems`` says why, each with file and line."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from engine.errors import MiccError
 
-class SecretError(Exception):
+
+class SecretError(MiccError):
     """A secret could not be read. The message never contains the secret."""
 
 

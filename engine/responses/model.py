@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
+from engine.errors import MiccError
+
 if TYPE_CHECKING:
     from engine.templates import TemplateContext
 
@@ -44,8 +46,10 @@ class ResponseProblem:
         return f"{text}; {self.hint}" if self.hint else text
 
 
-class ResponseFileError(Exception):
+class ResponseFileError(MiccError):
     """A response file cannot be used; ``problems`` says why, each with file and line."""
+
+    title = "Response file"
 
     def __init__(self, problems: Sequence[ResponseProblem]) -> None:
         self.problems = tuple(problems)

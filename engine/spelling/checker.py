@@ -22,6 +22,7 @@ from typing import Any
 from spylls.hunspell import Dictionary, readers
 from spylls.hunspell.readers.file_reader import FileReader
 
+from engine.errors import MiccError
 from engine.spelling.forms import FormIndex, build_form_index
 from engine.spelling.locate import DictionaryFiles
 from engine.spelling.lookup import speed_up
@@ -41,7 +42,7 @@ def _freeze() -> None:
     gc.freeze()
 
 
-class DictionaryLoadError(Exception):
+class DictionaryLoadError(MiccError):
     """A dictionary's files are missing or cannot be read."""
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
+from engine.errors import MiccError
+
 #: (culture name, language) in the guide's order. The guide lists ar-YE twice;
 #: the repeat is kept so this stays a faithful copy, and is harmless in the map.
 CULTURE_ROWS: tuple[tuple[str, str], ...] = (
@@ -159,7 +161,7 @@ CULTURES: Mapping[str, str] = dict(CULTURE_ROWS)
 _BY_FOLDED: Mapping[str, str] = {name.casefold(): name for name in CULTURES}
 
 
-class UnknownCultureError(ValueError):
+class UnknownCultureError(MiccError, ValueError):
     """A culture name that is not in the table; ``nearest`` holds the closest valid names."""
 
     def __init__(self, name: str, nearest: list[str]) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.errors import MiccError
 from engine.spelling.checker import DictionaryLoadError, SpellChecker
 from engine.spelling.cultures import canonical_culture
 from engine.spelling.locate import AFF_NAME, DIC_NAME, DictionaryFiles
@@ -38,7 +39,7 @@ SAMPLE_WORDS = 6
 _LICENCE_PREFIXES = ("LICENSE", "LICENCE", "COPYING", "README", "COPYRIGHT")
 
 
-class InstallError(Exception):
+class InstallError(MiccError):
     """The dictionary cannot be installed; the message says why and what to do."""
 
 

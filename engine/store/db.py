@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from engine.errors import MiccError
 from engine.store import migrations
 from engine.store.dialect import SQLITE, Dialect
 
@@ -30,7 +31,7 @@ BUSY_TIMEOUT_MS = 15_000
 LOCK_ATTEMPTS = 8
 
 
-class StoreError(Exception):
+class StoreError(MiccError):
     """The store cannot do what was asked; the message says why in words."""
 
 
