@@ -9,16 +9,13 @@ activate/deactivate`` (or the supervisor console) changes it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from engine.audit import EventKind, record
 from engine.config import Config
+from engine.errors import Refused
 from engine.router import ActiveAccess, Overlap, find_overlaps
-from engine.store import Store, now_iso
-
-
-class AccessError(Exception):
-    """An activation request names an unknown service access."""
+from engine.store import Store, activation, now_iso
 
 
 @dataclass(frozen=True)
@@ -35,41 +32,26 @@ class AccessState:
 
 def sync_activation(store: Store, config: Config) -> None:
     """Record accesses the store has not seen yet, activating those marked active."""
-    known = {row["name"] for row in store.query("SELECT name FROM access_activation")}
+    known = activation.names(store)
     missing = [a for a in config.service_access if a.name not in known]
     if not missing:
         return
-    with store.transaction() as conn:
-        known = {row[0] for row in conn.execute("SELECT name FROM access_activation")}
+    with store.transaction():
+        known = activation.names(store)  # again, under the write lock
         for access in missing:
             if access.name in known:
                 continue
-            conn.execute(
-                "INSERT INTO access_activation (name, active, changed_at) VALUES (?, 0, ?)",
-                (access.name, now_iso()),
-            )
+            activation.add_inactive(store, access.name, now_iso())
             if access.active:
                 _activate(store, access.name)
 
 
 def _activate(store: Store, name: str) -> bool:
-    conn = store.conn
-    row = conn.execute("SELECT active FROM access_activation WHERE name = ?", (name,)).fetchone()
-    if row is not None and row[0]:
-        return False
-    (top,) = conn.execute(
-        "SELECT COALESCE(MAX(activation_seq), 0) FROM access_activation"
-    ).fetchone()
     stamp = now_iso()
-    conn.execute(
-        "UPDATE access_activation SET active = 1, activation_seq = ?, activated_at = ?, "
-        "changed_at = ? WHERE name = ?",
-        (top + 1, stamp, stamp, name),
-    )
-    conn.execute(
-        "INSERT INTO events (at, kind, detail_json) VALUES (?, 'access_activated', ?)",
-        (stamp, json.dumps({"service_access": name, "order": top + 1})),
-    )
+    order = activation.activate_last(store, name, stamp)
+    if order is None:
+        return False
+    record(store, EventKind.ACCESS_ACTIVATED, at=stamp, service_access=name, order=order)
     return True
 
 
@@ -85,22 +67,11 @@ def deactivate(store: Store, config: Config, name: str) -> bool:
     """Deactivate ``name``; False when it was not active."""
     _require(config, name)
     sync_activation(store, config)
-    with store.transaction() as conn:
-        row = conn.execute(
-            "SELECT active FROM access_activation WHERE name = ?", (name,)
-        ).fetchone()
-        if row is None or not row[0]:
+    stamp = now_iso()
+    with store.transaction():
+        if not activation.deactivate(store, name, stamp):
             return False
-        stamp = now_iso()
-        conn.execute(
-            "UPDATE access_activation SET active = 0, activation_seq = NULL, activated_at = NULL,"
-            " changed_at = ? WHERE name = ?",
-            (stamp, name),
-        )
-        conn.execute(
-            "INSERT INTO events (at, kind, detail_json) VALUES (?, 'access_deactivated', ?)",
-            (stamp, json.dumps({"service_access": name})),
-        )
+        record(store, EventKind.ACCESS_DEACTIVATED, at=stamp, service_access=name)
     return True
 
 
@@ -115,13 +86,13 @@ def _require(config: Config, name: str) -> None:
             if close
             else (f"; known: {', '.join(names) or 'none'}")
         )
-        raise AccessError(f"no service access named {name!r}{hint}")
+        raise Refused(f"no service access named {name!r}{hint}")
 
 
 def access_states(store: Store, config: Config) -> list[AccessState]:
     """Every configured service access, active ones first in activation order."""
     sync_activation(store, config)
-    rows = {r["name"]: r for r in store.query("SELECT * FROM access_activation")}
+    rows = activation.rows(store)
     states = []
     for access in config.service_access:
         row = rows.get(access.name)

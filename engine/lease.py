@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from engine.store import Store, now_iso
+from engine.store import Store, leases, now_iso
 
 log = logging.getLogger("micc.lease")
 
@@ -51,7 +50,6 @@ PRIORITY_SERVE = 10
 #: A console's standby engine: runs only while no ``micc serve`` does.
 PRIORITY_STANDBY = 0
 
-_COLUMNS = "holder, pid, host, expires, priority, wanted_by, wanted_priority, wanted_until"
 Decision = Literal["take", "ask", "wait"]
 
 
@@ -79,9 +77,9 @@ class LeaseRow:
     wanted_until: float
 
     @classmethod
-    def read(cls, conn: sqlite3.Connection, name: str) -> LeaseRow | None:
+    def read(cls, store: Store, name: str) -> LeaseRow | None:
         """The row called ``name``, or None."""
-        row = conn.execute(f"SELECT {_COLUMNS} FROM lease WHERE name = ?", (name,)).fetchone()
+        row = leases.read(store, name)
         if row is None:
             return None
         return cls(
@@ -165,7 +163,7 @@ class Lease:
 
     def looks_free(self, store: Store) -> bool:
         """Whether :meth:`try_acquire` would take the lease now: one read, no write lock."""
-        row = LeaseRow.read(store.conn, self.name)
+        row = LeaseRow.read(store, self.name)
         return self._decide(row, time.time()) == "take"
 
     def try_acquire(self, store: Store) -> bool:
@@ -175,17 +173,21 @@ class Lease:
         holder hands the lease over between two transactions) and return False.
         Only reads the row unless there is something to write.
         """
-        if self._decide(LeaseRow.read(store.conn, self.name), time.time()) == "wait":
+        if self._decide(LeaseRow.read(store, self.name), time.time()) == "wait":
             return False
-        with store.transaction() as conn:
+        with store.transaction():
             now = time.time()
-            row = LeaseRow.read(conn, self.name)  # again, now under the write lock
+            row = LeaseRow.read(store, self.name)  # again, now under the write lock
             decision = self._decide(row, now)
             if decision == "ask" and row is not None:
-                conn.execute(
-                    "UPDATE lease SET wanted_by = ?, wanted_pid = ?, wanted_host = ?, "
-                    "wanted_priority = ?, wanted_until = ? WHERE name = ?",
-                    (self.holder, os.getpid(), self.host, self.priority, now + self.ttl, self.name),
+                leases.ask(
+                    store,
+                    self.name,
+                    self.holder,
+                    os.getpid(),
+                    self.host,
+                    self.priority,
+                    now + self.ttl,
                 )
                 if row.wanted_by != self.holder:
                     log.info(
@@ -201,26 +203,16 @@ class Lease:
             keep_request = (
                 row is not None and row.request_pending(now) and row.wanted_by != self.holder
             )
-            conn.execute(
-                "INSERT INTO lease (name, holder, pid, host, expires, acquired, priority) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "holder = excluded.holder, pid = excluded.pid, host = excluded.host, "
-                "expires = excluded.expires, acquired = excluded.acquired, "
-                "priority = excluded.priority"
-                + (
-                    ""
-                    if keep_request
-                    else ", wanted_by = '', wanted_priority = 0, wanted_until = 0"
-                ),
-                (
-                    self.name,
-                    self.holder,
-                    os.getpid(),
-                    self.host,
-                    now + self.ttl,
-                    now_iso(),
-                    self.priority,
-                ),
+            leases.take(
+                store,
+                self.name,
+                holder=self.holder,
+                pid=os.getpid(),
+                host=self.host,
+                expires=now + self.ttl,
+                acquired=now_iso(),
+                priority=self.priority,
+                keep_request=keep_request,
             )
         self.lost.clear()
         self.yield_requested.clear()
@@ -251,26 +243,18 @@ class Lease:
 
     def withdraw(self, store: Store) -> None:
         """Take back a request, or a lease handed over that we no longer want."""
-        row = LeaseRow.read(store.conn, self.name)
+        row = LeaseRow.read(store, self.name)
         if row is None or self.holder not in (row.holder, row.wanted_by):
             return  # the usual case: a read, nothing to write
-        with store.transaction() as conn:
-            conn.execute(
-                "DELETE FROM lease WHERE name = ? AND holder = ?", (self.name, self.holder)
-            )
-            conn.execute(
-                "UPDATE lease SET wanted_by = '', wanted_priority = 0, "
-                "wanted_until = 0 WHERE name = ? AND wanted_by = ?",
-                (self.name, self.holder),
-            )
+        leases.withdraw(store, self.name, self.holder)
 
     def holder_description(self, store: Store) -> str:
         """Who holds the lease now, in words."""
-        row = store.query_one("SELECT holder, expires FROM lease WHERE name = ?", (self.name,))
+        row = LeaseRow.read(store, self.name)
         if row is None:
             return "nobody"
-        left = row[1] - time.time()
-        return f"{row[0]} ({'expires in' if left > 0 else 'expired'} {abs(left):.0f} s)"
+        left = row.expires - time.time()
+        return f"{row.holder} ({'expires in' if left > 0 else 'expired'} {abs(left):.0f} s)"
 
     # -- keeping -------------------------------------------------------------------
 
@@ -280,12 +264,7 @@ class Lease:
         Also notices a request from a higher-priority process and sets
         :attr:`yield_requested`.
         """
-        with store.transaction() as conn:
-            row = conn.execute(
-                "UPDATE lease SET expires = ? WHERE name = ? AND holder = ? "
-                "RETURNING wanted_by, wanted_priority, wanted_until",
-                (time.time() + self.ttl, self.name, self.holder),
-            ).fetchone()
+        row = leases.renew(store, self.name, self.holder, time.time() + self.ttl)
         if row is None:
             self.lost.set()
             return False
@@ -341,20 +320,13 @@ class Lease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        with store.transaction() as conn:
+        with store.transaction():
             now = time.time()
-            row = LeaseRow.read(conn, self.name)
+            row = LeaseRow.read(store, self.name)
             if row is None or row.holder != self.holder:
                 return
             if row.request_pending(now) and row.wanted_priority > self.priority:
-                conn.execute(
-                    "UPDATE lease SET holder = wanted_by, pid = wanted_pid, host = wanted_host, "
-                    "priority = wanted_priority, expires = ?, acquired = ?, wanted_by = '', "
-                    "wanted_priority = 0, wanted_until = 0 WHERE name = ? AND holder = ?",
-                    (now + self.ttl, now_iso(), self.name, self.holder),
-                )
+                leases.hand_over(store, self.name, self.holder, now + self.ttl, now_iso())
                 log.info("handed the engine lease over", extra={"to": row.wanted_by})
             else:
-                conn.execute(
-                    "DELETE FROM lease WHERE name = ? AND holder = ?", (self.name, self.holder)
-                )
+                leases.drop(store, self.name, self.holder)

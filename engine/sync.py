@@ -17,7 +17,7 @@ from engine.config import Config
 from engine.ingest import IngestResult, ingest
 from engine.mail.parse import content_hash
 from engine.ports import Bookmark, FetchedMessage, MailSource, ProcessedPolicy
-from engine.store import Store, now_iso
+from engine.store import Store, messages, now_iso, sync_state
 
 
 @dataclass
@@ -32,9 +32,7 @@ class SyncReport:
 
 def load_bookmark(store: Store, mailbox: str) -> Bookmark | None:
     """The stored bookmark of ``mailbox``, or None before its first read."""
-    row = store.query_one(
-        "SELECT uidvalidity, last_uid, detail_json FROM sync_state WHERE mailbox = ?", (mailbox,)
-    )
+    row = sync_state.load(store, mailbox)
     if row is None:
         return None
     return Bookmark(mailbox, row[0], int(row[1]), dict(json.loads(row[2] or "{}")))
@@ -42,20 +40,14 @@ def load_bookmark(store: Store, mailbox: str) -> Bookmark | None:
 
 def save_bookmark(store: Store, bookmark: Bookmark) -> None:
     """Store ``bookmark``; joins an open transaction."""
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO sync_state (mailbox, uidvalidity, last_uid, detail_json, updated) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET "
-            "uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
-            "detail_json = excluded.detail_json, updated = excluded.updated",
-            (
-                bookmark.mailbox,
-                bookmark.validity,
-                bookmark.last,
-                json.dumps(bookmark.detail),
-                now_iso(),
-            ),
-        )
+    sync_state.save(
+        store,
+        bookmark.mailbox,
+        bookmark.validity,
+        bookmark.last,
+        json.dumps(bookmark.detail),
+        now_iso(),
+    )
 
 
 def sync_once(
@@ -113,11 +105,6 @@ def sync_once(
 def _drop_known_content(store: Store, items: Sequence[FetchedMessage]) -> list[FetchedMessage]:
     kept = []
     for item in items:
-        row = store.query_one(
-            "SELECT 1 FROM messages WHERE direction = 'in' AND source = ? "
-            "AND content_hash = ? LIMIT 1",
-            (item.source, content_hash(item.raw)),
-        )
-        if row is None:
+        if not messages.has_incoming_content(store, item.source, content_hash(item.raw)):
             kept.append(item)
     return kept

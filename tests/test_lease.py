@@ -24,7 +24,7 @@ def lease(store: Store, priority: int, ttl: float = 3.0) -> Lease:
 
 
 def row(store: Store) -> LeaseRow | None:
-    return LeaseRow.read(store.conn, "engine")
+    return LeaseRow.read(store, "engine")
 
 
 def test_serve_asks_a_standby_for_the_lease_and_gets_it_handed_over(store: Store) -> None:

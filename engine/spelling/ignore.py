@@ -15,6 +15,7 @@ from typing import Literal
 
 from engine.spelling.cultures import canonical_culture
 from engine.store import Store, now_iso
+from engine.store import spelling_ignore as rows
 
 Scope = Literal["agent", "group"]
 SCOPES: tuple[Scope, ...] = ("agent", "group")
@@ -55,26 +56,12 @@ def _clean(scope: str, owner: str, culture: str, word: str) -> tuple[str, str, s
 
 def add_ignored_word(store: Store, *, scope: Scope, owner: str, culture: str, word: str) -> bool:
     """Add ``word`` to an agent's or a group's ignore list; False if it was there already."""
-    row = _clean(scope, owner, culture, word)
-    with store.transaction() as conn:
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO spelling_ignore (scope, owner, culture, word, added_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (*row, now_iso()),
-        )
-    return cursor.rowcount == 1
+    return rows.add(store, *_clean(scope, owner, culture, word), now_iso())
 
 
 def remove_ignored_word(store: Store, *, scope: Scope, owner: str, culture: str, word: str) -> bool:
     """Remove ``word`` from an ignore list; False if it was not there."""
-    row = _clean(scope, owner, culture, word)
-    with store.transaction() as conn:
-        cursor = conn.execute(
-            "DELETE FROM spelling_ignore WHERE scope = ? AND owner = ? AND culture = ?"
-            " AND word = ?",
-            row,
-        )
-    return cursor.rowcount == 1
+    return rows.remove(store, *_clean(scope, owner, culture, word))
 
 
 def ignored_words(
@@ -86,27 +73,11 @@ def ignored_words(
         owners.append(("agent", agent_id))
     if not owners:
         return IgnoreList()
-    where = " OR ".join("(scope = ? AND owner = ?)" for _ in owners)
-    params: list[object] = [canonical_culture(culture)]
-    for scope, owner in owners:
-        params += [scope, owner]
-    rows = store.query(
-        f"SELECT word FROM spelling_ignore WHERE culture = ? AND ({where})", tuple(params)
-    )
-    return IgnoreList(frozenset(row["word"] for row in rows))
+    return IgnoreList(frozenset(rows.words_of(store, canonical_culture(culture), owners)))
 
 
 def list_ignored(
     store: Store, *, scope: Scope | None = None, owner: str | None = None
 ) -> list[dict[str, str]]:
     """Every ignore-list entry (optionally one scope or owner), for listing."""
-    sql = "SELECT scope, owner, culture, word, added_at FROM spelling_ignore WHERE 1 = 1"
-    params: list[object] = []
-    if scope is not None:
-        sql += " AND scope = ?"
-        params.append(scope)
-    if owner is not None:
-        sql += " AND owner = ?"
-        params.append(owner)
-    rows = store.query(sql + " ORDER BY scope, owner, culture, word", tuple(params))
-    return [dict(row) for row in rows]
+    return [dict(row) for row in rows.listed(store, scope=scope, owner=owner)]

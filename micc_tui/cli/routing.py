@@ -6,9 +6,10 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from engine.access import AccessError, access_states, activate, active_accesses, deactivate
+from engine.access import access_states, activate, active_accesses, deactivate
 from engine.bootstrap import open_store
 from engine.config import Config
+from engine.errors import Refused
 from engine.router import route
 from engine.store import Store
 from micc_tui.cli.common import add_json_flag, fail, load, print_json, print_table
@@ -124,7 +125,7 @@ def _change_activation(
     with open_store(config) as store:
         try:
             changed = change(store, config, args.name)
-        except AccessError as exc:
+        except Refused as exc:
             fail(str(exc))
     print(f"{args.name}: {done if changed else unchanged}")
     return 0
