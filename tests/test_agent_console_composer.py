@@ -5,14 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.notifications import Notification
+from textual.widgets import Input
 
 from engine.bootstrap import open_store
 from engine.config import Config
+from engine.errors import Refused
 from engine.service import Draft, SendResult
 from micc_tui.agent import AgentApp
 from micc_tui.agent.composer import ComposerScreen
+from micc_tui.agent.dialogs import TextPrompt
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import SpellTextArea
+from micc_tui.workers import UNEXPECTED
 from tests.agent_console_helpers import make_app, settle, table
 from tests.agent_fixtures import deliver, mail, workspace
 
@@ -38,6 +44,15 @@ async def open_reply(app: AgentApp, pilot: object) -> ComposerScreen:
 
 def body(composer: ComposerScreen) -> SpellTextArea:
     return composer.query_one("#composer-body", SpellTextArea)
+
+
+def status(composer: ComposerScreen) -> str:
+    return str(composer.query_one("#composer-status").render())
+
+
+def errors(app: App[None]) -> list[Notification]:
+    """The error notifications shown so far."""
+    return [n for n in app._notifications if n.severity == "error"]
 
 
 async def test_a_shortcut_becomes_the_rendered_response(config: Config) -> None:
@@ -107,21 +122,76 @@ async def test_send_hands_the_edited_draft_to_the_engine(
 async def test_a_failed_send_keeps_the_composer_open(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.service import ServiceError
-
     app = make_app(config)
 
     def send(draft: Draft) -> SendResult:
-        raise ServiceError("the outbox is unreachable")
+        raise Refused("the outbox is unreachable")
 
     monkeypatch.setattr(app.center, "send", send)
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_reply(app, pilot)
+        composer = await open_reply(app, pilot)
         await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, ComposerScreen)
-        status = str(app.screen.query_one("#composer-status").render())
-        assert "unreachable" in status
+        await settle(pilot, lambda: bool(errors(app)))
+        assert app.screen is composer
+        assert "unreachable" in status(composer)
+        shown = errors(app)[-1]
+        assert shown.title == Refused.title and shown.message == "the outbox is unreachable"
+
+
+async def test_an_attachment_gone_before_sending_is_named_and_sending_again_works(
+    config: Config, tmp_path: Path
+) -> None:
+    leaflet = tmp_path / "leaflet.pdf"
+    leaflet.write_bytes(b"%PDF-1.4 the leaflet")
+    app = make_app(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        await pilot.press(*"See the leaflet.")
+        await pilot.press("ctrl+t")
+        await settle(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one("#prompt-input", Input).value = str(leaflet)
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.screen is composer and bool(composer.draft.attachments))
+
+        leaflet.unlink()  # moved away while the agent was still writing
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(errors(app)))
+        assert "leaflet.pdf" in str(errors(app)[-1].message)
+        assert "Traceback" not in str(errors(app)[-1].message)
+        assert app.screen is composer
+        assert "Sending…" not in status(composer) and "leaflet.pdf" in status(composer)
+        assert "See the leaflet." in body(composer).text  # the e-mail as typed
+
+        leaflet.write_bytes(b"%PDF-1.4 the leaflet")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, ComposerScreen))
+        assert any(n.message == "Sent." for n in app._notifications)
+    store = open_store(config)
+    try:
+        assert store.query_one("SELECT COUNT(*) FROM outbox")[0] == 1
+    finally:
+        store.close()
+
+
+async def test_an_unexpected_error_in_a_composer_worker_is_shown(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(config)
+
+    def broken(group: str) -> None:
+        raise RuntimeError("the response index is unreadable")
+
+    monkeypatch.setattr(app.center, "responses", broken)
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = await open_reply(app, pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot, lambda: bool(errors(app)))
+        shown = errors(app)[-1]
+        assert shown.title == UNEXPECTED
+        assert shown.message == "the response index is unreadable"
+        assert app.screen is composer  # still writing: the console carries on
+        await pilot.press(*"Still here")
+        await settle(pilot, lambda: "Still here" in body(composer).text)
 
 
 async def test_review_groups_say_so_in_the_composer(config: Config) -> None:

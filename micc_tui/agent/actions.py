@@ -11,22 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from engine.queue import QueueItem
-from engine.service import ContactCenter, ServiceError
+from engine.service import ContactCenter
 from micc_tui.agent.format import Snapshot
 from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, Reading
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
+from micc_tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
+    from engine.archive import ArchivedMessage
     from engine.drafts import Draft
 
 #: Reasons offered when closing an e-mail without a reply.
@@ -36,8 +38,13 @@ CLOSE_REASONS = ("Answered by phone", "Duplicate", "No reply needed", "Spam-like
 Outcome = tuple[str, int | None, str | None]
 
 
-class DeskActions(Screen[None]):
-    """The agent console's keys and actions (the screen that shows them subclasses this)."""
+class DeskActions(Screen[None], ReportsWorkerFailures):
+    """The agent console's keys and actions (the screen that shows them subclasses this).
+
+    An engine call that fails (a refusal, a vanished file) is shown by the app
+    (:mod:`micc_tui.workers`); the desk then reloads, as the refusal usually
+    means someone else changed the e-mail.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "take_next", "Take next"),
@@ -64,13 +71,10 @@ class DeskActions(Screen[None]):
     class Done(Message):
         """An action finished: say so, reload, maybe show a row."""
 
-        def __init__(
-            self, notice: str, show: int | None = None, view: str | None = None, error: bool = False
-        ) -> None:
+        def __init__(self, notice: str, show: int | None = None, view: str | None = None) -> None:
             self.notice = notice
             self.show = show
             self.view = view
-            self.error = error
             super().__init__()
 
     class StateSet(Message):
@@ -87,7 +91,7 @@ class DeskActions(Screen[None]):
     reading: Reading | None
     pending_show: int | None
 
-    def load(self) -> object:
+    def load(self) -> None:
         """Reload what the desk shows (the showing screen implements it)."""
         raise NotImplementedError
 
@@ -104,33 +108,21 @@ class DeskActions(Screen[None]):
     @work(thread=True, group="action", exit_on_error=False)
     def perform(self, action: Callable[[], Outcome]) -> None:
         """Run an engine call; its result says what to tell the agent and what to show."""
-        try:
-            notice, show, view = action()
-        except ServiceError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
+        notice, show, view = action()
         self.post_message(self.Done(notice, show, view))
 
     def on_desk_actions_done(self, message: Done) -> None:
-        self.notify(
-            message.notice, markup=False, severity="error" if message.error else "information"
-        )
+        self.notify(message.notice, markup=False)
         if message.view is not None:
             self.view = message.view
         if message.show is not None:
             self.pending_show = message.show
         self.load()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # One place for failures nobody expected: tell the agent, keep the console alive.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(
-                f"{event.worker.name}: {event.worker.error}",
-                markup=False,
-                title="Something went wrong",
-                severity="error",
-                timeout=8,
-            )
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """An action or a draft was refused or failed: show the desk as it is now."""
+        if worker.group in ("action", "draft"):
+            self.load()
 
     def _selected(self, *, mine: bool) -> QueueItem | int | None:
         key = self.query_one("#queue", QueueTable).cursor_key
@@ -251,16 +243,13 @@ class DeskActions(Screen[None]):
     @work(thread=True, group="draft", exit_on_error=False)
     def open_composer(self, build: Callable[[], Draft]) -> None:
         """Build the draft off the UI thread, then open the composer on it."""
+        draft = build()
+        self.app.call_from_thread(self._show_composer, draft)
+
+    def _show_composer(self, draft: Draft) -> None:
         from micc_tui.agent.composer import ComposerScreen
 
-        try:
-            draft = build()
-        except ServiceError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        self.app.call_from_thread(
-            self.app.push_screen, ComposerScreen(self.center, draft), lambda result: self.load()
-        )
+        self.app.push_screen(ComposerScreen(self.center, draft), lambda result: self.load())
 
     # -- looking things up ---------------------------------------------------------
 
@@ -273,12 +262,15 @@ class DeskActions(Screen[None]):
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def load_history(self, key: int) -> None:
         """Search the archive for the customer's other e-mails."""
-        from micc_tui.agent.dialogs import HistoryScreen
-
         item = self.center.item(key)
         messages = self.center.history(key)
         who = (item.from_name or item.from_address) if item else "?"
-        self.app.call_from_thread(self.app.push_screen, HistoryScreen(who, messages))
+        self.app.call_from_thread(self._show_history, who, messages)
+
+    def _show_history(self, who: str, messages: list[ArchivedMessage]) -> None:
+        from micc_tui.agent.dialogs import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(who, messages))
 
     def action_save_attachments(self) -> None:
         """Save the shown e-mail's attachments to a folder."""

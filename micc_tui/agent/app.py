@@ -9,10 +9,11 @@ from textual.screen import Screen
 
 from engine.service import ContactCenter
 from micc_tui.agent.screen import AgentScreen
+from micc_tui.workers import ShowsWorkerFailures
 
 
-class AgentApp(App[None]):
-    """One agent's console on the shared store.
+class AgentApp(App[None], ShowsWorkerFailures):
+    """One agent's console on the shared store; a failing worker becomes a notification.
 
     Args:
         center: the engine facade for the agent (the app closes it on exit).

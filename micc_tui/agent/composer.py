@@ -4,12 +4,16 @@ Responses come from the group's response tree (Ctrl+R) or a ``::shortcut``
 followed by a space. Misspellings are checked in a worker shortly after the
 agent stops typing and underlined; F7 walks through them with suggestions.
 Sending (or sending to review) also runs in a worker.
+
+Workers get what they need from the widgets as arguments, read on the UI
+thread. Their errors are shown by the app (:mod:`micc_tui.workers`); a send
+that fails leaves the e-mail as it was, to send again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,14 +24,17 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.worker import Worker
 
-from engine.responses import Response
+from engine.errors import MiccError
+from engine.responses import Response, ResponseTree
 from engine.responses.shortcuts import shortcut_before
-from engine.service import ContactCenter, Draft, SendResult, ServiceError
+from engine.service import ContactCenter, Draft, SendResult
 from micc_tui.agent.dialogs import TextPrompt
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import Marked, SpellTextArea
 from micc_tui.widgets.safe import one_line
+from micc_tui.workers import ReportsWorkerFailures, in_words
 
 #: Seconds of quiet typing before the spelling is checked again.
 CHECK_DELAY = 0.35
@@ -39,7 +46,7 @@ def addresses(text: str) -> tuple[str, ...]:
     return tuple(a.strip() for a in text.replace(";", ",").split(",") if a.strip())
 
 
-class ComposerScreen(Screen[SendResult | None]):
+class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     """Write and send one e-mail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,7 +114,7 @@ class ComposerScreen(Screen[SendResult | None]):
         # zero-height view, and the greeting would stay scrolled away once it is sized.
         self.call_after_refresh(self._show_top)
         self._status()
-        self.check_spelling(body.text)
+        self.check_spelling(body.text, self.culture)
 
     def _show_top(self, tries: int = 5) -> None:
         """Once the body has a size: its top in view, and the cursor (never moved here)."""
@@ -137,7 +144,9 @@ class ComposerScreen(Screen[SendResult | None]):
             return
         if self._check_timer is not None:
             self._check_timer.stop()
-        self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_spelling(area.text))
+        self._check_timer = self.set_timer(
+            CHECK_DELAY, lambda: self.check_spelling(area.text, self.culture)
+        )
 
     def _expand_shortcut(self, area: SpellTextArea) -> bool:
         row, column = area.cursor_location
@@ -147,19 +156,21 @@ class ComposerScreen(Screen[SendResult | None]):
         found = shortcut_before(line, column - 1)
         if found is None:
             return False
-        self.expand_shortcut_async(found.word, (row, found.start), (row, found.end))
+        self.expand_shortcut_async(
+            self._current(), found.word, (row, found.start), (row, found.end)
+        )
         return True
 
     @work(thread=True, group="shortcut", exit_on_error=False)
     def expand_shortcut_async(
-        self, word: str, start: tuple[int, int], end: tuple[int, int]
+        self, draft: Draft, word: str, start: tuple[int, int], end: tuple[int, int]
     ) -> None:
-        """Replace ``::word`` with its rendered response, if the group has one."""
-        tree = self.center.responses(self.draft.group)
+        """Replace ``::word`` with its response rendered for ``draft``, if the group has one."""
+        tree = self.center.responses(draft.group)
         response = tree.shortcut(word) if tree else None
         if response is None:
             return
-        text = self.center.render_response(self._current(), response)
+        text = self.center.render_response(draft, response)
         self.app.call_from_thread(self._replace, text, start, end, word)
 
     def _replace(self, text: str, start: tuple[int, int], end: tuple[int, int], word: str) -> None:
@@ -168,11 +179,12 @@ class ComposerScreen(Screen[SendResult | None]):
             area.replace(text, start, end)
 
     @work(thread=True, exclusive=True, group="spelling", exit_on_error=False)
-    def check_spelling(self, text: str) -> None:
-        """Find misspellings of one version of the body."""
+    def check_spelling(self, text: str, culture: str) -> None:
+        """Find misspellings of one version of the body in ``culture``."""
         try:
-            found = self.center.check_spelling(text, self.culture, self.draft.names)
-        except ServiceError as exc:
+            found = self.center.check_spelling(text, culture, self.draft.names)
+        except MiccError as exc:
+            # Checked on every pause in typing: a status line, not a notification each time.
             self.post_message(self.Checked(text, [], str(exc)))
             return
         marks = [Marked(m.word, m.line - 1, m.column - 1) for m in found]
@@ -197,48 +209,53 @@ class ComposerScreen(Screen[SendResult | None]):
         area.focus()
         area.selection = area.selection.__class__((mark.row, mark.column), mark.end)
         self._status(f"Looking for suggestions for {mark.word}…")
-        self.suggest(mark)
+        self.suggest(mark, self.culture)
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def suggest(self, mark: Marked) -> None:
+    def suggest(self, mark: Marked, culture: str) -> None:
         """Find suggestions (within a time budget), then let the agent pick one."""
-        words = self.center.suggest(mark.word, self.culture)
+        words = self.center.suggest(mark.word, culture)
+        self.app.call_from_thread(self._pick_suggestion, mark, words)
 
+    def _pick_suggestion(self, mark: Marked, words: list[str]) -> None:
         def picked(choice: str | None) -> None:
             self._fix(mark, choice)
 
-        self.app.call_from_thread(self.app.push_screen, SuggestionPicker(mark.word, words), picked)
+        self.app.push_screen(SuggestionPicker(mark.word, words), picked)
 
     def _fix(self, mark: Marked, choice: str | None) -> None:
         area = self.query_one("#composer-body", SpellTextArea)
         if choice is None:
             self._status()
         elif choice == SuggestionPicker.IGNORE:
-            self.ignore(mark.word)
+            self.ignore(mark.word, self.culture)
         elif area.document.get_text_range((mark.row, mark.column), mark.end) == mark.word:
             area.replace(choice, (mark.row, mark.column), mark.end)
 
     @work(thread=True, group="ignore", exit_on_error=False)
-    def ignore(self, word: str) -> None:
-        """Remember a word as correct for this agent, then check again."""
-        self.center.ignore_word(word, self.culture)
+    def ignore(self, word: str, culture: str) -> None:
+        """Remember a word as correct in ``culture`` for this agent, then check again."""
+        self.center.ignore_word(word, culture)
         self.app.call_from_thread(self._recheck)
 
     def _recheck(self, notice: str = "") -> None:
         self._status(notice)
-        self.check_spelling(self.query_one("#composer-body", SpellTextArea).text)
+        self.check_spelling(self.query_one("#composer-body", SpellTextArea).text, self.culture)
 
     def action_language(self) -> None:
         """Switch the spelling language to the next installed dictionary."""
-        self.switch_language()
+        self.switch_language(self.culture)
 
     @work(thread=True, group="language", exit_on_error=False)
-    def switch_language(self) -> None:
-        """Cycle through the installed cultures."""
-        cultures = self.center.spelling_cultures() or [self.culture]
-        index = cultures.index(self.culture) if self.culture in cultures else -1
-        self.culture = cultures[(index + 1) % len(cultures)]
-        self.app.call_from_thread(self._recheck, f"Spelling: {self.culture}")
+    def switch_language(self, culture: str) -> None:
+        """Find the installed culture after ``culture``, then check the spelling in it."""
+        cultures = self.center.spelling_cultures() or [culture]
+        index = cultures.index(culture) if culture in cultures else -1
+        self.app.call_from_thread(self._use_language, cultures[(index + 1) % len(cultures)])
+
+    def _use_language(self, culture: str) -> None:
+        self.culture = culture
+        self._recheck(f"Spelling: {culture}")
 
     def action_responses(self) -> None:
         """Open the group's response tree."""
@@ -247,24 +264,23 @@ class ComposerScreen(Screen[SendResult | None]):
     @work(thread=True, exclusive=True, group="responses", exit_on_error=False)
     def load_responses(self) -> None:
         """Read the response tree off the UI thread, then show it."""
-        try:
-            tree = self.center.responses(self.draft.group)
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
+        tree = self.center.responses(self.draft.group)
         if tree is None:
             self.app.call_from_thread(self.notify, "This group has no responses.")
             return
-        self.app.call_from_thread(self.app.push_screen, ResponsePicker(tree), self._insert)
+        self.app.call_from_thread(self._pick_response, tree)
+
+    def _pick_response(self, tree: ResponseTree) -> None:
+        self.app.push_screen(ResponsePicker(tree), self._insert)
 
     def _insert(self, response: Response | None) -> None:
         if response is not None:
-            self.render_and_insert(response)
+            self.render_and_insert(self._current(), response)
 
     @work(thread=True, group="responses-insert", exit_on_error=False)
-    def render_and_insert(self, response: Response) -> None:
-        """Render a response for this e-mail and insert it at the cursor."""
-        text = self.center.render_response(self._current(), response)
+    def render_and_insert(self, draft: Draft, response: Response) -> None:
+        """Render a response for ``draft`` (the e-mail as typed) and insert it at the cursor."""
+        text = self.center.render_response(draft, response)
 
         def insert() -> None:
             area = self.query_one("#composer-body", SpellTextArea)
@@ -296,6 +312,7 @@ class ComposerScreen(Screen[SendResult | None]):
         self.dismiss(None)
 
     def _current(self) -> Draft:
+        """The e-mail as typed so far (reads the widgets: UI thread only)."""
         return self.draft.edited(
             to=addresses(self.query_one("#composer-to", Input).value),
             cc=addresses(self.query_one("#composer-cc", Input).value),
@@ -314,17 +331,14 @@ class ComposerScreen(Screen[SendResult | None]):
     @work(thread=True, exclusive=True, group="send", exit_on_error=False)
     def send(self, draft: Draft) -> None:
         """Hand the e-mail to the outbox."""
-        try:
-            result = self.center.send(draft)
-        except ServiceError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
+        result = self.center.send(draft)
         self.app.call_from_thread(self._sent, result)
 
-    def _failed(self, problem: str) -> None:
-        self._sending = False
-        self._status(problem)
-        self.notify(problem, severity="error", markup=False)
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """A failed send leaves the e-mail as typed; Ctrl+S sends it again."""
+        if worker.group == "send":
+            self._sending = False
+            self._status(in_words(error)[1])
 
     def _sent(self, result: SendResult) -> None:
         self.notify("Sent to review." if result.pending_review else "Sent.")

@@ -132,12 +132,16 @@ class AgentScreen(DeskActions):
 
     # -- loading ------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self) -> None:
-        """Read counts, the current view's e-mails, health and state from the store."""
-        center, view = self.center, self.view
+        """Read counts, the current view's e-mails, health and state, off the UI thread."""
+        view = self.view
+        self.load_view(view, first_look=self.snapshot is None or self.snapshot.view != view)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_view(self, view: str, *, first_look: bool) -> None:
+        """Read what ``view`` shows; on a ``first_look`` at a long queue, its first page first."""
+        center = self.center
         group = None if view in (IN_HAND, ALL_GROUPS) else view
-        first_look = self.snapshot is None or self.snapshot.view != view
         mark = center.change_mark()
         in_hand = center.in_hand()
         counts, health, state = center.group_counts(), center.health(), center.state()
@@ -161,13 +165,17 @@ class AgentScreen(DeskActions):
         """Tell supervisors this console is still open (they count logged-in agents by it)."""
         self.center.heartbeat()
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
-        """Reload when the store changed since the last snapshot."""
+        """Reload when the store changed since the last snapshot (looked at off the UI thread)."""
+        self.poll_store(self._mark)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll_store(self, shown: tuple[int, ...]) -> None:
+        """Compare the store's change mark with the ``shown`` one; reload what moved."""
         mark = self.center.change_mark()
-        if mark == self._mark:
+        if mark == shown:
             return
-        if self._mark and mark[:HEALTH_PART] == self._mark[:HEALTH_PART]:
+        if shown and mark[:HEALTH_PART] == shown[:HEALTH_PART]:
             # The engine rewrites its health rows now and then: with many consoles
             # open, each re-reading its whole queue for that would be waste.
             self.post_message(self.HealthLoaded(self.center.health(), mark))

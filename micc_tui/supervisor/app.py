@@ -18,7 +18,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Footer, Header, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
 
 from engine.supervision import Supervision
 from engine.supervision.dashboard import Dashboard
@@ -30,6 +29,7 @@ from micc_tui.supervisor.tabs.health import HealthTab
 from micc_tui.supervisor.tabs.problems import ProblemsTab
 from micc_tui.supervisor.tabs.review import ReviewTab
 from micc_tui.supervisor.tabs.routing import RoutingTab
+from micc_tui.workers import ShowsWorkerFailures
 
 #: Seconds between two looks at the store's change stamp.
 POLL_SECONDS = 0.5
@@ -47,8 +47,10 @@ TABS: tuple[tuple[str, type[SupervisorTab]], ...] = (
 )
 
 
-class SupervisorApp(App[None]):
+class SupervisorApp(App[None], ShowsWorkerFailures):
     """The supervisor's console for one supervisor of one tenant.
+
+    A worker failing in any tab becomes a notification (:mod:`micc_tui.workers`).
 
     Args:
         supervision: the facade (see :func:`engine.supervision.open_supervision`).
@@ -173,17 +175,6 @@ class SupervisorApp(App[None]):
         tab.focus_first()
         if not isinstance(tab, DashboardTab):
             tab.reload()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker errors go: a toast in words, the console keeps running."""
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                str(error) or error.__class__.__name__,
-                title="Could not do that",
-                severity="error",
-                markup=False,
-            )
 
     # -- actions ------------------------------------------------------------------
 

@@ -14,9 +14,10 @@ from textual.widgets import Label, Static
 from engine.archive import ArchivedMessage
 from engine.supervision import Supervision
 from micc_tui.widgets.safe import one_line, safe
+from micc_tui.workers import ReportsWorkerFailures
 
 
-class ConversationScreen(ModalScreen[None]):
+class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
     """Every message of one conversation (or one lone message), read-only."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
@@ -40,14 +41,14 @@ class ConversationScreen(ModalScreen[None]):
             yield VerticalScroll(id="messages")
 
     def on_mount(self) -> None:
-        self._load()
+        self._load(self.conversation_id, self.message_id)
 
     @work(thread=True, exit_on_error=False)
-    def _load(self) -> None:
-        if self.conversation_id is not None:
-            messages = self.supervision.conversation(self.conversation_id)
+    def _load(self, conversation_id: int | None, message_id: int) -> None:
+        if conversation_id is not None:
+            messages = self.supervision.conversation(conversation_id)
         else:
-            single = self.supervision.message(self.message_id)
+            single = self.supervision.message(message_id)
             messages = [single] if single else []
         self.app.call_from_thread(self._show, messages)
 

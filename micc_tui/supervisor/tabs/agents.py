@@ -90,7 +90,7 @@ class AgentsTab(SupervisorTab):
         Binding("R", "release_all", "Release all"),
     ]
 
-    #: The agent whose e-mails are listed (set on the UI thread, read by the loader).
+    #: The agent whose e-mails are listed (set on the UI thread, handed to the loader).
     agent_id: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -108,9 +108,13 @@ class AgentsTab(SupervisorTab):
             hand.add_column(title, key=key)
         yield hand
 
-    def load(self) -> AgentsData:
-        """All agents, and the in-hand list of the one under the cursor."""
-        agent = self.agent_id
+    def load_params(self) -> str | None:
+        """The agent under the cursor."""
+        return self.agent_id
+
+    def load(self, params: str | None) -> AgentsData:
+        """All agents, and the in-hand list of the agent ``params``."""
+        agent = params
         return AgentsData(
             self.supervision.agents(), agent, self.supervision.in_hand(agent) if agent else []
         )

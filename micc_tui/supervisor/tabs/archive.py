@@ -32,7 +32,7 @@ class ArchiveTab(SupervisorTab):
         Binding("m", "more", "More hits"),
         Binding("slash", "search", "Search"),
     ]
-    #: The query being searched (set on the UI thread, read by the loader).
+    #: The query being searched (set on the UI thread, handed to the loader).
     query_text = ""
     #: How many hits to show (grows by PAGE with ``m``; a new search starts over).
     limit = PAGE
@@ -51,9 +51,13 @@ class ArchiveTab(SupervisorTab):
         yield table
         yield Static("", id="hits-status", classes="detail")
 
-    def load(self) -> tuple[str, int, list[ArchivedMessage]]:
-        """The newest hits for the current query, one more than shown (is there more?)."""
-        text, limit = self.query_text, self.limit
+    def load_params(self) -> tuple[str, int]:
+        """The query and how many hits to show."""
+        return self.query_text, self.limit
+
+    def load(self, params: tuple[str, int]) -> tuple[str, int, list[ArchivedMessage]]:
+        """The newest hits for a query, one more than shown (is there more?)."""
+        text, limit = params
         hits = self.supervision.search(text, limit=limit + 1) if text.strip() else []
         return text, limit, hits
 

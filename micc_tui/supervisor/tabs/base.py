@@ -1,10 +1,12 @@
 """What every supervisor tab shares: loading off the UI thread, acting, cells.
 
-A tab says what to read (:meth:`SupervisorTab.load`, run in a worker thread)
-and how to show it (:meth:`SupervisorTab.show`, on the UI thread). Actions
-(approve, assign, release...) run in a worker too; their outcome is a toast
-and a reload. Worker errors are shown, never fatal: the app handles them in
-one place.
+A tab says what to read (:meth:`SupervisorTab.load`, run in a worker thread,
+given what :meth:`SupervisorTab.load_params` took from the tab on the UI
+thread) and how to show it (:meth:`SupervisorTab.show`, on the UI thread).
+Actions (approve, assign, release...) run in a worker too; their outcome is a
+toast and a reload. Worker errors are shown, never fatal: the app shows them
+(:mod:`micc_tui.workers`) and a failed action reloads the tab, since it
+usually failed because someone else changed the row.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from engine.supervision import Supervision
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
+from micc_tui.workers import ReportsWorkerFailures
 
 
 def address_width(table: DataTable[Any]) -> int:
@@ -86,7 +89,7 @@ def sync_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[object]]
         table.refit()
 
 
-class SupervisorTab(Vertical):
+class SupervisorTab(Vertical, ReportsWorkerFailures):
     """A tab of the supervisor console: loads in a worker, shows on the UI thread."""
 
     #: Shown in the tab; also the pane id.
@@ -106,8 +109,16 @@ class SupervisorTab(Vertical):
         if self._loaded is not None:
             self.show(self._loaded)
 
-    def load(self) -> object:
-        """Read what the tab shows (runs in a worker thread; may block)."""
+    def load_params(self) -> Any:
+        """What :meth:`load` needs from the tab, read on the UI thread: plain values."""
+        return None
+
+    def load(self, params: Any) -> object:
+        """Read what the tab shows for ``params`` (runs in a worker thread; may block).
+
+        It reads no widget and no attribute the UI thread changes: what it
+        needs comes in ``params``.
+        """
         return None
 
     def show(self, data: Any) -> None:
@@ -115,11 +126,11 @@ class SupervisorTab(Vertical):
 
     def reload(self) -> None:
         """Read and show again, off the UI thread; a newer reload replaces an older one."""
-        self._load()
+        self._load(self.load_params())
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load(self) -> object:
-        return self.load()
+    def _load(self, params: Any) -> object:
+        return self.load(params)
 
     def act(self, action: Callable[[], object], done: str | Callable[[Any], str]) -> None:
         """Run a blocking action in a worker; then say ``done`` and reload.
@@ -137,7 +148,7 @@ class SupervisorTab(Vertical):
         return done(result) if callable(done) else done
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Show loaded data; report finished actions (errors go to the app)."""
+        """Show loaded data; report finished actions (failures: :meth:`worker_failed`)."""
         if event.state != WorkerState.SUCCESS or event.worker.node is not self:
             return
         if event.worker.group == "load":
@@ -145,6 +156,11 @@ class SupervisorTab(Vertical):
             self.show(event.worker.result)
         elif event.worker.group == "act":
             self.notify(str(event.worker.result), markup=False)
+            self.reload()
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """An action failed (the app says why): show the tab as the store has it now."""
+        if worker.group == "act":
             self.reload()
 
     def focus_first(self) -> None:

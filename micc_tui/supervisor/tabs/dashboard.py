@@ -88,7 +88,7 @@ class DashboardTab(SupervisorTab):
             yield Sparkline([0] * 30, summary_function=max, id="arrivals")
         yield Static("", id="totals")
 
-    def load(self) -> Dashboard:
+    def load(self, params: None) -> Dashboard:
         """Compute the figures (the poller usually does this for us)."""
         return self.supervision.dashboard()
 

@@ -41,7 +41,7 @@ class HealthTab(SupervisorTab):
             table.add_column(title, key=key)
         yield table
 
-    def load(self) -> list[HealthRow]:
+    def load(self, params: None) -> list[HealthRow]:
         """Every part's row."""
         return self.supervision.health()
 

@@ -51,7 +51,7 @@ class ProblemsTab(SupervisorTab):
         yield table
         yield Static("", id="problem-reason", classes="detail")
 
-    def load(self) -> list[Problem]:
+    def load(self, params: None) -> list[Problem]:
         """The unrouted and failed e-mails, then failed sends."""
         return self.supervision.problems()
 

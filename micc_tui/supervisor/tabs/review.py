@@ -67,7 +67,7 @@ class ReviewTab(SupervisorTab):
         for key, title in COLUMNS:
             table.add_column(title, key=key)
 
-    def load(self) -> list[ReviewItem]:
+    def load(self, params: None) -> list[ReviewItem]:
         """Replies waiting for review."""
         return self.supervision.reviews()
 

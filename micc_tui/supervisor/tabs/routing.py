@@ -44,7 +44,7 @@ class RoutingTab(SupervisorTab):
         Binding("t", "focus_tester", "Try address"),
     ]
 
-    #: The address under test, kept here so the loading thread never reads a widget.
+    #: The address under test, kept here so loading never reads a widget.
     address = ""
 
     def compose(self) -> ComposeResult:
@@ -58,9 +58,13 @@ class RoutingTab(SupervisorTab):
         )
         yield Static("", id="tester-result")
 
-    def load(self) -> RoutingData:
-        """Accesses in order, overlaps, and the tester's current address routed."""
-        address = self.address
+    def load_params(self) -> str:
+        """The address under test."""
+        return self.address
+
+    def load(self, params: str) -> RoutingData:
+        """Accesses in order, overlaps, and the address ``params`` routed."""
+        address = params
         return RoutingData(
             self.supervision.accesses(),
             self.supervision.overlaps(),
