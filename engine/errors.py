@@ -51,7 +51,4 @@ class MailServerError(MiccError, ConnectionError):
         self.permanent = permanent
 
 
-#: The name the agent facade used; the same class.
-ServiceError = Refused
-
-__all__ = ["MailServerError", "MiccError", "Refused", "ServiceError"]
+__all__ = ["MailServerError", "MiccError", "Refused"]

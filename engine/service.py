@@ -26,7 +26,7 @@ from engine.archive import ArchivedMessage
 from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, DraftKind, new_draft, reply_draft
-from engine.errors import Refused, ServiceError
+from engine.errors import Refused
 from engine.lifecycle import State
 from engine.mail.parse import attachment_bytes
 from engine.notes import Note
@@ -426,7 +426,6 @@ __all__ = [
     "Refused",
     "ReviewOutcome",
     "SendResult",
-    "ServiceError",
     "open_contact_center",
     "safe_filename",
 ]

@@ -8,7 +8,8 @@ import pytest
 
 from engine.bootstrap import open_store
 from engine.config import Config
-from engine.service import ContactCenter, ServiceError, open_contact_center, safe_filename
+from engine.errors import Refused
+from engine.service import ContactCenter, open_contact_center, safe_filename
 from engine.store import Store
 from tests.agent_fixtures import NOW, deliver, mail, workspace
 
@@ -28,7 +29,7 @@ def center(config: Config, agent: str = "alice") -> ContactCenter:
 
 
 def test_unknown_agent_is_refused_with_the_known_ones(config: Config) -> None:
-    with pytest.raises(ServiceError, match=r"unknown agent 'mallory'.*alice"):
+    with pytest.raises(Refused, match=r"unknown agent 'mallory'.*alice"):
         center(config, "mallory")
 
 
@@ -50,7 +51,7 @@ def test_counts_and_queue_cover_only_the_agents_groups(config: Config, store: St
         "Order question 4",
     ]
     assert [i.subject for i in alice.queue("Support")] == ["Order question 2"]
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         alice.queue("Marketing")
 
 
@@ -69,7 +70,7 @@ def test_take_next_then_work_actions(config: Config, store: Store) -> None:
     assert moved.state == "queued" and moved.reason == "pricing question"
     second = alice.take_next("Sales")
     assert second is not None
-    with pytest.raises(ServiceError, match="why"):
+    with pytest.raises(Refused, match="why"):
         alice.close_item(second.id, "  ")
     alice.close_item(second.id, "answered by phone")
     third = alice.take_next()
@@ -84,15 +85,15 @@ def test_a_taken_email_cannot_be_taken_again(config: Config, store: Store) -> No
     alice, carol = center(config), center(config, "carol")
     item = alice.take_next()
     assert item is not None
-    with pytest.raises(ServiceError, match="in progress by alice"):
+    with pytest.raises(Refused, match="in progress by alice"):
         carol.take(item.id)
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         carol.put_back(item.id)
 
 
 def test_taking_outside_ones_groups_is_refused(config: Config, store: Store) -> None:
     deliver(store, config, mail(1, to="Solidus.Marketing@seclab.com"))
-    with pytest.raises(ServiceError, match="not in your service groups"):
+    with pytest.raises(Refused, match="not in your service groups"):
         center(config).take(1)
 
 
@@ -130,9 +131,9 @@ def test_new_emails_only_from_groups_with_an_address(config: Config) -> None:
     assert alice.originating_groups() == ["Sales"]
     draft = alice.draft_new("Sales")
     assert draft.from_address == "Solidus.SalesCall@seclab.com" and draft.conversation_id is None
-    with pytest.raises(ServiceError, match="no e-mail address"):
+    with pytest.raises(Refused, match="no e-mail address"):
         alice.draft_new("Support")
-    with pytest.raises(ServiceError, match="not in service group"):
+    with pytest.raises(Refused, match="not in service group"):
         alice.draft_new("Marketing")
 
 
@@ -181,7 +182,7 @@ def test_attachment_saved_with_a_harmless_name_never_overwriting(
     assert first.parent == tmp_path / "out" and first.read_bytes() == b"secret"
     assert second != first and second.read_bytes() == b"secret"
     assert "\x1b" not in first.name and ".." not in first.name
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         alice.save_attachment(message.id, 5, tmp_path / "out")
 
 
@@ -234,7 +235,7 @@ def test_send_queues_the_reply_and_review_outcomes_reach_the_agent(
 
 def test_a_draft_without_recipients_is_refused(config: Config, store: Store) -> None:
     alice = center(config)
-    with pytest.raises(ServiceError, match="no recipient"):
+    with pytest.raises(Refused, match="no recipient"):
         alice.send(alice.draft_new("Sales"))
 
 

@@ -28,7 +28,8 @@ def run_agent(args: argparse.Namespace) -> int:
     """Open the agent console for ``--agent`` (refused when the id is unknown)."""
     config = load(args)
     # Textual loads only when a console really starts: the other commands stay quick.
-    from engine.service import ServiceError, open_contact_center
+    from engine.errors import Refused
+    from engine.service import open_contact_center
 
     if config.find_agent(args.agent) is None:
         known = ", ".join(a.id for a in config.agent) or "none"
@@ -36,7 +37,7 @@ def run_agent(args: argparse.Namespace) -> int:
     require_terminal("micc agent")
     try:
         center = open_contact_center(config, args.agent)
-    except ServiceError as exc:
+    except Refused as exc:
         fail(str(exc))
     from micc_tui.agent import run_agent_console
 

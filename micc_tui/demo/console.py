@@ -21,7 +21,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from engine.config import Config
-from engine.service import ServiceError, open_contact_center
+from engine.errors import Refused
+from engine.service import open_contact_center
 from micc_tui.agent import app as agent_app_module
 from micc_tui.agent.app import AgentApp
 from micc_tui.agent.screen import AgentScreen
@@ -167,7 +168,7 @@ def run_console(options: DemoOptions) -> int:
             if console == "agent":
                 try:
                     center = open_contact_center(config, options.agent)
-                except ServiceError as exc:
+                except Refused as exc:
                     raise DemoError(str(exc)) from exc
                 agent_app = DemoAgentApp(center, supervisor=supervisor, rate=options.rate)
                 agent_app.run()
