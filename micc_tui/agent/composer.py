@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from textual.worker import Worker
 
 from engine.errors import MiccError
+from engine.lifecycle import ConversationMoved
 from engine.responses import Response, ResponseTree
 from engine.responses.shortcuts import shortcut_before
 from engine.service import ContactCenter, Draft, SendResult
@@ -34,6 +35,7 @@ from micc_tui.agent.dialogs import TextPrompt
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import Marked, SpellTextArea
 from micc_tui.widgets.safe import one_line
+from micc_tui.widgets.trail import MovedChoice, MovedOn
 from micc_tui.workers import ReportsWorkerFailures, in_words
 
 #: Seconds of quiet typing before the spelling is checked again.
@@ -330,9 +332,42 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
 
     @work(thread=True, exclusive=True, group="send", exit_on_error=False)
     def send(self, draft: Draft) -> None:
-        """Hand the e-mail to the outbox."""
-        result = self.center.send(draft)
+        """Hand the e-mail to the outbox (refused when the e-mail moved on meanwhile)."""
+        try:
+            result = self.center.send(draft)
+        except ConversationMoved as moved:
+            self.app.call_from_thread(self._moved_on, moved, draft)
+            return
         self.app.call_from_thread(self._sent, result)
+
+    def _moved_on(self, moved: ConversationMoved, draft: Draft) -> None:
+        """Released, transferred or answered by someone else: say so, keep the text."""
+        self._sending = False
+        story = moved.story(self.center.name_of)
+        self._status("Not sent: " + (story or moved.explain(self.center.name_of)))
+        self.app.push_screen(
+            MovedOn(moved, self.center.name_of, what="Your reply was not sent"),
+            lambda choice: self._after_moved_on(choice, draft),
+        )
+
+    def _after_moved_on(self, choice: MovedChoice | None, draft: Draft) -> None:
+        if choice == "note" and draft.conversation_id is not None:
+            self.keep_as_note(draft.conversation_id, draft.body)
+        elif choice == "copy":
+            self.app.copy_to_clipboard(draft.body)
+            self._status("Copied: the text is on the clipboard, and still here.")
+        elif choice == "discard":
+            self.dismiss(None)
+
+    @work(thread=True, group="note", exit_on_error=False)
+    def keep_as_note(self, conversation_id: int, text: str) -> None:
+        """Keep the text that could not be sent as an internal note, then close."""
+        self.center.add_note(conversation_id, text)
+        self.app.call_from_thread(self._noted)
+
+    def _noted(self) -> None:
+        self.notify("Kept as an internal note on the e-mail; nothing was sent.")
+        self.dismiss(None)
 
     def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
         """A failed send leaves the e-mail as typed; Ctrl+S sends it again."""
