@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from textual.pilot import Pilot
 
+from engine import lifecycle
 from engine.config import Config
 from engine.service import open_contact_center
 from engine.store import Store
@@ -34,10 +35,8 @@ def populate(store: Store, config: Config) -> None:
         mail(7),
     )
     fix_received(store)
+    lifecycle.take(store, "alice", 7)
     with store.transaction() as conn:
-        conn.execute(
-            "UPDATE conversations SET state = 'in_progress', agent_id = 'alice' WHERE id = 7"
-        )
         conn.execute(
             "UPDATE events SET at = ? WHERE kind = 'received'",
             ((NOW - timedelta(minutes=2)).isoformat(),),

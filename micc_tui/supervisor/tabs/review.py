@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static, TextArea
+from textual.worker import Worker
 
 from engine.archive import ArchivedMessage
+from engine.lifecycle import ConversationMoved
 from engine.supervision.review import ReviewItem
 from micc_tui.supervisor.modals import TextPrompt
 from micc_tui.supervisor.tabs.base import (
@@ -21,6 +24,7 @@ from micc_tui.supervisor.tabs.base import (
 )
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import inert, one_line, safe
+from micc_tui.widgets.trail import MovedChoice, MovedOn
 
 DRAFT_TITLE = "Draft reply (e: edit)"
 COLUMNS = (
@@ -123,10 +127,62 @@ class ReviewTab(SupervisorTab):
         """Approve the highlighted reply: the engine sends it."""
         item = self._selected()
         if item is not None and self.editing is None:
+            self.approve(item.outbox_id, item.conversation_id, None, item.draft.body_text)
+
+    @work(thread=True, group="approve", exit_on_error=False)
+    def approve(
+        self, outbox_id: int, conversation_id: int | None, edited: str | None, text: str
+    ) -> None:
+        """Approve a reply (with the supervisor's ``edited`` text, if any).
+
+        Refused when the conversation moved on (the customer wrote again):
+        the supervisor is told and keeps ``text``.
+        """
+        try:
+            if edited is None:
+                self.supervision.approve(outbox_id)
+            else:
+                self.supervision.edit_and_approve(outbox_id, edited)
+        except ConversationMoved as moved:
+            self.app.call_from_thread(self._moved_on, moved, conversation_id, text)
+            return
+        done = "edited and approved" if edited is not None else "approved"
+        self.app.call_from_thread(self._approved, f"Reply {outbox_id} {done}: it is being sent")
+
+    def _approved(self, words: str) -> None:
+        if self.editing is not None:
+            self._stop_editing()
+        self.notify(words, markup=False)
+        self.reload()
+
+    def _moved_on(self, moved: ConversationMoved, conversation_id: int | None, text: str) -> None:
+        self.app.push_screen(
+            MovedOn(moved, self.supervision.name_of, what="The reply was not approved"),
+            lambda choice: self._after_moved_on(choice, conversation_id, text),
+        )
+
+    def _after_moved_on(
+        self, choice: MovedChoice | None, conversation_id: int | None, text: str
+    ) -> None:
+        if choice == "note" and conversation_id is not None:
             self.act(
-                lambda: self.supervision.approve(item.outbox_id),
-                f"Reply {item.outbox_id} approved: it is being sent",
+                lambda: self.supervision.add_note(conversation_id, text),
+                f"Kept as an internal note on e-mail {conversation_id}; nothing was sent",
             )
+        elif choice == "copy":
+            self.app.copy_to_clipboard(text)
+            self.notify("Copied: the text is on the clipboard.")
+        if choice in ("note", "discard") and self.editing is not None:
+            self._stop_editing()
+        self.reload()
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> None:
+        """An approval or decision failed (the app says why): show the store as it is."""
+        if worker.group == "approve" and self.editing is not None:
+            self._stop_editing()
+        super().worker_failed(worker, error)
+        if worker.group == "approve":
+            self.reload()
 
     def action_reject(self) -> None:
         """Send the highlighted reply back to its agent with a comment."""
@@ -166,11 +222,9 @@ class ReviewTab(SupervisorTab):
         if self.editing is None:
             return
         outbox_id, body = self.editing, self.query_one("#review-draft", TextArea).text
-        self._stop_editing()
-        self.act(
-            lambda: self.supervision.edit_and_approve(outbox_id, body),
-            f"Reply {outbox_id} edited and approved: it is being sent",
-        )
+        item = self._items.get(str(outbox_id))
+        # Editing stays open until the approval is through: a refusal keeps the edit.
+        self.approve(outbox_id, item.conversation_id if item else None, body, body)
 
     def action_cancel_edit(self) -> None:
         """Leave the edit without saving."""
