@@ -195,6 +195,8 @@ def describe(
     if event.agent_id:
         words += f" by {name_of(event.agent_id)}"
     words += f" at {when(event.at)}"
+    if event.kind == EventKind.REPLIED and event.detail.get("review"):
+        words += "; the reply waits for review"
     reason = event.detail.get("reason") or event.detail.get("comment")
     if reason and event.kind not in (EventKind.RECEIVED,):
         words += f" ({reason})"

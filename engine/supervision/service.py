@@ -183,6 +183,10 @@ class Supervision:
         agent = self.config.find_agent(agent_id)
         return agent.name if agent is not None else agent_id
 
+    def item(self, conversation_id: int) -> queue.QueueItem | None:
+        """A conversation as the queues list it (None when there is no such e-mail)."""
+        return queue.get_item(self.store, conversation_id)
+
     def trail(self, conversation_id: int) -> list[Event]:
         """Everything that happened to a conversation, oldest first."""
         return audit.trail(self.store, conversation_id)

@@ -29,7 +29,9 @@ from micc_tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from engine.archive import ArchivedMessage
+    from engine.audit import Event
     from engine.drafts import Draft
+    from engine.notes import Note
 
 #: Reasons offered when closing an e-mail without a reply.
 CLOSE_REASONS = ("Answered by phone", "Duplicate", "No reply needed", "Spam-like, not junk")
@@ -58,6 +60,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("c", "close_item", "Close"),
         Binding("J", "junk", "Junk", show=False),
         Binding("h", "history", "History", show=False),
+        Binding("i", "trail", "Trail", show=False),
         Binding("a", "save_attachments", "Save att.", show=False),
         Binding("s", "toggle_state", "Avail/Away"),
         Binding("v", "outcomes", "Reviews", show=False),
@@ -271,6 +274,26 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         from micc_tui.agent.dialogs import HistoryScreen
 
         self.app.push_screen(HistoryScreen(who, messages))
+
+    def action_trail(self) -> None:
+        """Show what happened to the highlighted e-mail, and its internal notes."""
+        key = self._selected(mine=False)
+        if isinstance(key, int):
+            self.load_trail(key)
+
+    @work(thread=True, group="trail", exclusive=True, exit_on_error=False)
+    def load_trail(self, key: int) -> None:
+        """Read the conversation's trail and notes off the UI thread."""
+        item = self.center.item(key)
+        events = self.center.trail(key)
+        notes = self.center.notes(key)
+        title = item.subject if item else f"e-mail {key}"
+        self.app.call_from_thread(self._show_trail, title, events, notes)
+
+    def _show_trail(self, title: str, events: list[Event], notes: list[Note]) -> None:
+        from micc_tui.widgets.trail import TrailScreen
+
+        self.app.push_screen(TrailScreen(title, events, notes, self.center.name_of))
 
     def action_save_attachments(self) -> None:
         """Save the shown e-mail's attachments to a folder."""

@@ -154,7 +154,7 @@ Queue            ↑/↓ PgUp/PgDn Home/End move · Enter take selected · / fil
 Work             n take next · t take selected · b put back · x transfer
                  c close with reason · J junk
 Write            r reply · R reply all · f forward · w new e-mail
-Customer         h past conversations · a save attachments
+Customer         h history · i trail and notes · a save attachments
 Views            1 in hand · 2 all groups · Tab next pane
 Me               s Available / Away · v review outcomes
 Composer         Ctrl+S send · Ctrl+R response tree · ::shortcut + space

@@ -19,8 +19,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from engine.audit import Event, describe
+from engine.audit import Event, describe, local_time
 from engine.lifecycle import ConversationMoved
+from engine.notes import Note
 from micc_tui.widgets.safe import inert, one_line
 
 #: What the person chose: keep the text as a note, copy it, throw it away, or go back.
@@ -99,24 +100,59 @@ def trail_lines(events: Sequence[Event], name_of: Callable[[str], str]) -> list[
     return lines
 
 
+def note_lines(notes: Sequence[Note], name_of: Callable[[str], str]) -> list[str]:
+    """Internal notes as people read them: who wrote each and when, then its text (inert)."""
+    lines = []
+    for note in notes:
+        author = name_of(note.agent_id) if note.agent_id else "the system"
+        lines.append(one_line(f"{author} at {local_time(note.created)}:"))
+        lines.append(inert(note.body, multiline=True))
+    return lines
+
+
 class TrailScreen(ModalScreen[None]):
     """What happened to a conversation, and its internal notes."""
 
+    DEFAULT_CSS = """
+    TrailScreen {
+        align: center middle;
+    }
+    TrailScreen #trail {
+        width: 100;
+        max-width: 95%;
+        height: 90%;
+    }
+    TrailScreen #trail-lines {
+        height: 1fr;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,i", "dismiss(None)", "Close")]
 
-    def __init__(self, title: str, lines: Sequence[str], notes: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        title: str,
+        events: Sequence[Event],
+        notes: Sequence[Note],
+        name_of: Callable[[str], str],
+    ) -> None:
+        """Args:
+        title: what the conversation is (its subject, made inert here).
+        events: its trail, oldest first.
+        notes: its internal notes, oldest first.
+        name_of: agents' names from their ids.
+        """
         super().__init__()
         self.title_text = title
-        self.lines = list(lines)
-        self.note_texts = list(notes)
+        self.lines = trail_lines(events, name_of)
+        self.notes = note_lines(notes, name_of)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="trail"):
-            yield Label(Content(one_line(self.title_text)), classes="dialog-title")
+            yield Label(Content(one_line(f"Trail: {self.title_text}")), classes="dialog-title")
             with VerticalScroll(id="trail-lines"):
                 text = "\n".join(self.lines) or "Nothing has happened to it yet."
-                if self.note_texts:
-                    text += "\n\nNotes:\n" + "\n\n".join(
-                        inert(n, multiline=True) for n in self.note_texts
-                    )
+                if self.notes:
+                    text += "\n\nInternal notes:\n" + "\n".join(self.notes)
                 yield Static(Content(text), id="trail-text")
+            yield Static("Esc closes.", classes="dialog-note")

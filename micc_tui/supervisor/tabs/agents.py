@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label
 from engine.queue import QueueItem
 from engine.supervision.agents import AgentRow
 from micc_tui.supervisor.tabs.base import (
-    SupervisorTab,
+    ConversationTab,
     address_width,
     cell,
     short_time,
@@ -81,7 +81,7 @@ def agent_row(key: int, agent: AgentRow) -> MarkedRow:
     )
 
 
-class AgentsTab(SupervisorTab):
+class AgentsTab(ConversationTab):
     """Agents with presence and figures; the highlighted agent's e-mails below."""
 
     TITLE = "Agents"
@@ -160,6 +160,11 @@ class AgentsTab(SupervisorTab):
         if agent != self.agent_id:
             self.agent_id = agent
             self.reload()
+
+    def selected_conversation(self) -> int | None:
+        """The highlighted e-mail of the lower table (the agent's e-mails in hand)."""
+        key = self.key_of(self.query_one("#in-hand", DataTable))
+        return int(str(key)) if key is not None else None
 
     def action_release(self) -> None:
         """Put the highlighted in-hand e-mail back in its queue."""

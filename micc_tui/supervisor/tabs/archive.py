@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from engine.archive import ArchivedMessage
 from micc_tui.supervisor.conversation import ConversationScreen
-from micc_tui.supervisor.tabs.base import SupervisorTab, address_width, cell, short_time
+from micc_tui.supervisor.tabs.base import ConversationTab, address_width, cell, short_time
 from micc_tui.widgets.fit_table import FitTable
 
 COLUMNS = (
@@ -24,7 +24,7 @@ COLUMNS = (
 PAGE = 50
 
 
-class ArchiveTab(SupervisorTab):
+class ArchiveTab(ConversationTab):
     """Search subject, body and addresses; Enter opens the conversation."""
 
     TITLE = "Archive"
@@ -118,6 +118,12 @@ class ArchiveTab(SupervisorTab):
         self.limit = PAGE
         self.reload()
         self.query_one("#hits", DataTable).focus()
+
+    def selected_conversation(self) -> int | None:
+        """The conversation of the highlighted hit (None for a lone message)."""
+        key = self.key_of(self.query_one("#hits", DataTable))
+        hit = self._hits.get(str(key)) if key is not None else None
+        return hit.conversation_id if hit else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Open the chosen e-mail's conversation, both directions."""

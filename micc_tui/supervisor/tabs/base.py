@@ -12,17 +12,21 @@ usually failed because someone else changed the row.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
+from engine.audit import Event
+from engine.notes import Note
 from engine.supervision import Supervision
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
+from micc_tui.widgets.trail import TrailScreen
 from micc_tui.workers import ReportsWorkerFailures
 
 
@@ -175,3 +179,32 @@ class SupervisorTab(Vertical, ReportsWorkerFailures):
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+class ConversationTab(SupervisorTab):
+    """A tab whose rows are conversations: ``i`` shows the highlighted one's trail and notes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("i", "trail", "Trail")]
+
+    def selected_conversation(self) -> int | None:
+        """The conversation of the highlighted row (None: no row, or not a conversation)."""
+        return None
+
+    def action_trail(self) -> None:
+        """Show what happened to the highlighted conversation, and its internal notes."""
+        conversation = self.selected_conversation()
+        if conversation is None:
+            self.notify("Pick an e-mail first.", severity="warning")
+            return
+        self._load_trail(conversation)
+
+    @work(thread=True, group="trail", exclusive=True, exit_on_error=False)
+    def _load_trail(self, conversation: int) -> None:
+        supervision = self.supervision
+        item = supervision.item(conversation)
+        events, notes = supervision.trail(conversation), supervision.notes(conversation)
+        title = item.subject if item else f"e-mail {conversation}"
+        self.app.call_from_thread(self._show_trail, title, events, notes)
+
+    def _show_trail(self, title: str, events: list[Event], notes: list[Note]) -> None:
+        self.app.push_screen(TrailScreen(title, events, notes, self.supervision.name_of))

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from engine.supervision.problems import Problem
 from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
 from micc_tui.supervisor.tabs.base import (
-    SupervisorTab,
+    ConversationTab,
     address_width,
     cell,
     short_time,
@@ -30,7 +30,7 @@ COLUMNS = (
 )
 
 
-class ProblemsTab(SupervisorTab):
+class ProblemsTab(ConversationTab):
     """E-mails no service access matched, or that could not be processed or sent."""
 
     TITLE = "Unrouted/failed"
@@ -94,6 +94,11 @@ class ProblemsTab(SupervisorTab):
             )
         )
         self.query_one("#problem-reason", Static).update(text)
+
+    def selected_conversation(self) -> int | None:
+        """The conversation of the highlighted problem."""
+        item = self._selected()
+        return item.conversation_id if item else None
 
     def _selected(self) -> Problem | None:
         key = self.key_of(self.query_one("#problems", DataTable))

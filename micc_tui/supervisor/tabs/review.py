@@ -16,7 +16,7 @@ from engine.lifecycle import ConversationMoved
 from engine.supervision.review import ReviewItem
 from micc_tui.supervisor.modals import TextPrompt
 from micc_tui.supervisor.tabs.base import (
-    SupervisorTab,
+    ConversationTab,
     address_width,
     cell,
     short_time,
@@ -36,7 +36,7 @@ COLUMNS = (
 )
 
 
-class ReviewTab(SupervisorTab):
+class ReviewTab(ConversationTab):
     """Replies of review groups: approve (sent), reject with a comment, or edit and approve."""
 
     TITLE = "Review"
@@ -102,6 +102,11 @@ class ReviewTab(SupervisorTab):
     def on_data_table_row_highlighted(self, event: FitTable.RowHighlighted) -> None:
         """Show the reply under the cursor."""
         self._show_selected()
+
+    def selected_conversation(self) -> int | None:
+        """The conversation of the highlighted reply."""
+        item = self._selected()
+        return item.conversation_id if item else None
 
     def _selected(self) -> ReviewItem | None:
         key = self.key_of(self.query_one("#reviews", FitTable))
