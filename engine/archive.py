@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -171,13 +172,19 @@ def _message(row: Any) -> ArchivedMessage:
     )
 
 
+#: Characters never sent to the full-text engine: C0/C1 controls (a NUL ends
+#: SQLite's query string early: "unterminated string") and lone surrogates.
+_NOT_QUERY_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
+
+
 def fts_query(text: str) -> str:
     """Quote each word of a person's query for FTS5 (``ORD-054321`` is a term, not syntax).
 
-    A trailing ``*`` on a word keeps prefix search.
+    A trailing ``*`` on a word keeps prefix search. Control characters (NUL
+    included) separate words, as spaces do; they never reach the query.
     """
     terms = []
-    for word in re.findall(r'[^\s"]+', text):
+    for word in re.findall(r'[^\s"]+', _NOT_QUERY_TEXT.sub(" ", text)):
         prefix = word.endswith("*") and len(word) > 1
         word = word.rstrip("*")
         if word:
@@ -185,12 +192,23 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
-def search(store: Store, text: str, *, limit: int = 20, offset: int = 0) -> list[ArchivedMessage]:
-    """Messages whose subject, body or addresses hold every word of ``text``, newest first."""
+def search(
+    store: Store,
+    text: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    groups: Sequence[str] | None = None,
+) -> list[ArchivedMessage]:
+    """Messages whose subject, body or addresses hold every word of ``text``, newest first.
+
+    With ``groups``, only messages of conversations in those service groups.
+    """
     query = fts_query(text)
     if not query:
         return []
-    return [_message(r) for r in rows.search(store, query, limit=limit, offset=offset)]
+    found = rows.search(store, query, limit=limit, offset=offset, groups=groups)
+    return [_message(r) for r in found]
 
 
 def get(store: Store, message: int) -> ArchivedMessage | None:
@@ -209,7 +227,21 @@ def conversation(store: Store, conversation_id: int) -> list[ArchivedMessage]:
     return [_message(r) for r in rows.of_conversation(store, conversation_id)]
 
 
-def customer_history(store: Store, address: str, *, limit: int = 50) -> list[ArchivedMessage]:
-    """Past messages from or to a customer's address, newest first."""
-    query = "addresses:" + fts_query(address)
-    return [_message(r) for r in rows.of_customer(store, address, query, limit=limit)]
+def customer_history(
+    store: Store,
+    address: str,
+    groups: Sequence[str],
+    *,
+    exclude_conversation: int | None = None,
+    limit: int = 50,
+) -> list[ArchivedMessage]:
+    """Messages from, to or cc'd to exactly ``address`` (any case), newest first.
+
+    Only conversations now in one of ``groups`` are looked at (an agent sees
+    the history of their own groups); ``alice.bob@example.com`` is never part
+    of ``bob@example.com``'s history.
+    """
+    found = rows.of_customer(
+        store, address, groups, exclude_conversation=exclude_conversation, limit=limit
+    )
+    return [_message(r) for r in found]

@@ -278,15 +278,25 @@ class ContactCenter(WritingAids):
         return archive.conversation(self.store, conversation_id)
 
     def history(self, conversation_id: int, *, limit: int = 50) -> list[ArchivedMessage]:
-        """The customer's past messages outside this conversation, newest first."""
-        item = queue.get_item(self.store, conversation_id)
-        if item is None or not item.from_address:
+        """The customer's other messages, newest first: only the agent's groups' conversations.
+
+        The customer is the conversation's sender, matched by exact address
+        (any case) in the from, to and cc of archived messages.
+        """
+        item = self._visible(conversation_id)
+        if not item.from_address:
             return []
-        return [
-            m
-            for m in archive.customer_history(self.store, item.from_address, limit=limit)
-            if m.conversation_id != conversation_id
-        ]
+        return archive.customer_history(
+            self.store,
+            item.from_address,
+            self.groups,
+            exclude_conversation=conversation_id,
+            limit=limit,
+        )
+
+    def search(self, text: str, *, limit: int = 20, offset: int = 0) -> list[ArchivedMessage]:
+        """Archived e-mails of the agent's groups' conversations holding every word of ``text``."""
+        return archive.search(self.store, text, limit=limit, offset=offset, groups=self.groups)
 
     def save_attachment(self, message: int, index: int, folder: Path) -> Path:
         """Write attachment ``index`` of archived ``message`` into ``folder``; never overwrite.

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.store.db import Store
+from engine.store.dialect import marks
+from engine.store.migrations import address_key, message_address_keys
 
 COLUMNS = (
     "id, direction, conversation_id, message_id, subject, from_name, from_address, "
@@ -90,6 +92,11 @@ def insert(store: Store, message: NewMessage) -> int:
         conn.execute(
             "INSERT INTO raw_messages (message, raw) VALUES (?, ?)", (archive_id, message.raw)
         )
+        keys = message_address_keys(message.from_address, list(message.to), list(message.cc))
+        conn.executemany(
+            "INSERT INTO message_addresses (address, message) VALUES (?, ?)",
+            [(key, archive_id) for key in keys],
+        )
     return archive_id
 
 
@@ -158,12 +165,33 @@ def replace_content(
         )
 
 
-def search(store: Store, query: str, *, limit: int, offset: int) -> list[sqlite3.Row]:
-    """Messages matching a full-text query (see :func:`engine.archive.fts_query`), newest first."""
+def search(
+    store: Store,
+    query: str,
+    *,
+    limit: int,
+    offset: int,
+    groups: Sequence[str] | None = None,
+) -> list[sqlite3.Row]:
+    """Messages matching a full-text query (see :func:`engine.archive.fts_query`), newest first.
+
+    With ``groups``, only messages of conversations now in one of those service
+    groups (an agent's search); without, every message (supervisors, the CLI).
+    """
+    if groups is None:
+        return store.query(
+            f"SELECT {COLUMNS} FROM messages WHERE id IN ({store.dialect.fts_ids()} "
+            "LIMIT ? OFFSET ?) ORDER BY id DESC",
+            (query, limit, offset),
+        )
+    if not groups:
+        return []
     return store.query(
-        f"SELECT {COLUMNS} FROM messages WHERE id IN ({store.dialect.fts_ids()} "
-        "LIMIT ? OFFSET ?) ORDER BY id DESC",
-        (query, limit, offset),
+        f"SELECT {COLUMNS} FROM messages WHERE id IN (SELECT m.id FROM messages m "
+        "JOIN conversations c ON c.id = m.conversation_id "
+        f"WHERE c.service_group IN ({marks(groups)}) AND m.id IN ({store.dialect.fts_ids()})) "
+        "ORDER BY id DESC LIMIT ? OFFSET ?",
+        (*groups, query, limit, offset),
     )
 
 
@@ -175,12 +203,28 @@ def of_conversation(store: Store, conversation_id: int) -> list[sqlite3.Row]:
     )
 
 
-def of_customer(store: Store, address: str, query: str, *, limit: int) -> list[sqlite3.Row]:
-    """Messages from ``address`` or whose addresses match ``query``, newest first."""
+def of_customer(
+    store: Store,
+    address: str,
+    groups: Sequence[str],
+    *,
+    exclude_conversation: int | None = None,
+    limit: int,
+) -> list[sqlite3.Row]:
+    """Messages from, to or cc'd to exactly ``address`` (any case), newest first.
+
+    Only messages of conversations now in one of ``groups``; never those of
+    ``exclude_conversation``. A message without a conversation is never listed.
+    """
+    key = address_key(address)
+    if not key or not groups:
+        return []
     return store.query(
-        f"SELECT {COLUMNS} FROM messages WHERE from_address = ? COLLATE NOCASE OR id IN "
-        f"({store.dialect.fts_ids()}) ORDER BY id DESC LIMIT ?",
-        (address, query, limit),
+        f"SELECT {COLUMNS} FROM messages WHERE id IN (SELECT a.message FROM message_addresses a "
+        "JOIN messages m ON m.id = a.message JOIN conversations c ON c.id = m.conversation_id "
+        f"WHERE a.address = ? AND c.service_group IN ({marks(groups)}) AND c.id <> ?) "
+        "ORDER BY id DESC LIMIT ?",
+        (key, *groups, -1 if exclude_conversation is None else exclude_conversation, limit),
     )
 
 

@@ -6,6 +6,7 @@ shipped. Each runs inside the transaction that records it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -212,6 +213,41 @@ CREATE INDEX notes_conversation ON notes (conversation_id, id);
 CREATE INDEX outbox_conversation ON outbox (conversation_id, id)
 """
 
+# History by exact address (issue 14): one row per address a message is from,
+# to or cc'd to, folded to lower case (:func:`address_key`), so a customer's
+# history is an indexed equality, never a full-text phrase match.
+_MESSAGE_ADDRESSES = """
+CREATE TABLE message_addresses (
+    address TEXT NOT NULL,
+    message INTEGER NOT NULL REFERENCES messages (id),
+    PRIMARY KEY (address, message)
+)
+"""
+
+
+def address_key(address: str) -> str:
+    """An address as ``message_addresses`` keeps it: trimmed, lower case, no surrogates."""
+    return "".join(c for c in address if not "\ud800" <= c <= "\udfff").strip().lower()
+
+
+def message_address_keys(from_address: str, to: list[str], cc: list[str]) -> list[str]:
+    """The distinct keys of a message's from, to and cc addresses, in that order."""
+    keys = (address_key(a) for a in (from_address, *to, *cc) if isinstance(a, str))
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def _message_addresses(conn: sqlite3.Connection) -> None:
+    _script(_MESSAGE_ADDRESSES)(conn)
+    for row in conn.execute("SELECT id, from_address, to_json, cc_json FROM messages").fetchall():
+        keys = message_address_keys(
+            row[1] or "", json.loads(row[2] or "[]"), json.loads(row[3] or "[]")
+        )
+        conn.executemany(
+            "INSERT INTO message_addresses (address, message) VALUES (?, ?)",
+            [(key, row[0]) for key in keys],
+        )
+
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
@@ -219,6 +255,7 @@ MIGRATIONS: list[Migration] = [
     ("0003_supervisor_indexes", _script(_SUPERVISOR_INDEXES)),
     ("0004_lease_priority", _script(_LEASE_PRIORITY)),
     ("0005_lifecycle", _script(_LIFECYCLE)),
+    ("0006_message_addresses", _message_addresses),
 ]
 
 
