@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from engine.errors import MiccError
 from engine.store import migrations
 from engine.store.dialect import SQLITE, Dialect
+from engine.store.permissions import create_private_file
 
 _T = TypeVar("_T")
 
@@ -52,6 +53,8 @@ class Store:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Every group's mail: created 0600, and SQLite gives -wal and -shm its mode.
+            create_private_file(self.path)
         self._thread = threading.get_ident()
         self.conn = sqlite3.connect(
             str(path),

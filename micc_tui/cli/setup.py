@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 from importlib import resources
@@ -10,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.access import overlaps
-from engine.config import ConfigError, load_config
+from engine.config import Config, ConfigError, load_config
+from engine.store.permissions import mode_of, private_folder, readable_by_others, store_files
 from micc_tui.cli.common import EXIT_UNUSABLE, add_json_flag, print_json
+
+#: The workspace folder ``micc init`` makes for secret files (mode 0700).
+SECRETS_FOLDER = "secrets"
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -47,6 +52,8 @@ def copy_skeleton(target: Path, *, force: bool = False) -> list[Path]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(file, dest)
         written.append(dest)
+    # Where password_file / client_secret_file point: only the owner may enter it.
+    private_folder(target / SECRETS_FOLDER)
     return written
 
 
@@ -59,6 +66,7 @@ def run_init(args: argparse.Namespace) -> int:
     written = copy_skeleton(target, force=args.force)
     for path in written:
         print(f"wrote {path}")
+    print(f"made {target / SECRETS_FOLDER} (mode 0700) for password files")
     config = target / "micc.toml"
     print(f"\nNext: edit {config}, then `micc --config {config} check`.")
     return 0
@@ -81,6 +89,7 @@ def run_check(args: argparse.Namespace) -> int:
         for o in overlaps(config)
     ]
     warnings += _missing_files(config)
+    warnings += _readable_by_others(config)
     if args.json:
         print_json(
             {"usable": True, "config": str(config.source), "errors": [], "warnings": warnings}
@@ -107,5 +116,30 @@ def _missing_files(config: Any) -> list[str]:
         if path is not None and not path.exists():
             found.append(
                 f"service access {access.name!r}: auto_confirmation file {path} does not exist"
+            )
+    return found
+
+
+def _readable_by_others(config: Config) -> list[str]:
+    """Secret files and store files the group or everyone may read, with the fix."""
+    server = config.server
+    secrets = [
+        ("server.imap password_file", server.imap.password_file),
+        ("server.smtp password_file", server.smtp.password_file),
+    ]
+    if server.graph is not None:
+        secrets.append(("server.graph client_secret_file", server.graph.client_secret_file))
+    found = []
+    for key, path in secrets:
+        if path is not None and readable_by_others(path):
+            found.append(
+                f"{key} {path} can be read by others (mode {mode_of(path)}): "
+                f"run chmod 600 {shlex.quote(str(path))}"
+            )
+    for path in store_files(config.store.path):
+        if readable_by_others(path):
+            found.append(
+                f"store file {path} can be read by others (mode {mode_of(path)}), and it holds "
+                f"every group's mail: run chmod 600 {shlex.quote(str(path))}"
             )
     return found

@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.store.permissions import private_folder
 from micc_tui.cli.setup import copy_skeleton
 
 CONFIG_NAME = "micc.toml"
@@ -82,8 +83,8 @@ def point_at_servers(
 
 
 def write_secret(path: Path, secret: str) -> None:
-    """Write ``secret`` to a file only its owner can read."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``secret`` to a file only its owner can read, in a folder only they can enter."""
+    private_folder(path.parent)
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a file left by an earlier run may have other permissions
     # Created 0600 before anything is written, so the secret is never readable by others.
