@@ -13,7 +13,6 @@ spelling come from :mod:`engine.writing_aids`.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, DraftKind, new_draft, reply_draft
 from engine.errors import Refused
+from engine.filenames import free_path, safe_filename
 from engine.lifecycle import State
 from engine.mail.parse import attachment_bytes
 from engine.notes import Note
@@ -84,6 +84,19 @@ class SendResult:
 
     outbox_id: int
     pending_review: bool
+
+
+@dataclass(frozen=True)
+class SavedAttachment:
+    """What became of one attachment :meth:`ContactCenter.save_attachments` saved."""
+
+    index: int
+    #: The name the e-mail gives it (not yet made safe: show it escaped).
+    name: str
+    #: Where it was written; None when it was not.
+    path: Path | None
+    #: Why it was not written, in words; empty when it was.
+    error: str
 
 
 StoreFactory = Callable[[], Store]
@@ -301,8 +314,13 @@ class ContactCenter(WritingAids):
     def save_attachment(self, message: int, index: int, folder: Path) -> Path:
         """Write attachment ``index`` of archived ``message`` into ``folder``; never overwrite.
 
-        The name comes from the e-mail, so it is reduced to a plain file name
-        (no folders, no leading dots, no control characters).
+        The name comes from the e-mail, so it is made a plain file name first
+        (:func:`engine.filenames.safe_filename`: no folders, no controls or bidi
+        characters, no leading dot or dash, at most 255 bytes).
+
+        Raises:
+            Refused: the message has no such attachment.
+            OSError: the file could not be written (the folder, the disk...).
         """
         data = archive.raw(self.store, message)
         found = attachment_bytes(data, index) if data is not None else None
@@ -310,10 +328,31 @@ class ContactCenter(WritingAids):
             raise Refused(f"message {message} has no attachment {index}")
         name, content = found
         folder.mkdir(parents=True, exist_ok=True)
-        target = _free_path(folder, safe_filename(name) or f"attachment-{index}")
+        target = free_path(folder, safe_filename(name) or f"attachment-{index}")
         with open(target, "xb") as out:
             out.write(content)
         return target
+
+    def save_attachments(self, message: int, folder: Path) -> list[SavedAttachment]:
+        """Save every attachment of archived ``message`` into ``folder``, one outcome each.
+
+        One that cannot be written (a name the file system refuses, a full
+        disk) is reported and the others are still saved.
+        """
+        found = archive.get(self.store, message)
+        if found is None:
+            raise Refused(f"message {message} is not in the archive")
+        outcomes = []
+        for index, attachment in enumerate(found.attachments, start=1):
+            name = str(attachment.get("filename") or f"attachment-{index}")
+            try:
+                path = self.save_attachment(message, index, folder)
+            except (OSError, Refused) as exc:
+                reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+                outcomes.append(SavedAttachment(index, name, None, reason))
+            else:
+                outcomes.append(SavedAttachment(index, name, path, ""))
+        return outcomes
 
     # -- writing ------------------------------------------------------------------
 
@@ -392,25 +431,6 @@ class ContactCenter(WritingAids):
         return [HealthItem(r[0], r[1], r[2], r[3]) for r in health.rows(self.store)]
 
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-
-
-def safe_filename(name: str) -> str:
-    """A file name from an e-mail made harmless: no folders, controls or leading dots."""
-    name = _UNSAFE_NAME.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
-    return name[:200]
-
-
-def _free_path(folder: Path, name: str) -> Path:
-    target = folder / name
-    stem, suffix = target.stem, target.suffix
-    number = 1
-    while target.exists():
-        target = folder / f"{stem}-{number}{suffix}"
-        number += 1
-    return target
-
-
 def open_contact_center(
     config: Config, agent_id: str, clock: Callable[[], datetime] | None = None
 ) -> ContactCenter:
@@ -435,6 +455,7 @@ __all__ = [
     "HealthItem",
     "Refused",
     "ReviewOutcome",
+    "SavedAttachment",
     "SendResult",
     "open_contact_center",
     "safe_filename",

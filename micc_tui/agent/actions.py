@@ -309,15 +309,20 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
                 def save() -> Outcome:
                     target = Path(folder).expanduser()
-                    saved = [
-                        self.center.save_attachment(message.id, i, target)
-                        for i in range(1, len(message.attachments) + 1)
-                    ]
-                    return (
-                        "Saved " + ", ".join(one_line(p.name) for p in saved) + f" in {target}",
-                        None,
-                        None,
-                    )
+                    outcomes = self.center.save_attachments(message.id, target)
+                    # One that failed is said on its own; the others were still saved.
+                    for failed in (o for o in outcomes if o.path is None):
+                        self.app.call_from_thread(
+                            self.notify,
+                            f"Not saved: {one_line(failed.name)}: {one_line(failed.error)}",
+                            severity="error",
+                            markup=False,
+                        )
+                    saved = [o.path.name for o in outcomes if o.path is not None]
+                    if not saved:
+                        return f"No attachment saved in {one_line(str(target))}", None, None
+                    names = ", ".join(one_line(name) for name in saved)
+                    return f"Saved {names} in {one_line(str(target))}", None, None
 
                 self.perform(save)
 

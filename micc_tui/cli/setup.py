@@ -14,6 +14,7 @@ from engine.access import overlaps
 from engine.config import Config, ConfigError, load_config
 from engine.store.permissions import mode_of, private_folder, readable_by_others, store_files
 from micc_tui.cli.common import EXIT_UNUSABLE, add_json_flag, print_json
+from micc_tui.cli.ssh import ssh_problems
 
 #: The workspace folder ``micc init`` makes for secret files (mode 0700).
 SECRETS_FOLDER = "secrets"
@@ -90,6 +91,7 @@ def run_check(args: argparse.Namespace) -> int:
     ]
     warnings += _missing_files(config)
     warnings += _readable_by_others(config)
+    warnings += ssh_problems(config)
     if args.json:
         print_json(
             {"usable": True, "config": str(config.source), "errors": [], "warnings": warnings}

@@ -30,7 +30,33 @@ KEY_TYPES = (
     "sk-ecdsa-sha2-nistp256@openssh.com",
 )
 _KEY = re.compile(r"^(?P<type>[\w@.-]+) (?P<blob>[A-Za-z0-9+/]+={0,3})(?: (?P<comment>[^\r\n]*))?$")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._@-]+$")
+#: Agent ids that go into a forced command as they are: no leading dash (an option).
+_SAFE_ID = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9._@-]*")
+#: Characters of a path written into a forced command: no space, quote, newline,
+#: backslash or other character that sshd or the shell would read differently.
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9._/@+,=:%~-]*")
+SAFE_ID_CHARACTERS = "letters, digits and . _ @ -, not starting with . or -"
+SAFE_PATH_CHARACTERS = "letters, digits and . _ / @ + , = : % ~ -"
+
+
+def unsafe_id(agent_id: str) -> str | None:
+    """Why ``agent_id`` cannot go into an authorized_keys line, or None when it can."""
+    if _SAFE_ID.fullmatch(agent_id):
+        return None
+    return (
+        f"agent id {agent_id!r} cannot go into an SSH forced command "
+        f"(allowed: {SAFE_ID_CHARACTERS})"
+    )
+
+
+def unsafe_path(what: str, path: str) -> str | None:
+    """Why ``path`` cannot go into an authorized_keys line, or None when it can."""
+    if _SAFE_PATH.fullmatch(path):
+        return None
+    return (
+        f"{what} {path!r} cannot go into an SSH forced command (an absolute path of "
+        f"{SAFE_PATH_CHARACTERS} only): move it, or link it from such a path"
+    )
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -67,20 +93,36 @@ def key_line(agent: AgentConfig, key: str, command: str) -> str:
     match = _KEY.match(key.strip())
     if not match or match["type"] not in KEY_TYPES:
         raise ValueError(f"agent {agent.id!r}: not an OpenSSH public key: {key.strip()[:40]!r}")
-    comment = (match["comment"] or "").strip() or f"micc-{agent.id}"
+    comment = (match["comment"] or "").strip()
+    if not comment.isprintable():  # a control character in a comment: not worth keeping
+        comment = ""
+    comment = comment or f"micc-{agent.id}"
     forced = command.replace("\\", "\\\\").replace('"', '\\"')
     return f'command="{forced}",restrict,pty {match["type"]} {match["blob"]} {comment}'
 
 
 def authorized_keys(config: Config, micc: str) -> list[str]:
-    """Every agent's key lines, each forced into that agent's (or supervisor's) console."""
+    """Every agent's key lines, each forced into that agent's (or supervisor's) console.
+
+    Raises:
+        ValueError: a key is not one public key, or the config path, the micc
+            path or an agent id holds a character outside the safe set (a
+            newline would start a line of its own, without ``restrict``).
+    """
     assert config.source is not None
+    for problem in (
+        unsafe_path("the config path", str(config.source)),
+        unsafe_path("the micc executable", micc),
+    ):
+        if problem is not None:
+            raise ValueError(problem)
     lines = [f"# Written by `micc ssh authorized-keys` from {config.source}; do not edit."]
     for agent in config.agent:
         if not agent.ssh_keys:
             continue
-        if not _SAFE_ID.match(agent.id):
-            raise ValueError(f"agent id {agent.id!r} has characters unsafe in a command")
+        problem = unsafe_id(agent.id)
+        if problem is not None:
+            raise ValueError(problem)
         console = "supervisor" if agent.role == "supervisor" else "agent"
         command = shlex.join([micc, "--config", str(config.source), console, "--agent", agent.id])
         lines.extend(key_line(agent, key, command) for key in agent.ssh_keys)
@@ -107,3 +149,13 @@ def run_authorized_keys(args: argparse.Namespace) -> int:
     os.replace(temporary, target)
     print(f"wrote {target}: {len(lines) - 1} keys")
     return 0
+
+
+def ssh_problems(config: Config) -> list[str]:
+    """What would make ``micc ssh authorized-keys`` refuse this config (for ``micc check``)."""
+    problems = [p for p in (unsafe_id(a.id) for a in config.agent) if p is not None]
+    if config.source is not None and any(a.ssh_keys for a in config.agent):
+        problem = unsafe_path("the config path", str(config.source))
+        if problem is not None:
+            problems.append(problem)
+    return problems
