@@ -237,6 +237,11 @@ class Engine:
         except CONNECTION_ERRORS as exc:
             self._report_error(exc)
             return 1
+        except Exception as exc:
+            if not Store.is_store_failure(exc):
+                raise
+            self._report_store_failure(exc)
+            return 1
         return 1 if self.send_retries else 0
 
     def _serve(self) -> int:
@@ -260,6 +265,17 @@ class Engine:
                     every=0,
                 )
                 log.info("reconnecting", extra={"backoff_s": round(backoff, 1)})
+                self.stop.wait(backoff * (0.8 + 0.4 * random.random()))
+                backoff = min(backoff * 2, self.max_backoff)
+            except Exception as exc:
+                # The store failed (a full disk, a lock held too long): the batch
+                # was rolled back and the server told nothing; try again later.
+                # Anything else is a bug and ends the engine, loudly.
+                if not Store.is_store_failure(exc):
+                    raise
+                self._report_store_failure(exc)
+                self._disconnect()  # a fetch cut short: start the next one afresh
+                log.info("retrying after a store failure", extra={"backoff_s": round(backoff, 1)})
                 self.stop.wait(backoff * (0.8 + 0.4 * random.random()))
                 backoff = min(backoff * 2, self.max_backoff)
         return 0
@@ -331,6 +347,17 @@ class Engine:
         mailbox = source.mailbox_key
 
         def batch_done(results: list[IngestResult] | tuple[IngestResult, ...]) -> None:
+            for result in results:
+                if result.error:
+                    log.warning(
+                        "message archived unrouted: it could not be ingested",
+                        extra={
+                            "mailbox": mailbox,
+                            "archive_id": result.message,
+                            "conversation_id": result.conversation_id,
+                            "error": result.error,
+                        },
+                    )
             log.debug(
                 "batch archived",
                 extra={
@@ -486,6 +513,14 @@ class Engine:
     def _report_error(self, exc: BaseException) -> None:
         log.warning("mail server error", extra={"error": _words(exc)})
         self.health.set("connector", "error", _words(exc), every=0)
+
+    def _report_store_failure(self, exc: BaseException) -> None:
+        log.error("store failure; nothing of the batch was kept", extra={"error": _words(exc)})
+        try:
+            self.health.set("fetch", "error", f"store failure: {_words(exc)}", every=0)
+        except Exception as again:
+            if not Store.is_store_failure(again):
+                raise  # the store cannot take its health row either: the log has it
 
 
 def _words(exc: BaseException) -> str:

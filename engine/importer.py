@@ -71,23 +71,33 @@ def iter_messages(paths: Sequence[Path], report: ImportReport) -> Iterator[Fetch
             try:
                 if _is_mbox(file):
                     report.files += 1
-                    yield from _mbox_messages(file)
+                    yield from _mbox_messages(file, report)
                     continue
                 raw = file.read_bytes()
-            except OSError as exc:
-                report.unreadable.append((str(file), exc.strerror or str(exc)))
+            except Exception as exc:  # one unreadable file never stops the others
+                report.unreadable.append((str(file), _why(exc)))
                 continue
             report.files += 1
             where = file.resolve()
             yield FetchedMessage(f"import:{where}:{content_hash(raw)}", f"import:{where}", raw)
 
 
-def _mbox_messages(file: Path) -> Iterator[FetchedMessage]:
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _mbox_messages(file: Path, report: ImportReport) -> Iterator[FetchedMessage]:
     where = file.resolve()
     box = mailbox.mbox(file, create=False)
     try:
         for key in box.iterkeys():
-            raw = box.get_bytes(key)
+            try:
+                raw = box.get_bytes(key)
+            except Exception as exc:  # one unreadable message never stops the others
+                report.unreadable.append((f"{file}#{key}", _why(exc)))
+                continue
             yield FetchedMessage(
                 f"import:{where}#{key}:{content_hash(raw)}", f"import:{where}#{key}", raw
             )

@@ -6,10 +6,19 @@ parsed fields), routed and queued in a single transaction, keyed by the
 message's ``source_key``: running the same batch twice changes nothing, so a
 crash at any point can simply be retried. Only after this returns may the
 caller touch the mail server.
+
+One message never stops the others. Each is archived inside its own
+savepoint: if reading, routing, archiving or a hook fails for it, whatever it
+wrote is undone and its raw bytes are archived again, unrouted, with the
+failure as the reason (the supervisor's Problems list shows it); the batch
+goes on. Only a failure of the store itself (a full disk, a lock that never
+came) stops a batch, and then nothing of it is committed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,9 +27,9 @@ from engine.access import active_accesses
 from engine.archive import ArchivedIncoming, archive_incoming
 from engine.autoreply import confirm
 from engine.config import Config
-from engine.mail.parse import ParsedMessage, parse_message
+from engine.mail.parse import ParsedMessage, content_hash, parse_message
 from engine.ports import FetchedMessage
-from engine.router import ActiveAccess, Route, route
+from engine.router import UNROUTED, ActiveAccess, Route, route
 from engine.store import Store, conversations, messages, now_iso
 
 
@@ -35,6 +44,9 @@ class IngestResult:
     route: Route
     state: str
     problems: tuple[str, ...] = ()
+    #: Why this message could not be ingested normally (it is archived raw,
+    #: unrouted, with this as the reason); empty when all went well.
+    error: str = ""
 
 
 #: Called inside the ingest transaction for each newly archived message
@@ -64,29 +76,64 @@ def ingest(
     Returns:
         One result per item, in order.
     """
-    parsed = [parse_message(item.raw) for item in items]
+    safe_items = [_safe_keys(item) for item in items]
+    parsed = [_parse(item) for item in safe_items]
     hooks = default_hooks(config) if after_archive is None else after_archive
     with store.transaction():
         accesses = active_accesses(store, config)
         results = []
-        for item, message in zip(items, parsed, strict=True):
-            results.append(_ingest_one(store, accesses, item, message, backlog, hooks))
+        for item, message in zip(safe_items, parsed, strict=True):
+            results.append(_ingest_isolated(store, accesses, item, message, backlog, hooks))
     return results
 
 
 def default_hooks(config: Config) -> list[AfterArchive]:
     """What every ingested e-mail goes through after archiving: automatic confirmations."""
-    return [lambda store, item: confirm(config, store, item)]
+
+    def automatic_confirmation(store: Store, item: ArchivedIncoming) -> None:
+        confirm(config, store, item)
+
+    return [automatic_confirmation]
 
 
-def _ingest_one(
+@dataclass(frozen=True)
+class _Failed:
+    """A step that failed for one message, and how."""
+
+    step: str
+    error: Exception
+
+    @property
+    def reason(self) -> str:
+        text = _clean(str(self.error)).strip() or "no details"
+        return (
+            f"{self.error.__class__.__name__} while the message was being {self.step}: "
+            f"{text[:300]}; kept as received (raw bytes archived), not routed"
+        )
+
+
+class _Progress:
+    """The step one message is at, so that a failure can say where it happened."""
+
+    step = "read"
+
+
+def _parse(item: FetchedMessage) -> ParsedMessage | _Failed:
+    try:
+        return parse_message(item.raw)
+    except Exception as exc:  # parse_message promises never to raise; do not trust it
+        return _Failed("parsed", exc)
+
+
+def _ingest_isolated(
     store: Store,
     accesses: Sequence[ActiveAccess],
     item: FetchedMessage,
-    message: ParsedMessage,
+    message: ParsedMessage | _Failed,
     backlog: bool,
     hooks: Sequence[AfterArchive],
 ) -> IngestResult:
+    """Ingest one message in its own savepoint; park it unrouted when that fails."""
     existing = messages.by_source_key(store, item.source_key)
     if existing is not None:
         return IngestResult(
@@ -97,6 +144,28 @@ def _ingest_one(
             Route(existing[3], existing[4]),
             existing[2] or "",
         )
+    if isinstance(message, _Failed):
+        return _park(store, item, None, message)
+    progress = _Progress()
+    try:
+        with store.savepoint():
+            return _ingest_one(store, accesses, item, message, backlog, hooks, progress)
+    except Exception as exc:
+        if store.is_store_failure(exc):
+            raise
+        return _park(store, item, message, _Failed(progress.step, exc))
+
+
+def _ingest_one(
+    store: Store,
+    accesses: Sequence[ActiveAccess],
+    item: FetchedMessage,
+    message: ParsedMessage,
+    backlog: bool,
+    hooks: Sequence[AfterArchive],
+    progress: _Progress,
+) -> IngestResult:
+    progress.step = "routed"
     decision = route(message.recipients, accesses)
     conversation = _thread_of(store, message)
     new_conversation = conversation is None
@@ -114,6 +183,7 @@ def _ingest_one(
         row = conversations.current(store, conversation)
         assert row is not None
         decision = Route(row["service_access"], row["service_group"], decision.matched_address)
+    progress.step = "archived"
     archive_id = archive_incoming(store, item, message, conversation, now_iso())
     state = lifecycle.message_arrived(
         store,
@@ -129,6 +199,7 @@ def _ingest_one(
         archive_id, conversation, message, decision, new_conversation, backlog
     )
     for hook in hooks:
+        progress.step = f"handled by {getattr(hook, '__name__', 'a hook')}"
         hook(store, archived)
     return IngestResult(
         item.source_key,
@@ -138,6 +209,140 @@ def _ingest_one(
         decision,
         str(state),
         message.problems,
+    )
+
+
+def _park(
+    store: Store, item: FetchedMessage, message: ParsedMessage | None, failure: _Failed
+) -> IngestResult:
+    """Archive a message that could not be ingested: raw bytes, unrouted, the reason.
+
+    What was parsed is kept where it can be stored (cleaned of what cannot be);
+    if even that fails, only the raw bytes and the reason are.
+    """
+    reason = failure.reason
+    attempts = [_bare(item.raw, reason)]
+    if message is not None:
+        attempts.insert(0, _salvaged(message, reason))
+    for n, attempt in enumerate(attempts, 1):
+        try:
+            with store.savepoint():
+                return _archive_unrouted(store, item, attempt, reason)
+        except Exception as exc:
+            if store.is_store_failure(exc) or n == len(attempts):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _archive_unrouted(
+    store: Store, item: FetchedMessage, message: ParsedMessage, reason: str
+) -> IngestResult:
+    conversation, _ = lifecycle.open_conversation(
+        store,
+        subject=message.subject,
+        customer_name=message.from_name,
+        customer_address=message.from_address,
+        route=UNROUTED,
+        unrouted_reason=reason,
+    )
+    archive_id = archive_incoming(store, item, message, conversation, now_iso())
+    state = lifecycle.message_arrived(
+        store,
+        conversation,
+        archive_id,
+        new_conversation=True,
+        source=item.source,
+        service_access=None,
+        service_group=None,
+        matched=None,
+        problem=reason,
+    )
+    return IngestResult(
+        item.source_key,
+        False,
+        archive_id,
+        conversation,
+        UNROUTED,
+        str(state),
+        message.problems,
+        reason,
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """``text`` as the store can keep it: raw bytes that slipped in as surrogates decoded.
+
+    8-bit bytes escaped as U+DC80..U+DCFF are read back as UTF-8 (U+FFFD where
+    they are not); any other lone surrogate becomes U+FFFD.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    data = bytearray()
+    for ch in text:
+        if "\udc80" <= ch <= "\udcff":
+            data.append(ord(ch) - 0xDC00)
+        elif "\ud800" <= ch <= "\udfff":
+            data += "\ufffd".encode()
+        else:
+            data += ch.encode()
+    return data.decode("utf-8", errors="replace")
+
+
+def _safe_keys(item: FetchedMessage) -> FetchedMessage:
+    """``item`` with a dedupe key and source the store can keep (a file name may hold any bytes)."""
+    key, source = _clean(item.source_key), _clean(item.source)
+    if (key, source) == (item.source_key, item.source):
+        return item
+    return dataclasses.replace(item, source_key=key, source=source)
+
+
+def _salvaged(message: ParsedMessage, reason: str) -> ParsedMessage:
+    """What was parsed, every text cleaned, the reason among the problems."""
+    return dataclasses.replace(
+        message,
+        message_id=_clean(message.message_id),
+        subject=_clean(message.subject),
+        from_name=_clean(message.from_name),
+        from_address=_clean(message.from_address),
+        to=tuple(_clean(a) for a in message.to),
+        cc=tuple(_clean(a) for a in message.cc),
+        reply_to=tuple(_clean(a) for a in message.reply_to),
+        recipients=tuple(_clean(a) for a in message.recipients),
+        in_reply_to=_clean(message.in_reply_to),
+        references=tuple(_clean(r) for r in message.references),
+        body_text=_clean(message.body_text),
+        body_html=_clean(message.body_html),
+        attachments=tuple(
+            dataclasses.replace(a, filename=_clean(a.filename), content_type=_clean(a.content_type))
+            for a in message.attachments
+        ),
+        headers={_clean(k): _clean(v) for k, v in message.headers.items()},
+        problems=(*(_clean(p) for p in message.problems), reason),
+    )
+
+
+def _bare(raw: bytes, reason: str) -> ParsedMessage:
+    """Nothing but the reason: the raw bytes are archived beside it."""
+    return ParsedMessage(
+        message_id="",
+        subject="",
+        from_name="",
+        from_address="",
+        to=(),
+        cc=(),
+        reply_to=(),
+        recipients=(),
+        date=None,
+        in_reply_to="",
+        references=(),
+        body_text="",
+        body_html="",
+        attachments=(),
+        problems=(reason,),
+        content_hash=content_hash(raw),
     )
 
 

@@ -68,6 +68,7 @@ class Store:
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self._depth = 0
+        self._savepoints = 0
         #: The SQL that differs between databases (see :mod:`engine.store.dialect`).
         self.dialect: Dialect = SQLITE
         if migrate:
@@ -127,10 +128,59 @@ class Store:
             yield self.conn
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, an I/O error):
+            # then the error that did it is the one to report.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
         self._retry(lambda: self.conn.execute("COMMIT"))
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the open transaction that can fail alone.
+
+        When the body raises, its writes are undone and the exception goes on;
+        the transaction stays open with everything written before, so the
+        caller can carry on (ingest archives one message per savepoint). When
+        the body returns, its writes stay in the transaction and commit with it.
+
+        Raises:
+            StoreError: no transaction is open (a savepoint outside one would
+                commit on its own).
+        """
+        if not self._depth:
+            raise StoreError("a savepoint needs an open transaction")
+        self._savepoints += 1
+        name = f"micc_{self._savepoints}"
+        self.conn.execute(self.dialect.savepoint(name))
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute(self.dialect.rollback_to(name))
+                self.conn.execute(self.dialect.release(name))
+            raise
+        finally:
+            self._savepoints -= 1
+        self.conn.execute(self.dialect.release(name))
+
+    @staticmethod
+    def is_store_failure(exc: BaseException) -> bool:
+        """Whether ``exc`` is the store itself failing, not the data given to it.
+
+        A full disk, an I/O error, a lock that never came, a damaged file: such
+        a failure would hit any write, so a batch stops (and is retried whole)
+        instead of blaming one message. A constraint, a value SQLite cannot
+        bind or encode, or any other exception is about the data at hand.
+        """
+        if isinstance(exc, StoreError):
+            return True
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return False
+        return not isinstance(
+            exc, (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.ProgrammingError)
+        )
 
     def migrate(self) -> list[str]:
         """Apply the migrations this file lacks; return their names."""

@@ -3,7 +3,7 @@
 Every query in the store package is plain SQL that both speak (``RETURNING``,
 ``ON CONFLICT ... DO UPDATE``, ``COALESCE``, ``CASE``) except what is named
 here: full-text search, reading a field of a JSON column, comparing columns
-that may be NULL, and how a write transaction begins. A store module asks its
+that may be NULL, how a write transaction begins, and savepoints. A store module asks its
 :class:`Store`'s ``dialect`` for these fragments instead of writing them.
 
 Only SQLite is implemented today; a PostgreSQL store supplies its own
@@ -25,6 +25,18 @@ class Dialect:
     def begin_write(self) -> str:
         """The statement that starts a write transaction holding the write lock."""
         return "BEGIN IMMEDIATE"
+
+    def savepoint(self, name: str) -> str:
+        """The statement that opens savepoint ``name`` inside a transaction."""
+        return f"SAVEPOINT {name}"
+
+    def rollback_to(self, name: str) -> str:
+        """The statement that undoes what was written since savepoint ``name``."""
+        return f"ROLLBACK TO SAVEPOINT {name}"
+
+    def release(self, name: str) -> str:
+        """The statement that ends savepoint ``name``, keeping its writes in the transaction."""
+        return f"RELEASE SAVEPOINT {name}"
 
     def same(self, column: str) -> str:
         """``column`` equals one parameter, NULL equal to NULL."""
