@@ -193,6 +193,26 @@ def test_repair_moves_tags_out_of_the_identifier() -> None:
     assert repair(text, html=False) == "$From.Name$ $From.<b>Name</b>$"
 
 
+def test_a_dollar_after_a_line_break_opens_the_next_identifier() -> None:
+    # An unclosed $Agent.FirstName does not swallow the $ that opens $Subj...ect$.
+    text = "Thanks $Agent.FirstName\n<span lang=EN-US>$Subj</span><span>ect$</span>"
+    assert repair(text, html=True) == (
+        "Thanks $Agent.FirstName\n<span lang=EN-US><span>$Subject$</span></span>"
+    )
+    [split] = find_splits(text, html=True)
+    assert split.name == "Subject"
+    # A line break inside the name is still noise: Word wraps long lines anywhere.
+    assert repair("$Agent.\nFirstName$ $Date$", html=False) == "$Agent.FirstName$ $Date$"
+
+
+def test_lint_warns_about_an_unclosed_identifier(tmp_path: Path) -> None:
+    path = tmp_path / "t.html"
+    path.write_text("Thanks $Agent.FirstName\n<p>Price: 5$ on $Date$, $From.Name$.</p>\n")
+    problems = lint_file(path)
+    assert [(p.line, p.column, p.severity) for p in problems] == [(1, 8, "warning")]
+    assert "$Agent.FirstName has no closing $" in problems[0].message
+
+
 def test_cli_lint_reports_file_and_line_and_fails(
     word_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

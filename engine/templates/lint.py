@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,8 @@ def lint_bytes(data: bytes, path: Path) -> list[Problem]:
     decoded = decode_template(data, html=html)
     problems = list(_encoding_findings(decoded, data, path))
     text = decoded.text
-    for split in find_splits(text, html=html):
+    splits = find_splits(text, html=html)
+    for split in splits:
         line, column = _position(text, split.start)
         problems.append(
             Problem(
@@ -91,7 +93,25 @@ def lint_bytes(data: bytes, path: Path) -> list[Problem]:
                 )
             )
         position = match.end()
+    split_starts = {split.start for split in splits}
+    for match in _UNCLOSED.finditer(text):
+        name = canonical(match.group(1))
+        if name is not None and match.start() not in split_starts:
+            line, column = _position(text, match.start())
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "warning",
+                    f"${match.group(1)} has no closing $ and is left as written (write ${name}$)",
+                )
+            )
     return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+#: ``$Agent.FirstName`` with no ``$`` after its name (a known name, or it is plain text).
+_UNCLOSED = re.compile(r"\$([A-Za-z][A-Za-z0-9.]*[A-Za-z0-9])(?![A-Za-z0-9.$])")
 
 
 def _unknown(path: Path, line: int, column: int, written: str) -> Problem:

@@ -37,12 +37,15 @@ class Split:
         end: offset just past the closing ``$``.
         name: the identifier as its letters spell it (the author's case).
         replacement: the continuous identifier plus the tags kept around it.
+        wrapped_after: a line break follows the name's last letter.
     """
 
     start: int
     end: int
     name: str
     replacement: str
+    #: A line break stands between the name's last letter and the closing ``$``.
+    wrapped_after: bool = False
 
 
 def find_splits(text: str, *, html: bool) -> list[Split]:
@@ -60,12 +63,29 @@ def find_splits(text: str, *, html: bool) -> list[Split]:
     position = text.find("$")
     while position != -1:
         split = _split_at(text, position, html)
+        if (
+            split is not None
+            and split.wrapped_after
+            and _starts_identifier(text, split.end - 1, html)
+        ):
+            # ``$Agent.FirstName`` + line break + ``<span>$Subj</span>ect$``: the
+            # ``$`` after the line break opens the next identifier; it does not
+            # close an unclosed one.
+            split = None
         if split is None:
             position = text.find("$", position + 1)
         else:
             found.append(split)
             position = text.find("$", split.end)
     return found
+
+
+def _starts_identifier(text: str, position: int, html: bool) -> bool:
+    """Whether the ``$`` at ``position`` opens a known identifier, continuous or split."""
+    if _split_at(text, position, html) is not None:
+        return True
+    close = text.find("$", position + 1, position + 1 + _MAX_SPAN)
+    return close != -1 and canonical(text[position + 1 : close]) is not None
 
 
 def repair(text: str, *, html: bool) -> str:
@@ -85,21 +105,23 @@ def repair(text: str, *, html: bool) -> str:
 def _split_at(text: str, start: int, html: bool) -> Split | None:
     name: list[str] = []
     tags: list[str] = []
-    noisy = False
+    noisy = wrapped_after = False
     limit = min(len(text), start + _MAX_SPAN)
     i = start + 1
     while i < limit:
         char = text[i]
         if char == "$":
-            return _finish(text, start, i + 1, "".join(name), tags, noisy)
+            return _finish(text, start, i + 1, "".join(name), tags, noisy, wrapped_after)
         if char in _NAME_CHARS:
             name.append(char)
+            wrapped_after = False
             i += 1
             continue
         step = _noise(text, i, html, tags)
         if step == 0:
             return None
         noisy = True
+        wrapped_after = wrapped_after or (bool(name) and "\n" in text[i : i + step])
         i += step
     return None
 
@@ -129,12 +151,13 @@ def _noise(text: str, i: int, html: bool, tags: list[str]) -> int:
 
 
 def _finish(
-    text: str, start: int, end: int, name: str, tags: list[str], noisy: bool
+    text: str, start: int, end: int, name: str, tags: list[str], noisy: bool, wrapped_after: bool
 ) -> Split | None:
     if not noisy or not name[:1].isalpha() or canonical(name) is None:
         return None
     before, after = _rearrange(tags)
-    return Split(start, end, name, "".join(before) + f"${name}$" + "".join(after))
+    replacement = "".join(before) + f"${name}$" + "".join(after)
+    return Split(start, end, name, replacement, wrapped_after)
 
 
 def _rearrange(tags: list[str]) -> tuple[list[str], list[str]]:
