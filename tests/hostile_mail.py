@@ -367,11 +367,15 @@ def _spoofing_cases(to: str) -> list[HostileCase]:
 
 
 def many_recipients(count: int = 100_000, *, to: str = DEFAULT_TO) -> bytes:
-    """A message with ``count`` distinct recipients in To (folded lines) and the
-    same addresses again in Cc in upper case (duplicates to drop)."""
-    addresses = [f"r{n}@many.example" for n in range(count)]
+    """A message with ``count`` recipients: ``to`` and ``count - 1`` distinct
+    others in To (folded lines, some with display names), and the first 1,000
+    of them again in Cc in upper case (duplicates to drop)."""
+    addresses = [
+        f'"Recipient {n}" <r{n}@many.example>' if n % 3 == 0 else f"r{n}@many.example"
+        for n in range(count - 1)
+    ]
     to_value = ",\r\n ".join([to, *addresses])
-    cc_value = ",\r\n ".join(a.upper() for a in addresses)
+    cc_value = ",\r\n ".join(f"R{n}@MANY.EXAMPLE" for n in range(min(1_000, count - 1)))
     return (
         b"From: Many <many@customer.example>\r\n"
         b"To: " + to_value.encode() + b"\r\n"

@@ -8,25 +8,54 @@ with the stdlib's own tools (``decode_header``, ``getaddresses`` and the
 content manager that ``policy.default`` uses for bodies). ``policy.default``
 reads the same structure but builds header objects and re-parses Content-Type
 at every access, which made it five times slower on ordinary mail.
+
+Hostile input (issue 14) is bounded and kept inert:
+
+- addresses are split from the raw header before RFC 2047 decoding, display
+  names decoded after (:mod:`engine.mail.addresses`); recipients are
+  de-duplicated with a set (100,000 recipients parse in a fraction of a second);
+- charsets are read as mail clients read them (:mod:`engine.mail.charsets`):
+  superset codecs for the common mislabels, raw 8-bit header bytes as UTF-8,
+  then the message's declared charsets, then cp1252;
+- MIME nesting deeper than :data:`MAX_DEPTH` levels is not followed (a named
+  problem), and a parser giving up on deeper nesting keeps what it read;
+- no string field of a :class:`ParsedMessage` holds a lone surrogate or a NUL
+  (:func:`_guarded`, the last step of :func:`parse_message`).
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import email
-import email.header
+import email.errors
 import email.utils
 import hashlib
 import html
 import re
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.contentmanager import raw_data_manager
+from email.feedparser import BytesFeedParser
 from email.message import Message
+from typing import Any
+
+from engine.mail.addresses import read_addresses, single_line, unfold
+from engine.mail.charsets import (
+    decode_raw_header,
+    decode_raw_value,
+    decode_text,
+    decode_words,
+    header_bytes,
+)
 
 #: Headers that name the original recipient of a message in the master mailbox.
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "resent-to")
+
+#: MIME containers nested deeper than this are not opened (a named problem).
+MAX_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -71,11 +100,25 @@ def content_hash(raw: bytes) -> str:
 
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse ``raw`` (an RFC 822 message); never raises."""
+    try:
+        parsed = _parse(raw)
+    except RecursionError:
+        parsed = _unparsed(raw, f"MIME nesting deeper than {MAX_DEPTH} levels: unreadable")
+    except Exception as exc:  # a bug or a stdlib surprise: keep the message readable
+        parsed = _unparsed(raw, f"cannot parse the message: {exc!r}")
+    return _guarded(parsed)
+
+
+def _parse(raw: bytes) -> ParsedMessage:
     problems: list[str] = []
     try:
-        msg = email.message_from_bytes(raw, policy=policy.compat32)
+        msg, stopped = _read(raw)
     except Exception as exc:  # the stdlib parser is lenient, but not infinitely
         return _unparsed(raw, f"cannot parse the message: {exc!r}")
+    if msg is None:
+        return _unparsed(raw, stopped or "cannot parse the message")
+    if stopped:
+        problems.append(stopped)
     headers: dict[str, list[str]] = {}
     try:
         for name, value in msg.raw_items():
@@ -84,38 +127,114 @@ def parse_message(raw: bytes) -> ParsedMessage:
         problems.append(f"broken headers: {exc!r}")
     for defect in getattr(msg, "defects", ())[:5]:
         problems.append(f"MIME defect: {defect.__class__.__name__}")
+    declared = _Declared(msg)
 
-    from_pairs = _addresses(headers.get("from", []), problems, "From")
+    def text(name: str) -> str:
+        """The first value of header ``name``, raw 8-bit bytes decoded."""
+        return decode_raw_value(_first(headers, name), declared).replace("\x00", "")
+
+    read: dict[str, list[tuple[str, str]]] = {}
+
+    def addresses(name: str) -> list[tuple[str, str]]:
+        if name not in read:
+            label = _LABELS.get(name, name)
+            read[name] = read_addresses(headers.get(name, []), declared, problems, label)
+        return read[name]
+
+    from_pairs = addresses("from")
     from_name, from_address = from_pairs[0] if from_pairs else ("", "")
-    to = tuple(a for _, a in _addresses(headers.get("to", []), problems, "To"))
-    cc = tuple(a for _, a in _addresses(headers.get("cc", []), problems, "Cc"))
-    reply_to = tuple(a for _, a in _addresses(headers.get("reply-to", []), problems, "Reply-To"))
-    recipients: list[str] = []
-    for name in RECIPIENT_HEADERS:
-        for _, address in _addresses(headers.get(name, []), problems, name):
-            if address and address.lower() not in (r.lower() for r in recipients):
-                recipients.append(address)
+    # De-duplicated in one pass with a set: linear in the number of addresses.
+    seen: set[str] = set()
+    add = seen.add
+    recipients = [
+        address
+        for name in RECIPIENT_HEADERS
+        for _, address in addresses(name)
+        if address and not ((key := address.lower()) in seen or add(key))
+    ]
 
-    body_text, body_html, attachments = _contents(msg, problems)
+    body_text, body_html, attachments = _contents(msg, problems, declared)
     return ParsedMessage(
-        message_id=_msg_id(_first(headers, "message-id")),
-        subject=_decoded(_first(headers, "subject"), problems, "Subject"),
+        message_id=_msg_id(text("message-id")),
+        subject=_words(_first(headers, "subject"), declared, problems, "Subject"),
         from_name=from_name,
         from_address=from_address,
-        to=to,
-        cc=cc,
-        reply_to=reply_to,
+        to=tuple(a for _, a in addresses("to")),
+        cc=tuple(a for _, a in addresses("cc")),
+        reply_to=tuple(a for _, a in addresses("reply-to")),
         recipients=tuple(recipients),
-        date=_date(_first(headers, "date"), problems),
-        in_reply_to=_msg_id(_first(headers, "in-reply-to")),
-        references=tuple(_MSG_ID.findall(_first(headers, "references"))),
+        date=_date(text("date"), problems),
+        in_reply_to=_msg_id(text("in-reply-to")),
+        references=tuple(_MSG_ID.findall(text("references"))),
         body_text=body_text,
         body_html=body_html,
         attachments=attachments,
-        headers={name: _unfold(values[0]) for name, values in headers.items()},
+        headers={
+            name: _unfold(decode_raw_value(values[0], declared)).replace("\x00", "")
+            for name, values in headers.items()
+        },
         problems=tuple(problems),
         content_hash=content_hash(raw),
     )
+
+
+_NAMING = ("content-disposition", "content-type")
+_LABELS = {"from": "From", "to": "To", "cc": "Cc", "reply-to": "Reply-To"}
+
+
+def _read(raw: bytes) -> tuple[Message | None, str | None]:
+    """The message tree, and why the parser stopped early (else None).
+
+    The stdlib parser recurses once per MIME level and raises RecursionError
+    a few hundred levels down; the tree read until then is kept.
+    """
+    created: list[Message] = []
+    recording = False
+
+    def factory(*args: Any, **kwargs: Any) -> Message:
+        made = Message(*args, **kwargs)
+        if recording and not created:
+            created.append(made)
+        return made
+
+    parser = BytesFeedParser(_factory=factory, policy=policy.compat32)
+    recording = True
+    try:
+        parser.feed(raw)
+        root = parser.close()
+    except RecursionError:
+        return (
+            created[0] if created else None,
+            f"MIME nesting deeper than {MAX_DEPTH} levels: the parser stopped; "
+            "the parts read before are kept (the raw message keeps all)",
+        )
+    return root, None
+
+
+class _Declared:
+    """The charsets the message's parts declare, looked up when first needed
+    (only a header with raw 8-bit bytes needs them)."""
+
+    def __init__(self, msg: Message) -> None:
+        self._msg = msg
+        self._found: list[str] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._found is None:
+            self._found = _declared_charsets(self._msg)
+        return iter(self._found)
+
+
+def _declared_charsets(msg: Message) -> list[str]:
+    found: list[str] = []
+    for part in _parts(msg, limit=1_000):
+        try:
+            charset = part.get_content_charset()
+        except Exception:
+            continue
+        if charset and charset not in found and charset not in ("us-ascii", "utf-8"):
+            found.append(charset)
+    return found
 
 
 def _unparsed(raw: bytes, reason: str) -> ParsedMessage:
@@ -148,8 +267,7 @@ def _first(headers: dict[str, list[str]], name: str) -> str:
     return values[0] if values else ""
 
 
-def _unfold(value: str) -> str:
-    return re.sub(r"\r?\n[ \t]*", " ", value).strip()
+_unfold = unfold
 
 
 def _msg_id(value: str) -> str:
@@ -160,49 +278,18 @@ def _msg_id(value: str) -> str:
     return f"<{value}>" if value and " " not in value else ""
 
 
-def _decoded(value: str, problems: list[str], name: str) -> str:
-    """Decode RFC 2047 words; 8-bit bytes that arrived raw are already surrogate-escaped."""
+def _words(value: str, declared: Iterable[str], problems: list[str], name: str) -> str:
+    """A header's text: RFC 2047 words and raw 8-bit bytes decoded, on one line."""
     if not value:
         return ""
     value = _unfold(value)
+    found: list[str] = []
     try:
-        text = str(email.header.make_header(email.header.decode_header(value)))
-    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError) as exc:
-        problems.append(f"{name}: cannot decode ({exc.__class__.__name__})")
-        text = value
-    return _clean_surrogates(text)
-
-
-def _clean_surrogates(text: str) -> str:
-    if not any("\udc80" <= ch <= "\udcff" for ch in text):
-        return text
-    # Raw 8-bit header bytes: most are UTF-8, the rest are shown as Latin-1.
-    data = text.encode("utf-8", errors="surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _addresses(values: Iterable[str], problems: list[str], name: str) -> list[tuple[str, str]]:
-    values = list(values)
-    if not values:
-        return []
-    decoded = [_decoded(v, problems, name) for v in values]
-    try:
-        pairs = email.utils.getaddresses(decoded)
-    except Exception as exc:
-        problems.append(f"{name}: unreadable addresses ({exc.__class__.__name__})")
-        return []
-    out = [(n.strip(), a.strip()) for n, a in pairs if a and "@" in a]
-    if not out and any(v.strip() for v in decoded):
-        # Keep something to show and route on: bare words are not addresses,
-        # but the sender's display text is still useful to a person.
-        bare = [(n.strip(), a.strip()) for n, a in pairs if a or n]
-        if bare:
-            problems.append(f"{name}: no valid address in {decoded[0][:80]!r}")
-            return [(bare[0][0] or bare[0][1], "")] if name == "From" else []
-    return out
+        text = decode_words(header_bytes(value), declared, found)
+    except UnicodeError:
+        text = decode_raw_value(value, declared)
+    problems.extend(f"{name}: {problem}" for problem in found)
+    return single_line(text)
 
 
 def _date(value: str, problems: list[str]) -> datetime | None:
@@ -220,72 +307,117 @@ def _date(value: str, problems: list[str]) -> datetime | None:
 
 def _part_text(part: Message, problems: list[str]) -> str:
     try:
-        content = raw_data_manager.get_content(part)
-        if isinstance(content, str):
-            return _clean_surrogates(content).replace("\r\n", "\n")
-    except (LookupError, UnicodeError, ValueError, AssertionError, KeyError, TypeError) as exc:
-        problems.append(f"body: {exc.__class__.__name__} ({part.get_content_charset()!r})")
-    payload = part.get_payload(decode=True)
+        payload = part.get_payload(decode=True)
+    except Exception as exc:
+        problems.append(f"body: {exc.__class__.__name__}")
+        return ""
     if not isinstance(payload, bytes):
         return ""
-    for charset in (part.get_content_charset() or "", "utf-8", "latin-1"):
-        try:
-            return payload.decode(charset or "utf-8").replace("\r\n", "\n")
-        except (LookupError, UnicodeError):
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
+    charset = part.get_content_charset()
+    found: list[str] = []
+    text = decode_text(payload, charset, found)
+    problems.extend(f"body: {problem}" for problem in found)
+    return text.replace("\r\n", "\n")
 
 
-def _leaves(part: Message) -> Iterable[Message]:
-    """Leaf parts in order; an attached message/rfc822 is one leaf, not opened."""
-    if part.is_multipart() and part.get_content_maintype() == "multipart":
-        payload = part.get_payload()
+def _parts(msg: Message, limit: int | None = None) -> Iterator[Message]:
+    """Every part, depth first, without recursion and at most :data:`MAX_DEPTH` deep."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    count = 0
+    while stack:
+        part, depth = stack.pop()
+        yield part
+        count += 1
+        if limit is not None and count >= limit:
+            return
+        payload = part.get_payload() if depth < MAX_DEPTH and part.is_multipart() else None
         if isinstance(payload, list):
-            for sub in payload:
-                if isinstance(sub, Message):
-                    yield from _leaves(sub)
-        return
-    yield part
+            stack.extend((sub, depth + 1) for sub in reversed(payload) if isinstance(sub, Message))
 
 
-def _filename(part: Message) -> str | None:
+def _leaves(part: Message, problems: list[str] | None = None) -> list[Message]:
+    """Leaf parts in order; an attached message/rfc822 is one leaf, not opened.
+
+    Multiparts nested deeper than :data:`MAX_DEPTH` levels are not opened;
+    ``problems`` hears about it once. No recursion: any depth is safe.
+    """
+    leaves: list[Message] = []
+    stack: list[tuple[Message, int]] = [(part, 0)]
+    too_deep = False
+    while stack:
+        current, depth = stack.pop()
+        if current.is_multipart() and current.get_content_maintype() == "multipart":
+            if depth >= MAX_DEPTH:
+                too_deep = True
+                continue
+            payload = current.get_payload()
+            if isinstance(payload, list):
+                stack.extend(
+                    (sub, depth + 1) for sub in reversed(payload) if isinstance(sub, Message)
+                )
+            continue
+        leaves.append(current)
+    if too_deep and problems is not None:
+        problems.append(
+            f"MIME nesting deeper than {MAX_DEPTH} levels: the parts below are not read "
+            "(the raw message keeps them)"
+        )
+    return leaves
+
+
+def _filename(part: Message, declared: Iterable[str] = ()) -> str | None:
+    """The part's file name, decoded (RFC 2231, RFC 2047 or raw 8-bit bytes)."""
+    missing = object()
     try:
-        name = part.get_filename()
+        own = part.get_content_charset()
+        charsets = [own, *declared] if own else declared
+        probe = part
+        raw = [(k, v) for k, v in part.raw_items() if k.lower() in _NAMING]
+        if any(not str(v).isascii() for _, v in raw):
+            # Raw 8-bit bytes: reading the header through the Message would turn
+            # them into U+FFFD; decode them first, then read the parameters.
+            probe = Message()
+            for key, v in raw:
+                probe[key] = decode_raw_value(str(v), charsets)
+        value: Any = probe.get_param("filename", missing, "content-disposition")
+        if value is missing:
+            value = probe.get_param("name", missing, "content-type")
     except Exception:
         return None
-    if not name:
+    if value is missing or not value:
         return None
-    name = str(name)
-    if "\ufffd" in name:
-        name = _filename_from_8bit(part) or name
-    if "=?" in name:
-        name = _decoded(name, [], "filename")
-    return _clean_surrogates(name)
+    if isinstance(value, tuple):
+        # RFC 2231: (charset, language, text whose characters are bytes).
+        label, _, text = value
+        text = email.utils.unquote(str(text))
+        try:
+            name = decode_text(text.encode("latin-1"), str(label) if label else None)
+        except UnicodeEncodeError:  # raw 8-bit bytes, decoded above
+            name = text
+    else:
+        name = str(value)
+        if "=?" in name:
+            name = decode_words(header_bytes(name), charsets)
+        else:
+            name = decode_raw_value(name, charsets)
+    return single_line(name) or None
 
 
-def _filename_from_8bit(part: Message) -> str | None:
-    """Re-read a file name sent as raw 8-bit bytes (compat32 turns them into U+FFFD)."""
-    probe = Message()
-    for key, value in part.raw_items():
-        if key.lower() in ("content-disposition", "content-type"):
-            probe[key] = _clean_surrogates(str(value))
-    found = probe.get_filename()
-    return str(found) if found else None
-
-
-def _contents(msg: Message, problems: list[str]) -> tuple[str, str, tuple[Attachment, ...]]:
+def _contents(
+    msg: Message, problems: list[str], declared: Iterable[str]
+) -> tuple[str, str, tuple[Attachment, ...]]:
     """One pass over the MIME tree: the text body, the HTML body and the attachments."""
     text: str | None = None
     markup: str | None = None
     attachments: list[Attachment] = []
     try:
-        leaves = list(_leaves(msg))
+        leaves = _leaves(msg, problems)
     except Exception as exc:
         problems.append(f"MIME structure: {exc.__class__.__name__}")
         leaves = []
     for part in leaves:
         kind = part.get_content_type()
-        filename = _filename(part)
+        filename = _filename(part, declared)
         if _is_attachment(part, filename):
             attachments.append(_attachment(part, len(attachments) + 1, filename, kind))
         elif kind == "text/plain" and text is None:
@@ -300,7 +432,7 @@ def _contents(msg: Message, problems: list[str]) -> tuple[str, str, tuple[Attach
         # show it rather than nothing.
         payload = msg.get_payload()
         if isinstance(payload, str):
-            body_text = _clean_surrogates(payload)
+            body_text = decode_raw_header(header_bytes(payload), declared)
     return body_text, body_html, tuple(attachments)
 
 
@@ -336,11 +468,21 @@ def html_to_search_text(markup: str) -> str:
 
 
 def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
-    """Return (filename, decoded bytes) of attachment number ``index`` (1-based)."""
-    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    """Return (filename, decoded bytes) of attachment number ``index`` (1-based).
+
+    The numbering is the one :func:`parse_message` lists; any nesting depth
+    is safe (no RecursionError).
+    """
+    try:
+        msg, _ = _read(raw)
+    except Exception:
+        return None
+    if msg is None:
+        return None
+    declared = _Declared(msg)
     found = 0
     for part in _leaves(msg):
-        filename = _filename(part)
+        filename = _filename(part, declared)
         if not _is_attachment(part, filename):
             continue
         found += 1
@@ -352,8 +494,87 @@ def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
                 and inner
                 and isinstance(inner[0], Message)
             ):
-                return filename or _unnamed(index, "message/rfc822"), inner[0].as_bytes()
+                return filename or _unnamed(index, "message/rfc822"), _as_bytes(inner[0])
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""
             return filename or _unnamed(index, part.get_content_type()), data
     return None
+
+
+def _as_bytes(msg: Message) -> bytes:
+    """``msg.as_bytes()``; past the stdlib generator's recursion depth, built
+    bottom-up: each container is generated with placeholders for its parts."""
+    try:
+        return msg.as_bytes()
+    except RecursionError:
+        pass
+    order: list[Message] = []
+    stack = [msg]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        payload = node.get_payload() if node.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend(sub for sub in payload if isinstance(sub, Message))
+    done: dict[int, bytes] = {}
+    for node in reversed(order):
+        payload = node.get_payload() if node.is_multipart() else None
+        if not isinstance(payload, list):
+            done[id(node)] = node.as_bytes()
+            continue
+        shell = copy.copy(node)
+        holders: list[Message | str] = []
+        spliced: list[tuple[bytes, bytes]] = []
+        for sub in payload:
+            if not isinstance(sub, Message):
+                continue
+            token = f"micc-part-{uuid.uuid4().hex}"
+            holder = Message()
+            holder.set_payload(token)
+            holders.append(holder)
+            spliced.append((b"\n" + token.encode(), done.pop(id(sub))))
+        shell.set_payload(holders)
+        data = shell.as_bytes()
+        for token_bytes, sub_bytes in spliced:
+            data = data.replace(token_bytes, sub_bytes, 1)
+        done[id(node)] = data
+    return done[id(msg)]
+
+
+_BAD = re.compile("[\x00\ud800-\udfff]")
+
+
+def _is_clean(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or not _BAD.search(text))
+
+
+def _clean(text: str) -> str:
+    """No NUL, no lone surrogate: what SQLite and every widget can take."""
+    if _is_clean(text):
+        return text
+    return _BAD.sub(lambda m: "" if m.group(0) == "\x00" else "\ufffd", text)
+
+
+def _guarded(parsed: ParsedMessage) -> ParsedMessage:
+    """The last step: whatever path a string took, it leaves clean."""
+    changes: dict[str, Any] = {}
+    for item in dataclasses.fields(parsed):
+        value = getattr(parsed, item.name)
+        cleaned: Any = value
+        if isinstance(value, str):
+            cleaned = _clean(value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], str):
+            if not _is_clean("".join(value)):
+                cleaned = tuple(_clean(v) for v in value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], Attachment):
+            cleaned = tuple(
+                dataclasses.replace(
+                    a, filename=_clean(a.filename), content_type=_clean(a.content_type)
+                )
+                for a in value
+            )
+        elif isinstance(value, dict) and not _is_clean("".join(value) + "".join(value.values())):
+            cleaned = {_clean(k): _clean(v) for k, v in value.items()}
+        if cleaned != value:
+            changes[item.name] = cleaned
+    return dataclasses.replace(parsed, **changes) if changes else parsed
