@@ -18,6 +18,7 @@ def config(tmp_path: Path) -> Path:
     path = tmp_path / "micc.toml"
     path.write_text(
         'locale = "de-DE"\n[store]\npath = "micc.db"\n[spelling]\nsite_folder = "spelling"\n'
+        '[[service_group]]\nname = "Sales"\n[[agent]]\nid = "alice"\nname = "Alice Smith"\n'
     )
     return path
 
@@ -106,3 +107,50 @@ def test_english_check_without_a_config(
     assert code == 1 and out.startswith("r.txt:1:20: mesage: message")
     (tmp_path / "ok.txt").write_text("All good here, see https://exampel.com\n")
     assert run(capsys, "spelling", "check", "ok.txt", "--culture", "en_us")[0] == 0
+
+
+def test_ignore_takes_the_words_after_the_options_and_refuses_unknown_owners(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = ("--config", str(config))
+    code, out, _ = run(
+        capsys, *cfg, "spelling", "ignore", "add", "--group", "Sales", "Soliduz", "ORDs"
+    )
+    assert code == 0
+    assert out.splitlines() == [
+        "added: Soliduz (group Sales, de-DE)",
+        "added: ORDs (group Sales, de-DE)",
+    ]
+    code, out, _ = run(capsys, *cfg, "spelling", "ignore", "add", "one", "--agent", "alice", "two")
+    assert code == 0 and "added: two (agent alice, de-DE)" in out
+    code, _, err = run(capsys, *cfg, "spelling", "ignore", "add", "--group", "Sails", "word")
+    assert code == 2 and "no service group 'Sails'" in err and "(groups: Sales)" in err
+    code, _, err = run(capsys, *cfg, "spelling", "ignore", "add", "--agent", "bob", "word")
+    assert code == 2 and "no agent 'bob'" in err and "(agents: alice)" in err
+    code, _, err = run(
+        capsys, *cfg, "spelling", "ignore", "add", "--group", "Sales", "w", "--bogus"
+    )
+    assert code == 2 and "unrecognized arguments: --bogus" in err
+    code, out, _ = run(capsys, *cfg, "spelling", "ignore", "list", "--json")
+    assert sorted(r["word"] for r in json.loads(out)) == ["ORDs", "Soliduz", "one", "two"]
+
+
+def test_installing_outside_the_spelling_folder_is_reported(
+    config: Path, bundles: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = config.parent / "elsewhere"
+    code, out, err = run(
+        capsys,
+        "--config",
+        str(config),
+        "spelling",
+        "install",
+        str(bundles["multi"]),
+        "--culture",
+        "de-DE",
+        "--folder",
+        str(elsewhere),
+    )
+    assert code == 0 and (elsewhere / "de-DE").is_dir()
+    assert f"{elsewhere} is not the spelling folder of {config}" in err
+    assert "the consoles will not find this dictionary" in err

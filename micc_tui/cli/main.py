@@ -61,7 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``micc`` with ``argv`` (default: the process's arguments)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # argparse reads a list of words only up to the first option: in
+    # ``spelling ignore add --group Sales word1 word2`` the words after the
+    # option are left over. Commands that say so take them as more words.
+    more = getattr(args, "intermixed", None)
+    if extra and more is not None:
+        setattr(args, more, [*getattr(args, more), *(e for e in extra if not e.startswith("-"))])
+        extra = [e for e in extra if e.startswith("-")]
+    if extra:
+        parser.error("unrecognized arguments: " + " ".join(extra))
     if not hasattr(args, "config"):
         args.config = None
     try:

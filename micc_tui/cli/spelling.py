@@ -104,7 +104,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     owner.add_argument("--group", help="a service group's list")
     ignore.add_argument("--culture", help="culture name (default: the config's locale)")
     add_json_flag(ignore)
-    ignore.set_defaults(handler=run_ignore)
+    ignore.set_defaults(handler=run_ignore, intermixed="words")
 
 
 def _optional_config(args: argparse.Namespace) -> Config | None:
@@ -160,9 +160,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_install(args: argparse.Namespace) -> int:
     """``micc spelling install``."""
-    folder: Path | None = args.folder
-    if folder is None:
-        folder = _site_folder(_optional_config(args))
+    config = _optional_config(args)
+    site = _site_folder(config)
+    folder: Path | None = args.folder or site
     if folder is None:
         fail("no spelling folder: set [spelling] site_folder in the config or pass --folder DIR")
     try:
@@ -188,6 +188,13 @@ def run_install(args: argparse.Namespace) -> int:
             f"{safe_text(result.source)}: {result.words} words, in {result.folder}"
         )
         print(f"checked: {', '.join(result.sample)}")
+    if config is not None and (site is None or site.resolve() != folder.resolve()):
+        print(
+            f"micc: warning: {folder} is not the spelling folder of {config.source} "
+            f"({site or 'none is set'}): the consoles will not find this dictionary; "
+            f'set [spelling] site_folder = "{folder.resolve()}" or install without --folder',
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -248,6 +255,12 @@ def run_ignore(args: argparse.Namespace) -> int:
     owner: str | None = args.agent or args.group
     if args.op != "list" and (owner is None or not args.words):
         fail("give --agent ID or --group NAME and one or more words")
+    if args.agent and config.find_agent(args.agent) is None:
+        known = ", ".join(a.id for a in config.agent) or "none"
+        fail(f"no agent {args.agent!r} in {config.source} (agents: {known})")
+    if args.group and args.group not in [g.name for g in config.service_group]:
+        known = ", ".join(g.name for g in config.service_group) or "none"
+        fail(f"no service group {args.group!r} in {config.source} (groups: {known})")
     owner_name = owner or ""
     culture = _culture(args.culture, config)
     with Store(config.store.path) as store:
