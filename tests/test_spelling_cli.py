@@ -139,7 +139,7 @@ def test_installing_outside_the_spelling_folder_is_reported(
     config: Path, bundles: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     elsewhere = config.parent / "elsewhere"
-    code, out, err = run(
+    code, _, err = run(
         capsys,
         "--config",
         str(config),
