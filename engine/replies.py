@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from engine import archive, lifecycle, outbox
+from engine import archive, attachments, lifecycle, outbox
 from engine.config import Config
 from engine.confirmations import reply_subject
 from engine.drafts import Draft
@@ -71,22 +71,25 @@ def build_message(
         message.add_alternative(html, subtype="html")
     else:
         message.set_content(draft.body)
-    _attach(message, draft, store)
+    _attach(message, draft, config, store)
     return message
 
 
-def _attach(message: EmailMessage, draft: Draft, store: Store | None) -> None:
+def _attach(message: EmailMessage, draft: Draft, config: Config, store: Store | None) -> None:
     for path in draft.attachments:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise Refused(
-                f"cannot attach {path}: {exc.strerror or exc}; remove it or attach it again"
-            ) from None
+        # Checked again now: only from the group's allowed folders, symlinks followed.
+        data = attachments.read(config, draft.group, path)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     if draft.forward_message is not None and store is not None:
+        # A forward's attachments are the original's, from its archived raw bytes,
+        # never from the filesystem; and only from a message of the conversation.
+        original = archive.get(store, draft.forward_message)
+        if original is None or original.conversation_id != draft.conversation_id:
+            raise Refused(
+                f"message {draft.forward_message} is not part of the e-mail being forwarded"
+            )
         raw = archive.raw(store, draft.forward_message)
         if raw is None:
             return
@@ -138,13 +141,18 @@ def submit(
     Raises:
         ConversationMoved: the agent no longer holds the conversation; nothing
             was archived or queued.
-        Refused: an attached file cannot be read.
+        Refused: an attached file cannot be read, is outside the group's
+            attachment folders or too big, or (with Microsoft Graph) the
+            e-mail is too big for one sendMail request.
     """
     message = build_message(draft, config, html=html, store=store)
     mail_from, recipients = envelope(message)
     if "Bcc" in message:
         del message["Bcc"]
     raw = message.as_bytes(policy=SMTP)
+    too_big = attachments.graph_refusal(config, raw)
+    if too_big:
+        raise Refused(too_big)
     with store.transaction():
         outbox_id = outbox.enqueue(
             store,

@@ -1,4 +1,4 @@
-"""Writing aids for the composer: the group's responses and the spelling check.
+"""Writing aids for the composer: the group's responses, the spelling check, attachments.
 
 Part of the agent facade (:class:`engine.service.ContactCenter` inherits
 :class:`WritingAids`); kept apart so the facade reads as queues, reading and
@@ -10,10 +10,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection
 from datetime import datetime
+from pathlib import Path
 
-from engine import archive, queue
+from engine import archive, attachments, queue
+from engine.attachments import Listing
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, context_for
+from engine.errors import Refused
 from engine.responses import Response, ResponseLibrary, ResponseTree
 from engine.spelling import (
     IgnoreList,
@@ -27,7 +30,7 @@ from engine.templates import html_to_text
 
 
 class WritingAids:
-    """Responses and spelling for one agent (mixed into the facade)."""
+    """Responses, spelling and attachments for one agent (mixed into the facade)."""
 
     # Provided by the facade.
     config: Config
@@ -117,3 +120,29 @@ class WritingAids:
     def ignore_word(self, word: str, culture: str) -> None:
         """Never mark ``word`` again for this agent in this culture."""
         add_ignored_word(self.store, scope="agent", owner=self.agent.id, culture=culture, word=word)
+
+    # -- attachments --------------------------------------------------------------
+
+    def attachment_folders(self, group_name: str) -> tuple[Path, ...]:
+        """The folders files for ``group_name``'s e-mails may come from (none: not set up).
+
+        Reads only the config: cheap enough for the UI thread.
+        """
+        return attachments.folders_for(self.config, group_name)
+
+    def attachable_files(self, group_name: str, text: str = "") -> Listing:
+        """Files under the group's allowed folders whose path holds every word of ``text``."""
+        return attachments.listing(self.config, group_name, text)
+
+    def attach(self, draft: Draft, path: Path | str) -> Draft:
+        """``draft`` with the file at ``path`` attached, if it may be.
+
+        Raises:
+            Refused: attaching is not set up for the draft's group; the file is
+                outside its allowed folders (symlinks followed), the store or a
+                secret, not a regular file, too big, or already attached.
+        """
+        checked = attachments.check(self.config, draft.group, path, others=draft.attachments)
+        if checked.path in draft.attachments:
+            raise Refused(f"{checked.path.name} is already attached")
+        return draft.edited(attachments=(*draft.attachments, checked.path))

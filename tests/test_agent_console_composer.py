@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.notifications import Notification
-from textual.widgets import Input
+from textual.widgets import OptionList
 
 from engine.bootstrap import open_store
-from engine.config import Config
+from engine.config import Config, load_config
 from engine.errors import Refused
 from engine.service import Draft, SendResult
 from micc_tui.agent import AgentApp
+from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.composer import ComposerScreen
-from micc_tui.agent.dialogs import TextPrompt
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import SpellTextArea
 from micc_tui.workers import UNEXPECTED
@@ -141,15 +141,26 @@ async def test_a_failed_send_keeps_the_composer_open(
 async def test_an_attachment_gone_before_sending_is_named_and_sending_again_works(
     config: Config, tmp_path: Path
 ) -> None:
-    leaflet = tmp_path / "leaflet.pdf"
+    # Agents attach files only from [attachments] folders, chosen in a picker.
+    assert config.source is not None
+    shared = config.source.parent / "shared"
+    shared.mkdir()
+    text = config.source.read_text(encoding="utf-8")
+    config.source.write_text(
+        text.replace("[attachments]\n", '[attachments]\nfolders = ["shared"]\n', 1),
+        encoding="utf-8",
+    )
+    config = load_config(config.source)
+    leaflet = shared / "leaflet.pdf"
     leaflet.write_bytes(b"%PDF-1.4 the leaflet")
     app = make_app(config)
     async with app.run_test(size=(100, 30)) as pilot:
         composer = await open_reply(app, pilot)
         await pilot.press(*"See the leaflet.")
         await pilot.press("ctrl+t")
-        await settle(pilot, lambda: isinstance(app.screen, TextPrompt))
-        app.screen.query_one("#prompt-input", Input).value = str(leaflet)
+        await settle(pilot, lambda: isinstance(app.screen, AttachPicker))
+        files = app.screen.query_one("#attach-files", OptionList)
+        await settle(pilot, lambda: files.option_count == 1)
         await pilot.press("enter")
         await settle(pilot, lambda: app.screen is composer and bool(composer.draft.attachments))
 

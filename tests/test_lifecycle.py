@@ -177,12 +177,14 @@ def test_an_attachment_gone_before_sending_is_refused_and_nothing_is_queued(
     store: Store, config: Config, tmp_path: Path
 ) -> None:
     deliver(store, config, mail(1))
-    alice = center(config, "alice")
+    # Files may be attached from tmp_path ([attachments] folders).
+    allowed = config.attachments.model_copy(update={"folders": (tmp_path,)})
+    alice = center(config.model_copy(update={"attachments": allowed}), "alice")
     taken = alice.take_next()
     assert taken is not None
     spec = tmp_path / "spec.csv"
     spec.write_text("a,b\n")
-    draft = alice.draft(taken.id, "reply").edited(attachments=(spec,))
+    draft = alice.attach(alice.draft(taken.id, "reply"), spec)
     spec.unlink()
     with pytest.raises(Refused, match=r"cannot attach .*spec\.csv"):
         alice.send(draft)

@@ -10,6 +10,7 @@ from engine.config.load import (
 )
 from engine.config.model import (
     AgentConfig,
+    AttachmentsConfig,
     Config,
     GraphConfig,
     ImapConfig,
@@ -22,6 +23,7 @@ from engine.config.secrets import SecretError, read_secret
 
 __all__ = [
     "AgentConfig",
+    "AttachmentsConfig",
     "Config",
     "ConfigError",
     "GraphConfig",

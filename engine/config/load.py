@@ -266,6 +266,7 @@ def _problem_from_error(err: Any, file: Path | None, lines: KeyLines) -> Problem
         "tuple_type": 'a list, e.g. ["Sales", "Support"]',
         "dict_type": "a [table] of keys",
         "model_type": "a [table] of keys",
+        "path_type": 'a path in quotes, e.g. "shared/files"',
     }.get(kind)
     if wanted:
         return Problem(file, line, key, f"wrong type ({type(value).__name__})", f"write {wanted}")
@@ -439,6 +440,7 @@ def _complete(config: Config, data: Mapping[str, Any], base: Path, file: Path | 
                 "default_template": _resolve(base, g.default_template),
                 "signature": _resolve(base, g.signature),
                 "responses": _resolve(base, g.responses),
+                "attachments_folder": _resolve(base, g.attachments_folder),
             }
         )
         for g in config.service_group
@@ -459,6 +461,13 @@ def _complete(config: Config, data: Mapping[str, Any], base: Path, file: Path | 
             "agent": agents,
             "spelling": config.spelling.model_copy(
                 update={"site_folder": _resolve(base, config.spelling.site_folder)}
+            ),
+            "attachments": config.attachments.model_copy(
+                update={
+                    "folders": tuple(
+                        p for p in (_resolve(base, f) for f in config.attachments.folders) if p
+                    )
+                }
             ),
             "source": file.resolve() if file else None,
         }

@@ -118,6 +118,8 @@ class ServiceGroupConfig(_Section):
     responses: FilePath | None = None
     locale: str | None = None
     thresholds: Thresholds = Thresholds()
+    #: An extra folder this group's agents may attach files from.
+    attachments_folder: FilePath | None = None
 
 
 class ServiceAccessConfig(_Section):
@@ -157,6 +159,15 @@ class SpellingConfig(_Section):
     site_folder: FilePath | None = None
 
 
+class AttachmentsConfig(_Section):
+    """Where files agents attach may come from, and how big they may be."""
+
+    #: Folders every agent may attach files from (nothing is attachable without one).
+    folders: Annotated[tuple[FilePath, ...], Strict(False)] = ()
+    #: The largest file an agent may attach, in MB (1 MB = 1,000,000 bytes).
+    max_mb: float = Field(default=20.0, gt=0)
+
+
 class Config(_Section):
     """A whole tenant, as read from one TOML file."""
 
@@ -168,6 +179,7 @@ class Config(_Section):
     agent: Annotated[tuple[AgentConfig, ...], Strict(False)] = ()
     confirmations: ConfirmationConfig = ConfirmationConfig()
     spelling: SpellingConfig = SpellingConfig()
+    attachments: AttachmentsConfig = AttachmentsConfig()
     #: The file this was read from; relative paths were resolved against it.
     source: FilePath | None = None
 

@@ -26,12 +26,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 from textual.worker import Worker
 
+from engine.attachments import not_set_up
 from engine.errors import MiccError
 from engine.lifecycle import ConversationMoved
 from engine.responses import Response, ResponseTree
 from engine.responses.shortcuts import shortcut_before
 from engine.service import ContactCenter, Draft, SendResult
-from micc_tui.agent.dialogs import TextPrompt
+from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import Marked, SpellTextArea
 from micc_tui.widgets.safe import one_line
@@ -292,18 +293,27 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         self.app.call_from_thread(insert)
 
     def action_attach(self) -> None:
-        """Attach a file by its path."""
+        """Pick a file from the group's attachment folders; the engine checks it."""
+        group = self.draft.group
+        if not self.center.attachment_folders(group):
+            self.notify(not_set_up(group), title="Cannot attach", severity="warning", markup=False)
+            return
 
-        def attach(path: str | None) -> None:
-            if path:
-                file = Path(path).expanduser()
-                if not file.is_file():
-                    self.notify(f"No such file: {one_line(path)}", severity="error", markup=False)
-                    return
-                self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
-                self._status()
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self.attach_file(self.draft, path)
 
-        self.app.push_screen(TextPrompt("Attach a file", "Path to the file"), attach)
+        self.app.push_screen(AttachPicker(self.center, group), picked)
+
+    @work(thread=True, group="attach", exit_on_error=False)
+    def attach_file(self, draft: Draft, path: Path) -> None:
+        """Attach ``path`` if the engine allows it (folders, symlinks, size); else say why."""
+        attached = self.center.attach(draft, path)
+        self.app.call_from_thread(self._attached, attached.attachments)
+
+    def _attached(self, files: tuple[Path, ...]) -> None:
+        self.draft = self.draft.edited(attachments=files)
+        self._status()
 
     def action_cancel(self) -> None:
         """Close without sending (asks once more first)."""

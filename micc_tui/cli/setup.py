@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from engine import attachments
 from engine.access import overlaps
 from engine.config import Config, ConfigError, load_config
 from engine.store.permissions import mode_of, private_folder, readable_by_others, store_files
@@ -90,6 +91,8 @@ def run_check(args: argparse.Namespace) -> int:
         for o in overlaps(config)
     ]
     warnings += _missing_files(config)
+    # Attachment folders that do not exist (nothing can be attached) or hold the store.
+    warnings += [str(p) for p in attachments.problems(config)]
     warnings += _readable_by_others(config)
     warnings += ssh_problems(config)
     if args.json:
