@@ -261,6 +261,17 @@ def test_a_500_deep_attached_message_is_saved() -> None:
     assert parse_message(data).subject == "level 499"
 
 
+def test_an_attached_message_deeper_than_the_parser_reads_is_saved_whole() -> None:
+    raw = deep_attached_message(5_000)
+    parsed = parse_message(raw)
+    assert any(p.startswith("MIME nesting deeper than") for p in parsed.problems)
+    assert [a.filename for a in parsed.attachments] == ["forwarded.eml"]
+    saved = attachment_bytes(raw, 1)
+    assert saved is not None
+    start = raw.index(b"From: l4999@")
+    assert saved[1] == raw[start : raw.rindex(b"\r\n--XX--")]
+
+
 def test_the_bottom_up_generator_writes_what_as_bytes_writes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -474,7 +474,7 @@ def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
     is safe (no RecursionError).
     """
     try:
-        msg, _ = _read(raw)
+        msg, stopped = _read(raw)
     except Exception:
         return None
     if msg is None:
@@ -494,11 +494,69 @@ def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
                 and inner
                 and isinstance(inner[0], Message)
             ):
-                return filename or _unnamed(index, "message/rfc822"), _as_bytes(inner[0])
+                name = filename or _unnamed(index, "message/rfc822")
+                # The parser stopped inside it: what it read is incomplete, so
+                # the attached message's bytes are cut from the raw message.
+                whole = _raw_body(raw, _path(msg, part)) if stopped else None
+                return name, whole if whole is not None else _as_bytes(inner[0])
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""
             return filename or _unnamed(index, part.get_content_type()), data
     return None
+
+
+def _path(root: Message, target: Message) -> list[int]:
+    """Child indices from ``root`` down to ``target`` (found without recursion)."""
+    stack: list[tuple[Message, list[int]]] = [(root, [])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        payload = node.get_payload() if node.is_multipart() else None
+        if isinstance(payload, list) and node.get_content_maintype() == "multipart":
+            stack.extend((sub, [*path, n]) for n, sub in enumerate(payload))
+    return []
+
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def _head_and_body(data: bytes) -> tuple[bytes, bytes]:
+    if data.startswith((b"\n", b"\r\n")):
+        return b"", data.split(b"\n", 1)[1]
+    found = _BLANK_LINE.search(data)
+    return (data[: found.start()], data[found.end() :]) if found else (data, b"")
+
+
+def _raw_body(raw: bytes, path: list[int]) -> bytes | None:
+    """The undecoded body of the part at ``path``, read level by level from the
+    raw bytes (headers only at each level: no recursion); None if not found."""
+    data = raw
+    for index in path:
+        head, body = _head_and_body(data)
+        boundary = email.message_from_bytes(head, policy=policy.compat32).get_boundary()
+        if not boundary:
+            return None
+        delimiter = re.compile(
+            rb"(?:\A|\r?\n)--"
+            + re.escape(boundary.encode("ascii", "surrogateescape"))
+            + rb"(--)?[ \t]*(?:\r?\n|\Z)"
+        )
+        parts: list[bytes] = []
+        start: int | None = None
+        for match in delimiter.finditer(body):
+            if start is not None:
+                parts.append(body[start : match.start()])
+            if match.group(1):
+                start = None
+                break
+            start = match.end()
+        if start is not None:
+            parts.append(body[start:])
+        if index >= len(parts):
+            return None
+        data = parts[index]
+    return _head_and_body(data)[1]
 
 
 def _as_bytes(msg: Message) -> bytes:
@@ -506,7 +564,7 @@ def _as_bytes(msg: Message) -> bytes:
     bottom-up: each container is generated with placeholders for its parts."""
     try:
         return msg.as_bytes()
-    except RecursionError:
+    except Exception:  # RecursionError, or a part the parser left unfinished
         pass
     order: list[Message] = []
     stack = [msg]
@@ -520,7 +578,7 @@ def _as_bytes(msg: Message) -> bytes:
     for node in reversed(order):
         payload = node.get_payload() if node.is_multipart() else None
         if not isinstance(payload, list):
-            done[id(node)] = node.as_bytes()
+            done[id(node)] = _leaf_bytes(node)
             continue
         shell = copy.copy(node)
         holders: list[Message | str] = []
@@ -539,6 +597,18 @@ def _as_bytes(msg: Message) -> bytes:
             data = data.replace(token_bytes, sub_bytes, 1)
         done[id(node)] = data
     return done[id(msg)]
+
+
+def _leaf_bytes(node: Message) -> bytes:
+    try:
+        return node.as_bytes()
+    except Exception:  # a part the parser left unfinished: its headers at least
+        shell = copy.copy(node)
+        shell.set_payload("")
+        try:
+            return shell.as_bytes()
+        except Exception:
+            return b""
 
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
