@@ -25,10 +25,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from engine import outbox
 from engine.bootstrap import open_store
-from engine.config import Config
+from engine.config import Config, SecretError, read_secret
 from engine.errors import MailServerError
 from engine.ingest import IngestResult
 from engine.lease import PRIORITY_SERVE, Lease
@@ -48,6 +49,9 @@ WAIT_SLICE = 1.0
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 30.0
 #: Outbox messages sent per round before reading mail again.
 SEND_ROUND = 50
+#: After the server refused our login, seconds before trying it again (unless
+#: the password changed first): a wrong password tried in a loop locks accounts.
+LOGIN_RETRY_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,11 @@ class Engine:
         self.send_retries = 0
         #: Sends the server refused for good this run (state ``failed``).
         self.send_failures = 0
+        #: Why the sending server refused our login ("" when it did not); sending
+        #: pauses, replies stay in the outbox, and ``--once`` exits 1.
+        self.login_refused = ""
+        self._login_retry_at = 0.0
+        self._login_secret = ""
         #: Why the loop ended: "stopped", "lease lost", "handed over" ("" while running).
         self.ended = ""
         #: Set while this engine holds the lease and runs.
@@ -242,7 +251,7 @@ class Engine:
                 raise
             self._report_store_failure(exc)
             return 1
-        return 1 if self.send_retries else 0
+        return 1 if self.send_retries or self.login_refused else 0
 
     def _serve(self) -> int:
         backoff = FIRST_BACKOFF
@@ -419,7 +428,64 @@ class Engine:
     # -- outgoing ------------------------------------------------------------------
 
     def _outbox_due(self) -> bool:
-        return outbox.due(self.store)
+        return not self._login_paused() and outbox.due(self.store)
+
+    def _sender_secret(self) -> str:
+        """The SMTP password as configured now ("" if none or unreadable)."""
+        smtp = self.config.server.smtp
+        if not smtp.username:
+            return ""
+        try:
+            return read_secret(smtp.password_env, smtp.password_file, "the SMTP password")
+        except SecretError:
+            return ""
+
+    def _is_login_refusal(self, exc: BaseException) -> TypeGuard[MailServerError]:
+        """Whether the SMTP server refused our user name or password for good (535).
+
+        Only SMTP: Graph's permanent credential errors include refusals about
+        one message (no Send As on its From address), which fail that message.
+        """
+        return (
+            self.config.server.type != "graph"
+            and isinstance(exc, MailServerError)
+            and exc.kind == "credentials"
+            and exc.permanent
+        )
+
+    def _refuse_login(self, exc: MailServerError) -> None:
+        """The server refused our login: stop sending, keep every reply queued, say so."""
+        self.login_refused = f"SMTP login refused: {_words(exc)}"
+        self._login_retry_at = time.monotonic() + LOGIN_RETRY_SECONDS
+        self._login_secret = self._sender_secret()
+        waiting = outbox.backlog(self.store)
+        self.health.set(
+            "sender",
+            "error",
+            f"{self.login_refused}; {waiting} waiting in the outbox, none marked failed; "
+            f"trying again in {LOGIN_RETRY_SECONDS / 60:.0f} min or when the password changes",
+            every=0,
+        )
+        log.error(
+            "login refused by the sending server; sending paused",
+            extra={
+                "error": _words(exc),
+                "waiting": waiting,
+                "retry_s": LOGIN_RETRY_SECONDS,
+            },
+        )
+        if self.sender is not None:
+            self.sender.close()
+        self.sender = None  # made again, with the secret read again, for the next try
+
+    def _login_paused(self) -> bool:
+        """Whether sending waits after a refused login (until the retry time or a new secret)."""
+        if not self.login_refused:
+            return False
+        if time.monotonic() < self._login_retry_at and self._sender_secret() == self._login_secret:
+            return True
+        self.login_refused = ""
+        return False
 
     def _recover_outbox(self) -> None:
         """Settle messages a crash left in ``sending``: found in Sent, or sent again."""
@@ -445,7 +511,10 @@ class Engine:
         self._recovered = True
 
     def _send_outbox(self, *, limit: int | None) -> None:
-        assert self.sender is not None
+        if self._login_paused():
+            return
+        if self.sender is None:
+            self.sender = self.connectors.sender()
         sent = 0
         while (limit is None or sent < limit) and not self._stopping():
             # Fencing: never claim a message on a lease that may have been taken.
@@ -457,6 +526,11 @@ class Engine:
             try:
                 self.sender.send(item.mail_from, item.recipients, item.raw)
             except Exception as exc:
+                if self._is_login_refusal(exc):
+                    # Our login, not this message: it waits again, and so does every other.
+                    outbox.unclaim(self.store, item, _words(exc))
+                    self._refuse_login(exc)
+                    return
                 # Only the adapters know whether retrying can help; anything but
                 # their MailServerError is unexpected and retried with backoff.
                 permanent = isinstance(exc, MailServerError) and exc.permanent

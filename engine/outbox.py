@@ -387,6 +387,28 @@ def requeue(store: Store, item: OutboxItem, reason: str) -> None:
     )
 
 
+def unclaim(store: Store, item: OutboxItem, reason: str) -> None:
+    """An attempt that never offered the message (the server refused our login).
+
+    The message waits again (``retry``, due now) and the attempt is not
+    counted: it is not the message's fault, so it never becomes ``failed`` for
+    it. The engine decides when to try again; ``reason`` is shown as its last error.
+    """
+    _move(
+        store,
+        item.id,
+        None,
+        action="is not being sent",
+        states=(OutboxState.SENDING,),
+        to_state=OutboxState.RETRY,
+        values={
+            "attempts": max(item.attempts - 1, 0),
+            "next_attempt": now_iso(),
+            "last_error": reason[:500],
+        },
+    )
+
+
 def retry_failed(store: Store, outbox_id: int, supervisor_id: str) -> None:
     """A supervisor sends a failed message again, now, with a fresh attempt count."""
     _move(

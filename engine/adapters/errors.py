@@ -53,7 +53,7 @@ def explain(exc: BaseException, service: str, host: str, port: int) -> MailServe
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return MailServerError(
             f"bad credentials: {where} refused the user name or password "
-            f"({_smtp_text(exc.smtp_error)})",
+            f"({exc.smtp_code} {_smtp_text(exc.smtp_error)})",
             "credentials",
             permanent=True,
         )

@@ -6,9 +6,10 @@ the engine lease at once; a second signal stops it right away (an open
 transaction rolls back, the lease is still released). Logs are logfmt lines
 on stderr (:mod:`micc_tui.cli.logs`).
 
-Exit codes: 0 done or stopped; 1 with ``--once`` when a server failed or a
-send failed and waits for a retry; 2 unusable config; 3 the lease was held by
-another process for ``--lease-wait`` seconds; 130 stopped by a second signal.
+Exit codes: 0 done or stopped; 1 with ``--once`` when a server failed, a
+send failed and waits for a retry, or the sending server refused our login;
+2 unusable config; 3 the lease was held by another process for
+``--lease-wait`` seconds; 130 stopped by a second signal.
 """
 
 from __future__ import annotations
@@ -119,6 +120,11 @@ def run_serve(args: argparse.Namespace) -> int:
             f"processed {engine.totals.processed}, sent {engine.sent}"
             + (f", {engine.send_retries} to retry" if engine.send_retries else "")
             + (f", {engine.send_failures} failed" if engine.send_failures else "")
+            + (
+                f"; {engine.login_refused} (replies kept in the outbox)"
+                if engine.login_refused
+                else ""
+            )
         )
     return code
 

@@ -77,10 +77,13 @@ class _SentFiler:
 class _Authenticator:
     def __init__(self, user: str, password: str) -> None:
         self.user, self.password = user, password
+        #: Logins tried so far, right or wrong.
+        self.attempts = 0
 
     def __call__(
         self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
     ) -> AuthResult:
+        self.attempts += 1
         ok = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login.decode() == self.user
@@ -105,6 +108,7 @@ class SmtpServer:
         self.mode, self.user, self.password = mode, user, password
         self.port = free_port()
         self.handler = _Handler()
+        self.authenticator = _Authenticator(user, password)
         if file_sent is not None:
             self.handler.on_accept = _SentFiler(*file_sent)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -112,7 +116,7 @@ class SmtpServer:
         kwargs: dict[str, Any] = {
             "hostname": "127.0.0.1",
             "port": self.port,
-            "authenticator": _Authenticator(user, password),
+            "authenticator": self.authenticator,
             "auth_require_tls": mode == "starttls",
             "auth_required": False,
         }
