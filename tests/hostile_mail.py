@@ -215,6 +215,22 @@ def _raw_header_cases(to: str) -> list[HostileCase]:
             body="ordinary body",
         ),
         HostileCase(
+            # A raw byte in an attachment's Content-Transfer-Encoding (the stdlib
+            # then returns a Header object, not a str).
+            "raw-content-transfer-encoding",
+            m(
+                "raw-content-transfer-encoding",
+                to=to,
+                content_type=b"multipart/mixed; boundary=XX",
+                cte=b"7bit",
+                body=b"--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                b"--XX\r\nContent-Type: application/pdf; name=r.pdf\r\n"
+                b"Content-Transfer-Encoding: base64\xc3\xa4\r\n\r\nJVBERi0xLjQK\r\n--XX--\r\n",
+            ),
+            body="see attached",
+            headers={"content-type": "multipart/mixed; boundary=XX"},
+        ),
+        HostileCase(
             "raw-list-id",
             m(
                 "raw-list-id",

@@ -390,6 +390,14 @@ def test_rfc2231_and_raw_filenames() -> None:
 # -- item 1: no surrogate, no NUL, ever ------------------------------------------
 
 
+def test_a_raw_byte_in_a_part_header_keeps_the_message_parsed() -> None:
+    [case] = [c for c in hostile_cases() if c.name == "raw-content-transfer-encoding"]
+    parsed = parse_message(case.raw)
+    assert not any(p.startswith("cannot parse") for p in parsed.problems)
+    assert [a.filename for a in parsed.attachments] == ["r.pdf"]
+    assert attachment_bytes(case.raw, 1) is not None
+
+
 def test_nul_characters_never_reach_a_field() -> None:
     raw = (
         b"From: Nul\x00Name <nul\x00@x.example>\r\nTo: a@b.example\r\nSubject: a\x00b\r\n"

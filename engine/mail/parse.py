@@ -448,7 +448,8 @@ def _is_attachment(part: Message, filename: str | None) -> bool:
 def _attachment(part: Message, index: int, filename: str | None, kind: str) -> Attachment:
     payload = part.get_payload()
     size = len(payload) if isinstance(payload, str) else 0
-    if (part.get("content-transfer-encoding") or "").strip().lower() == "base64":
+    # str(): a value with raw 8-bit bytes comes back as a Header object.
+    if str(part.get("content-transfer-encoding") or "").strip().lower() == "base64":
         size = size * 3 // 4
     return Attachment(index, filename or _unnamed(index, kind), kind, size)
 
