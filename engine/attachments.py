@@ -51,6 +51,8 @@ GRAPH_MESSAGE_BYTES = GRAPH_REQUEST_BYTES * 3 // 4
 _GRAPH_HEADROOM = 64 * 1024
 #: At most this many files are listed for the picker (type to narrow the list).
 LIST_LIMIT = 500
+#: At most this many files are looked at for one listing, so a huge folder stays quick.
+SCAN_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Listing:
     """Files under the allowed folders, as the picker shows them."""
 
     files: tuple[AttachableFile, ...]
-    #: More files matched than are listed.
+    #: More files matched than are listed, or the folders hold more files than were looked at.
     truncated: bool
     #: Allowed folders that do not exist (or cannot be read).
     missing: tuple[Path, ...]
@@ -267,7 +269,9 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(top) / name
 
 
-def listing(config: Config, group: str, text: str = "", *, limit: int = LIST_LIMIT) -> Listing:
+def listing(
+    config: Config, group: str, text: str = "", *, limit: int = LIST_LIMIT, scan: int = SCAN_LIMIT
+) -> Listing:
     """Files under ``group``'s allowed folders whose path holds every word of ``text``.
 
     Symlinks whose target is outside the folders, the store and secrets are
@@ -281,8 +285,13 @@ def listing(config: Config, group: str, text: str = "", *, limit: int = LIST_LIM
     found: list[AttachableFile] = []
     seen: set[Path] = set()
     truncated = False
+    looked = 0
     for root in roots:
         for path in _walk(root):
+            looked += 1
+            if looked > scan:
+                truncated = True
+                break
             relative = str(path.relative_to(root))
             if words and not all(w in relative.casefold() for w in words):
                 continue

@@ -577,3 +577,19 @@ async def test_ctrl_t_without_folders_says_attaching_is_not_set_up(tmp_path: Pat
         assert app.screen is composer
         words = [n.message for n in app._notifications]
         assert any("not set up" in w and "[attachments] folders" in w for w in words), words
+
+
+def test_the_listing_is_bounded(config: Config) -> None:
+    first = listing(config, "Sales", limit=1)
+    assert len(first.files) == 1 and first.truncated
+    assert listing(config, "Sales", scan=1).truncated
+    assert not listing(config, "Sales").truncated
+
+
+def test_the_demo_workspace_has_a_folder_to_attach_from(tmp_path: Path) -> None:
+    from micc_tui.demo.workspace import create_workspace
+
+    config = load_config(create_workspace(tmp_path / "demo"))
+    assert config.attachments.folders == ((tmp_path / "demo").resolve() / "shared",)
+    names = [f.relative for f in listing(config, "Sales").files]
+    assert names == ["solidus-price-list.txt"]

@@ -103,7 +103,7 @@ class AttachPicker(ModalScreen[Path | None], ReportsWorkerFailures):
         if not found.files:
             notes.append("No files match." if text.strip() else "No files in these folders.")
         if found.truncated:
-            notes.append(f"Only the first {len(found.files)} are listed: type to narrow.")
+            notes.append(f"More files than the {len(found.files)} listed: type to narrow.")
         if found.missing:
             notes.append(
                 "Missing: " + ", ".join(one_line(str(m)) for m in found.missing) + " (micc check)"

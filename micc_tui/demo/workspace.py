@@ -25,6 +25,14 @@ PASSWORD_FILE = "secrets/demo-password"
 CUSTOMERS_PASSWORD_FILE = "secrets/customers-password"
 #: Every message the embedded SMTP server accepted, for people and tests to read.
 SENT_MBOX = "sent.mbox"
+#: The folder the demo's agents may attach files from.
+ATTACHMENTS_FOLDER = "shared"
+PRICE_LIST = """Solidus price list (demo)
+
+Desk lamp, brass          49.00
+Office chair, grey       189.00
+Monitor arm, double       79.00
+"""
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
 
 
@@ -64,7 +72,26 @@ def create_workspace(target: Path) -> Path:
     """
     target.mkdir(parents=True, exist_ok=True)
     copy_skeleton(target)
-    return target / CONFIG_NAME
+    config_path = target / CONFIG_NAME
+    allow_attachments(config_path)
+    return config_path
+
+
+def allow_attachments(config_path: Path) -> None:
+    """Give the demo's agents a folder to attach files from (Ctrl+T), with a price list."""
+    folder = config_path.parent / ATTACHMENTS_FOLDER
+    folder.mkdir(exist_ok=True)
+    sample = folder / "solidus-price-list.txt"
+    if not sample.exists():
+        sample.write_text(PRICE_LIST, encoding="utf-8")
+    text = config_path.read_text(encoding="utf-8")
+    table = (
+        "[attachments]\n"
+        "# micc demo: agents attach files from this folder only (Ctrl+T in the composer).\n"
+        f'folders = ["{ATTACHMENTS_FOLDER}"]\n'
+        "max_mb = 20\n\n"
+    )
+    config_path.write_text(replace_tables(text, "attachments", table), encoding="utf-8")
 
 
 def point_at_servers(
