@@ -25,6 +25,7 @@ from engine.config import Config, load_config
 from engine.filenames import MAX_NAME_BYTES, free_path, safe_filename
 from engine.service import open_contact_center
 from engine.store import Store
+from engine.supervision.service import Supervision
 from micc_tui.cli.main import main
 from micc_tui.cli.ssh import authorized_keys, key_line, unsafe_id, unsafe_path
 from tests.agent_console_helpers import make_app, screen, settle, table
@@ -68,6 +69,43 @@ def test_control_characters_separate_words_like_spaces(config: Config, store: St
         "Order ORD-054321 late"
     ]
     assert archive.search(store, "\x00\x01") == []
+
+
+def test_micc_archive_search_takes_control_characters(
+    config: Config, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deliver(store, config, mail(1, subject="Order ORD-054321 late"))
+    capsys.readouterr()
+    assert main(["--config", str(config.source), "archive", "search", "ORD-054321\x01\x1b"]) == 0
+    assert "ORD-054321" in capsys.readouterr().out
+    assert main(["--config", str(config.source), "archive", "search", "\x01", "--json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"
+
+
+def test_control_characters_in_a_from_address_never_raise(config: Config, store: Store) -> None:
+    for n, sender in enumerate(
+        (b"a\x00b@example.org", b"c\x01d@example.org", b"c\x01d@example.org")
+    ):
+        raw = (
+            b'From: "X" <' + sender + b">\r\nTo: Solidus.Sales.Retail@seclab.com\r\n"
+            b"Subject: odd "
+            + str(n).encode()
+            + b"\r\nMessage-ID: <odd"
+            + str(n).encode()
+            + b"@example.org>\r\n\r\nbody\r\n"
+        )
+        deliver(store, config, raw, start=n * 10)
+    alice = open_contact_center(config, "alice", clock=lambda: NOW)
+    ids = [int(r[0]) for r in store.query("SELECT id FROM conversations ORDER BY id")]
+    assert len(ids) == 3
+    assert alice.history(ids[0]) == []
+    assert [m.subject for m in alice.history(ids[2])] == ["odd 1"]
+    # The supervisor's archive tab and address tester take the same text.
+    supervision = Supervision(config, "carol", lambda: open_store(config))
+    for text in ("\x00", "c\x01d@example.org", "a\x00b@example.org\x00"):
+        supervision.search(text)
+        supervision.try_address(text)
+    assert alice.search("odd\x00") != []
 
 
 # -- saved attachment names ------------------------------------------------------------
