@@ -354,6 +354,13 @@ def test_raw_bytes_in_encoded_words_are_decoded_without_surrogates() -> None:
             assert parsed.subject == expected, raw_subject
 
 
+def test_python_codecs_that_are_no_charset_are_unknown() -> None:
+    for label in ("unicode_escape", "raw-unicode-escape", "base64", "rot13", "idna"):
+        problems: list[str] = []
+        assert decode_text(b"a\\r\\nBcc: x\\ud800", label, problems) == "a\\r\\nBcc: x\\ud800"
+        assert problems and "unknown charset" in problems[0]
+
+
 def test_an_undeclared_8bit_body_is_utf8_or_cp1252() -> None:
     for body, expected in ((b"K\xc3\xb6ln", "Köln"), (b"K\xf6ln \x80", "Köln €")):
         parsed = parse_message(b"From: a@b.example\r\n\r\n" + body + b"\r\n")

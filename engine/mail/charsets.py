@@ -57,10 +57,19 @@ def codecs_for(label: str) -> tuple[str, ...]:
     elif name in ("x-mac-roman", "macintosh"):
         name = "mac_roman"
     try:
-        found = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except (LookupError, ValueError):
         return ()
-    return SUPERSETS.get(found, (found,))
+    if info.name in _NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
+        return ()
+    return SUPERSETS.get(info.name, (info.name,))
+
+
+#: Python codecs that are no mail charset: a label naming one is unknown
+#: (``unicode-escape`` would turn the text ``\ud800`` or ``\r\n`` into the real thing).
+_NOT_CHARSETS = frozenset(
+    ("unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined", "palmos")
+)
 
 
 def _decode_with(data: bytes, codec: str) -> str:
