@@ -33,6 +33,9 @@ class ImportReport:
     routed: int = 0
     unrouted: int = 0
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    #: Messages archived raw and unrouted because ingesting them failed:
+    #: (dedupe key, reason). They are among ``archived`` and ``unrouted``.
+    parked: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, results: Iterable[IngestResult]) -> None:
         """Count a batch of results."""
@@ -41,6 +44,8 @@ class ImportReport:
                 self.duplicates += 1
                 continue
             self.archived += 1
+            if result.error:
+                self.parked.append((result.source_key, result.error))
             if result.route.routed:
                 self.routed += 1
             else:

@@ -29,6 +29,7 @@ from engine import outbox
 from engine.archive import ArchivedIncoming
 from engine.config import Config, parse_config
 from engine.engine import Engine
+from engine.importer import import_paths
 from engine.ingest import AfterArchive, IngestResult, ingest
 from engine.mail.parse import ParsedMessage, parse_message
 from engine.ports import FetchedMessage
@@ -497,6 +498,20 @@ def test_a_message_the_parser_fails_on_is_parked_and_the_others_are_routed(
     again = ingest(store, config, items(ordinary(1), bad, ordinary(2)))
     assert all(r.duplicate for r in again)
     assert store.query_one("SELECT COUNT(*) FROM messages")[0] == 3
+
+
+@pytest.mark.usefixtures("parser_bug")
+def test_the_import_report_names_the_parked_messages(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(ordinary(1))
+    (folder / "b.eml").write_bytes(poisoned("parser-bug", headers=PARSER_BUG))
+    report = import_paths(store, config, [folder])
+    assert (report.archived, report.routed, report.unrouted) == (2, 1, 1)
+    [(key, reason)] = report.parked
+    assert str((folder / "b.eml").resolve()) in key and "simulated parser bug" in reason
 
 
 def test_a_failing_hook_is_rolled_back_and_its_message_parked(config: Config, store: Store) -> None:
