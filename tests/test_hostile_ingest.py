@@ -616,6 +616,24 @@ def test_a_store_failure_aborts_the_whole_batch(config: Config, store: Store) ->
     assert len(ingest(store, config, batch, after_archive=())) == 3  # the store still works
 
 
+def test_a_transaction_the_database_dropped_is_a_store_failure(
+    config: Config, store: Store
+) -> None:
+    """If SQLite itself rolled the batch back, nothing may go on outside a transaction."""
+
+    def hook(store: Store, item: ArchivedIncoming) -> None:
+        if item.parsed.subject == "Poisoned dropped":
+            store.conn.execute("ROLLBACK")  # as SQLite does on some I/O errors
+            raise ValueError("after the rollback")
+
+    batch = items(ordinary(1), poisoned("dropped"), ordinary(2))
+    with pytest.raises(StoreError, match="rolled the transaction back"):
+        ingest(store, config, batch, after_archive=[hook])
+    assert store.query_one("SELECT COUNT(*) FROM messages")[0] == 0
+    assert store.query_one("SELECT COUNT(*) FROM conversations")[0] == 0
+    assert len(ingest(store, config, batch, after_archive=())) == 3
+
+
 def test_a_savepoint_undoes_only_its_own_writes(store: Store) -> None:
     with pytest.raises(StoreError), store.savepoint():
         pass

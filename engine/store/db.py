@@ -147,7 +147,9 @@ class Store:
 
         Raises:
             StoreError: no transaction is open (a savepoint outside one would
-                commit on its own).
+                commit on its own), or the database rolled the whole
+                transaction back while the body ran (then nothing written
+                before is left either, and the caller must not go on).
         """
         if not self._depth:
             raise StoreError("a savepoint needs an open transaction")
@@ -156,6 +158,14 @@ class Store:
         self.conn.execute(self.dialect.savepoint(name))
         try:
             yield
+        except Exception as exc:
+            if not self.conn.in_transaction:
+                raise StoreError(
+                    f"the database rolled the transaction back ({exc.__class__.__name__}: {exc})"
+                ) from exc
+            self.conn.execute(self.dialect.rollback_to(name))
+            self.conn.execute(self.dialect.release(name))
+            raise
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute(self.dialect.rollback_to(name))
