@@ -12,7 +12,8 @@ the outbox (the file may have been replaced by a symlink meanwhile):
   and must then lie inside one of the allowed folders, itself resolved; a
   symlink inside a folder pointing outside it is refused;
 - it must be a regular file, and never the store (or its WAL/SHM files), the
-  config file or a secret file the config names, even inside a folder;
+  config file or a secret file the config names, even inside a folder (nor a
+  hard link to one);
 - it may be at most ``[attachments] max_mb`` (default 20 MB);
 - with Microsoft Graph (``[server] type = "graph"``) an e-mail goes in one
   ``sendMail`` request of at most 4 MB of base64 MIME (about 3 MB of mail,
@@ -135,6 +136,18 @@ def _never(config: Config) -> set[Path]:
     return found
 
 
+def _never_ids(never: set[Path]) -> set[tuple[int, int]]:
+    """The (device, inode) of those files: a hard link to one is the same file."""
+    found = set()
+    for path in never:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.add((info.st_dev, info.st_ino))
+    return found
+
+
 def _encoded(size: int) -> int:
     """Bytes a file takes in a MIME message (base64, lines of 76 and CRLF)."""
     encoded = math.ceil(size / 3) * 4
@@ -173,12 +186,13 @@ def check(
             f"cannot attach {chosen}: it is not inside a folder attachments may come from "
             f"({where}; symlinks are followed)"
         )
-    if resolved in _never(config):
-        raise Refused(f"cannot attach {chosen}: it is the store, the config or a secret file")
+    never = _never(config)
     try:
         info = resolved.stat()
     except OSError as exc:
         raise Refused(f"cannot attach {chosen}: {exc.strerror or exc}") from None
+    if resolved in never or (info.st_dev, info.st_ino) in _never_ids(never):
+        raise Refused(f"cannot attach {chosen}: it is the store, the config or a secret file")
     if not stat.S_ISREG(info.st_mode):
         raise Refused(f"cannot attach {chosen}: it is not a regular file")
     _check_size(config, shown, info.st_size, others)
@@ -231,10 +245,14 @@ def read(config: Config, group: str, path: Path) -> bytes:
         ) from None
     with os.fdopen(handle, "rb") as file:
         opened = os.fstat(file.fileno())
-        now = checked.path.stat()
-        if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
-            now.st_dev,
-            now.st_ino,
+        try:
+            now = checked.path.stat()
+        except OSError:
+            now = None
+        if (
+            now is None
+            or not stat.S_ISREG(opened.st_mode)
+            or (opened.st_dev, opened.st_ino) != (now.st_dev, now.st_ino)
         ):
             raise Refused(f"cannot attach {path}: it changed while it was read; attach it again")
         data = file.read(limit + 1)
@@ -280,6 +298,7 @@ def listing(
     """
     words = text.casefold().split()
     never = _never(config)
+    never_ids = _never_ids(never)
     roots = _roots(config, group)
     missing = tuple(f for f in folders_for(config, group) if not _exists(f))
     found: list[AttachableFile] = []
@@ -303,6 +322,7 @@ def listing(
             if (
                 resolved in seen
                 or resolved in never
+                or (info.st_dev, info.st_ino) in never_ids
                 or not any(resolved.is_relative_to(r) for r in roots)
                 or not stat.S_ISREG(info.st_mode)
             ):

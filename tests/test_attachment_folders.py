@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
 import subprocess
 import sys
@@ -450,16 +451,23 @@ def test_micc_check_warns_about_a_folder_holding_the_store(tmp_path: Path) -> No
     )
     assert result.returncode == 0
     assert re.search(r"attachments\.folders: folder .* holds .*micc\.db", result.stdout)
+    # A hard link to a secret is the secret.
+    os.link(workspace_of(config) / "secrets/imap-password", workspace_of(config) / "pw-copy")
     # And even there, the store and the secrets are never attached.
     alice = open_contact_center(config, "alice", clock=lambda: NOW)
     draft = alice.draft_new("Sales")
-    for never in (config.store.path, config.source, workspace_of(config) / "secrets/imap-password"):
+    for never in (
+        config.store.path,
+        config.source,
+        workspace_of(config) / "secrets/imap-password",
+        workspace_of(config) / "pw-copy",
+    ):
         with pytest.raises(Refused, match="the store, the config or a secret file"):
             alice.attach(draft, never)
-    assert all(
-        f.path.resolve() not in (config.store.path.resolve(), config.source)
-        for f in listing(config, "Sales").files
-    )
+    listed = listing(config, "Sales").files
+    assert all(f.path.resolve() not in (config.store.path.resolve(), config.source) for f in listed)
+    assert "pw-copy" not in [f.relative for f in listed]
+    assert "shared/leaflet.pdf" in [f.relative for f in listed]
 
 
 # -- the console -------------------------------------------------------------------------

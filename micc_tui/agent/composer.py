@@ -309,10 +309,11 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     def attach_file(self, draft: Draft, path: Path) -> None:
         """Attach ``path`` if the engine allows it (folders, symlinks, size); else say why."""
         attached = self.center.attach(draft, path)
-        self.app.call_from_thread(self._attached, attached.attachments)
+        self.app.call_from_thread(self._attached, attached.attachments[-1])
 
-    def _attached(self, files: tuple[Path, ...]) -> None:
-        self.draft = self.draft.edited(attachments=files)
+    def _attached(self, file: Path) -> None:
+        if file not in self.draft.attachments:
+            self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
         self._status()
 
     def action_cancel(self) -> None:
