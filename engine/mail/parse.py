@@ -368,9 +368,13 @@ def _leaves(part: Message, problems: list[str] | None = None) -> list[Message]:
 def _filename(part: Message, declared: Iterable[str] = ()) -> str | None:
     """The part's file name, decoded (RFC 2231, RFC 2047 or raw 8-bit bytes)."""
     missing = object()
-    try:
+
+    def charsets() -> list[str]:
+        """The part's own charset first (looked up only when a name needs it)."""
         own = part.get_content_charset()
-        charsets = [own, *declared] if own else declared
+        return [own, *declared] if own else list(declared)
+
+    try:
         probe = part
         raw = [(k, v) for k, v in part.raw_items() if k.lower() in _NAMING]
         if any(not str(v).isascii() for _, v in raw):
@@ -378,7 +382,7 @@ def _filename(part: Message, declared: Iterable[str] = ()) -> str | None:
             # them into U+FFFD; decode them first, then read the parameters.
             probe = Message()
             for key, v in raw:
-                probe[key] = decode_raw_value(str(v), charsets)
+                probe[key] = decode_raw_value(str(v), charsets())
         value: Any = probe.get_param("filename", missing, "content-disposition")
         if value is missing:
             value = probe.get_param("name", missing, "content-type")
@@ -397,9 +401,9 @@ def _filename(part: Message, declared: Iterable[str] = ()) -> str | None:
     else:
         name = str(value)
         if "=?" in name:
-            name = decode_words(header_bytes(name), charsets)
-        else:
-            name = decode_raw_value(name, charsets)
+            name = decode_words(header_bytes(name), charsets())
+        elif not name.isascii():
+            name = decode_raw_value(name, charsets())
     return single_line(name) or None
 
 
