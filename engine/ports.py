@@ -118,7 +118,12 @@ class MailSource(Protocol):
         self, bookmark: Bookmark | None, batch: int
     ) -> Iterator[tuple[Sequence[FetchedMessage], Bookmark]]:
         """Yield batches of messages after ``bookmark``, each with the bookmark to
-        store once that batch is archived. Must not change anything on the server."""
+        store once that batch is archived. Must not change anything on the server.
+
+        A first read (``bookmark`` None) of an empty mailbox yields one empty
+        batch, so that the read is remembered: mail arriving later is new mail,
+        not backlog found at the first start.
+        """
         ...
 
     def mark_processed(self, handles: Sequence[str], policy: ProcessedPolicy) -> None:

@@ -200,7 +200,8 @@ def test_idle_reports_a_delivery(dovecot: Dovecot, master_user: str) -> None:
     source = connected(dovecot, master_user)
     try:
         assert source.wait_for_mail(0.2) is True  # nothing read yet on this connection
-        assert list(source.fetch_new(None, 10)) == []
+        # An empty first read yields one empty batch: its bookmark says the mailbox was read.
+        assert [items for items, _ in source.fetch_new(None, 10)] == [[]]
         assert source.wait_for_mail(0.2) is False
         assert source.idling
         dovecot.deliver(master_user, customer_mail("a@seclab.com"))
@@ -236,7 +237,7 @@ def test_sent_copy_and_lookup_by_message_id(dovecot: Dovecot, master_user: str) 
         assert source.sent_has("<ours-2@seclab.com>") is False
         assert _count(source, "Sent") == 1
         # Still working on the inbox afterwards.
-        assert list(source.fetch_new(None, 10)) == []
+        assert [items for items, _ in source.fetch_new(None, 10)] == [[]]
     finally:
         source.close()
 

@@ -152,7 +152,7 @@ def test_imap_capabilities_come_from_the_server_and_the_settings(
         assert source.supports_push, "Dovecot offers IDLE"
         assert not source.files_sent_itself, "Dovecot is no Gmail: the engine files the copy"
         assert source.can_append_sent
-        assert list(source.fetch_new(None, source.fetch_batch)) == []
+        assert [items for items, _ in source.fetch_new(None, source.fetch_batch)] == [[]]
         assert source.wait_for_mail(0.2) is False
         assert source.idling, "an IDLE is open between waits"
     finally:
@@ -260,7 +260,7 @@ def test_a_command_the_imap_server_refuses_is_a_mail_server_error(
         with pytest.raises(MailServerError, match="refused a command") as caught:
             source.sent_has("<x@seclab.com>")
         assert caught.value.kind == "protocol"
-        assert list(source.fetch_new(None, 10)) == [], "the inbox is selected again"
+        assert [b for b, _ in source.fetch_new(None, 10)] == [[]], "the inbox is selected again"
     finally:
         source.close()
 

@@ -276,6 +276,10 @@ class ImapSource:
             self._last_uid = max([last, *uids])
             self._rechecked = False
             if not uids:
+                if bookmark is None:
+                    # An empty mailbox at first start: remember that it was read,
+                    # so the first customer e-mail is new mail, not backlog.
+                    yield [], Bookmark(self.mailbox_key, validity, last)
                 return
             sizes = {
                 uid: int(data.get(b"RFC822.SIZE", 0))

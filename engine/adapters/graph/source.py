@@ -260,6 +260,10 @@ class GraphSource:
                     if self.policy != "keep":  # the whole inbox was listed
                         self.unreadable.keep_only(yielded)
                     self._report_set_aside()
+                    if bookmark is None and not yielded:
+                        # An empty inbox at first start: remember that it was read,
+                        # so the first customer e-mail is new mail, not backlog.
+                        yield [], state.bookmark(self.mailbox, [])
                     return
 
     def mark_processed(self, handles: Sequence[str], policy: ProcessedPolicy) -> None:
