@@ -145,6 +145,15 @@ def test_english_suggestions(en: SpellChecker) -> None:
     assert "necessary" in en.suggest("neccessary", ROOMY)[:3]
 
 
+def test_a_suggestion_asked_right_after_loading_waits_for_the_form_index() -> None:
+    # A fresh checker: its form index is still being built (about a second).
+    # The wait is not taken from the search's budget, so the agent's first F7
+    # after logging in still gets suggestions, not "(no suggestions)".
+    fresh = Spelling(None).checker("en-US")
+    assert not fresh.suggestions_ready()
+    assert "received" in fresh.suggest("recieved", 0.2)
+
+
 # -- German compounds ---------------------------------------------------------------
 
 

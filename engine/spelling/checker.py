@@ -33,6 +33,9 @@ from engine.spelling.tokenize import tokenize
 CACHE_LIMIT = 50_000
 _APOSTROPHES = str.maketrans({"’": "'"})
 
+#: Longest a suggestion waits for the form index being built after loading.
+INDEX_WAIT_S = 10.0
+
 
 def _freeze() -> None:
     # A dictionary is millions of objects that live as long as the process.
@@ -200,7 +203,10 @@ class SpellChecker:
         """Suggestions for ``word``, best first, within ``budget_s`` seconds (blocking).
 
         Call from a worker thread (see :class:`~engine.spelling.service.Spelling`).
-        The budget includes waiting for the form index on the very first call.
+        The form index is built in the background after loading; a call made
+        before it is ready first waits for it (at most ``INDEX_WAIT_S``), then
+        searches for ``budget_s``: right after start, on a busy machine, an
+        agent waits a little longer rather than getting no suggestions at all.
 
         Args:
             word: The misspelling.
@@ -208,9 +214,9 @@ class SpellChecker:
             cancelled: Polled during the search; True stops it.
             progress: Called with the suggestions so far whenever more are found.
         """
-        deadline = time.monotonic() + budget_s
         self.prepare_suggestions()
-        self._forms_ready.wait(max(0.0, deadline - time.monotonic()))
+        self._forms_ready.wait(INDEX_WAIT_S)
+        deadline = time.monotonic() + budget_s
         suggester = self._suggester
         if suggester is None:
             return []
