@@ -9,6 +9,7 @@ from textual.screen import Screen
 
 from engine.service import ContactCenter
 from micc_tui.agent.screen import AgentScreen
+from micc_tui.terminal import draw_on_terminal
 from micc_tui.workers import ShowsWorkerFailures
 
 
@@ -65,4 +66,5 @@ class AgentApp(App[None], ShowsWorkerFailures):
 
 def run_agent_console(center: ContactCenter) -> None:
     """Run the console in this terminal until the agent quits."""
-    AgentApp(center).run()
+    with draw_on_terminal():
+        AgentApp(center).run()

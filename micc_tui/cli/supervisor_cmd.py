@@ -43,9 +43,10 @@ def run_supervisor(args: argparse.Namespace) -> int:
     require_terminal("micc supervisor")
     # Textual is imported only now: the refusal above stays fast and screen-free.
     from micc_tui.supervisor import SupervisorApp
+    from micc_tui.terminal import draw_on_terminal
 
     try:
-        with standby_engine(args, config):
+        with standby_engine(args, config), draw_on_terminal():
             SupervisorApp(supervision).run()
     finally:
         supervision.close()

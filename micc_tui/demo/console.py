@@ -11,10 +11,13 @@ the terminal belongs to the console.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -27,6 +30,7 @@ from micc_tui.agent import app as agent_app_module
 from micc_tui.agent.app import AgentApp
 from micc_tui.agent.screen import AgentScreen
 from micc_tui.demo.runner import Demo, DemoError, DemoOptions
+from micc_tui.terminal import draw_on_terminal
 
 Console = Literal["agent", "supervisor"]
 LOG_NAME = "demo.log"
@@ -153,10 +157,51 @@ def _supervisor_console_available() -> bool:
     return True
 
 
+class _Hangup:
+    """SIGHUP (the terminal or SSH connection went away) and SIGTERM end the demo cleanly.
+
+    The console shown is asked to quit, so the demo's ``with`` block stops
+    the servers and removes the temporary workspace (secrets included). If
+    the console cannot quit within a few seconds (its terminal is gone), the
+    demo is stopped from a watchdog thread and the process exits.
+    """
+
+    def __init__(self, demo: Demo) -> None:
+        self.demo = demo
+        self.app: App[None] | None = None
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Hangup:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._received)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def _received(self, signum: int, frame: object) -> None:
+        self.signum = signum
+        threading.Thread(target=self._watchdog, name="micc-demo-hangup", daemon=True).start()
+        if self.app is not None:
+            self.app.exit(return_code=128 + signum)
+
+    def _watchdog(self) -> None:
+        time.sleep(_HANGUP_GRACE_S)
+        self.demo.stop()
+        os._exit(128 + (self.signum or signal.SIGTERM))
+
+
+#: Seconds a console has to quit after SIGHUP or SIGTERM before the demo is stopped anyway.
+_HANGUP_GRACE_S = 5.0
+
+
 def run_console(options: DemoOptions) -> int:
     """Run the demo and the agent console (F2: supervisor console) until one is quit."""
     log = _LogFile()
-    with Demo(options, log) as demo:
+    with Demo(options, log) as demo, _Hangup(demo) as hangup, draw_on_terminal():
         assert demo.config is not None and demo.folder is not None
         log.open(demo.folder / LOG_NAME)
         config = demo.config
@@ -164,18 +209,20 @@ def run_console(options: DemoOptions) -> int:
         if not _supervisor_console_available():
             supervisor = None
         console: Console | None = "agent"
-        while console is not None:
+        while console is not None and hangup.signum is None:
             if console == "agent":
                 try:
                     center = open_contact_center(config, options.agent)
                 except Refused as exc:
                     raise DemoError(str(exc)) from exc
                 agent_app = DemoAgentApp(center, supervisor=supervisor, rate=options.rate)
+                hangup.app = agent_app
                 agent_app.run()
                 console = agent_app.switch_to
             else:
                 assert supervisor is not None
                 app, supervision = supervisor_app(config, supervisor)
+                hangup.app = app
                 try:
                     app.run()
                 finally:
@@ -183,4 +230,7 @@ def run_console(options: DemoOptions) -> int:
                     if close is not None:
                         close()
                 console = getattr(app, "switch_to", None)
-    return 0
+            hangup.app = None
+        if hangup.signum is not None:
+            log(f"stopped by {signal.Signals(hangup.signum).name}")
+    return 0 if hangup.signum is None else 128 + hangup.signum
