@@ -6,6 +6,7 @@ from pathlib import Path
 
 from engine.bootstrap import open_store
 from engine.config import Config
+from micc_tui.widgets.body_view import BodyView
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import deliver, mail, workspace
 
@@ -35,7 +36,7 @@ async def test_subject_name_body_and_attachment_are_shown_literally(tmp_path: Pa
         assert row.cells[3] == "[bold]Win[/x] \\x1b[2J now"
         reading = screen(app).query_one("#reading")
         headers = str(reading.query_one("#reading-headers").render())
-        text = str(reading.query_one("#reading-body").render())
+        text = reading.query_one("#reading-body", BodyView).text
         attachments = str(reading.query_one("#reading-attachments").render())
         assert "Subject: [bold]Win[/x] \\x1b[2J now" in headers
         assert "From: [red]Mallory[/red] \\x1b[31m" in headers

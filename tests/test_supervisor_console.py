@@ -20,6 +20,7 @@ from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
 from micc_tui.supervisor.tabs.agents import AgentTable
 from micc_tui.supervisor.tabs.dashboard import GroupTable
 from micc_tui.supervisor.tabs.problems import ProblemsTab
+from micc_tui.widgets.body_view import BodyView
 from tests.agent_fixtures import deliver, mail, workspace
 from tests.supervisor_fixtures import HOSTILE, app_for, populate, wait_for
 
@@ -207,8 +208,8 @@ async def test_archive_search_and_conversation(config: Config, store: Store) -> 
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
         screen = app.screen
         await wait_for(pilot, lambda: len(screen.query(".message-body")) == 1)
-        body = screen.query(".message-body").first(Static)
-        assert "ORD-054321" in str(body.render())
+        body = screen.query(".message-body").first(BodyView)
+        assert "ORD-054321" in body.text
         await pilot.press("escape")
         assert not isinstance(app.screen, ConversationScreen)
 

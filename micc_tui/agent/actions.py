@@ -10,6 +10,7 @@ only when first opened, so none of their code runs before the first paint.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from engine.audit import Event
     from engine.drafts import Draft
     from engine.notes import Note
+    from micc_tui.widgets.body_view import Body
 
 #: Reasons offered when closing an e-mail without a reply.
 CLOSE_REASONS = ("Answered by phone", "Duplicate", "No reply needed", "Spam-like, not junk")
@@ -62,6 +64,8 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("h", "history", "History", show=False),
         Binding("i", "trail", "Trail", show=False),
         Binding("a", "save_attachments", "Save att.", show=False),
+        Binding("m", "show_all", "Show all", show=False),
+        Binding("d", "save_body", "Save body", show=False),
         Binding("s", "toggle_state", "Avail/Away"),
         Binding("v", "outcomes", "Reviews", show=False),
         Binding("slash", "filter", "Filter", show=False),
@@ -265,15 +269,18 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def load_history(self, key: int) -> None:
         """Search the archive for the customer's other e-mails."""
+        from micc_tui.widgets.body_view import bodies_of
+
         item = self.center.item(key)
         messages = self.center.history(key)
         who = (item.from_name or item.from_address) if item else "?"
-        self.app.call_from_thread(self._show_history, who, messages)
+        bodies = bodies_of(messages)  # HTML to text and cutting long ones: here, not on screen
+        self.app.call_from_thread(self._show_history, who, messages, bodies)
 
-    def _show_history(self, who: str, messages: list[ArchivedMessage]) -> None:
+    def _show_history(self, who: str, messages: list[ArchivedMessage], bodies: list[Body]) -> None:
         from micc_tui.agent.dialogs import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(who, messages))
+        self.app.push_screen(HistoryScreen(who, messages, bodies))
 
     def action_trail(self) -> None:
         """Show what happened to the highlighted e-mail, and its internal notes."""
@@ -330,6 +337,51 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
             TextPrompt("Save attachments to folder", "Folder", value=str(downloads_folder())),
             save_to,
         )
+
+    def action_show_all(self) -> None:
+        """Show the whole body of a long e-mail (only its beginning is shown at first)."""
+        reading = self.reading
+        if reading is None:
+            self.notify("No e-mail selected.", severity="warning")
+            return
+        if not reading.body.cut:
+            self.notify("The whole e-mail is shown.")
+            return
+        self.notify("Preparing the whole e-mail…", markup=False)
+        self.prepare_all(reading)
+
+    @work(thread=True, exclusive=True, group="body", exit_on_error=False)
+    def prepare_all(self, reading: Reading) -> None:
+        """Prepare all of a long body off the UI thread, then show it."""
+        from micc_tui.widgets.body_view import prepare
+
+        body = prepare(reading.message, limit=None)
+        self.app.call_from_thread(self._show_all, reading, body)
+
+    def _show_all(self, reading: Reading, body: Body) -> None:
+        from micc_tui.agent.panes import ReadingPane
+
+        if self.reading is None or self.reading.message.id != reading.message.id:
+            return  # the agent moved on meanwhile
+        self.reading = replace(self.reading, body=body)
+        self.query_one("#reading", ReadingPane).show_body(body)
+
+    def action_save_body(self) -> None:
+        """Save the shown e-mail's whole body to a file in the downloads folder."""
+        from micc_tui.agent.dialogs import downloads_folder
+
+        if self.reading is None:
+            self.notify("No e-mail selected.", severity="warning")
+            return
+        message, folder = self.reading.message, downloads_folder()
+
+        def save() -> Outcome:
+            from micc_tui.widgets.body_view import save_body
+
+            path = save_body(message, folder)
+            return f"Saved the e-mail's text in {one_line(str(path))}", None, None
+
+        self.perform(save)
 
     # -- the agent -----------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from engine.service import ContactCenter, Draft, SendResult
 from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import Marked, SpellTextArea
+from micc_tui.widgets.inert_fields import InertInput
 from micc_tui.widgets.safe import one_line
 from micc_tui.widgets.trail import MovedChoice, MovedOn
 from micc_tui.workers import ReportsWorkerFailures, in_words
@@ -100,7 +101,8 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             ):
                 with Horizontal(classes="field"):
                     yield Label(name, classes="field-label")
-                    yield Input(value, id=f"composer-{name.lower()}", compact=True)
+                    # E-mail text: made inert as it enters the field (and as typed).
+                    yield InertInput(value, id=f"composer-{name.lower()}", compact=True)
         yield SpellTextArea(draft.body, id="composer-body")
         yield Static(id="composer-status")
         yield Footer()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,8 +17,17 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from engine.archive import ArchivedMessage
-from micc_tui.agent.panes import body_text
-from micc_tui.widgets.safe import inert, one_line
+from micc_tui.agent.panes import SAVE_BODY_KEY, SHOW_ALL_KEY
+from micc_tui.widgets.body_view import (
+    Body,
+    BodyView,
+    affordance,
+    downloads_folder,
+    prepare,
+    save_body,
+)
+from micc_tui.widgets.safe import one_line
+from micc_tui.workers import ReportsWorkerFailures
 
 
 @dataclass(frozen=True)
@@ -107,15 +116,31 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(event.value.strip())
 
 
-class HistoryScreen(ModalScreen[None]):
-    """The customer's past messages: a list and the one highlighted, read-only."""
+class HistoryScreen(ModalScreen[None], ReportsWorkerFailures):
+    """The customer's past messages: a list and the one highlighted, read-only.
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss(None)", "Close")]
+    Bodies come prepared (:func:`~micc_tui.widgets.body_view.prepare`, in the
+    worker that read them); a long one shows its beginning, ``m`` shows all of
+    it and ``d`` saves it to the downloads folder.
+    """
 
-    def __init__(self, customer: str, messages: Sequence[ArchivedMessage]) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss(None)", "Close"),
+        Binding(SHOW_ALL_KEY, "show_all", "Show all", show=False),
+        Binding(SAVE_BODY_KEY, "save_body", "Save body", show=False),
+    ]
+
+    def __init__(
+        self,
+        customer: str,
+        messages: Sequence[ArchivedMessage],
+        bodies: Sequence[Body],
+    ) -> None:
         super().__init__()
         self.customer = customer
         self.messages = list(messages)
+        self.bodies = list(bodies)
+        self.shown: int | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -125,7 +150,7 @@ class HistoryScreen(ModalScreen[None]):
             options = [
                 Option(
                     Content(
-                        f"{m.received[:16]}  {'→' if m.direction == 'out' else '←'}"
+                        f"{one_line(m.received[:16])}  {'→' if m.direction == 'out' else '←'}"
                         f"  {one_line(m.subject or '(no subject)')}"
                     ),
                     id=str(i),
@@ -136,16 +161,57 @@ class HistoryScreen(ModalScreen[None]):
                 options = [Option("No earlier e-mails from this customer.", disabled=True)]
             yield OptionList(*options, id="history-list")
             with VerticalScroll(id="history-body"):
-                yield Static(id="history-text")
+                yield Static(id="history-head")
+                yield Static(id="history-cut", classes="body-cut")
+                yield BodyView(id="history-text")
 
     @on(OptionList.OptionHighlighted, "#history-list")
     def _show(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is None:
             return
-        message = self.messages[int(event.option.id)]
-        head = f"From: {message.from_name} <{message.from_address}>\nSubject: {message.subject}\n\n"
-        self.query_one("#history-text", Static).update(
-            Content(inert(head + body_text(message), multiline=True))
+        self.shown = int(event.option.id)
+        message = self.messages[self.shown]
+        self.query_one("#history-head", Static).update(
+            Content(
+                f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>\n"
+                f"Subject: {one_line(message.subject)}\n"
+            )
+        )
+        self._show_body(self.bodies[self.shown])
+
+    def _show_body(self, body: Body) -> None:
+        self.query_one("#history-text", BodyView).show(body)
+        cut = self.query_one("#history-cut", Static)
+        cut.display = body.cut
+        cut.update(
+            Content(affordance(body, show_all=SHOW_ALL_KEY, save=SAVE_BODY_KEY)) if body.cut else ""
+        )
+
+    def action_show_all(self) -> None:
+        """Show all of the highlighted message's long body."""
+        if self.shown is not None and self.bodies[self.shown].cut:
+            self._prepare_all(self.shown, self.messages[self.shown])
+
+    @work(thread=True, exclusive=True, group="body", exit_on_error=False)
+    def _prepare_all(self, index: int, message: ArchivedMessage) -> None:
+        body = prepare(message, limit=None)
+        self.app.call_from_thread(self._all_prepared, index, body)
+
+    def _all_prepared(self, index: int, body: Body) -> None:
+        self.bodies[index] = body
+        if self.shown == index:
+            self._show_body(body)
+
+    def action_save_body(self) -> None:
+        """Save the highlighted message's whole body in the downloads folder."""
+        if self.shown is not None:
+            self._save(self.messages[self.shown], downloads_folder())
+
+    @work(thread=True, group="save-body", exit_on_error=False)
+    def _save(self, message: ArchivedMessage, folder: Path) -> None:
+        path = save_body(message, folder)
+        self.app.call_from_thread(
+            self.notify, f"Saved the e-mail's text in {one_line(str(path))}", markup=False
         )
 
 
@@ -155,6 +221,7 @@ Work             n take next · t take selected · b put back · x transfer
                  c close with reason · J junk
 Write            r reply · R reply all · f forward · w new e-mail
 Customer         h history · i trail and notes · a save attachments
+Long e-mail      m show all of it · d save its text to ~/Downloads
 Views            1 in hand · 2 all groups · Tab next pane
 Me               s Available / Away · v review outcomes
 Composer         Ctrl+S send · Ctrl+R response tree · ::shortcut + space
@@ -177,6 +244,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Content(HELP), id="help-text")
 
 
-def downloads_folder() -> Path:
-    """Where attachments are saved unless the agent says otherwise."""
-    return Path.home() / "Downloads"
+__all__ = [
+    "HelpScreen",
+    "HistoryScreen",
+    "TextPrompt",
+    "TransferDialog",
+    "TransferRequest",
+    "downloads_folder",
+]

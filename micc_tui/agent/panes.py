@@ -15,9 +15,9 @@ from textual.widgets.option_list import Option
 
 from engine.archive import ArchivedMessage
 from engine.service import GroupCount, HealthItem
-from engine.templates import html_to_text
 from micc_tui.agent.format import engine_summary, full_time, size
-from micc_tui.widgets.safe import inert, one_line
+from micc_tui.widgets.body_view import Body, BodyView, affordance
+from micc_tui.widgets.safe import one_line
 
 #: The group list's pseudo-entries: the agent's own e-mails, and every group at once.
 IN_HAND = "\x00in-hand"
@@ -58,32 +58,37 @@ class GroupList(OptionList):
             self.post_message(self.Chosen(event.option.id))
 
 
+#: The keys that show all of a cut body and save it (the desk's bindings).
+SHOW_ALL_KEY, SAVE_BODY_KEY = "m", "d"
+
+
 @dataclass(frozen=True)
 class Reading:
-    """What the reading pane shows: a message and who holds its conversation."""
+    """What the reading pane shows: a message, its body prepared, who holds it.
+
+    ``body`` is made in the worker that read the message (HTML converted,
+    made inert, cut to its first 256 KB): the UI thread only paints it.
+    """
 
     message: ArchivedMessage
     state: str
     agent_id: str | None
     service_group: str | None
     reason: str
-
-
-def body_text(message: ArchivedMessage) -> str:
-    """The body as readable text: the text part, else the HTML part converted."""
-    if message.body_text.strip():
-        return message.body_text
-    if message.body_html.strip():
-        return html_to_text(message.body_html)
-    return "(no text)"
+    body: Body
 
 
 class ReadingPane(VerticalScroll):
-    """Headers, the body as text and the attachments of one e-mail; all shown literally."""
+    """Headers, the body as text and the attachments of one e-mail; all shown literally.
+
+    A long body shows its first 256 KB, with a line saying so and naming the
+    keys that show all of it (``m``) or save it to the downloads folder (``d``).
+    """
 
     def compose(self) -> ComposeResult:
         yield Static(id="reading-headers")
-        yield Static(id="reading-body")
+        yield Static(id="reading-cut", classes="body-cut")
+        yield BodyView(id="reading-body")
         yield Static(id="reading-attachments")
 
     def on_mount(self) -> None:
@@ -92,8 +97,17 @@ class ReadingPane(VerticalScroll):
     def clear(self, text: str = "Select an e-mail to read it.") -> None:
         """Show a hint instead of a message."""
         self.query_one("#reading-headers", Static).update(Content(text))
-        self.query_one("#reading-body", Static).update("")
+        self.show_body(Body((), 0, 0))
         self.query_one("#reading-attachments", Static).update("")
+
+    def show_body(self, body: Body) -> None:
+        """Show a prepared body (the beginning of it, or all), and say when it is cut."""
+        self.query_one("#reading-body", BodyView).show(body)
+        cut = self.query_one("#reading-cut", Static)
+        cut.display = body.cut
+        cut.update(
+            Content(affordance(body, show_all=SHOW_ALL_KEY, save=SAVE_BODY_KEY)) if body.cut else ""
+        )
 
     def show(self, reading: Reading) -> None:
         """Show a message; every field from the e-mail is inert text."""
@@ -122,9 +136,9 @@ class ReadingPane(VerticalScroll):
             if value
         ]
         self.query_one("#reading-headers", Static).update(Content("\n").join(lines))
-        self.query_one("#reading-body", Static).update(
-            Content(inert(body_text(message), multiline=True))
-        )
+        if reading.body is self.query_one("#reading-body", BodyView).body:
+            return  # the same e-mail again (its state changed): keep the place in it
+        self.show_body(reading.body)
         attachments = [
             Content.assemble(
                 (f"[{a.get('index', i)}] ", "bold"),

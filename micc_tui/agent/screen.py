@@ -25,10 +25,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
-from engine.service import ContactCenter, HealthItem, ReviewOutcome
+from engine.service import AgentState, ContactCenter, HealthItem, ReviewOutcome
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
 from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, GroupList, Reading, ReadingPane, StatusLine
+from micc_tui.widgets.body_view import prepare
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
 
@@ -89,12 +90,19 @@ class AgentScreen(DeskActions):
             self.rows = rows
             super().__init__()
 
-    def __init__(self, center: ContactCenter, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        center: ContactCenter,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        state: AgentState = "available",
+    ) -> None:
         super().__init__()
         # Textual sets the class matching the width on every resize.
         self.HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
         self.center = center
         self.poll_seconds = poll_seconds
+        self.start_state = state
         self.view = ALL_GROUPS
         self.snapshot: Snapshot | None = None
         self.filter_words: list[str] = []
@@ -124,7 +132,7 @@ class AgentScreen(DeskActions):
         self.query_one("#reading", ReadingPane).border_title = "E-mail"
         self.query_one("#queue", QueueTable).focus()
         self.load()
-        self.set_state("available")
+        self.set_state(self.start_state)
         self.set_interval(self.poll_seconds, self.poll)
         self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
         # A killed engine writes nothing, so nothing reloads: look at its age now and then.
@@ -278,15 +286,36 @@ class AgentScreen(DeskActions):
     def _read_soon(self, key: int) -> None:
         if self._read_timer is not None:
             self._read_timer.stop()
-        self._read_timer = self.set_timer(READ_DELAY, lambda: self.read(key))
+        self._read_timer = self.set_timer(READ_DELAY, lambda: self.read(key, self.reading))
 
     @work(thread=True, exclusive=True, group="read", exit_on_error=False)
-    def read(self, key: int) -> None:
-        """Load the highlighted conversation's latest message."""
+    def read(self, key: int, shown: Reading | None = None) -> None:
+        """Load the highlighted conversation's latest message and prepare its body to show.
+
+        When that is the message ``shown`` already, only its state is read again:
+        a long e-mail is not read and prepared again each time the store changes.
+        """
         item = self.center.item(key)
+        if item and shown is not None and shown.message.id == item.message:
+            again = replace(
+                shown,
+                state=item.state,
+                agent_id=item.agent_id,
+                service_group=item.service_group,
+                reason=item.reason,
+            )
+            self.post_message(self.ReadingLoaded(key, again))
+            return
         message = self.center.message(key) if item else None
         reading = (
-            Reading(message, item.state, item.agent_id, item.service_group, item.reason)
+            Reading(
+                message,
+                item.state,
+                item.agent_id,
+                item.service_group,
+                item.reason,
+                prepare(message),
+            )
             if item and message
             else None
         )

@@ -1,8 +1,10 @@
 """A TextArea that underlines misspelled words.
 
-The checking itself happens elsewhere (off the UI thread); this widget only
-keeps the latest list of misspellings and paints them through the TextArea's
-highlight map, the same path syntax highlighting uses.
+Its text is always inert (control, bidi and zero-width characters spelled
+out, :mod:`micc_tui.widgets.safe`). The checking itself happens elsewhere
+(off the UI thread); this widget only keeps the latest list of misspellings
+and paints them through the TextArea's highlight map, the same path syntax
+highlighting uses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.style import Style
-from textual.widgets import TextArea
+
+from micc_tui.widgets.inert_fields import InertTextArea
 
 #: The highlight name misspellings are painted with.
 MISSPELLING = "misspelling"
@@ -31,8 +34,12 @@ class Marked:
         return (self.row, self.column + len(self.word))
 
 
-class SpellTextArea(TextArea):
-    """The composer's body: soft-wrapped text with misspellings underlined."""
+class SpellTextArea(InertTextArea):
+    """The composer's body: soft-wrapped, inert text with misspellings underlined.
+
+    Whatever enters it (the draft, responses, pasted text) is made inert first
+    (:class:`~micc_tui.widgets.inert_fields.InertTextArea`).
+    """
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(text, soft_wrap=True, tab_behavior="focus", id=id)

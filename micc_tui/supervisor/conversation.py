@@ -1,7 +1,13 @@
-"""A whole conversation from the archive, both directions, oldest first."""
+"""A whole conversation from the archive, both directions, oldest first.
+
+Bodies are prepared in the worker that reads them (HTML to text, made inert,
+a long one cut to its first 256 KB); ``m`` shows all of the cut ones and ``d``
+saves their text to the downloads folder.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -13,6 +19,15 @@ from textual.widgets import Label, Static
 
 from engine.archive import ArchivedMessage
 from engine.supervision import Supervision
+from micc_tui.widgets.body_view import (
+    Body,
+    BodyView,
+    affordance,
+    bodies_of,
+    downloads_folder,
+    prepare,
+    save_body,
+)
 from micc_tui.widgets.safe import one_line, safe
 from micc_tui.workers import ReportsWorkerFailures
 
@@ -20,7 +35,11 @@ from micc_tui.workers import ReportsWorkerFailures
 class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
     """Every message of one conversation (or one lone message), read-only."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close"),
+        Binding("m", "show_all", "Show all", show=False),
+        Binding("d", "save_bodies", "Save long bodies", show=False),
+    ]
 
     def __init__(
         self, supervision: Supervision, conversation_id: int | None, message_id: int
@@ -29,6 +48,8 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         self.supervision = supervision
         self.conversation_id = conversation_id
         self.message_id = message_id
+        self.messages: list[ArchivedMessage] = []
+        self.bodies: list[Body] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="conversation"):
@@ -50,14 +71,15 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         else:
             single = self.supervision.message(message_id)
             messages = [single] if single else []
-        self.app.call_from_thread(self._show, messages)
+        self.app.call_from_thread(self._show, messages, bodies_of(messages))
 
-    def _show(self, messages: list[ArchivedMessage]) -> None:
+    def _show(self, messages: list[ArchivedMessage], bodies: list[Body]) -> None:
+        self.messages, self.bodies = messages, bodies
         box = self.query_one("#messages", VerticalScroll)
-        for message in messages:
+        for index, (message, body) in enumerate(zip(messages, bodies, strict=True)):
             arrow = "→ customer" if message.direction == "out" else "← customer"
             head = (
-                f"{arrow}  {message.received[:16].replace('T', ' ')}  "
+                f"{arrow}  {one_line(message.received[:16].replace('T', ' '))}  "
                 f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>"
                 f"\nTo: {one_line(', '.join(message.to))}"
                 f"\nSubject: {one_line(message.subject)}"
@@ -66,14 +88,52 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
             box.mount(
                 Static(safe(head, multiline=True), classes=f"message-head {message.direction}")
             )
-            box.mount(
-                Static(
-                    safe(message.body_text.strip() or "(no text body)", multiline=True),
-                    classes="message-body",
-                )
-            )
+            cut = Static(id=f"message-cut-{index}", classes="message-cut")
+            box.mount(cut)
+            box.mount(BodyView(body, id=f"message-body-{index}", classes="message-body"))
+            self._show_cut(index, body)
             if message.id == self.message_id:
                 box.children[-1].scroll_visible(animate=False)
+
+    def _show_cut(self, index: int, body: Body) -> None:
+        cut = self.query_one(f"#message-cut-{index}", Static)
+        cut.display = body.cut
+        cut.update(safe(affordance(body, show_all="m", save="d")) if body.cut else "")
+
+    def action_show_all(self) -> None:
+        """Show all of every long body here (only their beginnings are shown at first)."""
+        pairs = enumerate(zip(self.messages, self.bodies, strict=True))
+        cut = [(i, m) for i, (m, b) in pairs if b.cut]
+        if not cut:
+            self.notify("Every e-mail here is shown whole.")
+            return
+        self._prepare_all(cut)
+
+    @work(thread=True, exclusive=True, group="body", exit_on_error=False)
+    def _prepare_all(self, cut: list[tuple[int, ArchivedMessage]]) -> None:
+        for index, message in cut:
+            body = prepare(message, limit=None)
+            self.app.call_from_thread(self._all_prepared, index, body)
+
+    def _all_prepared(self, index: int, body: Body) -> None:
+        self.bodies[index] = body
+        self.query_one(f"#message-body-{index}", BodyView).show(body)
+        self._show_cut(index, body)
+
+    def action_save_bodies(self) -> None:
+        """Save the text of the long bodies (else of the e-mail opened) to the downloads folder."""
+        cut = [m for m, b in zip(self.messages, self.bodies, strict=True) if b.cut]
+        opened = [m for m in self.messages if m.id == self.message_id]
+        if cut or opened:
+            self._save(cut or opened, downloads_folder())
+
+    @work(thread=True, group="save-body", exit_on_error=False)
+    def _save(self, messages: list[ArchivedMessage], folder: Path) -> None:
+        paths = [save_body(message, folder) for message in messages]
+        words = (
+            "Saved " + ", ".join(one_line(p.name) for p in paths) + f" in {one_line(str(folder))}"
+        )
+        self.app.call_from_thread(self.notify, words, markup=False)
 
     def action_close(self) -> None:
         """Back to the search."""

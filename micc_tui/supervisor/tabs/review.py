@@ -1,4 +1,9 @@
-"""The review queue: the draft reply beside the customer's e-mail; approve, reject, edit."""
+"""The review queue: the draft reply beside the customer's e-mail; approve, reject, edit.
+
+Both letters are prepared in a worker when a reply is highlighted (made inert,
+a long body cut to its first 256 KB); the customer's e-mail is painted line by
+line. A reply longer than that is shown cut and cannot be edited here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Label, Static, TextArea
+from textual.widgets import Label, TextArea
 from textual.worker import Worker
 
 from engine.archive import ArchivedMessage
@@ -22,8 +27,10 @@ from micc_tui.supervisor.tabs.base import (
     short_time,
     sync_rows,
 )
+from micc_tui.widgets.body_view import LIMIT, Body, BodyView, prepare, prepare_text, size_words
 from micc_tui.widgets.fit_table import FitTable
-from micc_tui.widgets.safe import inert, one_line, safe
+from micc_tui.widgets.inert_fields import InertTextArea
+from micc_tui.widgets.safe import one_line
 from micc_tui.widgets.trail import MovedChoice, MovedOn
 
 DRAFT_TITLE = "Draft reply (e: edit)"
@@ -54,6 +61,8 @@ class ReviewTab(ConversationTab):
         #: The outbox id whose draft is open for editing (live reloads leave it alone).
         self.editing: int | None = None
         self._shown: int | None = None
+        #: The reply shown is longer than the editor holds (shown cut, not editable).
+        self._long = False
 
     def compose(self) -> ComposeResult:
         yield FitTable(flex="subject", id="reviews", cursor_type="row", zebra_stripes=True)
@@ -61,10 +70,10 @@ class ReviewTab(ConversationTab):
             with Vertical(classes="review-pane"):
                 yield Label("Customer wrote", classes="pane-title")
                 with VerticalScroll():
-                    yield Static("", id="review-original")
+                    yield BodyView(id="review-original")
             with Vertical(classes="review-pane"):
                 yield Label(DRAFT_TITLE, id="draft-title", classes="pane-title")
-                yield TextArea("", id="review-draft", read_only=True, soft_wrap=True)
+                yield InertTextArea("", id="review-draft", read_only=True, soft_wrap=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#reviews", FitTable)
@@ -119,14 +128,29 @@ class ReviewTab(ConversationTab):
         if item is not None and item.outbox_id == self._shown:
             return
         self._shown = item.outbox_id if item else None
-        self.query_one("#review-original", Static).update(
-            safe(_letter(item.original), multiline=True)
-            if item and item.original
-            else safe("Nothing to review." if item is None else "(a new e-mail, not a reply)")
-        )
-        draft = self.query_one("#review-draft", TextArea)
-        # TextArea shows text literally (no markup); controls are made inert anyway.
-        draft.load_text(_letter(item.draft) if item else "")
+        if item is None:
+            self._letters_ready(None, Body(("Nothing to review.",), 0, 0), "", False)
+        else:
+            self._prepare_letters(item)
+
+    @work(thread=True, exclusive=True, group="letters", exit_on_error=False)
+    def _prepare_letters(self, item: ReviewItem) -> None:
+        """Both letters of a reply made ready to show (off the UI thread: they may be long)."""
+        if item.original is not None:
+            original = _letter(item.original)
+        else:
+            original = Body(("(a new e-mail, not a reply)",), 0, 0)
+        draft = _letter(item.draft)
+        long = draft.cut
+        self.app.call_from_thread(self._letters_ready, item.outbox_id, original, draft.text, long)
+
+    def _letters_ready(self, outbox_id: int | None, original: Body, draft: str, long: bool) -> None:
+        if outbox_id != self._shown or self.editing is not None:
+            return
+        self.query_one("#review-original", BodyView).show(original)
+        self._long = long
+        # The editor holds at most the first 256 KB (a longer reply is cut, read-only).
+        self.query_one("#review-draft", TextArea).load_text(draft)
 
     def action_approve(self) -> None:
         """Approve the highlighted reply: the engine sends it."""
@@ -215,9 +239,17 @@ class ReviewTab(ConversationTab):
         item = self._selected()
         if item is None:
             return
+        if self._long or len(item.draft.body_text) > LIMIT:
+            self.notify(
+                f"This reply is {size_words(len(item.draft.body_text.encode()))}: too long to edit"
+                " here. Approve it or reject it with a comment.",
+                severity="warning",
+                markup=False,
+            )
+            return
         self.editing = item.outbox_id
         draft = self.query_one("#review-draft", TextArea)
-        draft.load_text(inert(item.draft.body_text, multiline=True))
+        draft.load_text(item.draft.body_text)  # made inert by the editor
         draft.read_only = False
         draft.focus()
         self.query_one("#draft-title", Label).update("Editing: Ctrl+S approves, Esc cancels")
@@ -246,12 +278,19 @@ class ReviewTab(ConversationTab):
         self.query_one("#reviews", FitTable).focus()
 
 
-def _letter(message: ArchivedMessage) -> str:
-    """A message as a letter: a few headers, then the text body."""
+def _letter(message: ArchivedMessage) -> Body:
+    """A message as a letter: a few headers, then the text body (its beginning if long)."""
     head = (
-        f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>\n"
-        f"To: {one_line(', '.join(message.to))}\n"
-        f"Subject: {one_line(message.subject)}\n"
-        f"Date: {short_time(message.received)}\n\n"
+        f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>",
+        f"To: {one_line(', '.join(message.to))}",
+        f"Subject: {one_line(message.subject)}",
+        f"Date: {short_time(message.received)}",
+        "",
     )
-    return head + inert(message.body_text.strip(), multiline=True)
+    body = (
+        prepare_text(message.body_text.strip()) if message.body_text.strip() else prepare(message)
+    )
+    lines = body.lines
+    if body.cut:
+        lines = (*lines, "", f"[The first {size_words(body.shown)} of {size_words(body.total)}.]")
+    return Body((*head, *lines), body.shown, body.total, body.html)

@@ -1,0 +1,112 @@
+"""A huge body is shown as its first 256 KB, with keys to show all of it or save it (issue 14).
+
+The consoles prepare a body in a worker thread (HTML to text, made inert, cut)
+and paint only the lines on screen, so a 25 MB e-mail neither freezes the
+agent's desk nor the supervisor's conversation view. No wall-clock time is
+asserted here; ``bench/huge_body.py`` measures the key-to-frame times.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from engine.bootstrap import open_store
+from engine.config import Config
+from micc_tui.supervisor.conversation import ConversationScreen
+from micc_tui.widgets.body_view import LIMIT, BodyView, prepare_text, wrap
+from tests.agent_console_helpers import make_app, screen, settle, table
+from tests.agent_fixtures import deliver, mail, workspace
+from tests.supervisor_fixtures import app_for, wait_for
+
+#: A line of the huge body; the body is this line repeated to 25 MB.
+LINE = "Line {:07d} of the log the customer pasted into the e-mail body, word after word.\n"
+SIZE = 25 * 1024 * 1024
+
+
+def huge_text() -> str:
+    count = SIZE // len(LINE.format(0)) + 1
+    return "".join(LINE.format(n) for n in range(count))[:SIZE]
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    config = workspace(tmp_path_factory.mktemp("huge") / "ws")
+    store = open_store(config)
+    deliver(
+        store,
+        config,
+        mail(1, subject="The whole log, ORDHUGE", body=huge_text()),
+        mail(2, subject="A short one"),
+    )
+    store.close()
+    return config
+
+
+def cut_note(node: object) -> str:
+    return str(node.render())  # type: ignore[attr-defined]
+
+
+async def test_the_agent_sees_the_first_256_kb_and_can_show_all_or_save(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: table(app).row_count == 2 and screen(app).reading is not None)
+        desk = screen(app)
+        assert desk.reading is not None and desk.reading.message.subject.endswith("ORDHUGE")
+        body = desk.query_one("#reading-body", BodyView)
+        assert body.body.cut and 0 < body.body.shown <= LIMIT
+        assert body.text.startswith("Line 0000000 of the log")
+        note = desk.query_one("#reading-cut", Static)
+        assert note.display
+        words = cut_note(note)
+        assert "Showing the first 255 KB of 25.0 MB" in words or "first 256 KB of 25.0 MB" in words
+        assert "press m to show all, d to save it to a file" in words
+
+        await pilot.press("d")  # the whole body, in the downloads folder
+        saved = tmp_path / "Downloads" / f"e-mail-{desk.reading.message.id}.txt"
+        await settle(pilot, lambda: saved.exists())
+        whole = len(desk.reading.message.body_text.encode())
+        assert whole >= SIZE and saved.stat().st_size == whole
+
+        await pilot.press("m")  # all of it, prepared off the UI thread
+        await settle(pilot, lambda: not body.body.cut, timeout=60)
+        assert body.body.shown == body.body.total == whole and not note.display
+        assert body.body.lines[-1].startswith("Line ")
+
+        await pilot.press("j")  # the short one: shown whole, no note
+        await settle(pilot, lambda: "A short one" in desk.reading.message.subject)  # type: ignore[union-attr]
+        assert not body.body.cut and not note.display
+
+
+async def test_the_supervisor_sees_the_beginning_in_the_conversation(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        app.query_one("#search", Input).focus()
+        await pilot.press(*"ORDHUGE", "enter")
+        await wait_for(pilot, lambda: app.query_one("#hits").row_count == 1)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        view = app.screen
+        await wait_for(pilot, lambda: len(view.query(BodyView)) == 1)
+        body = view.query_one(BodyView)
+        assert body.body.cut and body.body.shown <= LIMIT
+        assert "press m to show all, d to save" in cut_note(view.query_one(".message-cut"))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: not view.query_one(BodyView).body.cut, timeout=60)
+
+
+def test_a_body_is_cut_on_a_line_within_the_limit_and_wrapped_by_words() -> None:
+    text = huge_text()[: 3 * LIMIT]
+    body = prepare_text(text)
+    assert body.cut and body.shown <= LIMIT and body.total == 3 * LIMIT
+    assert all(line.startswith("Line ") for line in body.lines)  # cut after a whole line
+    assert wrap("one two three four", 9) == ["one two", "three", "four"]
+    assert wrap("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert wrap("日本語のテキスト", 6) == ["日本語", "のテキ", "スト"]
+    assert prepare_text("a\x1b[2J\u202eb\r\nc\u2028d").lines == ("a\\x1b[2J\\u202eb", "c\\u2028d")
