@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from engine.service import ContactCenter
+from engine.service import AgentState, ContactCenter
 from micc_tui.agent.screen import AgentScreen
 from micc_tui.terminal import draw_on_terminal
 from micc_tui.workers import ShowsWorkerFailures
@@ -19,20 +19,34 @@ class AgentApp(App[None], ShowsWorkerFailures):
     Args:
         center: the engine facade for the agent (the app closes it on exit).
         poll_seconds: how often to look for changes made by others.
+        state: the agent's state when the console opens (Available, or Away).
     """
 
     CSS_PATH = "agent.tcss"
     TITLE = "micc agent"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, center: ContactCenter, *, poll_seconds: float = 0.75) -> None:
+    def __init__(
+        self,
+        center: ContactCenter,
+        *,
+        poll_seconds: float = 0.75,
+        state: AgentState = "available",
+    ) -> None:
         super().__init__()
         self.center = center
         self.poll_seconds = poll_seconds
+        self.start_state: AgentState = state
         self.sub_title = center.agent.name
 
     def on_mount(self) -> None:
-        self.push_screen(AgentScreen(self.center, poll_seconds=self.poll_seconds))
+        self.push_screen(
+            AgentScreen(self.center, poll_seconds=self.poll_seconds, state=self.start_state)
+        )
+
+    def goodbye_state(self) -> AgentState | None:
+        """The state recorded when the console closes (None: leave the agent's as it is)."""
+        return "offline"
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -59,7 +73,9 @@ class AgentApp(App[None], ShowsWorkerFailures):
         # Offline, not away: supervisors count a closed console as logged out at once
         # instead of after its heartbeat ages (engine.supervision.dashboard).
         try:
-            self.center.set_state("offline")
+            state = self.goodbye_state()
+            if state is not None:
+                self.center.set_state(state)
         finally:
             self.center.close()
 

@@ -25,10 +25,10 @@ from textual.screen import Screen
 
 from engine.config import Config
 from engine.errors import Refused
-from engine.service import open_contact_center
+from engine.service import AgentState, open_contact_center
 from micc_tui.agent import app as agent_app_module
 from micc_tui.agent.app import AgentApp
-from micc_tui.agent.screen import AgentScreen
+from micc_tui.agent.screen import HEARTBEAT_SECONDS, AgentScreen
 from micc_tui.demo.runner import Demo, DemoError, DemoOptions
 from micc_tui.terminal import draw_on_terminal
 
@@ -101,6 +101,10 @@ class DemoAgentApp(AgentApp):
             return
         self.switch_to = "supervisor"
         self.exit()
+
+    def goodbye_state(self) -> AgentState | None:
+        """Switching consoles is not logging out: the agent's state stays as it is."""
+        return None if self.switch_to is not None else super().goodbye_state()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -194,6 +198,42 @@ class _Hangup:
         os._exit(128 + (self.signum or signal.SIGTERM))
 
 
+def _state_of(config: Config, agent: str) -> AgentState:
+    """The agent's state as their console left it (Available or Away)."""
+    center = open_contact_center(config, agent)
+    try:
+        return center.state()
+    finally:
+        center.close()
+
+
+class _Heartbeat:
+    """While the supervisor console shows, the hidden agent console's heartbeat goes on."""
+
+    def __init__(self, config: Config, agent: str) -> None:
+        self.config = config
+        self.agent = agent
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="micc-demo-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        center = open_contact_center(self.config, self.agent)
+        try:
+            while not self._stop.is_set():
+                center.heartbeat()
+                self._stop.wait(HEARTBEAT_SECONDS)
+        finally:
+            center.close()
+
+
 #: Seconds a console has to quit after SIGHUP or SIGTERM before the demo is stopped anyway.
 _HANGUP_GRACE_S = 5.0
 
@@ -209,26 +249,33 @@ def run_console(options: DemoOptions) -> int:
         if not _supervisor_console_available():
             supervisor = None
         console: Console | None = "agent"
+        state: AgentState = "available"
         while console is not None and hangup.signum is None:
             if console == "agent":
                 try:
                     center = open_contact_center(config, options.agent)
                 except Refused as exc:
                     raise DemoError(str(exc)) from exc
-                agent_app = DemoAgentApp(center, supervisor=supervisor, rate=options.rate)
+                agent_app = DemoAgentApp(
+                    center, supervisor=supervisor, rate=options.rate, state=state
+                )
                 hangup.app = agent_app
                 agent_app.run()
                 console = agent_app.switch_to
+                if console is not None:
+                    state = _state_of(config, options.agent)
             else:
                 assert supervisor is not None
                 app, supervision = supervisor_app(config, supervisor)
                 hangup.app = app
-                try:
-                    app.run()
-                finally:
-                    close = getattr(supervision, "close", None)
-                    if close is not None:
-                        close()
+                # The agent's console is only hidden: keep them logged in meanwhile.
+                with _Heartbeat(config, options.agent):
+                    try:
+                        app.run()
+                    finally:
+                        close = getattr(supervision, "close", None)
+                        if close is not None:
+                            close()
                 console = getattr(app, "switch_to", None)
             hangup.app = None
         if hangup.signum is not None:
