@@ -154,3 +154,19 @@ def test_installing_outside_the_spelling_folder_is_reported(
     assert code == 0 and (elsewhere / "de-DE").is_dir()
     assert f"{elsewhere} is not the spelling folder of {config}" in err
     assert "the consoles will not find this dictionary" in err
+
+
+def test_install_works_in_a_fresh_init_workspace(
+    tmp_path: Path, bundles: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As the README shows it: micc init, then install, with no config edited.
+    workspace = tmp_path / "ws"
+    assert main(["init", str(workspace)]) == 0
+    cfg = ("--config", str(workspace / "micc.toml"))
+    code, out, err = run(
+        capsys, "spelling", "install", str(bundles["multi"]), "--culture", "de-DE", *cfg
+    )
+    assert code == 0, err
+    assert f"in {workspace / 'spelling' / 'de-DE'}" in out and "warning" not in err
+    code, out, _ = run(capsys, "spelling", "list", "--json", *cfg)
+    assert ("de-DE", "site") in [(r["culture"], r["origin"]) for r in json.loads(out)]
