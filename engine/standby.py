@@ -20,6 +20,7 @@ import logging
 import random
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 from engine.config import Config, SecretError, read_secret
@@ -44,22 +45,34 @@ def missing_secret(config: Config) -> str:
     environment (it belongs to ``micc serve``'s service); such a standby must
     never take the lease only to fail with it.
     """
+    missing = missing_secrets(config)
+    return missing[0] if missing else ""
+
+
+def missing_secrets(config: Config) -> list[str]:
+    """Every secret the engine needs that this process cannot read, in words."""
     server = config.server
-    try:
-        if server.type == "graph":
+    wanted: list[tuple[str | None, Path | None, str]] = []
+    if server.type == "graph":
+        if server.graph is not None:
             graph = server.graph
-            if graph is not None:
-                read_secret(
-                    graph.client_secret_env, graph.client_secret_file, "the Graph client secret"
-                )
-            return ""
+            wanted.append(
+                (graph.client_secret_env, graph.client_secret_file, "the Graph client secret")
+            )
+    else:
         if not server.outbound_only:
-            read_secret(server.imap.password_env, server.imap.password_file, "the IMAP password")
+            imap = server.imap
+            wanted.append((imap.password_env, imap.password_file, "the IMAP password"))
         if server.smtp.username:
-            read_secret(server.smtp.password_env, server.smtp.password_file, "the SMTP password")
-    except SecretError as exc:
-        return str(exc)
-    return ""
+            smtp = server.smtp
+            wanted.append((smtp.password_env, smtp.password_file, "the SMTP password"))
+    found = []
+    for env, file, what in wanted:
+        try:
+            read_secret(env, file, what)
+        except SecretError as exc:
+            found.append(str(exc))
+    return found
 
 
 class StandbyEngine:

@@ -196,7 +196,8 @@ def _split_key(key: str) -> list[str]:
     return [next(p for p in groups if p) for groups in parts if any(groups)]
 
 
-def _dotted(loc: Loc) -> str:
+def dotted_key(loc: Loc) -> str:
+    """A key's place as people write it: ``service_group[0].email``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -238,7 +239,7 @@ def _first_model(annotation: Any) -> type[BaseModel] | None:
 
 def _problem_from_error(err: Any, file: Path | None, lines: KeyLines) -> Problem:
     loc: Loc = tuple(err["loc"])
-    key = _dotted(loc)
+    key = dotted_key(loc)
     line = lines.line(loc)
     kind = err["type"]
     value = err.get("input")
@@ -297,7 +298,7 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
             yield Problem(
                 file,
                 lines.line(loc),
-                _dotted(loc),
+                dotted_key(loc),
                 f"duplicate {field} {name!r}",
                 f"each {section.replace('_', ' ')} needs its own {field}",
             )
@@ -313,7 +314,7 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
             )
         )
         return Problem(
-            file, lines.line(loc), _dotted(loc), f"no service group named {name!r}", hint
+            file, lines.line(loc), dotted_key(loc), f"no service group named {name!r}", hint
         )
 
     for index, access in enumerate(config.service_access):
@@ -324,7 +325,7 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
             yield Problem(
                 file,
                 lines.line(loc),
-                _dotted(loc),
+                dotted_key(loc),
                 f"{access.address!r} is not an e-mail address pattern",
                 'write e.g. "Solidus.Sales.*@seclab.com"',
             )
@@ -334,7 +335,7 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
             yield Problem(
                 file,
                 lines.line(loc),
-                _dotted(loc),
+                dotted_key(loc),
                 f"{agent.id!r} is not a usable id",
                 "use letters, digits and . _ @ - only (it is typed at logins)",
             )
@@ -356,7 +357,7 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
             yield Problem(
                 file,
                 lines.line(loc),
-                _dotted(loc),
+                dotted_key(loc),
                 "both password_env and password_file are set",
                 "keep only one of them",
             )
@@ -369,7 +370,7 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
             yield Problem(
                 file,
                 lines.line(loc),
-                _dotted(loc),
+                dotted_key(loc),
                 f"unknown locale {locale!r}",
                 hint + 'write a culture name such as "en-US", "de-DE" or "sv-SE"',
             )

@@ -41,6 +41,40 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def _why(path: Path, exc: BaseException) -> str:
+    """Why a store file could not be opened, in words."""
+    if path.is_dir():
+        return "it is a folder, not a file"
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        size = path.stat().st_size if path.exists() else 0
+        return f"it is not a SQLite database (a file of {size} bytes)"
+    if isinstance(exc, OSError):
+        return exc.strerror or exc.__class__.__name__
+    return str(exc)
+
+
+def store_problem(path: Path) -> str | None:
+    """Why the store at ``path`` could not be opened, without creating or changing it.
+
+    None when it can be (an absent file can be: it is created on first use).
+    """
+    if not path.exists():
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            return f"cannot create the store {path}: {parent} is a file, not a folder"
+        return None
+    try:
+        # immutable: read the header only, creating no -wal or -shm beside it.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error) as exc:
+        return f"cannot open the store {path}: {_why(path, exc)}"
+    return None
+
+
 def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -50,29 +84,42 @@ class Store:
     """A connection to the store file, for the thread that created it."""
 
     def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+        """Open (creating if needed) the store at ``path``.
+
+        Raises:
+            StoreError: it cannot be opened; the message names the path and why.
+        """
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Every group's mail: created 0600, and SQLite gives -wal and -shm its mode.
-            create_private_file(self.path)
         self._thread = threading.get_ident()
-        self.conn = sqlite3.connect(
-            str(path),
-            isolation_level=None,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            check_same_thread=False,
-        )
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            self.conn = self._connect(str(path))
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the store {self.path}: {_why(self.path, exc)}") from None
         self._depth = 0
         self._savepoints = 0
         #: The SQL that differs between databases (see :mod:`engine.store.dialect`).
         self.dialect: Dialect = SQLITE
         if migrate:
             self.migrate()
+
+    def _connect(self, path: str) -> sqlite3.Connection:
+        if path != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Every group's mail: created 0600, and SQLite gives -wal and -shm its mode.
+            create_private_file(self.path)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @property
     def db(self) -> Any:

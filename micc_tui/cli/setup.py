@@ -13,7 +13,11 @@ from typing import Any
 from engine import attachments
 from engine.access import overlaps
 from engine.config import Config, ConfigError, load_config
+from engine.config.load import KeyLines, Problem
+from engine.standby import missing_secrets
+from engine.store import store_problem
 from engine.store.permissions import mode_of, private_folder, readable_by_others, store_files
+from engine.usability import usability_problems
 from micc_tui.cli.common import EXIT_UNUSABLE, add_json_flag, print_json
 from micc_tui.cli.ssh import ssh_problems
 
@@ -79,21 +83,25 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        if args.json:
-            print_json({"usable": False, "errors": [str(p) for p in exc.problems], "warnings": []})
-        else:
-            for problem in exc.problems:
-                print(f"error: {problem}")
-        return EXIT_UNUSABLE
+        return _refuse(args, [str(p) for p in exc.problems])
+    errors = [str(p) for p in usability_problems(config)]
+    unusable = store_problem(config.store.path)
+    if unusable is not None:
+        errors.append(f"{Problem(config.source, _store_line(config), 'store.path', unusable)}")
+    if errors:
+        return _refuse(args, errors)
     warnings = [
         f"service accesses {o.first!r} and {o.second!r} overlap: both match {o.example}; "
         f"the one activated first receives such mail"
         for o in overlaps(config)
     ]
-    warnings += _missing_files(config)
     # Attachment folders that do not exist (nothing can be attached) or hold the store.
     warnings += [str(p) for p in attachments.problems(config)]
     warnings += _readable_by_others(config)
+    warnings += [
+        f"{missing}: micc serve cannot run with this environment (the consoles can)"
+        for missing in missing_secrets(config)
+    ]
     warnings += ssh_problems(config)
     if args.json:
         print_json(
@@ -109,20 +117,22 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _missing_files(config: Any) -> list[str]:
-    found = []
-    for group in config.service_group:
-        for key in ("default_template", "signature", "responses"):
-            path = getattr(group, key)
-            if path is not None and not path.exists():
-                found.append(f"service group {group.name!r}: {key} file {path} does not exist")
-    for access in config.service_access:
-        path = access.auto_confirmation
-        if path is not None and not path.exists():
-            found.append(
-                f"service access {access.name!r}: auto_confirmation file {path} does not exist"
-            )
-    return found
+def _refuse(args: argparse.Namespace, errors: list[str]) -> int:
+    """Print why the config cannot be used; the exit status that says so."""
+    if args.json:
+        print_json({"usable": False, "errors": errors, "warnings": []})
+    else:
+        for error in errors:
+            print(f"error: {error}")
+    return EXIT_UNUSABLE
+
+
+def _store_line(config: Config) -> int | None:
+    try:
+        text = config.source.read_text(encoding="utf-8") if config.source else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    return KeyLines(text).line(("store", "path"))
 
 
 def _readable_by_others(config: Config) -> list[str]:
