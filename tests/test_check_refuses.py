@@ -128,3 +128,26 @@ def test_an_unusable_store_is_named_by_check_and_every_command(
         assert run.returncode == 1, (command, run.stderr)
         assert run.stderr.startswith(f"micc: cannot open the store {tmp_path / 'micc.db'}: ")
         assert reason in run.stderr and "Traceback" not in run.stderr
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import micc_tui.cli.mailbox
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise RuntimeError("the queue fell over")
+
+    monkeypatch.setattr(micc_tui.cli.mailbox, "list_items", broken)
+    path = tmp_path / "micc.toml"
+    path.write_text(BASE + GROUP)
+    capsys.readouterr()
+    assert main(["--config", str(path), "queue"]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "micc: unexpected error: RuntimeError: the queue fell over (this is a bug"
+    )
+    assert "MICC_DEBUG=1" in err and "Traceback" not in err
+    monkeypatch.setenv("MICC_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="the queue fell over"):
+        main(["--config", str(path), "queue"])

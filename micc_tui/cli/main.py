@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -83,7 +84,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Refusals and mail-server errors are written for a person: no traceback.
         print(f"micc: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # A bug of ours: say what happened in one line; the traceback on request.
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"micc: unexpected error: {exc.__class__.__name__}: {exc} "
+            f"(this is a bug; set {DEBUG_ENV}=1 to see where it happened)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     return code
+
+
+#: Set (to anything) to get the traceback of an unexpected error.
+DEBUG_ENV = "MICC_DEBUG"
+#: Exit status of an unexpected error (BSD's EX_SOFTWARE).
+EXIT_BUG = 70
 
 
 if __name__ == "__main__":
