@@ -27,7 +27,7 @@ from engine.access import active_accesses
 from engine.archive import ArchivedIncoming, archive_incoming
 from engine.autoreply import confirm
 from engine.config import Config
-from engine.mail.parse import ParsedMessage, content_hash, parse_message
+from engine.mail.parse import ParsedMessage, cleaned_fields, parse_message, unparsed
 from engine.ports import FetchedMessage
 from engine.router import UNROUTED, ActiveAccess, Route, route
 from engine.store import Store, conversations, messages, now_iso
@@ -221,7 +221,7 @@ def _park(
     if even that fails, only the raw bytes and the reason are.
     """
     reason = failure.reason
-    attempts = [_bare(item.raw, reason)]
+    attempts = [unparsed(item.raw, reason)]  # nothing but the reason, beside the raw bytes
     if message is not None:
         attempts.insert(0, _salvaged(message, reason))
     for n, attempt in enumerate(attempts, 1):
@@ -301,49 +301,8 @@ def _safe_keys(item: FetchedMessage) -> FetchedMessage:
 
 def _salvaged(message: ParsedMessage, reason: str) -> ParsedMessage:
     """What was parsed, every text cleaned, the reason among the problems."""
-    return dataclasses.replace(
-        message,
-        message_id=_clean(message.message_id),
-        subject=_clean(message.subject),
-        from_name=_clean(message.from_name),
-        from_address=_clean(message.from_address),
-        to=tuple(_clean(a) for a in message.to),
-        cc=tuple(_clean(a) for a in message.cc),
-        reply_to=tuple(_clean(a) for a in message.reply_to),
-        recipients=tuple(_clean(a) for a in message.recipients),
-        in_reply_to=_clean(message.in_reply_to),
-        references=tuple(_clean(r) for r in message.references),
-        body_text=_clean(message.body_text),
-        body_html=_clean(message.body_html),
-        attachments=tuple(
-            dataclasses.replace(a, filename=_clean(a.filename), content_type=_clean(a.content_type))
-            for a in message.attachments
-        ),
-        headers={_clean(k): _clean(v) for k, v in message.headers.items()},
-        problems=(*(_clean(p) for p in message.problems), reason),
-    )
-
-
-def _bare(raw: bytes, reason: str) -> ParsedMessage:
-    """Nothing but the reason: the raw bytes are archived beside it."""
-    return ParsedMessage(
-        message_id="",
-        subject="",
-        from_name="",
-        from_address="",
-        to=(),
-        cc=(),
-        reply_to=(),
-        recipients=(),
-        date=None,
-        in_reply_to="",
-        references=(),
-        body_text="",
-        body_html="",
-        attachments=(),
-        problems=(reason,),
-        content_hash=content_hash(raw),
-    )
+    cleaned = cleaned_fields(message, _clean)
+    return dataclasses.replace(cleaned, problems=(*cleaned.problems, reason))
 
 
 def _unrouted_reason(message: ParsedMessage) -> str:

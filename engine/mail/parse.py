@@ -34,7 +34,7 @@ import hashlib
 import html
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -238,7 +238,11 @@ def _declared_charsets(msg: Message) -> list[str]:
 
 
 def _unparsed(raw: bytes, reason: str) -> ParsedMessage:
-    text = raw.decode("utf-8", errors="replace")
+    return unparsed(raw, reason, body_text=raw.decode("utf-8", errors="replace"))
+
+
+def unparsed(raw: bytes, reason: str, *, body_text: str = "") -> ParsedMessage:
+    """A message that could not be read: no fields, ``reason`` as its one problem."""
     return ParsedMessage(
         message_id="",
         subject="",
@@ -251,7 +255,7 @@ def _unparsed(raw: bytes, reason: str) -> ParsedMessage:
         date=None,
         in_reply_to="",
         references=(),
-        body_text=text,
+        body_text=body_text,
         body_html="",
         attachments=(),
         problems=(reason,),
@@ -632,24 +636,30 @@ def _clean(text: str) -> str:
 
 def _guarded(parsed: ParsedMessage) -> ParsedMessage:
     """The last step: whatever path a string took, it leaves clean."""
+    return cleaned_fields(parsed, _clean)
+
+
+def cleaned_fields(parsed: ParsedMessage, clean: Callable[[str], str]) -> ParsedMessage:
+    """``parsed`` with ``clean`` applied to every string in it (``parsed`` itself when
+    nothing holds a NUL or a lone surrogate)."""
     changes: dict[str, Any] = {}
     for item in dataclasses.fields(parsed):
         value = getattr(parsed, item.name)
         cleaned: Any = value
         if isinstance(value, str):
-            cleaned = _clean(value)
+            cleaned = clean(value)
         elif isinstance(value, tuple) and value and isinstance(value[0], str):
             if not _is_clean("".join(value)):
-                cleaned = tuple(_clean(v) for v in value)
+                cleaned = tuple(clean(v) for v in value)
         elif isinstance(value, tuple) and value and isinstance(value[0], Attachment):
             cleaned = tuple(
                 dataclasses.replace(
-                    a, filename=_clean(a.filename), content_type=_clean(a.content_type)
+                    a, filename=clean(a.filename), content_type=clean(a.content_type)
                 )
                 for a in value
             )
         elif isinstance(value, dict) and not _is_clean("".join(value) + "".join(value.values())):
-            cleaned = {_clean(k): _clean(v) for k, v in value.items()}
+            cleaned = {clean(k): clean(v) for k, v in value.items()}
         if cleaned != value:
             changes[item.name] = cleaned
     return dataclasses.replace(parsed, **changes) if changes else parsed
