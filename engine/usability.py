@@ -4,7 +4,8 @@ Loading a config checks its shape (types, names, references between its
 sections). These checks go further, to what would fail only later, in front
 of a customer or an agent: no service group at all, a group address that is
 no address, an alarm threshold below the warning one, a template or response
-file that is missing, and a response file with errors. Each problem names the
+file that is missing, a response file with errors, and a store that cannot be
+opened. Each problem names the
 file, the line and the key.
 """
 
@@ -19,6 +20,7 @@ from engine.config import Config
 from engine.config.load import KeyLines, Loc, Problem, dotted_key
 from engine.errors import MiccError
 from engine.responses.parse import parse_file
+from engine.store import store_problem
 
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
 
@@ -43,6 +45,9 @@ def usability_problems(config: Config) -> list[Problem]:
 
     problems = list(_groups(config, at))
     problems += _files(config, at)
+    store = store_problem(config.store.path)
+    if store is not None:
+        problems.append(at(("store", "path"), store))
     return problems
 
 

@@ -13,9 +13,7 @@ from typing import Any
 from engine import attachments
 from engine.access import overlaps
 from engine.config import Config, ConfigError, load_config
-from engine.config.load import KeyLines, Problem
 from engine.standby import missing_secrets
-from engine.store import store_problem
 from engine.store.permissions import mode_of, private_folder, readable_by_others, store_files
 from engine.usability import usability_problems
 from micc_tui.cli.common import EXIT_UNUSABLE, add_json_flag, print_json
@@ -85,9 +83,6 @@ def run_check(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _refuse(args, [str(p) for p in exc.problems])
     errors = [str(p) for p in usability_problems(config)]
-    unusable = store_problem(config.store.path)
-    if unusable is not None:
-        errors.append(f"{Problem(config.source, _store_line(config), 'store.path', unusable)}")
     if errors:
         return _refuse(args, errors)
     warnings = [
@@ -125,14 +120,6 @@ def _refuse(args: argparse.Namespace, errors: list[str]) -> int:
         for error in errors:
             print(f"error: {error}")
     return EXIT_UNUSABLE
-
-
-def _store_line(config: Config) -> int | None:
-    try:
-        text = config.source.read_text(encoding="utf-8") if config.source else ""
-    except (OSError, UnicodeDecodeError):
-        return None
-    return KeyLines(text).line(("store", "path"))
 
 
 def _readable_by_others(config: Config) -> list[str]:
