@@ -16,7 +16,6 @@ from engine import outbox
 from engine.bootstrap import open_store
 from engine.config import Config
 from engine.store import Store
-from micc_tui.cli.main import main
 from tests.graph_fixtures import (
     GraphTenant,
     graph_server_fixture,  # noqa: F401 - fixture
@@ -29,6 +28,7 @@ from tests.graph_fixtures import (
 from tests.servers.dovecot import PASSWORD, Dovecot
 from tests.servers.smtp import SmtpServer
 from tests.servers.tenant import PASSWORD_ENV, customer_mail, tenant
+from tests.test_serve_e2e import serve_once
 
 CONFIRMED = 'auto_confirmation = "confirm.txt"\n'  # on the Marketing access
 
@@ -44,10 +44,6 @@ def imap_tenant(tmp_path: Path, dovecot: Dovecot, user: str, smtp: SmtpServer) -
     return tenant(
         tmp_path, imap_port=dovecot.imap_port, user=user, smtp_port=smtp.port, extra=CONFIRMED
     )
-
-
-def serve_once(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--config", str(config.source), "serve", "--once"]) == 0, capsys.readouterr()
 
 
 def confirmations(config: Config) -> list[str]:
