@@ -48,6 +48,20 @@ class AgentApp(App[None], ShowsWorkerFailures):
         """The state recorded when the console closes (None: leave the agent's as it is)."""
         return "offline"
 
+    async def state_written(self) -> None:
+        """Wait until an Available/Away key pressed just before closing has been recorded.
+
+        Without it a quick ``s`` then quit (or F2 in the demo) could be lost, or
+        land after the goodbye state and leave a closed console counted as away.
+        """
+        pending = [worker for worker in self.workers if worker.group == "state"]
+        if pending:
+            await self.workers.wait_for_complete(pending)
+
+    async def action_quit(self) -> None:
+        await self.state_written()
+        self.exit()
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, AgentScreen):

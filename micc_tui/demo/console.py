@@ -94,11 +94,12 @@ class DemoAgentApp(AgentApp):
             return self._supervisor is not None
         return super().check_action(action, parameters)
 
-    def action_switch_console(self) -> None:
+    async def action_switch_console(self) -> None:
         """Close this console and open the supervisor's (not while writing an e-mail)."""
         if not isinstance(self.screen, AgentScreen):
             self.notify("Send or close the e-mail first.", severity="warning")
             return
+        await self.state_written()
         self.switch_to = "supervisor"
         self.exit()
 
