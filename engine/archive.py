@@ -42,10 +42,20 @@ class ArchivedMessage:
     problems: list[str]
     source: str
     size: int
+    #: Set when ``body_text`` and ``body_html`` hold only their beginning (see
+    #: :func:`head`): the UTF-8 size of each whole body, text then HTML.
+    body_bytes: tuple[int, int] | None = None
+
+    @property
+    def whole(self) -> bool:
+        """True when the bodies are all there (not a :func:`head`)."""
+        return self.body_bytes is None
 
     def to_json(self, *, with_body: bool = True) -> dict[str, Any]:
         """The message as ``--json`` prints it."""
         data = asdict(self)
+        if data["body_bytes"] is None:
+            data.pop("body_bytes")
         if not with_body:
             data.pop("body_text")
             data.pop("body_html")
@@ -150,7 +160,7 @@ def archive_outgoing(
         )
 
 
-def _message(row: Any) -> ArchivedMessage:
+def _message(row: Any, body_bytes: tuple[int, int] | None = None) -> ArchivedMessage:
     return ArchivedMessage(
         row["id"],
         row["direction"],
@@ -169,6 +179,7 @@ def _message(row: Any) -> ArchivedMessage:
         json.loads(row["problems_json"]),
         row["source"],
         row["size"],
+        body_bytes,
     )
 
 
@@ -215,6 +226,19 @@ def get(store: Store, message: int) -> ArchivedMessage | None:
     """One archived message by its archive id."""
     row = rows.get(store, message)
     return _message(row) if row else None
+
+
+def head(store: Store, message: int, chars: int) -> ArchivedMessage | None:
+    """One archived message with only the first ``chars`` characters of each body.
+
+    For showing the beginning of a long e-mail: its ``body_bytes`` tell the
+    whole sizes, and :attr:`ArchivedMessage.whole` is False even when nothing
+    was cut, so nobody quotes, forwards or saves a head by mistake.
+    """
+    row = rows.head(store, message, chars)
+    if row is None:
+        return None
+    return _message(row, (int(row["text_bytes"] or 0), int(row["html_bytes"] or 0)))
 
 
 def raw(store: Store, message: int) -> bytes | None:

@@ -282,6 +282,22 @@ class ContactCenter(WritingAids):
             return None
         return archive.get(self.store, item.message)
 
+    def message_head(self, conversation_id: int, chars: int) -> ArchivedMessage | None:
+        """:meth:`message` with only the first ``chars`` characters of its bodies."""
+        item = queue.get_item(self.store, conversation_id)
+        if item is None or item.message is None:
+            return None
+        return archive.head(self.store, item.message, chars)
+
+    def whole(self, message: ArchivedMessage) -> ArchivedMessage:
+        """``message`` with all of its bodies (read again when it is a head)."""
+        if message.whole:
+            return message
+        found = archive.get(self.store, message.id)
+        if found is None:
+            raise Refused(f"message {message.id} is not in the archive")
+        return found
+
     def item(self, conversation_id: int) -> QueueItem | None:
         """A conversation as a queue item."""
         return queue.get_item(self.store, conversation_id)

@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 from engine.bootstrap import open_store
 from engine.config import Config
 from micc_tui.supervisor.conversation import ConversationScreen
-from micc_tui.widgets.body_view import LIMIT, BodyView, prepare_text, wrap
+from micc_tui.widgets.body_view import HEAD_CHARS, LIMIT, BodyView, prepare, prepare_text, wrap
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import deliver, mail, workspace
 from tests.supervisor_fixtures import app_for, wait_for
@@ -70,7 +70,7 @@ async def test_the_agent_sees_the_first_256_kb_and_can_show_all_or_save(
         await pilot.press("d")  # the whole body, in the downloads folder
         saved = tmp_path / "Downloads" / f"e-mail-{desk.reading.message.id}.txt"
         await settle(pilot, lambda: saved.exists())
-        whole = len(desk.reading.message.body_text.encode())
+        whole = len(app.center.whole(desk.reading.message).body_text.encode())
         assert whole >= SIZE and saved.stat().st_size == whole
 
         await pilot.press("m")  # all of it, prepared off the UI thread
@@ -110,3 +110,56 @@ def test_a_body_is_cut_on_a_line_within_the_limit_and_wrapped_by_words() -> None
     assert wrap("abcdefghij", 4) == ["abcd", "efgh", "ij"]
     assert wrap("日本語のテキスト", 6) == ["日本語", "のテキ", "スト"]
     assert prepare_text("a\x1b[2J\u202eb\r\nc\u2028d").lines == ("a\\x1b[2J\\u202eb", "c\\u2028d")
+
+
+def test_a_head_is_shown_as_its_whole_would_be(config: Config) -> None:
+    """The beginning read from the archive gives the body the whole message gives."""
+    from engine import archive
+
+    store = open_store(config)
+    try:
+        ids = [row[0] for row in store.query("SELECT id FROM messages ORDER BY id")]
+        for message_id in ids:
+            whole = archive.get(store, message_id)
+            head = archive.head(store, message_id, HEAD_CHARS)
+            assert whole is not None and head is not None and not head.whole
+            assert prepare(head) == prepare(whole)
+            with pytest.raises(ValueError):
+                prepare(head, limit=None)
+        short = archive.head(store, ids[-1], HEAD_CHARS)
+        assert short is not None and short.body_bytes == (
+            len(short.body_text.encode()),
+            len(short.body_html.encode()),
+        )
+    finally:
+        store.close()
+
+
+def test_an_html_only_head_is_shown_as_its_whole_would_be(tmp_path: Path) -> None:
+    from engine import archive
+
+    config = workspace(tmp_path / "ws")
+    store = open_store(config)
+    try:
+        rows = "".join(
+            f"<p>Row {n:06d} of the <b>report</b> &amp; more</p>\n" for n in range(40000)
+        )
+        deliver(
+            store,
+            config,
+            mail(1, body="", html=f"<html><body>{rows}</body></html>"),
+            mail(2, body="", html="<p>Dear team, a <i>short</i> one.</p>"),
+            mail(3, body=" \n", html="<p>Only whitespace in the text part.</p>"),
+        )
+        ids = [row[0] for row in store.query("SELECT id FROM messages ORDER BY id")]
+        assert len(ids) == 3
+        for message_id in ids:
+            whole = archive.get(store, message_id)
+            head = archive.head(store, message_id, HEAD_CHARS)
+            assert whole is not None and head is not None
+            assert prepare(head) == prepare(whole)
+        big = prepare(archive.head(store, ids[0], HEAD_CHARS))  # type: ignore[arg-type]
+        assert big.html and big.cut and big.lines[0].startswith("Row 000000 of the report & more")
+        assert not prepare(archive.head(store, ids[1], HEAD_CHARS)).cut  # type: ignore[arg-type]
+    finally:
+        store.close()

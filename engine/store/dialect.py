@@ -3,8 +3,9 @@
 Every query in the store package is plain SQL that both speak (``RETURNING``,
 ``ON CONFLICT ... DO UPDATE``, ``COALESCE``, ``CASE``) except what is named
 here: full-text search, reading a field of a JSON column, comparing columns
-that may be NULL, how a write transaction begins, and savepoints. A store module asks its
-:class:`Store`'s ``dialect`` for these fragments instead of writing them.
+that may be NULL, a text's size in bytes, how a write transaction begins, and
+savepoints. A store module asks its :class:`Store`'s ``dialect`` for these
+fragments instead of writing them.
 
 Only SQLite is implemented today; a PostgreSQL store supplies its own
 :class:`Dialect` (``to_tsvector``/``@@``, ``->>``, ``IS NOT DISTINCT FROM``).
@@ -45,6 +46,10 @@ class Dialect:
     def json_text(self, column: str, key: str) -> str:
         """The text of field ``key`` of the JSON object in ``column``."""
         return f"json_extract({column}, '$.{key}')"
+
+    def byte_length(self, column: str) -> str:
+        """The size of the text in ``column`` in UTF-8 bytes (PostgreSQL: ``octet_length``)."""
+        return f"length(CAST({column} AS BLOB))"
 
     def fts_ids(self) -> str:
         """A subquery of message ids whose text matches one parameter, newest first.

@@ -134,6 +134,24 @@ def get(store: Store, archive_id: int) -> sqlite3.Row | None:
     return store.query_one(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (archive_id,))
 
 
+def head(store: Store, archive_id: int, chars: int) -> sqlite3.Row | None:
+    """One archived message's row with only the first ``chars`` characters of each body.
+
+    Beside :data:`COLUMNS`, ``text_bytes`` and ``html_bytes`` hold the UTF-8 size of
+    each whole body. A 25 MB body is never read to show its beginning.
+    """
+    size = store.dialect.byte_length
+    columns = COLUMNS.replace(
+        "body_text, body_html",
+        "substr(body_text, 1, ?) AS body_text, substr(body_html, 1, ?) AS body_html",
+    )
+    return store.query_one(
+        f"SELECT {columns}, {size('body_text')} AS text_bytes, {size('body_html')} AS html_bytes "
+        "FROM messages WHERE id = ?",
+        (chars, chars, archive_id),
+    )
+
+
 def raw(store: Store, archive_id: int) -> bytes | None:
     """The message's bytes exactly as received or sent."""
     row = store.query_one("SELECT raw FROM raw_messages WHERE message = ?", (archive_id,))

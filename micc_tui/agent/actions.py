@@ -112,7 +112,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
     # -- running engine calls ------------------------------------------------------
 
-    @work(thread=True, group="action", exit_on_error=False)
+    @work(thread=True, group="action", exit_on_error=False, description="perform")
     def perform(self, action: Callable[[], Outcome]) -> None:
         """Run an engine call; its result says what to tell the agent and what to show."""
         notice, show, view = action()
@@ -247,7 +247,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         preferred = self.view if self.view in groups else groups[0]
         self.open_composer(lambda: self.center.draft_new(preferred))
 
-    @work(thread=True, group="draft", exit_on_error=False)
+    @work(thread=True, group="draft", exit_on_error=False, description="open_composer")
     def open_composer(self, build: Callable[[], Draft]) -> None:
         """Build the draft off the UI thread, then open the composer on it."""
         draft = build()
@@ -266,7 +266,13 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         if isinstance(key, int):
             self.load_history(key)
 
-    @work(thread=True, group="history", exclusive=True, exit_on_error=False)
+    @work(
+        thread=True,
+        group="history",
+        exclusive=True,
+        exit_on_error=False,
+        description="load_history",
+    )
     def load_history(self, key: int) -> None:
         """Search the archive for the customer's other e-mails."""
         from micc_tui.widgets.body_view import bodies_of
@@ -288,7 +294,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         if isinstance(key, int):
             self.load_trail(key)
 
-    @work(thread=True, group="trail", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="trail", exclusive=True, exit_on_error=False, description="load_trail")
     def load_trail(self, key: int) -> None:
         """Read the conversation's trail and notes off the UI thread."""
         item = self.center.item(key)
@@ -350,12 +356,12 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         self.notify("Preparing the whole e-mail…", markup=False)
         self.prepare_all(reading)
 
-    @work(thread=True, exclusive=True, group="body", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="body", exit_on_error=False, description="prepare_all")
     def prepare_all(self, reading: Reading) -> None:
         """Prepare all of a long body off the UI thread, then show it."""
         from micc_tui.widgets.body_view import prepare
 
-        body = prepare(reading.message, limit=None)
+        body = prepare(self.center.whole(reading.message), limit=None)
         self.app.call_from_thread(self._show_all, reading, body)
 
     def _show_all(self, reading: Reading, body: Body) -> None:
@@ -378,7 +384,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         def save() -> Outcome:
             from micc_tui.widgets.body_view import save_body
 
-            path = save_body(message, folder)
+            path = save_body(self.center.whole(message), folder)
             return f"Saved the e-mail's text in {one_line(str(path))}", None, None
 
         self.perform(save)
@@ -390,7 +396,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         state = self.snapshot.state if self.snapshot else "away"
         self.set_state("away" if state == "available" else "available")
 
-    @work(thread=True, group="state", exit_on_error=False)
+    @work(thread=True, group="state", exit_on_error=False, description="set_state")
     def set_state(self, state: str) -> None:
         """Record the agent's state; only the status line changes, nothing is reloaded."""
         self.center.set_state(state)  # type: ignore[arg-type]

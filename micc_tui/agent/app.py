@@ -8,6 +8,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from engine.service import AgentState, ContactCenter
+from micc_tui import heap
 from micc_tui.agent.screen import AgentScreen
 from micc_tui.terminal import draw_on_terminal
 from micc_tui.workers import ShowsWorkerFailures
@@ -43,6 +44,7 @@ class AgentApp(App[None], ShowsWorkerFailures):
         self.push_screen(
             AgentScreen(self.center, poll_seconds=self.poll_seconds, state=self.start_state)
         )
+        self.set_timer(heap.SETTLE_SECONDS, heap.settle)
 
     def goodbye_state(self) -> AgentState | None:
         """The state recorded when the console closes (None: leave the agent's as it is)."""

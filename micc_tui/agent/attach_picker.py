@@ -73,7 +73,7 @@ class AttachPicker(ModalScreen[Path | None], ReportsWorkerFailures):
     def _filter(self, event: Input.Changed) -> None:
         self.load(event.value)
 
-    @work(thread=True, exclusive=True, group="attach-list", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="attach-list", exit_on_error=False, description="load")
     def load(self, text: str) -> None:
         """List the files whose path holds every word of ``text`` (off the UI thread)."""
         found = self.center.attachable_files(self.group, text)

@@ -166,7 +166,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         )
         return True
 
-    @work(thread=True, group="shortcut", exit_on_error=False)
+    @work(thread=True, group="shortcut", exit_on_error=False, description="expand_shortcut_async")
     def expand_shortcut_async(
         self, draft: Draft, word: str, start: tuple[int, int], end: tuple[int, int]
     ) -> None:
@@ -183,7 +183,13 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         if area.document.get_text_range(start, end) == f"::{word}":
             area.replace(text, start, end)
 
-    @work(thread=True, exclusive=True, group="spelling", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="spelling",
+        exit_on_error=False,
+        description="check_spelling",
+    )
     def check_spelling(self, text: str, culture: str) -> None:
         """Find misspellings of one version of the body in ``culture``."""
         try:
@@ -216,7 +222,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         self._status(f"Looking for suggestions for {mark.word}…")
         self.suggest(mark, self.culture)
 
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False, description="suggest")
     def suggest(self, mark: Marked, culture: str) -> None:
         """Find suggestions (within a time budget), then let the agent pick one."""
         words = self.center.suggest(mark.word, culture)
@@ -237,7 +243,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         elif area.document.get_text_range((mark.row, mark.column), mark.end) == mark.word:
             area.replace(choice, (mark.row, mark.column), mark.end)
 
-    @work(thread=True, group="ignore", exit_on_error=False)
+    @work(thread=True, group="ignore", exit_on_error=False, description="ignore")
     def ignore(self, word: str, culture: str) -> None:
         """Remember a word as correct in ``culture`` for this agent, then check again."""
         self.center.ignore_word(word, culture)
@@ -251,7 +257,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         """Switch the spelling language to the next installed dictionary."""
         self.switch_language(self.culture)
 
-    @work(thread=True, group="language", exit_on_error=False)
+    @work(thread=True, group="language", exit_on_error=False, description="switch_language")
     def switch_language(self, culture: str) -> None:
         """Find the installed culture after ``culture``, then check the spelling in it."""
         cultures = self.center.spelling_cultures() or [culture]
@@ -266,7 +272,13 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         """Open the group's response tree."""
         self.load_responses()
 
-    @work(thread=True, exclusive=True, group="responses", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="responses",
+        exit_on_error=False,
+        description="load_responses",
+    )
     def load_responses(self) -> None:
         """Read the response tree off the UI thread, then show it."""
         tree = self.center.responses(self.draft.group)
@@ -282,7 +294,12 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         if response is not None:
             self.render_and_insert(self._current(), response)
 
-    @work(thread=True, group="responses-insert", exit_on_error=False)
+    @work(
+        thread=True,
+        group="responses-insert",
+        exit_on_error=False,
+        description="render_and_insert",
+    )
     def render_and_insert(self, draft: Draft, response: Response) -> None:
         """Render a response for ``draft`` (the e-mail as typed) and insert it at the cursor."""
         text = self.center.render_response(draft, response)
@@ -307,7 +324,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
 
         self.app.push_screen(AttachPicker(self.center, group), picked)
 
-    @work(thread=True, group="attach", exit_on_error=False)
+    @work(thread=True, group="attach", exit_on_error=False, description="attach_file")
     def attach_file(self, draft: Draft, path: Path) -> None:
         """Attach ``path`` if the engine allows it (folders, symlinks, size); else say why."""
         attached = self.center.attach(draft, path)
@@ -343,7 +360,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self._status("Sending…")
             self.send(self._current())
 
-    @work(thread=True, exclusive=True, group="send", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="send", exit_on_error=False, description="send")
     def send(self, draft: Draft) -> None:
         """Hand the e-mail to the outbox (refused when the e-mail moved on meanwhile)."""
         try:
@@ -372,7 +389,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         elif choice == "discard":
             self.dismiss(None)
 
-    @work(thread=True, group="note", exit_on_error=False)
+    @work(thread=True, group="note", exit_on_error=False, description="keep_as_note")
     def keep_as_note(self, conversation_id: int, text: str) -> None:
         """Keep the text that could not be sent as an internal note, then close."""
         self.center.add_note(conversation_id, text)

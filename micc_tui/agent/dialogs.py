@@ -192,7 +192,13 @@ class HistoryScreen(ModalScreen[None], ReportsWorkerFailures):
         if self.shown is not None and self.bodies[self.shown].cut:
             self._prepare_all(self.shown, self.messages[self.shown])
 
-    @work(thread=True, exclusive=True, group="body", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="body",
+        exit_on_error=False,
+        description="_prepare_all",
+    )
     def _prepare_all(self, index: int, message: ArchivedMessage) -> None:
         body = prepare(message, limit=None)
         self.app.call_from_thread(self._all_prepared, index, body)
@@ -207,7 +213,7 @@ class HistoryScreen(ModalScreen[None], ReportsWorkerFailures):
         if self.shown is not None:
             self._save(self.messages[self.shown], downloads_folder())
 
-    @work(thread=True, group="save-body", exit_on_error=False)
+    @work(thread=True, group="save-body", exit_on_error=False, description="_save")
     def _save(self, message: ArchivedMessage, folder: Path) -> None:
         path = save_body(message, folder)
         self.app.call_from_thread(

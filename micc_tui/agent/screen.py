@@ -29,7 +29,7 @@ from engine.service import AgentState, ContactCenter, HealthItem, ReviewOutcome
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
 from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, GroupList, Reading, ReadingPane, StatusLine
-from micc_tui.widgets.body_view import prepare
+from micc_tui.widgets.body_view import HEAD_CHARS, prepare
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
 
@@ -145,7 +145,7 @@ class AgentScreen(DeskActions):
         view = self.view
         self.load_view(view, first_look=self.snapshot is None or self.snapshot.view != view)
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="load_view")
     def load_view(self, view: str, *, first_look: bool) -> None:
         """Read what ``view`` shows; on a ``first_look`` at a long queue, its first page first."""
         center = self.center
@@ -168,7 +168,13 @@ class AgentScreen(DeskActions):
             self.Loaded(Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark))
         )
 
-    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="heartbeat",
+        exit_on_error=False,
+        description="heartbeat",
+    )
     def heartbeat(self) -> None:
         """Tell supervisors this console is still open (they count logged-in agents by it)."""
         self.center.heartbeat()
@@ -177,7 +183,7 @@ class AgentScreen(DeskActions):
         """Reload when the store changed since the last snapshot (looked at off the UI thread)."""
         self.poll_store(self._mark)
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False, description="poll_store")
     def poll_store(self, shown: tuple[int, ...]) -> None:
         """Compare the store's change mark with the ``shown`` one; reload what moved."""
         mark = self.center.change_mark()
@@ -288,7 +294,7 @@ class AgentScreen(DeskActions):
             self._read_timer.stop()
         self._read_timer = self.set_timer(READ_DELAY, lambda: self.read(key, self.reading))
 
-    @work(thread=True, exclusive=True, group="read", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="read", exit_on_error=False, description="read")
     def read(self, key: int, shown: Reading | None = None) -> None:
         """Load the highlighted conversation's latest message and prepare its body to show.
 
@@ -306,7 +312,8 @@ class AgentScreen(DeskActions):
             )
             self.post_message(self.ReadingLoaded(key, again))
             return
-        message = self.center.message(key) if item else None
+        # Only the beginning of each body: a 25 MB e-mail is never read to show 256 KB.
+        message = self.center.message_head(key, HEAD_CHARS) if item else None
         reading = (
             Reading(
                 message,
@@ -353,7 +360,13 @@ class AgentScreen(DeskActions):
         box.add_class("-shown")
         box.focus()
 
-    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="filter",
+        exit_on_error=False,
+        description="filter_rows",
+    )
     def filter_rows(self, snapshot: Snapshot, words: list[str]) -> None:
         """Keep the rows matching every word; a newer keystroke cancels older work."""
         worker = get_current_worker()

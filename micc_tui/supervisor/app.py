@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from engine.supervision import Supervision
 from engine.supervision.dashboard import Dashboard
+from micc_tui import heap
 from micc_tui.supervisor.tabs.agents import AgentsTab
 from micc_tui.supervisor.tabs.archive import ArchiveTab
 from micc_tui.supervisor.tabs.base import SupervisorTab
@@ -103,13 +104,14 @@ class SupervisorApp(App[None], ShowsWorkerFailures):
         supervisor = self.supervision.supervisor
         self.sub_title = f"{supervisor.name} ({supervisor.id}) · keys 1-7 switch tabs"
         self._poll()
+        self.set_timer(heap.SETTLE_SECONDS, heap.settle)
 
     def on_unmount(self) -> None:
         self._stop.set()
 
     # -- live data ----------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False, description="_poll")
     def _poll(self) -> None:
         """Watch the store; post fresh figures when it changed or time passed."""
         last: tuple[object, ...] | None = None

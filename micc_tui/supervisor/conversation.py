@@ -64,7 +64,7 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
     def on_mount(self) -> None:
         self._load(self.conversation_id, self.message_id)
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, description="_load")
     def _load(self, conversation_id: int | None, message_id: int) -> None:
         if conversation_id is not None:
             messages = self.supervision.conversation(conversation_id)
@@ -109,7 +109,13 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
             return
         self._prepare_all(cut)
 
-    @work(thread=True, exclusive=True, group="body", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="body",
+        exit_on_error=False,
+        description="_prepare_all",
+    )
     def _prepare_all(self, cut: list[tuple[int, ArchivedMessage]]) -> None:
         for index, message in cut:
             body = prepare(message, limit=None)
@@ -127,7 +133,7 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         if cut or opened:
             self._save(cut or opened, downloads_folder())
 
-    @work(thread=True, group="save-body", exit_on_error=False)
+    @work(thread=True, group="save-body", exit_on_error=False, description="_save")
     def _save(self, messages: list[ArchivedMessage], folder: Path) -> None:
         paths = [save_body(message, folder) for message in messages]
         words = (

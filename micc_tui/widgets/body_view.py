@@ -106,9 +106,16 @@ def _prefix(text: str, limit: int) -> str:
     return head
 
 
-def prepare_text(text: str, *, limit: int | None = LIMIT, html: bool = False) -> Body:
-    """A text as a :class:`Body`: inert, cut to ``limit`` bytes (None: the whole)."""
-    total = _utf8_size(text)
+def prepare_text(
+    text: str, *, limit: int | None = LIMIT, html: bool = False, total: int | None = None
+) -> Body:
+    """A text as a :class:`Body`: inert, cut to ``limit`` bytes (None: the whole).
+
+    ``total``: the UTF-8 size of the whole text when ``text`` is only its
+    beginning (at least ``limit`` bytes of it, when there is more).
+    """
+    whole = total is None
+    total = _utf8_size(text) if total is None else total
     shown_text = text if limit is None or total <= limit else _prefix(text, limit)
     lines: list[str] = []
     pending = ""  # the last line of a slice, inert, continued by the next one
@@ -119,8 +126,22 @@ def prepare_text(text: str, *, limit: int | None = LIMIT, html: bool = False) ->
     lines.append(pending)
     while lines and not lines[-1].strip():
         lines.pop()
-    shown = total if shown_text is text else _utf8_size(shown_text)
+    shown = total if whole and shown_text is text else _utf8_size(shown_text)
     return Body(tuple(lines) or ("(no text)",), shown, total, html)
+
+
+def has_text(value: str) -> bool:
+    """True when ``value`` holds more than whitespace (without copying it, as ``strip`` would).
+
+    Copying a 25 MB body holds the interpreter lock for up to 100 ms: the UI
+    thread stops meanwhile, even when the copy is made in a worker.
+    """
+    return bool(value) and not value.isspace()
+
+
+#: Characters of each body read from the archive to show its beginning
+#: (:func:`engine.archive.head`): enough for :data:`LIMIT` bytes of text or of HTML.
+HEAD_CHARS = LIMIT * HTML_FACTOR
 
 
 def prepare(message: ArchivedMessage, *, limit: int | None = LIMIT) -> Body:
@@ -128,19 +149,27 @@ def prepare(message: ArchivedMessage, *, limit: int | None = LIMIT) -> Body:
 
     The text part, else the HTML part as text; with a ``limit``, only about
     that many bytes (of HTML, a few times more is converted, enough to fill it).
+    ``message`` may be a head of :data:`HEAD_CHARS` (:func:`engine.archive.head`),
+    except for ``limit=None``.
     """
-    if message.body_text.strip():
-        return prepare_text(message.body_text, limit=limit)
+    if limit is None and not message.whole:
+        raise ValueError("the whole body was asked of a message read only in part")
+    text_bytes, html_bytes = message.body_bytes or (None, None)
+    if has_text(message.body_text) or (
+        text_bytes is not None and text_bytes > _utf8_size(message.body_text)
+    ):
+        return prepare_text(message.body_text, limit=limit, total=text_bytes)
     markup = message.body_html
-    if not markup.strip():
+    read = _utf8_size(markup)
+    total = read if html_bytes is None else html_bytes
+    if not has_text(markup) and total <= read:
         return Body(("(no text)",), 0, 0)
-    total = _utf8_size(markup)
     converted = markup
     if limit is not None and len(markup) > limit * HTML_FACTOR:
         cut = markup.rfind("<", 0, limit * HTML_FACTOR)
         converted = markup[: cut if cut > 0 else limit * HTML_FACTOR]
     body = prepare_text(html_to_text(converted), limit=limit, html=True)
-    if converted is markup:
+    if converted is markup and total <= read:
         return body
     # Only the beginning of the HTML was read: measured against all of it.
     return Body(body.lines, body.shown, total, html=True)
@@ -169,7 +198,9 @@ def save_body(message: ArchivedMessage, folder: Path) -> Path:
     The file is named after the archived message (``e-mail-123.txt``), so no
     name from the e-mail is used on the disk.
     """
-    html = not message.body_text.strip() and bool(message.body_html.strip())
+    if not message.whole:
+        raise ValueError("only a whole message is saved, not its beginning")
+    html = not has_text(message.body_text) and has_text(message.body_html)
     text = message.body_html if html else message.body_text
     folder.mkdir(parents=True, exist_ok=True)
     stem, suffix = f"e-mail-{message.id}", ".html" if html else ".txt"
@@ -299,7 +330,13 @@ class BodyView(Widget, ReportsWorkerFailures):
             self._lay_out(self.body, width)
         return None
 
-    @work(thread=True, exclusive=True, group="body-layout", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="body-layout",
+        exit_on_error=False,
+        description="_lay_out",
+    )
     def _lay_out(self, body: Body, width: int) -> None:
         starts = row_starts(body.lines, width)
         self.app.call_from_thread(self._laid_out, body, _Layout(width, starts))

@@ -132,7 +132,7 @@ class SupervisorTab(Vertical, ReportsWorkerFailures):
         """Read and show again, off the UI thread; a newer reload replaces an older one."""
         self._load(self.load_params())
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="_load")
     def _load(self, params: Any) -> object:
         return self.load(params)
 
@@ -145,7 +145,7 @@ class SupervisorTab(Vertical, ReportsWorkerFailures):
         """
         self._act(action, done)
 
-    @work(thread=True, group="act", exit_on_error=False)
+    @work(thread=True, group="act", exit_on_error=False, description="_act")
     def _act(self, action: Callable[[], object], done: str | Callable[[Any], str]) -> str:
         result = action()
         # Formatting the toast is pure, so it may happen here in the worker.
@@ -198,7 +198,13 @@ class ConversationTab(SupervisorTab):
             return
         self._load_trail(conversation)
 
-    @work(thread=True, group="trail", exclusive=True, exit_on_error=False)
+    @work(
+        thread=True,
+        group="trail",
+        exclusive=True,
+        exit_on_error=False,
+        description="_load_trail",
+    )
     def _load_trail(self, conversation: int) -> None:
         supervision = self.supervision
         item = supervision.item(conversation)

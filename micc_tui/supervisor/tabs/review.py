@@ -27,7 +27,7 @@ from micc_tui.supervisor.tabs.base import (
     short_time,
     sync_rows,
 )
-from micc_tui.widgets.body_view import LIMIT, Body, BodyView, prepare, prepare_text, size_words
+from micc_tui.widgets.body_view import LIMIT, Body, BodyView, prepare, size_words
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.inert_fields import InertTextArea
 from micc_tui.widgets.safe import one_line
@@ -133,7 +133,13 @@ class ReviewTab(ConversationTab):
         else:
             self._prepare_letters(item)
 
-    @work(thread=True, exclusive=True, group="letters", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="letters",
+        exit_on_error=False,
+        description="_prepare_letters",
+    )
     def _prepare_letters(self, item: ReviewItem) -> None:
         """Both letters of a reply made ready to show (off the UI thread: they may be long)."""
         if item.original is not None:
@@ -158,7 +164,7 @@ class ReviewTab(ConversationTab):
         if item is not None and self.editing is None:
             self.approve(item.outbox_id, item.conversation_id, None, item.draft.body_text)
 
-    @work(thread=True, group="approve", exit_on_error=False)
+    @work(thread=True, group="approve", exit_on_error=False, description="approve")
     def approve(
         self, outbox_id: int, conversation_id: int | None, edited: str | None, text: str
     ) -> None:
@@ -287,10 +293,10 @@ def _letter(message: ArchivedMessage) -> Body:
         f"Date: {short_time(message.received)}",
         "",
     )
-    body = (
-        prepare_text(message.body_text.strip()) if message.body_text.strip() else prepare(message)
-    )
+    body = prepare(message)
     lines = body.lines
+    while lines and not lines[0].strip():
+        lines = lines[1:]
     if body.cut:
         lines = (*lines, "", f"[The first {size_words(body.shown)} of {size_words(body.total)}.]")
     return Body((*head, *lines), body.shown, body.total, body.html)
