@@ -152,6 +152,11 @@ class Engine:
         #: Why the sending server refused our login ("" when it did not); sending
         #: pauses, replies stay in the outbox, and ``--once`` exits 1.
         self.login_refused = ""
+        #: Messages the mail server would not give at the last read (handle: its
+        #: words): left in the mailbox, tried again at each read.
+        self.unreadable: dict[str, str] = {}
+        #: The unreadable messages last named in the log (each set is logged once).
+        self._unreadable_told: set[str] = set()
         self._login_retry_at = 0.0
         self._login_secret = ""
         #: Why the loop ended: "stopped", "lease lost", "handed over" ("" while running).
@@ -405,6 +410,28 @@ class Engine:
             f"{report.processed} processed ({self.config.server.processed}); "
             f"since start {self.totals.archived}"
         )
+        self.unreadable = report.unreadable
+        if report.unreadable:
+            handles = sorted(report.unreadable, key=lambda h: (len(h), h))
+            first = handles[0]
+            detail = (
+                f"{len(handles)} message(s) the mail server cannot give, left in the "
+                f"mailbox and tried again at each read: {', '.join(handles[:10])} "
+                f"(the server said: {report.unreadable[first]}); {detail}"
+            )
+            self.health.set("fetch", "warn", detail, every=10.0)
+            if set(handles) != self._unreadable_told:  # said once, not at every read
+                self._unreadable_told = set(handles)
+                log.warning(
+                    "messages the mail server cannot give",
+                    extra={
+                        "mailbox": mailbox,
+                        "handles": handles[:50],
+                        "error": report.unreadable[first],
+                    },
+                )
+            return
+        self._unreadable_told = set()
         self.health.set("fetch", "ok", detail, every=10.0 if not report.archived else 0)
 
     def _wait(self) -> None:

@@ -38,12 +38,21 @@ class FetchedMessage:
 
 @dataclass(frozen=True)
 class Bookmark:
-    """How far a mailbox has been read. Opaque to everyone but its source."""
+    """How far a mailbox has been read. Opaque to everyone but its source.
+
+    ``detail[UNREADABLE]``, when present, is a JSON object of the messages the
+    server would not give (handle: the server's words): never archived, left
+    in the mailbox, tried again at each read (engine health names them).
+    """
 
     mailbox: str
     validity: int | None = None
     last: int = 0
     detail: dict[str, str] = field(default_factory=dict)
+
+
+#: The :attr:`Bookmark.detail` key of the messages a source could not read.
+UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.config import Config
 from engine.ingest import IngestResult, ingest
 from engine.mail.parse import content_hash
-from engine.ports import Bookmark, FetchedMessage, MailSource, ProcessedPolicy
+from engine.ports import UNREADABLE, Bookmark, FetchedMessage, MailSource, ProcessedPolicy
 from engine.store import Store, messages, now_iso, sync_state
 
 
@@ -28,6 +28,8 @@ class SyncReport:
     archived: int = 0
     duplicates: int = 0
     processed: int = 0
+    #: Messages the server would not give (handle: its words), left in the mailbox.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 def load_bookmark(store: Store, mailbox: str) -> Bookmark | None:
@@ -99,7 +101,19 @@ def sync_once(
             report.processed += len(fetched)
         if should_stop():
             break
+    report.unreadable = unreadable(bookmark)
     return report
+
+
+def unreadable(bookmark: Bookmark | None) -> dict[str, str]:
+    """The messages ``bookmark`` says the server could not give (handle: its words)."""
+    if bookmark is None or UNREADABLE not in bookmark.detail:
+        return {}
+    try:
+        found = json.loads(bookmark.detail[UNREADABLE])
+        return {str(handle): str(words) for handle, words in dict(found).items()}
+    except (ValueError, TypeError):
+        return {}
 
 
 def _drop_known_content(store: Store, items: Sequence[FetchedMessage]) -> list[FetchedMessage]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import imaplib
+import json
+import re
 import socket
 import ssl
 import time
@@ -30,7 +32,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from engine.adapters import folders as folder_rules
 from engine.adapters.errors import MailServerError, explain
 from engine.config import Config, default_port, read_secret
-from engine.ports import Bookmark, FetchedMessage, ProcessedPolicy, SourceStatus
+from engine.ports import UNREADABLE, Bookmark, FetchedMessage, ProcessedPolicy, SourceStatus
 
 #: Leave and re-enter IDLE before servers drop it (RFC 2177 allows 29 minutes;
 #: some servers and NAT boxes give up after 10).
@@ -271,10 +273,22 @@ class ImapSource:
             # A selected folder does not report new mail to SEARCH until NOOP.
             client.noop()
             validity = self._validity()
-            last = bookmark.last if bookmark and bookmark.validity == validity else 0
+            same = bookmark is not None and bookmark.validity == validity
+            last = bookmark.last if bookmark and same else 0
+            unreadable = _unreadable(bookmark) if same else {}
             uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
             self._last_uid = max([last, *uids])
             self._rechecked = False
+            if unreadable:
+                # Messages the server could not give before: still there? Once more.
+                still = set(client.search(["UID", ",".join(str(u) for u in unreadable)]))
+                retried = [u for u in sorted(unreadable) if u in still]
+                unreadable = {u: w for u, w in unreadable.items() if u in still}
+                if retried:
+                    items = self._read(retried, validity, unreadable)
+                    yield items, self._bookmark(validity, last, unreadable)
+                elif not uids:
+                    yield [], self._bookmark(validity, last, unreadable)  # they went away
             if not uids:
                 if bookmark is None:
                     # An empty mailbox at first start: remember that it was read,
@@ -283,23 +297,69 @@ class ImapSource:
                 return
             sizes = {
                 uid: int(data.get(b"RFC822.SIZE", 0))
-                for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()
+                for uid, data in self.client.fetch(uids, ["RFC822.SIZE"]).items()
             }
             for group in _batches(uids, sizes, batch):
-                items = []
-                for uid, data in sorted(client.fetch(group, ["BODY.PEEK[]"]).items()):
-                    raw = data.get(b"BODY[]")
-                    if not isinstance(raw, bytes):
-                        continue  # expunged meanwhile by someone else
-                    items.append(
-                        FetchedMessage(
-                            source_key=self._source_key(validity, uid, raw),
-                            source=f"imap:{self.inbox}",
-                            raw=raw,
-                            handle=str(uid),
-                        )
-                    )
-                yield items, Bookmark(self.mailbox_key, validity, max(group))
+                items = self._read(group, validity, unreadable)
+                yield items, self._bookmark(validity, max(group), unreadable)
+
+    def _read(
+        self, group: list[int], validity: int, unreadable: dict[int, str]
+    ) -> list[FetchedMessage]:
+        """The messages of ``group``; one the server cannot give is left in ``unreadable``.
+
+        A FETCH the server refuses (Dovecot: "FETCH failed: Internal error", or
+        it drops the connection) is tried again message by message on a new
+        connection, so one broken message on the server holds up no other.
+        """
+        try:
+            bodies = self._bodies(group)
+        except LIBRARY_ERRORS as exc:
+            self._reconnect(validity)  # the server being down ends the cycle here
+            bodies = {}
+            if len(group) == 1:
+                unreadable[group[0]] = _said(exc)
+            else:
+                for uid in group:
+                    try:
+                        bodies.update(self._bodies([uid]))
+                    except LIBRARY_ERRORS as alone:
+                        unreadable[uid] = _said(alone)
+                        self._reconnect(validity)
+        for uid in bodies:
+            unreadable.pop(uid, None)
+        return [
+            FetchedMessage(
+                source_key=self._source_key(validity, uid, raw),
+                source=f"imap:{self.inbox}",
+                raw=raw,
+                handle=str(uid),
+            )
+            for uid, raw in sorted(bodies.items())
+        ]
+
+    def _bodies(self, uids: list[int]) -> dict[int, bytes]:
+        found = {}
+        for uid, data in self.client.fetch(uids, ["BODY.PEEK[]"]).items():
+            raw = data.get(b"BODY[]")
+            if isinstance(raw, bytes):  # else expunged meanwhile by someone else
+                found[uid] = raw
+        return found
+
+    def _reconnect(self, validity: int) -> None:
+        """A new connection after a refused FETCH (the server may have dropped this one)."""
+        client, self._client = self._client, None
+        if client is not None:
+            _logout(client)
+        self.connect()
+        if self._uidvalidity != validity:
+            raise MailServerError(
+                f"the IMAP server renumbered {self.inbox} while it was read", "protocol"
+            )
+
+    def _bookmark(self, validity: int, last: int, unreadable: dict[int, str]) -> Bookmark:
+        detail = {UNREADABLE: json.dumps({str(u): w for u, w in sorted(unreadable.items())})}
+        return Bookmark(self.mailbox_key, validity, last, detail if unreadable else {})
 
     def leftovers(self, bookmark: Bookmark | None) -> list[str]:
         """Handles of messages the bookmark covers that are still in the inbox.
@@ -315,7 +375,9 @@ class ImapSource:
             if bookmark.validity != self._validity():
                 return []
             found = self.client.search(["UID", f"1:{bookmark.last}"])
-            return [str(u) for u in sorted(found) if u <= bookmark.last]
+            # What the server could not give was never archived: it stays.
+            skipped = _unreadable(bookmark)
+            return [str(u) for u in sorted(found) if u <= bookmark.last and u not in skipped]
 
     def _validity(self) -> int:
         # From SELECT: a server that renumbers a folder drops the selection.
@@ -533,6 +595,17 @@ def _batches(uids: Sequence[int], sizes: dict[int, int], batch: int) -> Iterator
         yield group
 
 
+def _unreadable(bookmark: Bookmark | None) -> dict[int, str]:
+    """UIDs the server could not give at an earlier read, with its words."""
+    if bookmark is None or UNREADABLE not in bookmark.detail:
+        return {}
+    try:
+        found = json.loads(bookmark.detail[UNREADABLE])
+        return {int(uid): str(words) for uid, words in found.items()}
+    except (ValueError, AttributeError):
+        return {}
+
+
 def _has_new_mail(responses: Sequence[Any]) -> bool:
     return any(
         isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses
@@ -542,6 +615,11 @@ def _has_new_mail(responses: Sequence[Any]) -> bool:
 def _text(exc: BaseException) -> str:
     text = str(exc)
     return text[2:-1] if text.startswith(("b'", 'b"')) else text
+
+
+def _said(exc: BaseException) -> str:
+    """What the server said about a refused command, without imaplib's "command: X =>"."""
+    return re.sub(r"^command: \w+ => ", "", _text(exc)) or type(exc).__name__
 
 
 def _logout(client: IMAPClient) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from engine.adapters.errors import MailServerError
 from engine.config import Config, SecretError
 from engine.engine import Engine
-from micc_tui.cli.common import add_json_flag, fail, load, print_json
+from micc_tui.cli.common import add_json_flag, fail, load, print_json, safe_text
 from micc_tui.cli.logs import LEVELS, config_secrets, setup_logging
 
 log = logging.getLogger("micc.serve")
@@ -125,8 +125,21 @@ def run_serve(args: argparse.Namespace) -> int:
                 if engine.login_refused
                 else ""
             )
+            + _unreadable_words(engine.unreadable)
         )
     return code
+
+
+def _unreadable_words(unreadable: dict[str, str]) -> str:
+    """What ``--once`` says about messages the mail server would not give."""
+    if not unreadable:
+        return ""
+    handles = sorted(unreadable, key=lambda h: (len(h), h))
+    return (
+        f"; {len(handles)} message(s) the mail server cannot give, left in the mailbox "
+        f"and tried again at the next read ({', '.join(handles[:10])}: "
+        f"{safe_text(unreadable[handles[0]])})"
+    )
 
 
 def run_test_connection(args: argparse.Namespace) -> int:
