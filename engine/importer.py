@@ -4,11 +4,17 @@ Imported messages take the same path as fetched ones (:func:`engine.ingest.inges
 Their dedupe key is the file (and position in an mbox) plus the content hash:
 importing a file twice adds nothing, while two files that happen to hold the
 same bytes are two deliveries and are both kept.
+
+A file named on the command line that is neither an ``.eml``, an mbox nor in a
+Maildir and does not begin with mail headers (a README, a spreadsheet) is
+skipped and reported, unless forced. An ``.eml`` is mail whatever it holds:
+broken mail is archived raw and parked, never skipped.
 """
 
 from __future__ import annotations
 
 import mailbox
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +42,8 @@ class ImportReport:
     #: Messages archived raw and unrouted because ingesting them failed:
     #: (dedupe key, reason). They are among ``archived`` and ``unrouted``.
     parked: list[tuple[str, str]] = field(default_factory=list)
+    #: Files that are not e-mail, left alone (path, why); ``force`` imports them.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, results: Iterable[IngestResult]) -> None:
         """Count a batch of results."""
@@ -60,9 +68,54 @@ def _is_mbox(path: Path) -> bool:
         return handle.read(5) == b"From "
 
 
-def iter_messages(paths: Sequence[Path], report: ImportReport) -> Iterator[FetchedMessage]:
-    """Yield every message in ``paths`` (files, folders searched recursively, mbox files)."""
+#: Header fields one of which every e-mail has near its start.
+MAIL_FIELDS = (
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"received",
+    b"return-path",
+    b"delivered-to",
+    b"mime-version",
+    b"content-type",
+)
+_FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+
+
+def not_mail(raw: bytes) -> str | None:
+    """Why ``raw`` is not an e-mail (None: it begins with mail headers).
+
+    Lenient on purpose: a header block whose first line is a field and which
+    has one of :data:`MAIL_FIELDS` is mail, however broken the rest.
+    """
+    head = raw[:65536].lstrip(b"\r\n")
+    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    lines = block.splitlines()
+    if not lines or not _FIELD.match(lines[0]):
+        return "it does not begin with a mail header (From:, To:, Subject: …)"
+    names = {m.group(1).lower() for line in lines if (m := _FIELD.match(line))}
+    if not names & set(MAIL_FIELDS):
+        return "none of From:, To:, Subject:, Date:, Message-ID: or Received: in its header"
+    return None
+
+
+def _known_mail(file: Path, named: bool) -> bool:
+    """An ``.eml``, or a file of a Maildir folder found by walking one: mail by where it is."""
+    return file.suffix.lower() == ".eml" or (not named and file.parent.name in ("cur", "new"))
+
+
+def iter_messages(
+    paths: Sequence[Path], report: ImportReport, *, force: bool = False
+) -> Iterator[FetchedMessage]:
+    """Yield every message in ``paths`` (files, folders searched recursively, mbox files).
+
+    A named file that is not mail (:func:`not_mail`) lands in ``report.skipped``
+    unless ``force``.
+    """
     for path in paths:
+        named = not path.is_dir()
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
             files = [
@@ -81,6 +134,10 @@ def iter_messages(paths: Sequence[Path], report: ImportReport) -> Iterator[Fetch
                 raw = file.read_bytes()
             except Exception as exc:  # one unreadable file never stops the others
                 report.unreadable.append((str(file), _why(exc)))
+                continue
+            why = None if force or _known_mail(file, named) else not_mail(raw)
+            if why is not None:
+                report.skipped.append((str(file), why))
                 continue
             report.files += 1
             where = file.resolve()
@@ -110,11 +167,16 @@ def _mbox_messages(file: Path, report: ImportReport) -> Iterator[FetchedMessage]
         box.close()
 
 
-def import_paths(store: Store, config: Config, paths: Sequence[Path]) -> ImportReport:
-    """Import every message under ``paths``; return what happened."""
+def import_paths(
+    store: Store, config: Config, paths: Sequence[Path], *, force: bool = False
+) -> ImportReport:
+    """Import every message under ``paths``; return what happened.
+
+    ``force``: import named files that do not look like e-mail too.
+    """
     report = ImportReport()
     batch: list[FetchedMessage] = []
-    for message in iter_messages(paths, report):
+    for message in iter_messages(paths, report, force=force):
         batch.append(message)
         if len(batch) >= BATCH:
             report.add(ingest(store, config, batch, backlog=True))

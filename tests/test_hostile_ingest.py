@@ -211,6 +211,8 @@ def test_micc_import_archives_every_message_around_poisoned_ones(
     assert first["archived"] == len(messages) and first["duplicates"] == 0
     assert first["routed"] + first["unrouted"] == len(messages)
     assert first["unreadable"] == []
+    parked = {expected[str(p["key"]).rsplit(":", 1)[0]][0]: p["reason"] for p in first["parked"]}
+    assert "simulated parser bug" in parked["own-parser-bug"]
     with Store(config.store.path) as store:
         check_outcome(store, expected)
     again = import_json(capsys, config, path)
@@ -657,3 +659,23 @@ def test_store_failures_are_told_from_bad_data() -> None:
     assert not Store.is_store_failure(sqlite3.DataError("string or blob too big"))
     assert not Store.is_store_failure(UnicodeEncodeError("utf-8", "\udcc3", 0, 1, "surrogates"))
     assert not Store.is_store_failure(RecursionError())
+
+
+@pytest.mark.usefixtures("parser_bug")
+def test_micc_import_names_each_parked_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tenant(tmp_path / "center", imap_port=1, user="m@test.local", smtp_port=1)
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(ordinary(1))
+    (folder / "2.eml").write_bytes(poisoned("bug", headers=PARSER_BUG))
+    capsys.readouterr()
+    code = main(["--config", str(config.source), "import", str(folder)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "2 files: 2 archived (1 routed, 1 unrouted)" in captured.out
+    [line] = [x for x in captured.err.splitlines() if x.startswith("parked")]
+    where = (folder / "2.eml").resolve()
+    assert line.startswith(f"parked (archived as received, unrouted, in Problems): import:{where}:")
+    assert "simulated parser bug" in line

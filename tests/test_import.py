@@ -146,3 +146,90 @@ def test_a_reply_joins_its_conversation(tmp_path: Path, config: Config, store: S
     [item] = list_items(store)
     assert item.message_id == "<q2@x.org>"
     assert len(archive.conversation(store, item.id)) == 2
+
+
+README = b"""# micc-tui
+
+An e-mail contact center in the terminal.
+
+## Set-up
+Run `micc demo`.
+"""
+
+
+def run_import(
+    config_path: Path, *args: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    from micc_tui.cli.main import main
+
+    capsys.readouterr()
+    code = main(["--config", str(config_path), "import", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_named_file_that_is_not_mail_is_skipped_with_a_warning_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15 item 25: ``micc import README.md`` does not archive a README as an e-mail."""
+    config_path = tmp_path / "micc.toml"
+    config_path.write_text(CONFIG)
+    write(tmp_path / "README.md", README)
+    mail = b"From: c@x.org\r\nTo: Solidus.Sales.A@seclab.com\r\nSubject: as text\r\n\r\nhi\r\n"
+    write(tmp_path / "message.txt", mail)  # an e-mail saved without .eml is still mail
+    code, out, err = run_import(
+        config_path, str(tmp_path / "README.md"), str(tmp_path / "message.txt"), capsys=capsys
+    )
+    assert code == 0
+    assert "1 files: 1 archived (1 routed, 0 unrouted)" in out
+    assert f"skipped, not an e-mail: {tmp_path / 'README.md'}: it does not begin with" in err
+    assert "--force imports it anyway" in err
+    with Store(parse_config(CONFIG, config_path).store.path) as store:
+        assert [m.subject for m in archive.search(store, "as text")] == ["as text"]
+        assert store.query_one("SELECT COUNT(*) FROM messages")[0] == 1
+
+    code, out, err = run_import(config_path, str(tmp_path / "README.md"), "--force", capsys=capsys)
+    assert code == 0 and "1 files: 1 archived (0 routed, 1 unrouted)" in out
+    assert "skipped" not in err
+    with Store(parse_config(CONFIG, config_path).store.path) as store:
+        [item] = list_items(store, states=["unrouted"])
+        assert archive.raw(store, item.message or 0) == README
+
+
+def test_headers_without_a_mail_field_are_not_mail_and_broken_mail_is() -> None:
+    from engine.importer import not_mail
+
+    assert not_mail(README) is not None
+    assert not_mail(b"key: value\nother: thing\n\nbody\n") is not None  # a YAML file
+    assert not_mail(b"") is not None
+    assert not_mail(b"\r\nReceived: from x\r\nX-Bad: \xc3\r\n\r\n") is None
+    assert not_mail(b"Subject: only a subject") is None
+    assert not_mail(b"From: a@b\n") is None
+
+
+def test_import_json_lists_what_was_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    config_path = tmp_path / "micc.toml"
+    config_path.write_text(CONFIG)
+    write(tmp_path / "garbage.eml", bytes(range(256)) * 4)  # broken mail: archived, unrouted
+    write(tmp_path / "notes.txt", README)
+    code, out, _ = run_import(
+        config_path,
+        str(tmp_path / "garbage.eml"),
+        str(tmp_path / "notes.txt"),
+        "--json",
+        capsys=capsys,
+    )
+    assert code == 0
+    found = json.loads(out)
+    assert found["archived"] == 1 and found["unrouted"] == 1
+    assert found["parked"] == []  # it was read; only no recipient routes it
+    assert found["skipped"] == [
+        {
+            "path": str(tmp_path / "notes.txt"),
+            "reason": "it does not begin with a mail header (From:, To:, Subject: …)",
+        }
+    ]

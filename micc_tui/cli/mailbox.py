@@ -21,6 +21,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "import", parents=[common], help="archive and route .eml files, folders and mbox files"
     )
     imp.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="import named files that do not look like e-mail too (they are parked unrouted)",
+    )
     add_json_flag(imp)
     imp.set_defaults(handler=run_import)
 
@@ -58,7 +63,7 @@ def run_import(args: argparse.Namespace) -> int:
     if missing:
         fail("no such file or folder: " + ", ".join(missing))
     with open_store(config) as store:
-        report = import_paths(store, config, args.paths)
+        report = import_paths(store, config, args.paths, force=args.force)
     if args.json:
         print_json(
             {
@@ -68,6 +73,8 @@ def run_import(args: argparse.Namespace) -> int:
                 "routed": report.routed,
                 "unrouted": report.unrouted,
                 "unreadable": [{"path": p, "error": e} for p, e in report.unreadable],
+                "parked": [{"key": k, "reason": r} for k, r in report.parked],
+                "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
             }
         )
     else:
@@ -75,8 +82,19 @@ def run_import(args: argparse.Namespace) -> int:
             f"{report.files} files: {report.archived} archived ({report.routed} routed, "
             f"{report.unrouted} unrouted), {report.duplicates} already in the archive"
         )
+        for key, reason in report.parked:
+            print(
+                f"parked (archived as received, unrouted, in Problems): "
+                f"{safe_text(key)}: {safe_text(reason)}",
+                file=sys.stderr,
+            )
+        for path, reason in report.skipped:
+            print(
+                f"skipped, not an e-mail: {safe_text(path)}: {reason}; --force imports it anyway",
+                file=sys.stderr,
+            )
         for path, error in report.unreadable:
-            print(f"unreadable: {path}: {error}", file=sys.stderr)
+            print(f"unreadable: {safe_text(path)}: {safe_text(error)}", file=sys.stderr)
     return 1 if report.unreadable else 0
 
 
