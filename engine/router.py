@@ -2,8 +2,11 @@
 
 Rules (MiCC Enterprise guide): an address pattern's ``*`` matches any run of
 characters and ``?`` exactly one; matching ignores case; everything else is
-literal (so ``+`` in a Gmail plus-address is just a character). When several
-active service accesses match, the one activated first wins.
+literal (so ``+`` in a Gmail plus-address is just a character). Neither
+wildcard matches a space or a control character (C0, DEL, C1): no such
+character is part of an address, so a hostile recipient holding CR/LF or NUL
+is never routed by ``*``. When several active service accesses match, the one
+activated first wins.
 """
 
 from __future__ import annotations
@@ -42,15 +45,19 @@ class Route:
 UNROUTED = Route(None, None, None)
 
 
+#: What a wildcard matches: any character but spaces and controls.
+_ADDRESS_CHAR = r"[^\s\x00-\x1f\x7f-\x9f]"
+
+
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Turn an address pattern into a case-insensitive regular expression."""
     parts = []
     for char in pattern.strip():
         if char == "*":
-            parts.append(".*")
+            parts.append(_ADDRESS_CHAR + "*")
         elif char == "?":
-            parts.append(".")
+            parts.append(_ADDRESS_CHAR)
         else:
             parts.append(re.escape(char))
     return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)

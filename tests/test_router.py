@@ -160,3 +160,26 @@ def test_find_overlaps_lists_pairs_with_examples() -> None:
     assert {(o.first, o.second) for o in found} == {("Sales", "All"), ("Support", "All")}
     sales_all = next(o for o in found if o.first == "Sales")
     assert sales_all.example == "solidus.sales.x@seclab.com"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "evil\r\nbcc@example.com",
+        "a\x00b@example.com",
+        "x\x1b[2J@example.com",
+        "two words@example.com",
+        "c1\x85@example.com",
+        "line\u2028sep@example.com",
+    ],
+)
+def test_a_wildcard_never_matches_a_space_or_a_control_character(address: str) -> None:
+    """Issue 14: a hostile recipient is not routed by ``*`` or ``?`` (nothing is lost:
+    an unrouted e-mail is archived and listed in Problems)."""
+    assert not matches("*@example.com", address)
+    assert not matches("*", address)
+    assert matches("*@example.com", "bob.o'neil+tag@example.com")
+    assert matches("*@example.com", "jürgen@example.com")
+    accesses = [ActiveAccess("All", "*@example.com", "Catch")]
+    assert route([address], accesses) == UNROUTED
+    assert route([address, "ok@example.com"], accesses).matched_address == "ok@example.com"
