@@ -92,6 +92,12 @@ class QueueRow:
         self._cells: tuple[str, ...] | None = None
         self._search: str | None = None
 
+    def age(self, now: datetime) -> None:
+        """Show the row as of ``now``: its waiting time grows while it sits on screen."""
+        if now != self.now:
+            self.now = now
+            self._cells = None
+
     @property
     def cells(self) -> tuple[str, ...]:
         """Received, waiting, from, subject, service access; inert text."""

@@ -40,6 +40,9 @@ POLL_SECONDS = 0.75
 HEARTBEAT_SECONDS = 30.0
 #: Seconds between two redraws of the status line (the engine's silence grows).
 STATUS_SECONDS = 30.0
+#: Seconds between two redraws of the waiting times (as often as the supervisor's
+#: dashboard ages its figures: micc_tui.supervisor.app.AGEING_SECONDS).
+AGEING_SECONDS = 5.0
 #: Narrower than this, the reading pane goes under the queue.
 WIDE = 120
 #: Rows read first when a queue is opened, so it paints before the rest is read.
@@ -137,6 +140,8 @@ class AgentScreen(DeskActions):
         self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
         # A killed engine writes nothing, so nothing reloads: look at its age now and then.
         self.set_interval(STATUS_SECONDS, self._show_status)
+        # Nothing in the store changes while e-mails wait: the clock alone ages them.
+        self.set_interval(AGEING_SECONDS, self.age_rows)
 
     # -- loading ------------------------------------------------------------------
 
@@ -231,6 +236,19 @@ class AgentScreen(DeskActions):
             self.filter_rows(self.snapshot, list(self.filter_words))
             return
         self._put_rows(self.snapshot.rows, reread=reread)
+
+    def age_rows(self) -> None:
+        """Redraw the waiting times against the clock, without reading the store again.
+
+        Only the rows' moment changes; their cells are formatted again when next
+        painted, so a queue of 10,000 costs a loop, and thirty rows are drawn.
+        """
+        if self.snapshot is None:
+            return
+        now = self.center.clock()
+        for row in self.snapshot.rows:
+            row.age(now)
+        self.query_one("#queue", QueueTable).refresh()
 
     def _put_rows(self, rows: Sequence[QueueRow], *, reread: bool = False) -> None:
         assert self.snapshot is not None
