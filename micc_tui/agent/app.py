@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from engine.service import AgentState, ContactCenter
 from micc_tui import heap
 from micc_tui.agent.screen import AgentScreen
 from micc_tui.terminal import draw_on_terminal
+from micc_tui.widgets.focus_keys import FOCUS_KEYS
 from micc_tui.workers import ShowsWorkerFailures
 
 
@@ -26,6 +29,7 @@ class AgentApp(App[None], ShowsWorkerFailures):
     CSS_PATH = "agent.tcss"
     TITLE = "micc agent"
     ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [*FOCUS_KEYS]
 
     def __init__(
         self,
