@@ -131,6 +131,8 @@ def test_import_queue_and_archive(
         "routed": 1,
         "unrouted": 0,
         "unreadable": [],
+        "parked": [],
+        "skipped": [],
     }
     [item] = run_json(capsys, *c, "queue", "--group", "Sales", "--json")  # type: ignore[misc]
     for key in (
