@@ -123,3 +123,34 @@ def test_duration_without_headless_is_refused(capsys: pytest.CaptureFixture[str]
 def test_a_config_is_refused_the_demo_makes_its_own(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", "elsewhere.toml", "demo", "--headless"]) == 2
     assert "--workspace" in capsys.readouterr().err
+
+
+def test_the_first_demo_e_mail_gets_its_automatic_confirmation(tmp_path: Path) -> None:
+    """Issue 15 item 26: the generator waits for the engine's first read, so the first
+    customer e-mail is new mail, not backlog found at the first start."""
+    from engine.audit import EventKind
+    from engine.bootstrap import open_store
+
+    options = DemoOptions(workspace=tmp_path / "ws", rate=0.5, seed=3)
+    with Demo(options, lambda line: None) as demo:
+        assert demo.config is not None
+        store = open_store(demo.config)
+        try:
+
+            def first_trail() -> list[str] | None:
+                row = store.query_one("SELECT MIN(id) FROM conversations")
+                if row is None or row[0] is None:
+                    return None
+                kinds = [
+                    str(r[0])
+                    for r in store.query(
+                        "SELECT kind FROM events WHERE conversation_id = ?", (row[0],)
+                    )
+                ]
+                done = {EventKind.CONFIRMATION_QUEUED, EventKind.CONFIRMATION_SKIPPED}
+                return kinds if done & set(kinds) else None
+
+            kinds = wait_until(first_trail)
+        finally:
+            store.close()
+    assert EventKind.CONFIRMATION_QUEUED in kinds and EventKind.CONFIRMATION_SKIPPED not in kinds

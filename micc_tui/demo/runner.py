@@ -48,6 +48,9 @@ from micc_tui.demo.workspace import (
 #: Seconds between customer e-mails unless ``--rate`` says otherwise.
 DEFAULT_RATE = 5.0
 _REPORT_EVERY = 1.0
+#: Seconds the generator waits for the engine's first read of the empty mailbox:
+#: mail there before it is backlog and gets no automatic confirmation.
+_FIRST_READ_WAIT = 15.0
 #: Every this many customer e-mails, the servers' only-growing folders are cut down
 #: to the newest few hundred messages (pymap keeps everything in memory).
 _PRUNE_EVERY, _FOLDER_KEPT = 100, 300
@@ -211,6 +214,7 @@ class Demo:
         assert self.servers is not None and self.config is not None
         tenant = read_tenant(Path(str(self.config.source)))
         generator = MailGenerator(tenant.domain, seed=self.options.seed)
+        self._wait_for_first_read()
         while not self._stopping.is_set():
             mail = next(generator)
             try:
@@ -225,6 +229,18 @@ class Demo:
             if generator.count % _PRUNE_EVERY == 0:
                 self.servers.prune(keep=_FOLDER_KEPT)
             self._stopping.wait(self.options.rate)
+
+    def _wait_for_first_read(self) -> None:
+        """Until the engine has read the empty mailbox once (its ``fetch`` health row)."""
+        assert self.config is not None
+        store = open_store(self.config)
+        try:
+            deadline = time.monotonic() + _FIRST_READ_WAIT
+            while time.monotonic() < deadline and not self._stopping.wait(0.1):
+                if any(row[0] == "fetch" for row in health_rows(store)):
+                    return
+        finally:
+            store.close()
 
     # -- reporting -------------------------------------------------------------------
 
