@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
+from engine import dates
 from engine.service import AgentState, ContactCenter
 from micc_tui import heap
 from micc_tui.agent.screen import AgentScreen
@@ -40,6 +41,7 @@ class AgentApp(App[None], ShowsWorkerFailures):
     ) -> None:
         super().__init__()
         self.center = center
+        dates.use_locale(center.config.locale)
         self.poll_seconds = poll_seconds
         self.start_state: AgentState = state
         self.sub_title = center.agent.name

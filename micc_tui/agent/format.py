@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from engine import dates
 from engine.queue import QueueItem
 from engine.service import GroupCount, HealthItem, ReviewOutcome
 from micc_tui.widgets.queue_table import Column
@@ -64,10 +65,7 @@ def received(moment: datetime | None, now: datetime) -> str:
     """When it arrived, in local time: the time today, else the date and time."""
     if moment is None:
         return "?"
-    local, today = moment.astimezone(), now.astimezone()
-    if local.date() == today.date():
-        return local.strftime("%H:%M")
-    return local.strftime("%m-%d %H:%M")
+    return dates.when(moment, now=now)
 
 
 def sender(item: QueueItem) -> str:
@@ -149,10 +147,7 @@ def size(value: int) -> str:
 
 def full_time(stamp: str | None) -> str:
     """A stored timestamp as local date and time (the stamp itself if unreadable)."""
-    moment = parse_time(stamp) if stamp else None
-    if moment is None:
-        return stamp or ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return dates.date_time(stamp)
 
 
 #: Engine states that mean "working" to an agent (polling instead of IDLE, or an

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
+from engine import dates
 from engine.config import Config, ConfigError, load_config
 
 Handler = Callable[[argparse.Namespace], int]
@@ -45,11 +46,13 @@ def require_terminal(command: str) -> None:
 def load(args: argparse.Namespace) -> Config:
     """Load the config named by ``--config`` / ``$MICC_CONFIG`` / ``./micc.toml``, or exit 2."""
     try:
-        return load_config(getattr(args, "config", None))
+        config = load_config(getattr(args, "config", None))
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         raise SystemExit(EXIT_UNUSABLE) from None
+    dates.use_locale(config.locale)  # the consoles write dates the tenant's way
+    return config
 
 
 def print_json(data: Any) -> None:

@@ -119,8 +119,11 @@ class DemoAgentApp(AgentApp):
 
 def supervisor_app(config: Config, supervisor: str) -> tuple[App[None], object]:
     """The supervisor console with F2 back to the agent's, and its facade to close."""
+    from engine import dates
     from engine.supervision import open_supervision
     from micc_tui.supervisor import SupervisorApp
+
+    dates.use_locale(config.locale)
 
     class DemoSupervisorApp(SupervisorApp):
         BINDINGS: ClassVar[list[BindingType]] = [

@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from engine import dates
 from engine.archive import ArchivedMessage
 from engine.supervision import Supervision
 from micc_tui.widgets.body_view import (
@@ -79,7 +80,7 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         for index, (message, body) in enumerate(zip(messages, bodies, strict=True)):
             arrow = "→ customer" if message.direction == "out" else "← customer"
             head = (
-                f"{arrow}  {one_line(message.received[:16].replace('T', ' '))}  "
+                f"{arrow}  {dates.date_time(message.received)}  "
                 f"From: {one_line(message.from_name)} <{one_line(message.from_address)}>"
                 f"\nTo: {one_line(', '.join(message.to))}"
                 f"\nSubject: {one_line(message.subject)}"

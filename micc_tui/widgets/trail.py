@@ -19,7 +19,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from engine.audit import Event, describe, local_time
+from engine import dates
+from engine.audit import Event, describe
 from engine.lifecycle import ConversationMoved
 from engine.notes import Note
 from micc_tui.widgets.safe import inert, one_line
@@ -92,7 +93,7 @@ def trail_lines(events: Sequence[Event], name_of: Callable[[str], str]) -> list[
     """A conversation's events in words, one per line, oldest first (text made inert)."""
     lines = []
     for event in events:
-        words = describe(event, name_of)
+        words = describe(event, name_of, dates.when)
         preview = event.detail.get("preview")
         if preview:
             words += f": {preview}"
@@ -105,7 +106,7 @@ def note_lines(notes: Sequence[Note], name_of: Callable[[str], str]) -> list[str
     lines = []
     for note in notes:
         author = name_of(note.agent_id) if note.agent_id else "the system"
-        lines.append(one_line(f"{author} at {local_time(note.created)}:"))
+        lines.append(one_line(f"{author} at {dates.when(note.created)}:"))
         lines.append(inert(note.body, multiline=True))
     return lines
 

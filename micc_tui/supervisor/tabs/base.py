@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
+from engine import dates
 from engine.audit import Event
 from engine.notes import Note
 from engine.supervision import Supervision
@@ -57,8 +58,8 @@ def number(value: int) -> Text:
 
 
 def short_time(stamp: str | None) -> str:
-    """A stored ISO time as ``MM-DD HH:MM`` (UTC), or empty: narrow enough for 80 columns."""
-    return stamp[5:16].replace("T", " ") if stamp else ""
+    """A stored ISO time in local time, the locale's way: the time alone when today."""
+    return dates.when(stamp)
 
 
 def sync_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[object]]]) -> None:
