@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -10,8 +11,11 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from engine import dates
+from engine.errors import MiccError
 from engine.service import AgentState, ContactCenter
 from micc_tui import heap
+from micc_tui.agent.composer import ComposerScreen
+from micc_tui.agent.quit_prompt import QuitChoice, QuitPrompt
 from micc_tui.agent.screen import AgentScreen
 from micc_tui.terminal import draw_on_terminal
 from micc_tui.widgets.focus_keys import FOCUS_KEYS
@@ -67,8 +71,45 @@ class AgentApp(App[None], ShowsWorkerFailures):
             await self.workers.wait_for_complete(pending)
 
     async def action_quit(self) -> None:
+        """Ctrl+Q: close the console; with e-mails in hand or one being written, ask first."""
         await self.state_written()
+        sending = [worker for worker in self.workers if worker.group == "send"]
+        if sending:  # Ctrl+S then Ctrl+Q: the e-mail is on its way, let it close
+            await self.workers.wait_for_complete(sending)
+            await asyncio.sleep(0)
+        writing = any(isinstance(screen, ComposerScreen) for screen in self.screen_stack)
+        try:
+            in_hand = len(await asyncio.to_thread(self.center.in_hand))
+        except Exception:  # the store cannot say: still let the agent leave, after asking
+            in_hand = 0
+        if not in_hand and not writing:
+            self.exit()
+            return
+        if any(isinstance(screen, QuitPrompt) for screen in self.screen_stack):
+            return  # asked already
+        self.push_screen(QuitPrompt(in_hand, writing=writing), self._quit_answered)
+
+    async def _quit_answered(self, choice: QuitChoice | None) -> None:
+        if choice is None:
+            return  # Escape: the agent stays
+        if choice == "back":
+            refused = await asyncio.to_thread(self._put_all_back)
+            if refused:
+                self.notify(
+                    f"{refused} e-mail(s) could not be put back (someone else moved them).",
+                    severity="warning",
+                )
         self.exit()
+
+    def _put_all_back(self) -> int:
+        """Put every e-mail in hand back in its queue; how many could not be."""
+        refused = 0
+        for item in self.center.in_hand():
+            try:
+                self.center.put_back(item.id)
+            except MiccError:
+                refused += 1
+        return refused
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
