@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     DISCARDED = "discarded"
     REROUTED = "rerouted"
     REPLIED = "replied"
+    FORWARDED = "forwarded"
     NOTE_ADDED = "note_added"
     REPLY_QUEUED = "reply_queued"
     REPLY_TO_REVIEW = "reply_to_review"
@@ -146,6 +147,7 @@ _VERBS: dict[str, str] = {
     EventKind.DISCARDED: "discarded",
     EventKind.REROUTED: "routed again",
     EventKind.REPLIED: "answered",
+    EventKind.FORWARDED: "forwarded",
     EventKind.NOTE_ADDED: "note added",
     EventKind.REPLY_QUEUED: "reply queued",
     EventKind.REPLY_TO_REVIEW: "reply sent to review",

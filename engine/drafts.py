@@ -2,7 +2,8 @@
 
 A draft is plain data: From (per the group's ``reply_using_incoming_address``
 rule), To, Cc, Subject, a text body prefilled with the group's default
-template, the signature and the quoted original, and threading headers.
+template (a new e-mail: its new-e-mail template), the signature and the
+quoted original, and threading headers.
 Building one is pure apart from reading template files.
 """
 
@@ -52,6 +53,9 @@ class Draft:
         seen: the conversation's newest event when the draft was made; if the
             conversation moves on before it is sent, the refusal tells what
             happened after it.
+        sent_back: for the agent's own e-mail a supervisor sent back from
+            review, who did and their comment ("Carol White: say it more
+            kindly"); empty otherwise.
     """
 
     kind: DraftKind
@@ -70,6 +74,7 @@ class Draft:
     answer_row: int = 0
     names: tuple[str, ...] = ()
     seen: int = 0
+    sent_back: str = ""
 
     def edited(self, **changes: object) -> Draft:
         """A copy with some fields changed (what the composer hands back)."""
@@ -139,10 +144,14 @@ def _rendered(path: Path | None, context: TemplateContext) -> RenderedTemplate |
 
 
 def _opening(
-    group: ServiceGroupConfig, agent: AgentConfig, config: Config, context: TemplateContext
+    group: ServiceGroupConfig,
+    agent: AgentConfig,
+    config: Config,
+    context: TemplateContext,
+    template_file: Path | None,
 ) -> tuple[str, bool]:
     """The template and signature as text, and whether a template (its greeting) leads."""
-    template = _rendered(group.default_template, context)
+    template = _rendered(template_file, context)
     body = template.as_text().replace("\r\n", "\n").strip("\n") if template else ""
     signature = _rendered(group.signature, context)
     agent_signature = _rendered(agent.signature, context)
@@ -246,7 +255,7 @@ def reply_draft(
     access = config.access(item.service_access) if item.service_access else None
     sender = reply_from(group, access.address if access else None, recipients, config)
     context = context_for(group, agent, config, item=item, original=original, now=now)
-    opening = _opening(group, agent, config, context)
+    opening = _opening(group, agent, config, context, group.default_template)
     when = _when(original, context.locale)
     names = names_of(original.from_name, agent.name, agent.first_name, agent.last_name, group.name)
     if kind == "forward":
@@ -300,9 +309,16 @@ def reply_draft(
 def new_draft(
     group: ServiceGroupConfig, agent: AgentConfig, config: Config, *, now: datetime | None = None
 ) -> Draft:
-    """A new outgoing e-mail from ``group``'s own address."""
+    """A new outgoing e-mail from ``group``'s own address.
+
+    It opens with the group's ``new_email_template``, never with the reply
+    template (``default_template``): that one greets the customer who wrote
+    and names their subject, and a new e-mail has neither. Without one it
+    opens with the signature alone.
+    """
     context = context_for(group, agent, config, now=now)
-    body, answer_row = _body(_opening(group, agent, config, context))
+    opening = _opening(group, agent, config, context, group.new_email_template)
+    body, answer_row = _body(opening)
     return Draft(
         "new",
         group.name,
@@ -315,4 +331,37 @@ def new_draft(
         locale=context.locale,
         answer_row=answer_row,
         names=names_of(agent.name, agent.first_name, agent.last_name, group.name),
+    )
+
+
+def sent_back_draft(
+    fresh: Draft, rejected: ArchivedMessage, kind: DraftKind, reviewer: str, comment: str
+) -> Draft:
+    """The agent's own e-mail a supervisor sent back, to edit and send again.
+
+    Recipients, subject and text are the ones the agent wrote (as archived),
+    not a fresh template; From and threading come from ``fresh``, the draft
+    the agent would get today. Files the agent attached are not kept (only
+    their names are archived with the e-mail): ``sent_back`` names them so
+    they can be attached again; a forward's come from the original anyway.
+
+    Args:
+        fresh: a new draft of the same conversation and kind.
+        rejected: the e-mail sent back, as archived.
+        kind: its kind (reply, reply_all or forward).
+        reviewer: the supervisor's name.
+        comment: what they asked to change.
+    """
+    told = f"{reviewer}: {comment}" if comment else reviewer
+    files = [str(a.get("filename") or "") for a in rejected.attachments]
+    if kind != "forward" and any(files):
+        told += " · attach again: " + ", ".join(f for f in files if f)
+    return fresh.edited(
+        kind=kind,
+        to=tuple(rejected.to),
+        cc=tuple(rejected.cc),
+        subject=rejected.subject,
+        body=rejected.body_text.replace("\r\n", "\n"),
+        answer_row=0,
+        sent_back=told,
     )

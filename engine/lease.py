@@ -104,6 +104,16 @@ class LeaseRow:
         return bool(self.wanted_by) and self.wanted_until > now
 
 
+def running(store: Store, name: str = NAME) -> bool:
+    """Whether a live process holds the engine lease now: mail is fetched and sent.
+
+    ``micc serve``, ``micc demo`` or a console's standby engine; an expired
+    lease, or one of a dead process on this machine, does not count.
+    """
+    row = LeaseRow.read(store, name)
+    return row is not None and row.alive(time.time(), socket.gethostname())
+
+
 class Lease:
     """This process's claim on the engine lease; renewed by a heartbeat thread.
 

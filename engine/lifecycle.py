@@ -17,6 +17,7 @@ transaction (:func:`engine.audit.record`), with the state it left and entered.
        │             │ reply (review) ──► pending_review ─ approve ─► answered
        │             │ reply ─────────────────────────────────────► answered
        │             │ close / junk ──► closed / junk
+       │             │ forward (to a third party): stays in_progress
        │             ▲                        │ reject
        │             └────────────────────────┘
        └──► unrouted ─ assign, route again ─► queued;  discard ─► closed
@@ -61,6 +62,9 @@ OPEN: Final = (State.QUEUED, State.IN_PROGRESS, State.PENDING_REVIEW, State.UNRO
 PROBLEMS: Final = (State.UNROUTED,)
 #: Finished by the agent who holds them, for the day's figures.
 HANDLED: Final = (State.ANSWERED, State.CLOSED, State.JUNK, State.PENDING_REVIEW)
+
+#: Outbox kinds that answer the customer; a forward to a third party does not.
+ANSWERS: Final = frozenset({"reply", "reply_all"})
 
 #: Keep the holder as it is (:func:`_move`'s ``to_holder``).
 _KEEP: Final = object()
@@ -424,6 +428,47 @@ def reply(
     )
 
 
+def forward(
+    store: Store,
+    agent_id: str,
+    conversation_id: int,
+    *,
+    since: int | None = None,
+    outbox_id: int | None = None,
+    review: bool = False,
+) -> None:
+    """The holder forwarded the customer's e-mail to a third party.
+
+    Only the holder may, as for a reply; but the customer is not answered,
+    so the conversation stays in progress with them.
+
+    Args:
+        store: the store, inside the transaction that queues the forward.
+        agent_id: who wrote it; they must hold the conversation.
+        conversation_id: the conversation.
+        since: the newest event the agent had seen when they began writing.
+        outbox_id: the queued forward, for the trail.
+        review: the forward waits for a supervisor's review.
+
+    Raises:
+        ConversationMoved: the agent no longer holds the conversation.
+    """
+    _move(
+        store,
+        conversation_id,
+        EventKind.FORWARDED,
+        action="forwarded by you",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.IN_PROGRESS,
+        to_holder=_KEEP,
+        actor=agent_id,
+        since=since,
+        outbox=outbox_id,
+        review=review or None,
+    )
+
+
 # -- supervisors -------------------------------------------------------------------------
 
 
@@ -583,6 +628,7 @@ def seen(store: Store, conversation_id: int) -> int:
 
 
 __all__ = [
+    "ANSWERS",
     "HANDLED",
     "OPEN",
     "PROBLEMS",
@@ -593,6 +639,7 @@ __all__ = [
     "assign",
     "close",
     "discard",
+    "forward",
     "junk",
     "message_arrived",
     "open_conversation",

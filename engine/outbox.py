@@ -36,6 +36,7 @@ from typing import Any, Final
 from engine.archive import archive_outgoing
 from engine.audit import EventKind, record
 from engine.errors import Refused
+from engine.lifecycle import ANSWERS
 from engine.mail.parse import parse_message
 from engine.store import Store, now_iso
 from engine.store import outbox as rows
@@ -284,9 +285,13 @@ def _decide(
 
 
 def _standalone(store: Store, outbox_id: int) -> bool:
-    """Whether the row has no conversation (its decision is the only event written)."""
+    """Whether no conversation event tells the decision (its own is the only one written).
+
+    So for a row without a conversation, and for a forward: its conversation
+    does not wait for the review (:data:`engine.lifecycle.ANSWERS`).
+    """
     row = rows.get(store, outbox_id)
-    return row is not None and row["conversation_id"] is None
+    return row is not None and (row["conversation_id"] is None or row["kind"] not in ANSWERS)
 
 
 def pending_review(store: Store, outbox_id: int) -> OutboxRow:

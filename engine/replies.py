@@ -127,6 +127,9 @@ def submit(
 ) -> int:
     """Queue an agent's e-mail: archive it, queue it and answer its conversation at once.
 
+    A forward is queued the same way, but its conversation stays in progress
+    with the agent (a third party was written to, not the customer).
+
     Args:
         store: the store.
         config: the tenant.
@@ -167,9 +170,11 @@ def submit(
         if draft.conversation_id is not None:
             if agent_id is None:
                 raise ValueError("a reply in a conversation needs the agent who holds it")
-            # Only the holder may answer: a stale composer is refused here, and the
-            # whole transaction (archive copy, outbox row) rolls back with it.
-            lifecycle.reply(
+            # Only the holder may answer or forward: a stale composer is refused here,
+            # and the whole transaction (archive copy, outbox row) rolls back with it.
+            # A forward goes to a third party: the customer is not answered by it.
+            transition = lifecycle.reply if draft.kind in lifecycle.ANSWERS else lifecycle.forward
+            transition(
                 store,
                 agent_id,
                 draft.conversation_id,

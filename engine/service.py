@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from engine import archive, audit, lifecycle, notes, queue, replies
+from engine import archive, audit, lease, lifecycle, notes, outbox, queue, replies
 from engine.archive import ArchivedMessage
 from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
-from engine.drafts import Draft, DraftKind, new_draft, reply_draft
+from engine.drafts import Draft, DraftKind, new_draft, reply_draft, sent_back_draft
 from engine.errors import Refused
 from engine.filenames import free_path, safe_filename
 from engine.lifecycle import State
+from engine.mail.addresses import typed_addresses
 from engine.mail.parse import attachment_bytes
 from engine.notes import Note
 from engine.outbox import OutboxState
@@ -78,12 +79,31 @@ class ReviewOutcome:
     subject: str
 
 
+#: What the agent is told when their e-mail waits in the outbox with no engine to send it.
+QUEUED_WITHOUT_ENGINE = "Queued: no engine is running; it leaves when one runs."
+
+
 @dataclass(frozen=True)
 class SendResult:
-    """What :meth:`ContactCenter.send` did with a draft."""
+    """What :meth:`ContactCenter.send` did with a draft.
+
+    Attributes:
+        outbox_id: the outbox row.
+        pending_review: it waits for a supervisor's review.
+        engine_running: an engine held the lease when it was queued, so it leaves
+            within seconds; without one it waits in the outbox.
+    """
 
     outbox_id: int
     pending_review: bool
+    engine_running: bool
+
+    @property
+    def words(self) -> str:
+        """What happened, as the agent is told: "Sent." only when an engine sends it."""
+        if self.pending_review:
+            return "Sent to review."
+        return "Sent." if self.engine_running else QUEUED_WITHOUT_ENGINE
 
 
 @dataclass(frozen=True)
@@ -231,15 +251,24 @@ class ContactCenter(WritingAids):
         lifecycle.put_back(self.store, self.agent.id, conversation_id)
 
     def transfer(self, conversation_id: int, group: str, note: str) -> None:
-        """Move an e-mail to another service group's queue, with a note for its agents."""
+        """Move an e-mail to another service group's queue, with a note for its agents.
+
+        A note written is also kept as an internal note, in the same transaction:
+        the receiving group's agents read it in the reading pane and, with who
+        wrote it and when, in the trail, even after the e-mail has moved on again.
+        """
         self.group(group)
-        lifecycle.transfer(
-            self.store,
-            self.agent.id,
-            conversation_id,
-            group,
-            note.strip() or f"transferred by {self.agent.id}",
-        )
+        text = note.strip()
+        with self.store.transaction():
+            lifecycle.transfer(
+                self.store,
+                self.agent.id,
+                conversation_id,
+                group,
+                text or f"transferred by {self.agent.id}",
+            )
+            if text:
+                notes.add(self.store, conversation_id, self.agent.id, text)
 
     def close_item(self, conversation_id: int, reason: str) -> None:
         """Close an e-mail without replying; a reason is required."""
@@ -385,8 +414,41 @@ class ContactCenter(WritingAids):
         draft = reply_draft(
             kind, item, original, raw or b"", group, self.agent, self.config, now=self.clock()
         )
+        draft = self._sent_back(draft) or draft
         # What the agent has seen: a refusal at sending tells what came after.
         return draft.edited(seen=lifecycle.seen(self.store, conversation_id))
+
+    def _sent_back(self, fresh: Draft) -> Draft | None:
+        """The agent's own e-mail of this kind a supervisor sent back, if it is still open.
+
+        The newest reply (or reply-all) of the agent's in the conversation, or
+        the newest forward for a forward, when a supervisor rejected it and
+        the conversation was not closed since.
+        """
+        assert fresh.conversation_id is not None
+        family = lifecycle.ANSWERS if fresh.kind in lifecycle.ANSWERS else {fresh.kind}
+        mine = [
+            row
+            for row in outbox.listing(self.store, conversation_id=fresh.conversation_id)
+            if row.kind in family and row.agent_id == self.agent.id
+        ]
+        row = mine[-1] if mine else None
+        if row is None or row.state != OutboxState.REJECTED or row.archive_id is None:
+            return None
+        events = audit.trail(self.store, fresh.conversation_id)
+        decisions = [
+            i
+            for i, e in enumerate(events)
+            if e.kind == audit.EventKind.REVIEW_REJECTED and e.detail.get("outbox") == row.id
+        ]
+        finished = (audit.EventKind.CLOSED, audit.EventKind.JUNK, audit.EventKind.DISCARDED)
+        if not decisions or any(e.kind in finished for e in events[decisions[-1] + 1 :]):
+            return None
+        written = archive.get(self.store, row.archive_id)
+        if written is None:
+            return None
+        reviewer = self.name_of(events[decisions[-1]].agent_id or "a supervisor")
+        return sent_back_draft(fresh, written, row.kind, reviewer, row.review_comment)  # type: ignore[arg-type]
 
     def draft_new(self, group_name: str) -> Draft:
         """A new outgoing e-mail from a group that has an address (only those may send)."""
@@ -404,9 +466,19 @@ class ContactCenter(WritingAids):
         return [name for name in self.groups if self.group(name).email]
 
     def send(self, draft: Draft) -> SendResult:
-        """Send a draft (or send it to review, for groups that review before sending)."""
+        """Send a draft (or send it to review, for groups that review before sending).
+
+        Raises:
+            Refused: no recipient, or a recipient that is not one whole e-mail
+                address (:func:`engine.mail.addresses.typed_addresses`).
+            ConversationMoved: the agent no longer holds the conversation.
+        """
         if not draft.to and not draft.cc:
             raise Refused("the e-mail has no recipient")
+        for typed in (*draft.to, *draft.cc):
+            good, bad = typed_addresses(typed)
+            if bad or len(good) != 1:
+                raise Refused(f"{', '.join(bad) or typed} is not an e-mail address")
         group = self.group(draft.group)
         outbox_id = replies.submit(
             self.store,
@@ -415,7 +487,9 @@ class ContactCenter(WritingAids):
             agent_id=self.agent.id,
             review=group.review_before_sending,
         )
-        return SendResult(outbox_id, group.review_before_sending)
+        return SendResult(
+            outbox_id, group.review_before_sending, engine_running=lease.running(self.store)
+        )
 
     def review_outcomes(self) -> list[ReviewOutcome]:
         """Decisions supervisors made on this agent's replies, newest first."""
@@ -463,6 +537,7 @@ def open_contact_center(
 
 
 __all__ = [
+    "QUEUED_WITHOUT_ENGINE",
     "AgentState",
     "ContactCenter",
     "Draft",

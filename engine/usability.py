@@ -79,7 +79,7 @@ def _groups(config: Config, at: _At) -> Iterable[Problem]:
 
 def _files(config: Config, at: _At) -> Iterable[Problem]:
     for index, group in enumerate(config.service_group):
-        for key in ("default_template", "signature", "responses"):
+        for key in ("default_template", "new_email_template", "signature", "responses"):
             path: Path | None = getattr(group, key)
             if path is not None and not path.is_file():
                 yield at(("service_group", index, key), f"{key} file {path} does not exist")

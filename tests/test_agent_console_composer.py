@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from engine.errors import Refused
-from engine.service import Draft, SendResult
+from engine.service import QUEUED_WITHOUT_ENGINE, Draft, SendResult
 from micc_tui.agent import AgentApp
 from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.composer import ComposerScreen
@@ -104,7 +104,7 @@ async def test_send_hands_the_edited_draft_to_the_engine(
 
     def send(draft: Draft) -> SendResult:
         sent.append(draft)
-        return SendResult(1, pending_review=False)
+        return SendResult(1, pending_review=False, engine_running=True)
 
     monkeypatch.setattr(app.center, "send", send)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -176,7 +176,8 @@ async def test_an_attachment_gone_before_sending_is_named_and_sending_again_work
         leaflet.write_bytes(b"%PDF-1.4 the leaflet")
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: not isinstance(app.screen, ComposerScreen))
-        assert any(n.message == "Sent." for n in app._notifications)
+        # No engine runs in this test: the reply waits in the outbox, and is told so.
+        assert any(n.message == QUEUED_WITHOUT_ENGINE for n in app._notifications)
     store = open_store(config)
     try:
         assert store.query_one("SELECT COUNT(*) FROM outbox")[0] == 1

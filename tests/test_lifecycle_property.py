@@ -51,7 +51,8 @@ ADDRESSES = (
     "Solidus.Support@seclab.com",
     "nobody@elsewhere.example",
 )
-REPLY_KINDS = ("reply", "reply_all", "forward")
+#: Outbox kinds that answer the customer (a forward to a third party does not).
+REPLY_KINDS = ("reply", "reply_all")
 
 DAVE = """
 [[agent]]
@@ -266,7 +267,7 @@ class ConversationLives(RuleBasedStateMachine):
             int(r[0])
             for r in self.store.query(
                 "SELECT conversation_id FROM outbox WHERE state = 'review' "
-                "AND conversation_id IS NOT NULL"
+                "AND conversation_id IS NOT NULL AND kind IN ('reply', 'reply_all')"
             )
         )
         pending = {

@@ -12,9 +12,11 @@ from textual.pilot import Pilot
 
 from engine.bootstrap import open_store
 from engine.config import Config
+from engine.service import open_contact_center
+from engine.supervision import open_supervision
 from micc_tui.agent.composer import ComposerScreen
 from tests.agent_console_helpers import make_app, screen, settle, table
-from tests.agent_fixtures import deliver, fix_received, mail, workspace
+from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
 
 SnapCompare = Callable[..., bool]
 
@@ -84,3 +86,52 @@ def test_the_composer(snap_compare: SnapCompare, config: Config, size: tuple[int
         await pilot.pause()
 
     assert snap_compare(make_app(config), terminal_size=size, run_before=compose)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_a_new_email_with_a_recipient_that_is_not_an_address(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    async def compose(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await ready(pilot)
+        await pilot.press("w")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press(*"not an addressTest", "ctrl+s")
+        problem = app.screen.query_one("#composer-to-problem")
+        await settle(pilot, lambda: problem.display)
+        app.clear_notifications()
+        app.screen.query_one("#composer-to").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=compose)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_a_reply_sent_back_from_review(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    bob = open_contact_center(config, "bob", clock=lambda: NOW)
+    carol = open_supervision(config, "carol", clock=lambda: NOW)
+    try:
+        taken = bob.take_next("Marketing")
+        assert taken is not None
+        bob.send(bob.draft(taken.id, "reply").edited(body="We will see about it.\n"))
+        [waiting] = carol.reviews()
+        carol.reject(waiting.outbox_id, "Please say when: the order leaves on Monday.")
+    finally:
+        bob.close()
+        carol.close()
+
+    async def compose(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot, lambda: table(app).row_count == 1)  # type: ignore[arg-type]
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        app.clear_notifications()
+        app.screen.query_one("#composer-body").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(make_app(config, "bob"), terminal_size=size, run_before=compose)

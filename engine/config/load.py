@@ -439,6 +439,7 @@ def _complete(config: Config, data: Mapping[str, Any], base: Path, file: Path | 
         g.model_copy(
             update={
                 "default_template": _resolve(base, g.default_template),
+                "new_email_template": _resolve(base, g.new_email_template),
                 "signature": _resolve(base, g.signature),
                 "responses": _resolve(base, g.responses),
                 "attachments_folder": _resolve(base, g.attachments_folder),

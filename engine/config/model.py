@@ -113,7 +113,10 @@ class ServiceGroupConfig(_Section):
     email: str = ""
     reply_using_incoming_address: bool = True
     review_before_sending: bool = False
+    #: What a reply, reply-all or forward opens with ("Dear $From.Name$, ...").
     default_template: FilePath | None = None
+    #: What a new e-mail opens with: it answers nobody, so no customer or subject yet.
+    new_email_template: FilePath | None = None
     signature: FilePath | None = None
     responses: FilePath | None = None
     locale: str | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Iterable
+from email.headerregistry import Address
 
 from engine.mail.charsets import decode_raw_value, decode_words, header_bytes
 
@@ -174,3 +175,76 @@ def read_addresses(
 
 def _address(address: str, declared: Iterable[str]) -> str:
     return address if address.isascii() else decode_raw_value(address, declared)
+
+
+# -- addresses a person typed (To and Cc in the composer) -----------------------------
+
+#: A domain: labels of letters, digits and inner dashes (any script), dot-separated.
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_TYPED_ADDR = rf"[^ \t\r\n<>\"(),:;@\[\]\\]+@{_LABEL}(?:\.{_LABEL})*"
+#: One typed element: a@b, <a@b>, Name <a@b> or "Name" <a@b>.
+_TYPED = re.compile(
+    rf'\s*(?:"(?P<quoted>[^"]*)"\s*<(?P<in_quoted>{_TYPED_ADDR})>'
+    rf"|(?P<name>[^\"<>@,;]*?)\s*<(?P<in_named>{_TYPED_ADDR})>"
+    rf"|(?P<bare>{_TYPED_ADDR}))\s*"
+)
+
+
+def _typed_elements(text: str) -> list[str]:
+    """``text`` split at commas and semicolons outside double quotes and angle brackets."""
+    elements: list[str] = []
+    current: list[str] = []
+    quoted = angle = False
+    for ch in text:
+        if ch == '"' and not angle:
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        elif ch in ",;" and not quoted and not angle:
+            elements.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    elements.append("".join(current))
+    return [e.strip() for e in elements if e.strip()]
+
+
+def typed_addresses(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The recipients a person typed, and what of it is not an address.
+
+    Elements are separated by commas or semicolons (not inside a quoted name
+    or angle brackets) and each must be one whole address: ``a@b.example``,
+    ``<a@b.example>``, ``Name <a@b.example>`` or ``"Last, First" <a@b.example>``.
+    Nothing is guessed: ``not an addressTest`` or ``carol@example.comHello
+    ther`` is refused as typed, not read as ``not`` or ``carol@example.comHello``
+    as the lenient readers of received headers would.
+
+    Returns:
+        ((display name, address) of each good element, each element that is not
+        an address, as typed), both in the order typed.
+    """
+    good: list[tuple[str, str]] = []
+    bad: list[str] = []
+    for element in _typed_elements(single_line(text)):
+        found = _TYPED.fullmatch(element)
+        if found is None:
+            bad.append(element)
+            continue
+        name = found["quoted"] if found["quoted"] is not None else (found["name"] or "")
+        address = found["in_quoted"] or found["in_named"] or found["bare"]
+        good.append((name.strip(), address))
+    return tuple(good), tuple(bad)
+
+
+def recipient(name: str, address: str) -> str:
+    """One recipient as a header writes it: ``a@b``, ``Name <a@b>``, ``"Last, First" <a@b>``."""
+    local, _, domain = address.rpartition("@")
+    return str(Address(display_name=name, username=local, domain=domain))
+
+
+def typed_recipients(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`typed_addresses` written as header elements, and what is not an address."""
+    good, bad = typed_addresses(text)
+    return tuple(recipient(name, address) for name, address in good), bad

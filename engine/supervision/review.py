@@ -5,6 +5,10 @@ outbox in state ``review`` while its conversation is ``pending_review``. The
 supervisor approves it (the engine then sends it), edits and approves it, or
 rejects it with a comment: the conversation goes back into the hands of the
 agent who wrote it, who sees the comment.
+
+A forward to a third party is reviewed the same way, but its conversation
+stays in progress with the agent throughout: the decision is the outbox
+row's alone.
 """
 
 from __future__ import annotations
@@ -76,7 +80,11 @@ def approve(store: Store, supervisor_id: str, outbox_id: int, comment: str = "")
     with store.transaction():
         row = outbox.pending_review(store, outbox_id)
         outbox.approve(store, outbox_id, supervisor_id, comment)
-        if row.conversation_id is not None and row.archive_id is not None:
+        if (
+            row.conversation_id is not None
+            and row.archive_id is not None
+            and row.kind in lifecycle.ANSWERS
+        ):
             lifecycle.approve(
                 store,
                 supervisor_id,
@@ -97,7 +105,7 @@ def reject(store: Store, supervisor_id: str, outbox_id: int, comment: str) -> No
     with store.transaction():
         row = outbox.pending_review(store, outbox_id)
         outbox.reject(store, outbox_id, supervisor_id, comment.strip())
-        if row.conversation_id is not None:
+        if row.conversation_id is not None and row.kind in lifecycle.ANSWERS:
             # Back in the writer's hands (or the queue when nobody wrote it).
             lifecycle.reject(
                 store,

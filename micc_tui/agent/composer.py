@@ -29,6 +29,7 @@ from textual.worker import Worker
 from engine.attachments import not_set_up
 from engine.errors import MiccError
 from engine.lifecycle import ConversationMoved
+from engine.mail.addresses import typed_recipients
 from engine.responses import Response, ResponseTree
 from engine.responses.shortcuts import shortcut_before
 from engine.service import ContactCenter, Draft, SendResult
@@ -43,11 +44,6 @@ from micc_tui.workers import ReportsWorkerFailures, in_words
 #: Seconds of quiet typing before the spelling is checked again.
 CHECK_DELAY = 0.35
 TITLES = {"reply": "Reply", "reply_all": "Reply all", "forward": "Forward", "new": "New e-mail"}
-
-
-def addresses(text: str) -> tuple[str, ...]:
-    """Addresses typed into To or Cc, separated by commas or semicolons."""
-    return tuple(a.strip() for a in text.replace(";", ",").split(",") if a.strip())
 
 
 class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
@@ -80,6 +76,11 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         self._check_timer: Timer | None = None
         self._cancel_armed = False
         self._sending = False
+        #: Ctrl+S was pressed once on an empty subject: the next one sends without.
+        self._no_subject_armed = False
+        #: What sending said ("Not sent: ..."): kept on the status line until the
+        #: agent types again, whatever a spelling check reports meanwhile.
+        self._outcome = ""
 
     def compose(self) -> ComposeResult:
         draft = self.draft
@@ -91,6 +92,10 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
                 ),
                 id="composer-title",
             )
+            if draft.sent_back:
+                yield Static(
+                    Content("Sent back by " + one_line(draft.sent_back)), id="composer-sent-back"
+                )
             with Horizontal(classes="field"):
                 yield Label("From", classes="field-label")
                 yield Static(Content(one_line(draft.from_address)), id="composer-from")
@@ -103,6 +108,8 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
                     yield Label(name, classes="field-label")
                     # E-mail text: made inert as it enters the field (and as typed).
                     yield InertInput(value, id=f"composer-{name.lower()}", compact=True)
+                # What is wrong with the field, under it (shown only then).
+                yield Static(id=f"composer-{name.lower()}-problem", classes="field-problem")
         yield SpellTextArea(draft.body, id="composer-body")
         yield Static(id="composer-status")
         yield Footer()
@@ -135,8 +142,9 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         parts = [f"Language {self.culture}", f"{len(body.marked)} misspelled"]
         if self.draft.attachments:
             parts.append("Attached: " + ", ".join(one_line(p.name) for p in self.draft.attachments))
-        if notice:
-            parts.append(one_line(notice))
+        for said in (self._outcome, notice):
+            if said and said not in parts:
+                parts.append(one_line(said))
         self.query_one("#composer-status", Static).update(Content("  │  ".join(parts)))
 
     # -- typing ---------------------------------------------------------------------
@@ -144,6 +152,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     @on(TextArea.Changed, "#composer-body")
     def _changed(self, event: TextArea.Changed) -> None:
         self._cancel_armed = False
+        self._outcome = ""
         area = self.query_one("#composer-body", SpellTextArea)
         if self._expand_shortcut(area):
             return
@@ -346,17 +355,54 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     def _current(self) -> Draft:
         """The e-mail as typed so far (reads the widgets: UI thread only)."""
         return self.draft.edited(
-            to=addresses(self.query_one("#composer-to", Input).value),
-            cc=addresses(self.query_one("#composer-cc", Input).value),
+            to=typed_recipients(self.query_one("#composer-to", Input).value)[0],
+            cc=typed_recipients(self.query_one("#composer-cc", Input).value)[0],
             subject=self.query_one("#composer-subject", Input).value,
             body=self.query_one("#composer-body", SpellTextArea).text,
             locale=self.culture,
         )
 
+    @on(Input.Changed, "#composer-to, #composer-cc, #composer-subject")
+    def _field_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "composer-subject":
+            self._no_subject_armed = False
+        self._problem(str(event.input.id), "")
+
+    def _problem(self, field: str, words: str) -> None:
+        """Show what is wrong under a field (``words`` empty: nothing is)."""
+        shown = self.query_one(f"#{field}-problem", Static)
+        shown.update(Content(words))
+        shown.set_class(bool(words), "-shown")
+
+    def _ready(self) -> bool:
+        """Whether the e-mail may go: every recipient an address, the subject asked about."""
+        fields = {name: self.query_one(f"#composer-{name}", Input) for name in ("to", "cc")}
+        found = {name: typed_recipients(field.value) for name, field in fields.items()}
+        wrong = ""
+        for name, (good, bad) in found.items():
+            words = ""
+            if bad:
+                words = "Not an e-mail address: " + "; ".join(one_line(b) for b in bad)
+            elif name == "to" and not good and not found["cc"][0]:
+                words = "Write the address the e-mail goes to."
+            self._problem(f"composer-{name}", words)
+            wrong = wrong or (name if words else "")
+        if wrong:
+            fields[wrong].focus()
+            return False
+        subject = self.query_one("#composer-subject", Input)
+        if not subject.value.strip() and not self._no_subject_armed:
+            self._no_subject_armed = True
+            self._problem("composer-subject", "No subject: Ctrl+S again sends it without one.")
+            subject.focus()
+            return False
+        return True
+
     def action_send(self) -> None:
-        """Send the e-mail (or hand it to a supervisor for review)."""
-        if not self._sending:
+        """Send the e-mail (or hand it to a supervisor for review), once it may go."""
+        if not self._sending and self._ready():
             self._sending = True
+            self._outcome = ""
             self._status("Sending…")
             self.send(self._current())
 
@@ -374,7 +420,8 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         """Released, transferred or answered by someone else: say so, keep the text."""
         self._sending = False
         story = moved.story(self.center.name_of)
-        self._status("Not sent: " + (story or moved.explain(self.center.name_of)))
+        self._outcome = "Not sent: " + (story or moved.explain(self.center.name_of))
+        self._status()
         self.app.push_screen(
             MovedOn(moved, self.center.name_of, what="Your reply was not sent"),
             lambda choice: self._after_moved_on(choice, draft),
@@ -403,8 +450,9 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         """A failed send leaves the e-mail as typed; Ctrl+S sends it again."""
         if worker.group == "send":
             self._sending = False
-            self._status(in_words(error)[1])
+            self._outcome = in_words(error)[1]
+            self._status()
 
     def _sent(self, result: SendResult) -> None:
-        self.notify("Sent to review." if result.pending_review else "Sent.")
+        self.notify(result.words, markup=False)
         self.dismiss(result)
