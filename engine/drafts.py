@@ -216,11 +216,11 @@ def quote(original: ArchivedMessage, when: str) -> str:
     return f"On {when}, {who} wrote:\n{quoted}\n"
 
 
-def _forward_block(original: ArchivedMessage) -> str:
+def _forward_block(original: ArchivedMessage, when: str) -> str:
     head = [
         "---------- Forwarded message ----------",
         f"From: {original.from_name} <{original.from_address}>".replace(" <>", ""),
-        f"Date: {original.date or original.received}",
+        f"Date: {when}",
         f"Subject: {original.subject}",
         f"To: {', '.join(original.to)}",
     ]
@@ -260,7 +260,7 @@ def reply_draft(
     names = names_of(original.from_name, agent.name, agent.first_name, agent.last_name, group.name)
     if kind == "forward":
         bare = _FORWARD_PREFIX.sub("", original.subject)
-        body, answer_row = _body(opening, _forward_block(original))
+        body, answer_row = _body(opening, _forward_block(original, when))
         return Draft(
             kind,
             group.name,

@@ -71,3 +71,26 @@ def mail_date(now: datetime) -> datetime:
     from datetime import timedelta
 
     return now - timedelta(hours=3, minutes=-1)
+
+
+def test_a_forward_writes_its_date_as_the_quote_header_does(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from engine.service import open_contact_center
+
+    config: Config = workspace(Path(str(tmp_path)) / "ws")
+    store = open_store(config)
+    deliver(store, config, mail(1))
+    store.close()
+    center = open_contact_center(config, "alice")
+    try:
+        item = center.take_next()
+        assert item is not None
+        reply = center.draft(item.id, "reply").body
+        forward = center.draft(item.id, "forward").body
+    finally:
+        center.close()
+    quoted_when = reply.split("On ", 1)[1].split(", Customer 1 wrote:")[0]
+    date_line = next(line for line in forward.splitlines() if line.startswith("Date: "))
+    assert date_line == f"Date: {quoted_when}"
+    assert "T" not in date_line and "+" not in date_line
