@@ -160,7 +160,11 @@ def archive_outgoing(
         )
 
 
-def _message(row: Any, body_bytes: tuple[int, int] | None = None) -> ArchivedMessage:
+def _message(
+    row: Any,
+    body_bytes: tuple[int, int] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> ArchivedMessage:
     return ArchivedMessage(
         row["id"],
         row["direction"],
@@ -175,7 +179,7 @@ def _message(row: Any, body_bytes: tuple[int, int] | None = None) -> ArchivedMes
         row["received"],
         row["body_text"],
         row["body_html"],
-        json.loads(row["attachments_json"]),
+        json.loads(row["attachments_json"]) if attachments is None else attachments,
         json.loads(row["problems_json"]),
         row["source"],
         row["size"],
@@ -222,10 +226,33 @@ def search(
     return [_message(r) for r in found]
 
 
+def _measured(store: Store, row: Any) -> list[dict[str, Any]] | None:
+    """The attachments of a row archived before their sizes were the decoded ones.
+
+    Measured again from the raw bytes, once: the row is updated (migration
+    ``0007_attachment_sizes`` flagged it). None for a row already measured.
+    """
+    if row["attachments_measured"]:
+        return None
+    listed: list[dict[str, Any]] = json.loads(row["attachments_json"])
+    data = rows.raw(store, row["id"])
+    if data is None:
+        return None
+    sizes = {a.index: a.size for a in parse_message(data).attachments}
+    measured = [{**a, "size": sizes.get(int(a.get("index", 0)), a.get("size", 0))} for a in listed]
+    try:
+        rows.set_attachments(store, row["id"], measured)
+    except Exception as exc:
+        if not store.is_store_failure(exc):
+            raise
+        # A store this process may only read (or a busy one): shown right all the same.
+    return measured
+
+
 def get(store: Store, message: int) -> ArchivedMessage | None:
     """One archived message by its archive id."""
     row = rows.get(store, message)
-    return _message(row) if row else None
+    return _message(row, attachments=_measured(store, row)) if row else None
 
 
 def head(store: Store, message: int, chars: int) -> ArchivedMessage | None:
@@ -238,7 +265,8 @@ def head(store: Store, message: int, chars: int) -> ArchivedMessage | None:
     row = rows.head(store, message, chars)
     if row is None:
         return None
-    return _message(row, (int(row["text_bytes"] or 0), int(row["html_bytes"] or 0)))
+    sizes = (int(row["text_bytes"] or 0), int(row["html_bytes"] or 0))
+    return _message(row, sizes, _measured(store, row))
 
 
 def raw(store: Store, message: int) -> bytes | None:

@@ -15,6 +15,7 @@ from engine.config import Config
 from engine.service import open_contact_center
 from engine.supervision import open_supervision
 from micc_tui.agent.composer import ComposerScreen
+from micc_tui.agent.pickers import ResponsePicker
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
 
@@ -135,3 +136,26 @@ def test_a_reply_sent_back_from_review(
         await pilot.pause()
 
     assert snap_compare(make_app(config, "bob"), terminal_size=size, run_before=compose)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_the_response_tree_filtered(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    async def compose(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await ready(pilot)
+        await pilot.press("n")
+        await settle(pilot, lambda: table(app).row_count == 1)  # type: ignore[arg-type]
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("ctrl+r")
+        await settle(pilot, lambda: isinstance(app.screen, ResponsePicker))
+        await pilot.press(*"vol")
+        preview = app.screen.query_one("#response-preview")
+        await settle(pilot, lambda: "5 % off" in str(preview.render()))
+        app.clear_notifications()
+        app.screen.query_one("#response-filter").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=compose)

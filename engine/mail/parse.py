@@ -454,11 +454,17 @@ def _is_attachment(part: Message, filename: str | None) -> bool:
 
 
 def _attachment(part: Message, index: int, filename: str | None, kind: str) -> Attachment:
-    payload = part.get_payload()
-    size = len(payload) if isinstance(payload, str) else 0
-    # str(): a value with raw 8-bit bytes comes back as a Header object.
-    if str(part.get("content-transfer-encoding") or "").strip().lower() == "base64":
-        size = size * 3 // 4
+    # The size of what saving it writes (attachment_bytes), not of its base64 or
+    # quoted-printable text: "403 B" listed, 393 bytes saved, was a size nobody has.
+    inner = part.get_payload()
+    if kind == "message/rfc822" and isinstance(inner, list) and inner:
+        size = len(_as_bytes(inner[0])) if isinstance(inner[0], Message) else 0
+    else:
+        try:
+            decoded = part.get_payload(decode=True)
+        except Exception:  # a hostile part: listed all the same, its size unknown
+            decoded = None
+        size = len(decoded) if isinstance(decoded, bytes) else 0
     return Attachment(index, filename or _unnamed(index, kind), kind, size)
 
 

@@ -201,6 +201,34 @@ class ResponseTree:
         """Shortcut (case-folded) to response, for completion lists."""
         return self._by_shortcut
 
+    def matching(self, text: str) -> tuple[Node, ...]:
+        """The tree cut down to the responses that hold every word of ``text``.
+
+        A word may be anywhere in a response's titles (its categories' too),
+        its shortcut or its body, in any case, as part of a longer word
+        (``refu`` finds "Refund issued"). Categories are kept, with only
+        their matching children, when something under them matches; empty
+        ``text`` keeps the whole tree.
+        """
+        words = _fold(text).split()
+        if not words:
+            return self.children
+
+        def keep(nodes: Sequence[Node]) -> tuple[Node, ...]:
+            kept: list[Node] = []
+            for node in nodes:
+                if isinstance(node, Category):
+                    children = keep(node.children)
+                    if children:
+                        kept.append(Category(node.title, node.path, children, node.line))
+                else:
+                    where = _fold(" ".join((*node.path, node.shortcut or "", node.body)))
+                    if all(word in where for word in words):
+                        kept.append(node)
+            return tuple(kept)
+
+        return keep(self.children)
+
     def __len__(self) -> int:
         """Number of responses (not categories)."""
         return sum(1 for _ in self.responses())

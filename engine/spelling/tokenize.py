@@ -2,8 +2,12 @@
 
 Pure functions over text. Skipped, as an agent would expect: template
 identifiers (``$From.Name$``), URLs, e-mail addresses, words containing
-digits (order numbers, dates), and quoted original text (lines starting with
-``>``). Apostrophes and hyphens inside a word stay in it, as in Hunspell: the
+digits (order numbers, dates), and the text of others: quoted original text
+(lines starting with ``>``, and the "On ..., ... wrote:" line over them) and a
+forwarded message (from its "---------- Forwarded message ----------",
+"-----Original Message-----" or "Begin forwarded message:" line to the end:
+it is someone else's e-mail, often in another language, and the agent does
+not write it). Apostrophes and hyphens inside a word stay in it, as in Hunspell: the
 dictionary's BREAK rules then decide whether ``e-mail`` is checked whole or by
 parts, and leading or trailing quotes are not part of the word.
 """
@@ -27,6 +31,11 @@ _SKIP = re.compile(
 #: joined by single apostrophes or hyphens. ``\w`` covers every script.
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _QUOTED = re.compile(r"^\s*>")
+#: The line a forwarded message starts with, as mail programs write it.
+_FORWARDED = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded message|original message)\s*-{2,}|begin forwarded message:)\s*$",
+    re.IGNORECASE,
+)
 _HAS_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
 
 
@@ -45,11 +54,25 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
 
+def _others(lines: list[str]) -> list[bool]:
+    """For each line, whether it is someone else's text (quoted, attributed, forwarded)."""
+    skip = [bool(_QUOTED.match(line)) for line in lines]
+    for number, line in enumerate(lines):
+        if _FORWARDED.match(line):
+            skip[number:] = [True] * (len(lines) - number)
+            break
+        # "On 3/7/24, Ann wrote:" right over the quote it introduces.
+        if line.rstrip().endswith(":") and number + 1 < len(lines) and skip[number + 1]:
+            skip[number] = True
+    return skip
+
+
 def tokenize(text: str) -> Iterator[Token]:
     """Yield the words of ``text`` worth spell checking, in order."""
     offset = 0
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        if not _QUOTED.match(line):
+    lines = text.splitlines(keepends=True)
+    for number, (line, others) in enumerate(zip(lines, _others(lines), strict=True), start=1):
+        if not others:
             for match in _WORD.finditer(_SKIP.sub(_blank, line)):
                 word = match.group()
                 if not _HAS_DIGIT_OR_UNDERSCORE.search(word):

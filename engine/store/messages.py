@@ -18,7 +18,7 @@ from engine.store.migrations import address_key, message_address_keys
 COLUMNS = (
     "id, direction, conversation_id, message_id, subject, from_name, from_address, "
     "to_json, cc_json, date, received, body_text, body_html, attachments_json, "
-    "problems_json, source, size"
+    "problems_json, source, size, attachments_measured"
 )
 
 
@@ -150,6 +150,17 @@ def head(store: Store, archive_id: int, chars: int) -> sqlite3.Row | None:
         "FROM messages WHERE id = ?",
         (chars, chars, archive_id),
     )
+
+
+def set_attachments(
+    store: Store, archive_id: int, attachments: Sequence[dict[str, object]]
+) -> None:
+    """Record a message's attachments as measured from its raw bytes (decoded sizes)."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE messages SET attachments_json = ?, attachments_measured = 1 WHERE id = ?",
+            (json.dumps(list(attachments), ensure_ascii=False), archive_id),
+        )
 
 
 def raw(store: Store, archive_id: int) -> bytes | None:

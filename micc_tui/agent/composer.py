@@ -241,6 +241,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         def picked(choice: str | None) -> None:
             self._fix(mark, choice)
 
+        self._status()  # "Looking for suggestions…" is over: they are shown
         self.app.push_screen(SuggestionPicker(mark.word, words), picked)
 
     def _fix(self, mark: Marked, choice: str | None) -> None:
@@ -274,6 +275,10 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         self.app.call_from_thread(self._use_language, cultures[(index + 1) % len(cultures)])
 
     def _use_language(self, culture: str) -> None:
+        if culture == self.culture:
+            # One dictionary installed: pressing Ctrl+L again and again would say nothing.
+            self._status(f"Only {culture} is installed: micc spelling install adds more")
+            return
         self.culture = culture
         self._recheck(f"Spelling: {culture}")
 
@@ -452,6 +457,8 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self._sending = False
             self._outcome = in_words(error)[1]
             self._status()
+        elif worker.group == "suggest":
+            self._status()  # no longer "Looking for suggestions…"; the app says what failed
 
     def _sent(self, result: SendResult) -> None:
         self.notify(result.words, markup=False)

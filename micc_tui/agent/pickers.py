@@ -12,18 +12,30 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static, Tree
+from textual.widgets import Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from engine.responses import Category, Node, Response, ResponseTree
+from micc_tui.widgets.inert_fields import InertInput
 from micc_tui.widgets.safe import inert, one_line
 
 
 class ResponsePicker(ModalScreen[Response | None]):
-    """The group's responses as a tree; Enter on a response inserts it."""
+    """The group's responses as a tree, filtered as the agent types; Enter inserts one.
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    The filter box has the focus: typed words keep the responses that hold
+    them all (titles, shortcut or text, :meth:`ResponseTree.matching`); Up
+    and Down move in the tree meanwhile, Tab goes into it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("down", "move('cursor_down')", "Next", show=False),
+        Binding("up", "move('cursor_up')", "Previous", show=False),
+        Binding("pagedown", "move('page_down')", "Page down", show=False),
+        Binding("pageup", "move('page_up')", "Page up", show=False),
+    ]
 
     def __init__(self, tree: ResponseTree) -> None:
         super().__init__()
@@ -31,7 +43,8 @@ class ResponsePicker(ModalScreen[Response | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label("Insert a response (Enter)", classes="dialog-title")
+            yield Label("Insert a response: type to filter, Enter inserts", classes="dialog-title")
+            yield InertInput(placeholder="Type to filter", id="response-filter", compact=True)
             tree: Tree[Node] = Tree("Responses", id="response-tree")
             tree.show_root = False
             self._fill(tree.root, self.responses.children)
@@ -51,22 +64,50 @@ class ResponsePicker(ModalScreen[Response | None]):
                 parent.add_leaf(Text(label), data=node)
 
     def on_mount(self) -> None:
+        self.query_one("#response-filter", Input).focus()
+        self._to_first()
+
+    def _to_first(self) -> None:
+        """Put the cursor on the first response rather than a category: Enter inserts it."""
         tree: Tree[Node] = self.query_one("#response-tree", Tree)
-        tree.focus()
-        # Start on the first response rather than a category: Enter inserts at once.
-        first = next((n for n in tree.root.children if n.data is not None), None)
-        while first is not None and not isinstance(first.data, Response) and first.children:
-            first = first.children[0]
-        if first is not None:
-            tree.move_cursor(first)
+        line = 0
+        while (node := tree.get_node_at_line(line)) is not None:
+            if isinstance(node.data, Response):
+                tree.cursor_line = line
+                break
+            line += 1
+        self._show(node.data if node is not None else None)
+
+    @on(Input.Changed, "#response-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        tree: Tree[Node] = self.query_one("#response-tree", Tree)
+        tree.clear()
+        self._fill(tree.root, self.responses.matching(event.value))
+        tree.root.expand_all()
+        self._to_first()
+
+    def action_move(self, how: str) -> None:
+        """Move the tree's cursor while the filter box has the focus."""
+        getattr(self.query_one("#response-tree", Tree), f"action_{how}")()
+
+    @on(Input.Submitted, "#response-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        node = self.query_one("#response-tree", Tree).cursor_node
+        if node is not None and isinstance(node.data, Response):
+            self.dismiss(node.data)
 
     @on(Tree.NodeHighlighted, "#response-tree")
     def _preview(self, event: Tree.NodeHighlighted[Node]) -> None:
-        node = event.node.data
-        text = node.body if isinstance(node, Response) else ""
-        self.query_one("#response-preview", Static).update(
-            Content(inert(text[:600], multiline=True))
-        )
+        self._show(event.node.data)
+
+    def _show(self, node: Node | None) -> None:
+        if node is None:
+            typed = self.query_one("#response-filter", Input).value
+            words = Content(f"No response holds “{one_line(typed)}”.") if typed else Content()
+        else:
+            text = node.body if isinstance(node, Response) else ""
+            words = Content(inert(text[:600], multiline=True))
+        self.query_one("#response-preview", Static).update(words)
 
     @on(Tree.NodeSelected, "#response-tree")
     def _chosen(self, event: Tree.NodeSelected[Node]) -> None:
