@@ -93,7 +93,9 @@ async def test_transfer_with_a_note(config: Config, store: Store) -> None:
         await settle(pilot, lambda: table(app).row_count == 1)
         await pilot.press("x")
         await pilot.pause()
-        await pilot.press(*"needs pricing", "enter")
+        # The group list has the focus, nothing chosen: Enter opens it, Down picks Marketing.
+        await pilot.press("enter", "down", "enter", "tab", *"needs pricing")
+        await pilot.click("#ok")
         await settle(pilot, lambda: state_of(store, 1)[0] == "queued")
         assert state_of(store, 1)[2:] == ("Marketing", "needs pricing")
 

@@ -6,13 +6,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import Select, Static, TextArea
 
 from engine.bootstrap import open_store
 from engine.config import Config
 from engine.service import open_contact_center
 from micc_tui.agent import AgentApp
 from micc_tui.agent import screen as desk
-from tests.agent_console_helpers import settle, table
+from micc_tui.agent.dialogs import TransferDialog
+from micc_tui.widgets.trail import TrailScreen
+from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
 
 
@@ -53,3 +56,67 @@ async def test_waiting_times_keep_ticking_while_nothing_changes(
         clock.now = NOW + timedelta(minutes=12)
         await settle(pilot, lambda: waiting_of_first_row(app) == "1h 41m", timeout=5)
         assert table(app).rows()[1].cells[1] == "1h 40m"
+
+
+def state_of(config: Config, conversation: int) -> tuple[str, str, str]:
+    store = open_store(config)
+    try:
+        row = store.query_one(
+            "SELECT state, service_group, reason FROM conversations WHERE id = ?", (conversation,)
+        )
+    finally:
+        store.close()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+async def test_transfer_asks_for_the_group_and_enter_writes_the_note(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: table(app).row_count == 2)
+        await pilot.press("n")
+        await settle(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, TransferDialog))
+        dialog = app.screen
+        choice = dialog.query_one("#transfer-group", Select)
+        assert choice.is_blank() and app.focused is choice
+        await pilot.press("tab", *"needs", "enter", *"pricing", "enter")
+        assert app.screen is dialog  # Enter in the note is a new line, not "transfer"
+        assert dialog.query_one("#transfer-note", TextArea).text == "needs\npricing\n"
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "Choose the service group" in str(
+            dialog.query_one("#transfer-error", Static).render()
+        )
+        assert state_of(config, 1)[0] == "in_progress"
+        choice.focus()
+        await pilot.press("enter", "down", "enter")  # the list opens on the blank prompt
+        assert choice.value == "Marketing"
+        assert str(dialog.query_one("#transfer-error", Static).render()) == ""
+        await pilot.click("#ok")
+        await settle(pilot, lambda: state_of(config, 1)[0] == "queued")
+        assert state_of(config, 1) == ("queued", "Marketing", "needs\npricing")
+
+
+async def test_the_receiving_group_reads_the_transfer_note(config: Config) -> None:
+    alice = open_contact_center(config, "alice", clock=lambda: NOW)
+    alice.take(1)
+    alice.transfer(1, "Marketing", "Wants the 2027 price list [bold]today[/]")
+    alice.close()
+    app = make_app(config, "bob")  # Marketing and Support
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(
+            pilot,
+            lambda: table(app).row_count == 2 and screen(app).reading is not None,
+        )
+        assert table(app).cursor_key == 1
+        headers = str(screen(app).query_one("#reading-headers", Static).render())
+        assert "Note: Wants the 2027 price list [bold]today[/]" in headers
+        await pilot.press("i")
+        await settle(pilot, lambda: isinstance(app.screen, TrailScreen))
+        trail = str(app.screen.query_one("#trail-text", Static).render())
+        notes = trail.split("Internal notes:")[1]
+        assert "Alice Smith at" in notes
+        assert "Wants the 2027 price list [bold]today[/]" in notes

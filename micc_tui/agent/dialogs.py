@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from engine.archive import ArchivedMessage
@@ -39,7 +39,11 @@ class TransferRequest:
 
 
 class TransferDialog(ModalScreen[TransferRequest | None]):
-    """Pick another service group and write a note."""
+    """Pick another service group (none is chosen for the agent) and write a note.
+
+    The note may run over several lines: Enter starts a new one, and only the
+    Transfer button sends the e-mail on, so a note is never cut short.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
@@ -51,25 +55,36 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         with Vertical(classes="dialog"):
             yield Label("Transfer to another service group", classes="dialog-title")
             yield Select(
-                [(Content(g), g) for g in self.groups],
-                value=self.groups[0],
-                allow_blank=False,
+                [(Content(one_line(g)), g) for g in self.groups],
+                prompt="Choose a service group",
                 id="transfer-group",
             )
-            yield Input(placeholder="Note for the group's agents", id="transfer-note")
+            yield TextArea(
+                placeholder="Note for the group's agents (Enter: new line)",
+                soft_wrap=True,
+                id="transfer-note",
+            )
+            yield Static(id="transfer-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Transfer", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#transfer-note", Input).focus()
+        self.query_one("#transfer-group", Select).focus()
 
-    @on(Input.Submitted)
+    @on(Select.Changed, "#transfer-group")
+    def _group_chosen(self) -> None:
+        self.query_one("#transfer-error", Static).update("")
+
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
-        group = self.query_one("#transfer-group", Select).value
-        note = self.query_one("#transfer-note", Input).value
-        self.dismiss(TransferRequest(str(group), note))
+        choice = self.query_one("#transfer-group", Select)
+        if choice.is_blank():
+            self.query_one("#transfer-error", Static).update("Choose the service group first.")
+            choice.focus()
+            return
+        note = self.query_one("#transfer-note", TextArea).text
+        self.dismiss(TransferRequest(str(choice.value), note))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
