@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Select, Static, TextArea
+from textual.widgets import Input, OptionList, Select, Static, TextArea
 
 from engine.bootstrap import open_store
 from engine.config import Config
 from engine.service import open_contact_center
 from micc_tui.agent import AgentApp
 from micc_tui.agent import screen as desk
-from micc_tui.agent.dialogs import TransferDialog
+from micc_tui.agent.dialogs import TextPrompt, TransferDialog
 from micc_tui.widgets.trail import TrailScreen
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
@@ -120,3 +120,30 @@ async def test_the_receiving_group_reads_the_transfer_note(config: Config) -> No
         notes = trail.split("Internal notes:")[1]
         assert "Alice Smith at" in notes
         assert "Wants the 2027 price list [bold]today[/]" in notes
+
+
+async def test_close_reasons_are_reached_with_arrows_and_clear_the_error(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: table(app).row_count == 2)
+        await pilot.press("n")
+        await settle(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, TextPrompt))
+        dialog = app.screen
+        box = dialog.query_one("#prompt-input", Input)
+        reasons = dialog.query_one("#prompt-suggestions", OptionList)
+        error = dialog.query_one("#prompt-error", Static)
+        assert app.focused is box
+        await pilot.press("enter")
+        assert "Please write something." in str(error.render())
+        await pilot.press("down")
+        assert app.focused is reasons and reasons.highlighted == 0
+        await pilot.press("up")  # from the first reason back to the box
+        assert app.focused is box
+        await pilot.press("down", "down", "enter")
+        assert box.value == "Duplicate" and app.focused is box
+        assert str(error.render()) == ""
+        await pilot.press("enter")
+        await settle(pilot, lambda: state_of(config, 1)[0] == "closed")
+        assert state_of(config, 1)[2] == "Duplicate"

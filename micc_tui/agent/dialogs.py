@@ -91,10 +91,27 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         self.dismiss(None)
 
 
-class TextPrompt(ModalScreen[str | None]):
-    """Ask for one line of text (a close reason, a folder); empty input is refused."""
+class SuggestionList(OptionList):
+    """Suggestions under a text box: Up from the first one goes back to the box."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    def action_cursor_up(self) -> None:
+        if self.highlighted in (None, 0):
+            self.screen.focus_previous()
+        else:
+            super().action_cursor_up()
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text (a close reason, a folder); empty input is refused.
+
+    Suggestions, when given, are listed under the box: Down reaches them, Enter
+    on one puts it in the box (where it can be changed), Enter in the box sends.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("down", "suggestions", "Suggestions", show=False),
+    ]
 
     def __init__(
         self, title: str, placeholder: str, *, value: str = "", suggestions: Sequence[str] = ()
@@ -108,20 +125,34 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Content(self.title_text), classes="dialog-title")
-            if self.suggestions:
-                yield OptionList(
-                    *[Option(Content(s)) for s in self.suggestions], id="prompt-suggestions"
-                )
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static(id="prompt-error", classes="dialog-error")
+            if self.suggestions:
+                yield SuggestionList(
+                    *[Option(Content(s)) for s in self.suggestions], id="prompt-suggestions"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#prompt-input", Input).focus()
 
+    def action_suggestions(self) -> None:
+        """Down in the box: on to the suggestions, the first one highlighted."""
+        found = self.query("#prompt-suggestions").results(SuggestionList)
+        suggestions = next(found, None)
+        if suggestions is not None and self.focused is self.query_one("#prompt-input"):
+            suggestions.highlighted = 0
+            suggestions.focus()
+
     @on(OptionList.OptionSelected, "#prompt-suggestions")
     def _pick(self, event: OptionList.OptionSelected) -> None:
-        self.query_one("#prompt-input", Input).value = str(event.option.prompt)
-        self.query_one("#prompt-input", Input).focus()
+        box = self.query_one("#prompt-input", Input)
+        box.value = str(event.option.prompt)
+        box.focus()
+
+    @on(Input.Changed, "#prompt-input")
+    def _changed(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            self.query_one("#prompt-error", Static).update("")
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
