@@ -10,7 +10,8 @@ from engine.bootstrap import open_store
 from engine.config import Config
 from engine.store import Store
 from micc_tui.agent.composer import ComposerScreen
-from micc_tui.agent.dialogs import HelpScreen, HistoryScreen
+from micc_tui.agent.dialogs import HistoryScreen
+from micc_tui.agent.help import HelpScreen
 from micc_tui.agent.panes import IN_HAND
 from tests.agent_console_helpers import make_app, screen, settle, subjects, table
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import Input, OptionList, Select, Static, TextArea
 
 from engine.bootstrap import open_store
@@ -13,7 +14,12 @@ from engine.config import Config
 from engine.service import open_contact_center
 from micc_tui.agent import AgentApp
 from micc_tui.agent import screen as desk
+from micc_tui.agent.actions import DeskActions
+from micc_tui.agent.composer import ComposerScreen
 from micc_tui.agent.dialogs import TextPrompt, TransferDialog
+from micc_tui.agent.help import KEYS, HelpScreen, shown
+from micc_tui.demo.console import DemoAgentApp
+from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.trail import TrailScreen
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
@@ -147,3 +153,44 @@ async def test_close_reasons_are_reached_with_arrows_and_clear_the_error(config:
         await pilot.press("enter")
         await settle(pilot, lambda: state_of(config, 1)[0] == "closed")
         assert state_of(config, 1)[2] == "Duplicate"
+
+
+def screen_lines(app: AgentApp) -> list[str]:
+    """What the terminal shows, line by line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def bound_keys() -> set[str]:
+    """Every key the desk, the queue, the composer and the app bind."""
+    keys: set[str] = set()
+    for owner in (DeskActions, QueueTable, ComposerScreen, DemoAgentApp):
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding)
+            keys.update(k.strip() for k in binding.key.split(","))
+    keys.update({"ctrl+q", "ctrl+p"})  # Textual's own: quit, the command palette
+    return keys
+
+
+def test_the_help_names_every_key() -> None:
+    named = {key for _, lines in KEYS for keys, _ in lines for key in keys}
+    assert bound_keys() - named == set()
+
+
+async def test_the_help_fits_and_scrolls_at_80x24(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: table(app).row_count == 2)
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        dialog = app.screen.query_one("#help")
+        assert app.screen.region.contains_region(dialog.region)
+        seen = "\n".join(screen_lines(app))
+        assert "Agent console keys" in seen
+        for _ in range(10):  # a screenful at a time, to the end
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen += "\n".join(screen_lines(app))
+        for _, lines in KEYS:
+            for keys, does in lines:
+                assert f"{' '.join(shown(k) for k in keys)}" in seen and does in seen
+        assert "Ctrl+Q" in seen

@@ -424,7 +424,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
     def action_help(self) -> None:
         """Show the keys."""
-        from micc_tui.agent.dialogs import HelpScreen
+        from micc_tui.agent.help import HelpScreen
 
         self.app.push_screen(HelpScreen())
 

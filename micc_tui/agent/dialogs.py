@@ -1,4 +1,4 @@
-"""Small modal screens: transfer, close with a reason, history, help, save attachments."""
+"""Small modal screens: transfer, close with a reason, history, save attachments."""
 
 from __future__ import annotations
 
@@ -267,37 +267,7 @@ class HistoryScreen(ModalScreen[None], ReportsWorkerFailures):
         )
 
 
-HELP = """\
-Queue            ↑/↓ PgUp/PgDn Home/End move · Enter take selected · / filter
-Work             n take next · t take selected · b put back · x transfer
-                 c close with reason · J junk
-Write            r reply · R reply all · f forward · w new e-mail
-Customer         h history · i trail and notes · a save attachments
-Long e-mail      m show all of it · d save its text to ~/Downloads
-Views            1 in hand · 2 all groups · Tab next pane
-Me               s Available / Away · v review outcomes
-Composer         Ctrl+S send · Ctrl+R response tree · ::shortcut + space
-                 F7 next misspelling · Ctrl+L language · Ctrl+T attach file
-                 Escape cancel
-Anywhere         ? this help · Ctrl+P command palette (themes too) · Ctrl+Q quit
-"""
-
-
-class HelpScreen(ModalScreen[None]):
-    """The keys, on one page."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss(None)", "Close")
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Label("Agent console keys", classes="dialog-title")
-            yield Static(Content(HELP), id="help-text")
-
-
 __all__ = [
-    "HelpScreen",
     "HistoryScreen",
     "TextPrompt",
     "TransferDialog",

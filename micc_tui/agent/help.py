@@ -1,0 +1,155 @@
+"""The agent console's keys, and the help screen (``?``) that lists them.
+
+:data:`KEYS` names each key as its binding does, so a test can hold it
+against the console's bindings: a key added without a line here is caught.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+#: One line of help: the keys (as bindings name them) and what they do.
+KeyLine = tuple[tuple[str, ...], str]
+
+#: Every key of the agent console, by where it works.
+KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
+    (
+        "Queue",
+        (
+            (("up", "down", "k", "j"), "move"),
+            (("pageup", "pagedown"), "a screenful up / down"),
+            (("home", "end"), "first / last e-mail"),
+            (("enter",), "take the e-mail (reply, if it is yours)"),
+            (("slash",), "filter: Enter keeps it, Esc clears it"),
+            (("tab", "shift+tab"), "next / previous pane"),
+        ),
+    ),
+    (
+        "Work",
+        (
+            (("n",), "take the next (oldest) e-mail"),
+            (("t",), "take the selected e-mail"),
+            (("b",), "put it back in the queue"),
+            (("x",), "transfer to another group, with a note"),
+            (("c",), "close without reply, with a reason"),
+            (("J",), "mark as junk"),
+        ),
+    ),
+    (
+        "Write",
+        (
+            (("r", "R"), "reply / reply all"),
+            (("f",), "forward"),
+            (("w",), "new e-mail (groups with an address)"),
+        ),
+    ),
+    (
+        "E-mail",
+        (
+            (("h",), "the customer's past conversations"),
+            (("i",), "its trail and internal notes"),
+            (("a",), "save its attachments"),
+            (("m",), "show all of a long e-mail"),
+            (("d",), "save its text to ~/Downloads"),
+        ),
+    ),
+    (
+        "Views and me",
+        (
+            (("1", "2"), "e-mails in hand / all my groups"),
+            (("s",), "Available / Away"),
+            (("v",), "review decisions on my replies"),
+        ),
+    ),
+    (
+        "Composer",
+        (
+            (("ctrl+s",), "send (or send to review)"),
+            (("ctrl+r",), "insert a response (type to filter)"),
+            (("::word",), "then Space: the response with that shortcut"),
+            (("f7",), "next misspelling, with suggestions"),
+            (("ctrl+l",), "spelling language"),
+            (("ctrl+t",), "attach a file"),
+            (("escape",), "twice: discard the e-mail"),
+        ),
+    ),
+    (
+        "Anywhere",
+        (
+            (("question_mark",), "this help (Esc closes it)"),
+            (("ctrl+p",), "command palette (themes too)"),
+            (("f2",), "in the demo: the supervisor console"),
+            (("ctrl+q",), "quit"),
+        ),
+    ),
+)
+
+#: How a binding's key name is written for people.
+_SHOWN = {
+    "up": "↑",
+    "down": "↓",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "enter": "Enter",
+    "escape": "Esc",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "slash": "/",
+    "question_mark": "?",
+}
+
+#: Width of the keys' column.
+_KEYS_WIDTH = 16
+
+
+def shown(key: str) -> str:
+    """A binding's key as people write it: ``ctrl+s`` is ``Ctrl+S``, ``f7`` is ``F7``."""
+    if key in _SHOWN:
+        return _SHOWN[key]
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + key[5:].upper()
+    if len(key) > 1 and key[0] == "f" and key[1:].isdigit():
+        return key.upper()
+    return key
+
+
+def help_text() -> Content:
+    """The keys as lines: a bold heading per place, then one key line under it."""
+    lines: list[Content] = []
+    for place, key_lines in KEYS:
+        if lines:
+            lines.append(Content(""))
+        lines.append(Content.styled(place, "bold"))
+        for keys, does in key_lines:
+            lines.append(Content(f"  {' '.join(shown(k) for k in keys):<{_KEYS_WIDTH}}{does}"))
+    return Content("\n").join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, in a list that scrolls (↑ ↓ PgUp PgDn) where the screen is short."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss(None)", "Close")
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help"):
+            yield Label("Agent console keys", classes="dialog-title")
+            with VerticalScroll(id="help-keys"):
+                yield Static(help_text(), id="help-text")
+            yield Static("↑ ↓ PgUp PgDn scroll · Esc closes", classes="dialog-note")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-keys", VerticalScroll).focus()
+
+
+__all__ = ["KEYS", "HelpScreen", "help_text", "shown"]
