@@ -108,7 +108,7 @@ async def test_routing_deactivate_activate_and_try_an_address(config: Config, st
         await wait_for(pilot, lambda: accesses.row_count == 4)
         accesses.focus()
         assert accesses.get_row_index("Sales") == 0
-        await pilot.press("d")
+        await pilot.press("d", "y")  # y: it asks first
         await wait_for(pilot, lambda: cell_text(accesses, "Sales", "active") == "no")
         accesses.move_cursor(row=accesses.get_row_index("Sales"))
         await pilot.press("a")
@@ -194,7 +194,7 @@ async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
         assert agent("alice").cells[3:5] == ("available", "1")
         assert agent("carol").cells[3] == "offline" and agent("carol").dim
         hand.focus()
-        await pilot.press("r")
+        await pilot.press("r", "y")  # y: it asks first
         await wait_for(pilot, lambda: hand.row_count == 0)
         assert queue.get_item(store, 7).state == "queued"  # type: ignore[union-attr]
         await wait_for(pilot, lambda: agent("alice").cells[4] == "0")

@@ -104,7 +104,7 @@ async def test_activation_order_changed_in_the_console_routes_the_next_email(
         await wait_for(pilot, lambda: accesses.row_count == 5)
         accesses.focus()
         accesses.move_cursor(row=accesses.get_row_index("Sales"))
-        await pilot.press("d")
+        await pilot.press("d", "y")  # y: it asks first
         await wait_for(pilot, lambda: cell(accesses, "Sales", "active") == "no")
         accesses.move_cursor(row=accesses.get_row_index("Sales"))
         await pilot.press("a")

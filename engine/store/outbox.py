@@ -162,7 +162,7 @@ def failed(store: Store, *, limit: int) -> list[sqlite3.Row]:
     """Rows the mail server refused for good, oldest first."""
     return store.query(
         "SELECT o.id, o.conversation_id, o.created, o.rcpt_json, o.mail_from, "
-        "COALESCE(m.subject, ''), o.last_error FROM outbox o LEFT JOIN messages m "
+        "COALESCE(m.subject, ''), o.last_error, o.message FROM outbox o LEFT JOIN messages m "
         "ON m.id = o.message WHERE o.state = 'failed' ORDER BY o.id LIMIT ?",
         (limit,),
     )

@@ -44,6 +44,8 @@ class Problem:
     reason: str
     conversation_id: int | None
     outbox_id: int | None = None
+    #: The archived e-mail to show: the customer's for an incoming one, the reply for a send.
+    archive_id: int | None = None
 
     @property
     def is_send(self) -> bool:
@@ -63,6 +65,7 @@ def problem_items(store: Store, *, limit: int = 500) -> list[Problem]:
             i.subject,
             i.reason,
             i.id,
+            archive_id=i.message,
         )
         for i in queue.list_items(store, states=lifecycle.PROBLEMS, limit=limit)
     ]
@@ -78,6 +81,7 @@ def problem_items(store: Store, *, limit: int = 500) -> list[Problem]:
                 row[6] or "the mail server refused it",
                 row[1],
                 row[0],
+                row[7],
             )
         )
     return found

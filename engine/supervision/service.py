@@ -219,6 +219,10 @@ class Supervision:
         """One archived e-mail."""
         return archive.get(self.store, message_id)
 
+    def message_head(self, message_id: int, chars: int) -> ArchivedMessage | None:
+        """One archived e-mail with only the first ``chars`` characters of each body (a preview)."""
+        return archive.head(self.store, message_id, chars)
+
     # -- engine health ------------------------------------------------------------
 
     def health(self) -> list[health_view.HealthRow]:

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from engine.supervision import Supervision
 from engine.supervision.dashboard import Dashboard
 from micc_tui import heap
+from micc_tui.supervisor.modals import ConfirmPrompt
 from micc_tui.supervisor.tabs.agents import AgentsTab
 from micc_tui.supervisor.tabs.archive import ArchiveTab
 from micc_tui.supervisor.tabs.base import SupervisorTab
@@ -66,7 +67,8 @@ class SupervisorApp(App[None], ShowsWorkerFailures):
             for number, (pane, tab) in enumerate(TABS, start=1)
         ),
         Binding("ctrl+r", "refresh_now", "Refresh"),
-        Binding("q", "quit", "Quit"),
+        # q is one key and easily pressed by mistake: it asks. Ctrl+Q quits at once.
+        Binding("q", "ask_quit", "Quit"),
     ]
 
     class PollFailed(Message):
@@ -187,6 +189,23 @@ class SupervisorApp(App[None], ShowsWorkerFailures):
             tabs.active = pane
         elif (tab := self.active_tab()) is not None:
             tab.focus_first()  # e.g. the archive's search box after reading the hits
+
+    def action_ask_quit(self) -> None:
+        """Quit after the supervisor says yes."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        editing = self.query_one(ReviewTab).editing
+        detail = (
+            f"Your edit of reply {editing} is not approved and is dropped."
+            if editing is not None
+            else "Queues and replies go on without it."
+        )
+        self.push_screen(
+            ConfirmPrompt("Quit the supervisor console?", detail, verb="Quit"), answered
+        )
 
     def action_refresh_now(self) -> None:
         """Reload the visible tab now."""

@@ -2,7 +2,8 @@
 
 Bodies are prepared in the worker that reads them (HTML to text, made inert,
 a long one cut to its first 256 KB); ``m`` shows all of the cut ones and ``d``
-saves their text to the downloads folder.
+saves their text to the downloads folder. Home and End go to the first and the
+last e-mail at once.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         Binding("escape,q", "close", "Close"),
         Binding("m", "show_all", "Show all", show=False),
         Binding("d", "save_bodies", "Save long bodies", show=False),
+        # At once: the scroll's own Home and End glide 50 lines a second, so in a
+        # long conversation they seemed to do nothing (priority: before the scroll's keys).
+        Binding("home", "top", "First e-mail", show=False, priority=True),
+        Binding("end", "bottom", "Last e-mail", show=False, priority=True),
     ]
 
     def __init__(
@@ -141,6 +146,14 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
             "Saved " + ", ".join(one_line(p.name) for p in paths) + f" in {one_line(str(folder))}"
         )
         self.app.call_from_thread(self.notify, words, markup=False)
+
+    def action_top(self) -> None:
+        """Home: to the top of the conversation, its first e-mail."""
+        self.query_one("#messages", VerticalScroll).scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        """End: to the end of the conversation, its last e-mail."""
+        self.query_one("#messages", VerticalScroll).scroll_end(animate=False)
 
     def action_close(self) -> None:
         """Back to the search."""

@@ -1,15 +1,16 @@
-"""Small dialogs of the supervisor console: a reason or comment, a group to pick."""
+"""Small dialogs of the supervisor console: a reason or comment, a group to pick, a yes or no."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from micc_tui.widgets.safe import one_line
@@ -76,3 +77,49 @@ class ChoicePrompt(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         """Close without choosing."""
         self.dismiss(None)
+
+
+class ConfirmPrompt(ModalScreen[bool]):
+    """Ask before something that cannot simply be taken back; answers True to go ahead.
+
+    ``y`` (or the first button) goes ahead; ``n``, Escape or the second button
+    does not. The safe answer has the focus, so an Enter typed by habit changes
+    nothing.
+
+    Args:
+        question: what is about to happen, as a question.
+        detail: what it means, in a sentence (may be empty).
+        verb: the going-ahead button's word ("Deactivate", "Release", "Quit").
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, detail: str = "", *, verb: str) -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.verb = verb
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(one_line(self.question), markup=False, classes="dialog-title")
+            if self.detail:
+                yield Label(one_line(self.detail), markup=False, id="confirm-detail")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{one_line(self.verb)} (y)", variant="error", id="yes")
+                yield Button("Cancel (n, Esc)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Label
 
 from engine.queue import QueueItem
 from engine.supervision.agents import AgentRow
+from micc_tui.supervisor.modals import ConfirmPrompt
 from micc_tui.supervisor.tabs.base import (
     ConversationTab,
     address_width,
@@ -167,22 +168,53 @@ class AgentsTab(ConversationTab):
         return int(str(key)) if key is not None else None
 
     def action_release(self) -> None:
-        """Put the highlighted in-hand e-mail back in its queue."""
+        """Put the highlighted in-hand e-mail back in its queue, once the supervisor confirms."""
         key = self.key_of(self.query_one("#in-hand", DataTable))
-        if key is None:
+        agent = self.agent_id
+        if key is None or agent is None:
             self.notify("Pick an e-mail in the lower table first.", severity="warning")
             return
         conversation = int(str(key))
-        self.act(
-            lambda: self.supervision.release(conversation),
-            f"E-mail {conversation} is back in its queue",
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                # Refused if someone else holds it by the time the supervisor said yes.
+                self.act(
+                    lambda: self.supervision.release(conversation, holder=agent),
+                    f"E-mail {conversation} is back in its queue",
+                )
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"Take e-mail {conversation} away from {self.supervision.name_of(agent)}?",
+                "It goes back to its queue; the agent can no longer send a reply to it.",
+                verb="Release",
+            ),
+            answered,
         )
 
     def action_release_all(self) -> None:
-        """Put everything the highlighted agent holds back in the queues."""
+        """Put everything the highlighted agent holds back in the queues, once confirmed."""
         agent = self.agent_id
-        if agent is not None:
-            self.act(
-                lambda: self.supervision.release_all(agent),
-                lambda count: f"{count} e-mail(s) of {agent} back in the queues",
-            )
+        if agent is None:
+            return
+        count = self.query_one("#in-hand", DataTable).row_count
+        if not count:
+            self.notify(f"{self.supervision.name_of(agent)} holds no e-mails.", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(
+                    lambda: self.supervision.release_all(agent),
+                    lambda count: f"{count} e-mail(s) of {agent} back in the queues",
+                )
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"Take all {count} e-mail(s) away from {self.supervision.name_of(agent)}?",
+                "They go back to their queues; the agent can no longer send replies to them.",
+                verb="Release all",
+            ),
+            answered,
+        )

@@ -1,16 +1,23 @@
-"""Unrouted and failed e-mails: assign to a group, route again, or discard with a reason."""
+"""Unrouted and failed e-mails: assign to a group, route again, or discard with a reason.
+
+The highlighted e-mail is previewed below the list (its beginning, prepared in
+a worker thread as in the other consoles' panes); Enter opens its conversation.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Label, Static
 
 from engine.supervision.problems import Problem
-from micc_tui.supervisor.modals import ChoicePrompt, TextPrompt
+from micc_tui.supervisor.conversation import ConversationScreen
+from micc_tui.supervisor.modals import ChoicePrompt, ConfirmPrompt, TextPrompt
 from micc_tui.supervisor.tabs.base import (
     ConversationTab,
     address_width,
@@ -18,8 +25,12 @@ from micc_tui.supervisor.tabs.base import (
     short_time,
     sync_rows,
 )
+from micc_tui.widgets.body_view import HEAD_CHARS, Body, BodyView, prepare
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.safe import one_line
+
+#: What the preview says while the highlighted e-mail is being read.
+READING = Body(("Reading…",), 0, 0)
 
 COLUMNS = (
     ("received", "Received"),
@@ -43,6 +54,8 @@ class ProblemsTab(ConversationTab):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._items: dict[str, Problem] = {}
+        #: The archived e-mail in the preview (or being read for it).
+        self._previewed: int | None = None
 
     def compose(self) -> ComposeResult:
         table = FitTable(flex="subject", id="problems", cursor_type="row", zebra_stripes=True)
@@ -50,6 +63,9 @@ class ProblemsTab(ConversationTab):
             table.add_column(title, key=key)
         yield table
         yield Static("", id="problem-reason", classes="detail")
+        yield Label("E-mail (Enter opens the conversation)", classes="pane-title")
+        with VerticalScroll(id="problem-preview-scroll"):
+            yield BodyView(id="problem-preview")
 
     def load(self, params: None) -> list[Problem]:
         """The unrouted and failed e-mails, then failed sends."""
@@ -83,6 +99,19 @@ class ProblemsTab(ConversationTab):
         """Explain the highlighted e-mail."""
         self._show_reason()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter: open the chosen e-mail's conversation, both directions."""
+        event.stop()
+        item = self._items.get(str(event.row_key.value))
+        if item is None:
+            return
+        if item.archive_id is None:
+            self.notify("This e-mail is not in the archive.", severity="warning")
+            return
+        self.app.push_screen(
+            ConversationScreen(self.supervision, item.conversation_id, item.archive_id)
+        )
+
     def _show_reason(self) -> None:
         item = self._selected()
         text = (
@@ -94,6 +123,37 @@ class ProblemsTab(ConversationTab):
             )
         )
         self.query_one("#problem-reason", Static).update(text)
+        self._preview(item)
+
+    def _preview(self, item: Problem | None) -> None:
+        """Show the beginning of the highlighted e-mail (read in a worker)."""
+        archive_id = item.archive_id if item is not None else None
+        if archive_id == self._previewed:
+            return
+        self._previewed = archive_id
+        view = self.query_one("#problem-preview", BodyView)
+        if archive_id is None:
+            view.show(Body((), 0, 0))
+            return
+        view.show(READING)
+        self._read_preview(archive_id)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="preview",
+        exit_on_error=False,
+        description="_read_preview",
+    )
+    def _read_preview(self, archive_id: int) -> None:
+        message = self.supervision.message_head(archive_id, HEAD_CHARS)
+        body = prepare(message) if message is not None else Body(("(not in the archive)",), 0, 0)
+        self.app.call_from_thread(self._preview_ready, archive_id, body)
+
+    def _preview_ready(self, archive_id: int, body: Body) -> None:
+        if archive_id == self._previewed:
+            self.query_one("#problem-preview", BodyView).show(body)
+            self.query_one("#problem-preview-scroll", VerticalScroll).scroll_home(animate=False)
 
     def selected_conversation(self) -> int | None:
         """The conversation of the highlighted problem."""
@@ -138,21 +198,45 @@ class ProblemsTab(ConversationTab):
             )
 
     def action_discard(self) -> None:
-        """Close the highlighted e-mail with a reason (it stays in the archive)."""
+        """Close the highlighted e-mail with a reason (it stays in the archive).
+
+        A reply that could not be sent is given up only after the supervisor
+        confirms: the customer will not get it.
+        """
         item = self._selected()
         if item is None:
             return
+        if not item.is_send:
+            self._ask_reason(item)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._ask_reason(item)
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"Give up {_name(item).lower()} to {', '.join(item.to)}?",
+                "It is never sent: the customer does not get it. It stays in the archive.",
+                verb="Give up",
+            ),
+            answered,
+        )
+
+    def _ask_reason(self, item: Problem) -> None:
+        done = "given up" if item.is_send else "discarded"
 
         def reason(text: str | None) -> None:
             if text:
                 self.act(
                     lambda: self.supervision.discard(item, text),
-                    f"{_name(item)} discarded (kept in the archive)",
+                    f"{_name(item)} {done} (kept in the archive)",
                 )
 
+        verb = "give up" if item.is_send else "discard"
         self.app.push_screen(
             TextPrompt(
-                f"Why discard {_name(item).lower()}?", placeholder="e.g. spam, wrong address"
+                f"Why {verb} {_name(item).lower()}?", placeholder="e.g. spam, wrong address"
             ),
             reason,
         )

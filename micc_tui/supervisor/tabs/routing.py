@@ -9,12 +9,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.input import Selection
 
 from engine.access import AccessState
 from engine.router import Overlap
 from engine.supervision.routing import AddressTest
+from micc_tui.supervisor.modals import ConfirmPrompt
 from micc_tui.supervisor.tabs.base import SupervisorTab, cell, sync_rows
 from micc_tui.widgets.fit_table import FitTable
+from micc_tui.widgets.safe import one_line
 
 COLUMNS = (
     ("order", "Order"),
@@ -42,6 +45,7 @@ class RoutingTab(SupervisorTab):
         Binding("a", "activate", "Activate"),
         Binding("d", "deactivate", "Deactivate"),
         Binding("t", "focus_tester", "Try address"),
+        Binding("escape", "leave_tester", "Back to the list", show=False),
     ]
 
     #: The address under test, kept here so loading never reads a widget.
@@ -107,9 +111,10 @@ class RoutingTab(SupervisorTab):
         return lines
 
     def _show_test(self, test: AddressTest | None) -> None:
-        self.query_one("#tester-result", Static).update(
-            Text(test.summary()) if test else Text("Type an address and press Enter.")
-        )
+        # The answer starts with the address typed, however long: it wraps, folding
+        # an address wider than the screen, so all of it shows.
+        words = one_line(test.summary()) if test else "Type an address and press Enter."
+        self.query_one("#tester-result", Static).update(Text(words, overflow="fold"))
 
     def _selected(self) -> str | None:
         key = self.key_of(self.query_one("#accesses", DataTable))
@@ -127,20 +132,40 @@ class RoutingTab(SupervisorTab):
             )
 
     def action_deactivate(self) -> None:
-        """Deactivate the highlighted access."""
+        """Deactivate the highlighted access, once the supervisor confirms."""
         name = self._selected()
-        if name is not None:
-            self.act(
-                lambda: self.supervision.deactivate(name),
-                lambda changed: f"{name} deactivated" if changed else f"{name} was not active",
-            )
+        if name is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(
+                    lambda: self.supervision.deactivate(name),
+                    lambda changed: f"{name} deactivated" if changed else f"{name} was not active",
+                )
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"Deactivate the service access {name}?",
+                "Its e-mails go to the next matching access, or stay unrouted; "
+                "activated again, it goes last in order.",
+                verb="Deactivate",
+            ),
+            answered,
+        )
 
     def action_focus_tester(self) -> None:
         """Put the cursor in the address tester."""
         self.query_one("#tester", Input).focus()
 
+    def action_leave_tester(self) -> None:
+        """Escape in the address tester: back to the list of accesses."""
+        if self.query_one("#tester", Input).has_focus:
+            self.query_one("#accesses", DataTable).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Route the typed address."""
+        """Route the typed address; show it from its start, selected to type the next one."""
         event.stop()
         self.address = event.value
+        event.input.selection = Selection(len(event.value), 0)
         self.reload()
