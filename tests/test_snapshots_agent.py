@@ -15,6 +15,8 @@ from engine.config import Config
 from engine.service import open_contact_center
 from engine.supervision import open_supervision
 from micc_tui.agent.composer import ComposerScreen
+from micc_tui.agent.dialogs import TextPrompt, TransferDialog
+from micc_tui.agent.help import HelpScreen
 from micc_tui.agent.pickers import ResponsePicker
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
@@ -159,3 +161,54 @@ def test_the_response_tree_filtered(
         await pilot.pause()
 
     assert snap_compare(make_app(config), terminal_size=size, run_before=compose)
+
+
+async def take_first(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await ready(pilot)
+    await pilot.press("n")
+    await settle(pilot, lambda: table(app).row_count == 1)  # type: ignore[arg-type]
+    app.clear_notifications()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_the_help(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
+    async def open_help(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=open_help)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_transfer_asks_for_the_group(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    async def transfer(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await take_first(pilot)
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, TransferDialog))
+        app.screen.query_one("#transfer-note").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.press("tab", *"needs", "enter", *"pricing")
+        await pilot.click("#ok")  # no group chosen yet: it asks for one
+        await pilot.pause()
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=transfer)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_close_reasons_under_the_box(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    async def close(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await take_first(pilot)
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one("#prompt-input").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.press("enter", "down", "down")  # refused empty, then down to the reasons
+        await pilot.pause()
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=close)

@@ -208,7 +208,12 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
                     self._simple("Closed", lambda key: self.center.close_item(key, reason))
 
             self.app.push_screen(
-                TextPrompt("Close without reply: why?", "Reason", suggestions=CLOSE_REASONS), closed
+                TextPrompt(
+                    "Close without reply: why?",
+                    "Reason, or ↓ to pick one below",
+                    suggestions=CLOSE_REASONS,
+                ),
+                closed,
             )
 
     def action_transfer(self) -> None:
