@@ -12,6 +12,8 @@ from textual.pilot import Pilot
 from engine.bootstrap import open_store
 from engine.config import Config
 from micc_tui.supervisor import SupervisorApp
+from micc_tui.supervisor.modals import ConfirmPrompt
+from micc_tui.widgets.body_view import BodyView
 from tests.agent_fixtures import workspace
 from tests.supervisor_fixtures import app_for, populate, wait_for
 
@@ -67,7 +69,32 @@ def test_review(snap_compare: SnapCompare, config: Config, size: tuple[int, int]
 def test_unrouted_and_failed_with_a_hostile_subject(
     snap_compare: SnapCompare, config: Config, size: tuple[int, int]
 ) -> None:
-    assert snap_compare(app_for(config), terminal_size=size, run_before=loaded("4", "#problems", 2))
+    table_loaded = loaded("4", "#problems", 2)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await table_loaded(pilot)
+        # The highlighted e-mail's preview is read in a worker: wait for its text.
+        preview = pilot.app.query_one("#problem-preview", BodyView)
+        await wait_for(pilot, lambda: "where is order 5?" in preview.text)
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(config), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_deactivating_an_access_asks_first(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    table_loaded = loaded("2", "#accesses", 4)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await table_loaded(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt))
+        await pilot.pause(0.1)
+        await pilot.wait_for_scheduled_animations()
+
+    assert snap_compare(app_for(config), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
