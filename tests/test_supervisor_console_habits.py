@@ -299,3 +299,13 @@ async def key(app: SupervisorApp, pilot: Pilot[Any], name: str) -> None:
     """One key as the terminal sends it; back once the app is idle (animations may go on)."""
     app.post_message(events.Key(name, None))
     await pilot.pause()
+
+
+async def test_no_preview_pane_when_nothing_is_unrouted(config: Config) -> None:
+    app = app_for(config)  # a fresh workspace: nothing unrouted or failed
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        reason = app.query_one("#problem-reason", Static)
+        await wait_for(pilot, lambda: "No unrouted or failed e-mails." in str(reason.render()))
+        assert not app.query_one("#problem-preview-scroll").display
+        assert not any("Enter opens" in line for line in screen_lines(app))

@@ -63,7 +63,11 @@ class ProblemsTab(ConversationTab):
             table.add_column(title, key=key)
         yield table
         yield Static("", id="problem-reason", classes="detail")
-        yield Label("E-mail (Enter opens the conversation)", classes="pane-title")
+        yield Label(
+            "E-mail (Enter opens the conversation)",
+            id="problem-preview-title",
+            classes="pane-title",
+        )
         with VerticalScroll(id="problem-preview-scroll"):
             yield BodyView(id="problem-preview")
 
@@ -128,6 +132,9 @@ class ProblemsTab(ConversationTab):
     def _preview(self, item: Problem | None) -> None:
         """Show the beginning of the highlighted e-mail (read in a worker)."""
         archive_id = item.archive_id if item is not None else None
+        # Nothing to preview, no pane: the list and its "No unrouted..." line alone.
+        for part in ("#problem-preview-title", "#problem-preview-scroll"):
+            self.query_one(part).display = item is not None
         if archive_id == self._previewed:
             return
         self._previewed = archive_id
