@@ -60,3 +60,17 @@ def test_a_burst_across_tab_lands_in_the_next_field(
     assert field(shown, "Cc") == "carol@example.com"
     assert field(shown, "Subject").endswith("New subject")
     assert "carol@example.comNew" not in shown
+
+
+@pytest.mark.parametrize("app", ["agent", "supervisor"])
+def test_both_consoles_move_the_focus_before_the_next_key(app: str) -> None:
+    """The supervisor's dialogs and search boxes take bursts the same way."""
+    from micc_tui.agent.app import AgentApp
+    from micc_tui.supervisor.app import SupervisorApp
+
+    cls = AgentApp if app == "agent" else SupervisorApp
+    bindings = {b.key: b for b in cls._merged_bindings.get_bindings_for_key("tab")}  # type: ignore[union-attr]
+    tab = bindings["tab"]
+    assert tab.priority and tab.action == "app.focus_next"
+    [back] = cls._merged_bindings.get_bindings_for_key("shift+tab")  # type: ignore[union-attr]
+    assert back.priority and back.action == "app.focus_previous"

@@ -31,6 +31,7 @@ from micc_tui.supervisor.tabs.health import HealthTab
 from micc_tui.supervisor.tabs.problems import ProblemsTab
 from micc_tui.supervisor.tabs.review import ReviewTab
 from micc_tui.supervisor.tabs.routing import RoutingTab
+from micc_tui.widgets.focus_keys import FOCUS_KEYS
 from micc_tui.workers import ShowsWorkerFailures
 
 #: Seconds between two looks at the store's change stamp.
@@ -62,6 +63,7 @@ class SupervisorApp(App[None], ShowsWorkerFailures):
     CSS_PATH = Path(__file__).with_name("supervisor.tcss")
     TITLE = "micc supervisor"
     BINDINGS: ClassVar[list[BindingType]] = [
+        *FOCUS_KEYS,
         *(
             Binding(str(number), f"show_tab('pane-{pane}')", tab.TITLE, show=False)
             for number, (pane, tab) in enumerate(TABS, start=1)
