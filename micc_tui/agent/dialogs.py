@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from engine import dates
 from engine.archive import ArchivedMessage
 from micc_tui.agent.panes import SAVE_BODY_KEY, SHOW_ALL_KEY
 from micc_tui.widgets.body_view import (
@@ -196,7 +197,7 @@ class HistoryScreen(ModalScreen[None], ReportsWorkerFailures):
             options = [
                 Option(
                     Content(
-                        f"{one_line(m.received[:16])}  {'→' if m.direction == 'out' else '←'}"
+                        f"{dates.date_time(m.received)}  {'→' if m.direction == 'out' else '←'}"
                         f"  {one_line(m.subject or '(no subject)')}"
                     ),
                     id=str(i),
