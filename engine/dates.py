@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from babel.dates import format_datetime, format_time
-
-from engine.templates.identifiers import babel_locale
+from engine.templates.identifiers import short_datetime, short_time
 
 _shown = {"culture": "en-US"}
 
@@ -52,8 +50,7 @@ def date_time(stamp: str | datetime | None, culture: str | None = None) -> str:
     moment = local(stamp)
     if moment is None:
         return stamp if isinstance(stamp, str) else ""
-    locale = babel_locale(culture or _shown["culture"])
-    return _spaced(format_datetime(moment.replace(tzinfo=None), "short", locale=locale))
+    return _spaced(short_datetime(moment, culture or _shown["culture"]))
 
 
 def when(
@@ -70,8 +67,7 @@ def when(
 
 
 def _time(moment: datetime, culture: str | None) -> str:
-    locale = babel_locale(culture or _shown["culture"])
-    return _spaced(format_time(moment.replace(tzinfo=None), "short", locale=locale))
+    return _spaced(short_time(moment, culture or _shown["culture"]))
 
 
 def _spaced(text: object) -> str:

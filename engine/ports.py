@@ -15,6 +15,7 @@ httpx) into it, so the engine knows nothing of those libraries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -53,6 +54,17 @@ class Bookmark:
 
 #: The :attr:`Bookmark.detail` key of the messages a source could not read.
 UNREADABLE = "unreadable"
+
+
+def unreadable(bookmark: Bookmark | None) -> dict[str, str]:
+    """The messages ``bookmark`` says the source could not read (handle: its words)."""
+    if bookmark is None or UNREADABLE not in bookmark.detail:
+        return {}
+    try:
+        found = json.loads(bookmark.detail[UNREADABLE])
+        return {str(handle): str(words) for handle, words in dict(found).items()}
+    except (ValueError, TypeError):
+        return {}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from engine.config import Config
 from engine.ingest import IngestResult, ingest
 from engine.mail.parse import content_hash
-from engine.ports import UNREADABLE, Bookmark, FetchedMessage, MailSource, ProcessedPolicy
+from engine.ports import Bookmark, FetchedMessage, MailSource, ProcessedPolicy, unreadable
 from engine.store import Store, messages, now_iso, sync_state
 
 
@@ -103,17 +103,6 @@ def sync_once(
             break
     report.unreadable = unreadable(bookmark)
     return report
-
-
-def unreadable(bookmark: Bookmark | None) -> dict[str, str]:
-    """The messages ``bookmark`` says the server could not give (handle: its words)."""
-    if bookmark is None or UNREADABLE not in bookmark.detail:
-        return {}
-    try:
-        found = json.loads(bookmark.detail[UNREADABLE])
-        return {str(handle): str(words) for handle, words in dict(found).items()}
-    except (ValueError, TypeError):
-        return {}
 
 
 def _drop_known_content(store: Store, items: Sequence[FetchedMessage]) -> list[FetchedMessage]:

@@ -32,7 +32,14 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from engine.adapters import folders as folder_rules
 from engine.adapters.errors import MailServerError, explain
 from engine.config import Config, default_port, read_secret
-from engine.ports import UNREADABLE, Bookmark, FetchedMessage, ProcessedPolicy, SourceStatus
+from engine.ports import (
+    UNREADABLE,
+    Bookmark,
+    FetchedMessage,
+    ProcessedPolicy,
+    SourceStatus,
+    unreadable,
+)
 
 #: Leave and re-enter IDLE before servers drop it (RFC 2177 allows 29 minutes;
 #: some servers and NAT boxes give up after 10).
@@ -597,13 +604,7 @@ def _batches(uids: Sequence[int], sizes: dict[int, int], batch: int) -> Iterator
 
 def _unreadable(bookmark: Bookmark | None) -> dict[int, str]:
     """UIDs the server could not give at an earlier read, with its words."""
-    if bookmark is None or UNREADABLE not in bookmark.detail:
-        return {}
-    try:
-        found = json.loads(bookmark.detail[UNREADABLE])
-        return {int(uid): str(words) for uid, words in found.items()}
-    except (ValueError, AttributeError):
-        return {}
+    return {int(uid): words for uid, words in unreadable(bookmark).items() if uid.isdigit()}
 
 
 def _has_new_mail(responses: Sequence[Any]) -> bool:
