@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from engine import dates
 from engine.store import Store, now_iso
 from engine.store import events as rows
 
@@ -163,21 +163,10 @@ _VERBS: dict[str, str] = {
 }
 
 
-def local_time(stamp: str) -> str:
-    """A stored UTC time as local ``HH:MM`` (``YYYY-MM-DD HH:MM`` when not today)."""
-    try:
-        moment = datetime.fromisoformat(stamp).astimezone()
-    except ValueError:
-        return stamp
-    if moment.date() == datetime.now().astimezone().date():
-        return moment.strftime("%H:%M")
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
 def describe(
     event: Event,
     name_of: Callable[[str], str] = lambda agent_id: agent_id,
-    when: Callable[[str], str] = local_time,
+    when: Callable[[str], str] = dates.when,
 ) -> str:
     """One event in words: ``released by Carol at 14:02``.
 
@@ -205,4 +194,4 @@ def describe(
     return words
 
 
-__all__ = ["Event", "EventKind", "describe", "local_time", "newest", "record", "trail"]
+__all__ = ["Event", "EventKind", "describe", "newest", "record", "trail"]

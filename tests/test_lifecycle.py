@@ -190,3 +190,28 @@ def test_an_attachment_gone_before_sending_is_refused_and_nothing_is_queued(
         alice.send(draft)
     assert outbox.listing(store) == []
     assert state(store, taken.id) == (State.IN_PROGRESS, "alice")
+
+
+def test_refusal_words_write_times_in_the_locales_format() -> None:
+    """'released by Carol at 2:02 PM' in en-US, '14:02' in de-DE, the date when not today."""
+    from datetime import UTC, datetime, timedelta
+
+    from engine import dates
+
+    today = datetime.now().astimezone().replace(hour=14, minute=2, second=0, microsecond=0)
+    earlier = today - timedelta(days=3)
+
+    def released(moment: datetime) -> audit.Event:
+        stamp = moment.astimezone(UTC).isoformat()
+        return audit.Event(1, stamp, EventKind.RELEASED, 1, None, "carol", {})
+
+    try:
+        dates.use_locale("en-US")
+        assert audit.describe(released(today), lambda _: "Carol") == "released by Carol at 2:02 PM"
+        shown = audit.describe(released(earlier), lambda _: "Carol")
+        assert shown == f"released by Carol at {dates.date_time(earlier)}"
+        assert earlier.strftime("%-m/%-d/%y") in shown
+        dates.use_locale("de-DE")
+        assert audit.describe(released(today), lambda _: "Carol") == "released by Carol at 14:02"
+    finally:
+        dates.use_locale("en-US")
