@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from engine.config import Config
+from engine.mail.subjects import bare_subject
 from engine.router import matches
 from engine.templates.text import html_to_text
 
@@ -29,9 +30,6 @@ _ROBOT_NAMES = frozenset({"mailerdaemon", "postmaster", "listserv", "majordomo"}
 _ROBOT_PREFIXES = ("noreply", "donotreply", "mailerdaemon", "bounce")
 _LIST_SUFFIXES = ("-request", "-bounces", "-owner")
 #: Reply prefixes mail clients write, English and localized (Re, AW, SV, VS, Antw...).
-_REPLY_PREFIX = re.compile(
-    r"^(?:\s*(?:re|aw|sv|vs|antw|odp|ynt|res)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ def _token(value: str) -> str:
 
 def reply_subject(subject: str) -> str:
     """``Re: subject`` with any reply prefixes already there removed (no ``Re: Re: AW:``)."""
-    bare = _REPLY_PREFIX.sub("", " ".join(subject.split()))
+    bare = bare_subject(subject)
     return f"Re: {bare}" if bare else "Re:"
 
 

@@ -21,6 +21,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from engine import lifecycle
 from engine.access import active_accesses
@@ -28,6 +29,7 @@ from engine.archive import ArchivedIncoming, archive_incoming
 from engine.autoreply import confirm
 from engine.config import Config
 from engine.mail.parse import ParsedMessage, cleaned_fields, parse_message, unparsed
+from engine.mail.subjects import bare_subject, same_thread_subject
 from engine.ports import FetchedMessage
 from engine.router import UNROUTED, ActiveAccess, Route, route
 from engine.store import Store, conversations, messages, now_iso
@@ -79,11 +81,15 @@ def ingest(
     safe_items = [_safe_keys(item) for item in items]
     parsed = [_parse(item) for item in safe_items]
     hooks = default_hooks(config) if after_archive is None else after_archive
+    window = timedelta(days=config.conversations.follow_up_window_days)
+    joins_since = (datetime.now(UTC) - window).isoformat(timespec="microseconds")
     with store.transaction():
         accesses = active_accesses(store, config)
         results = []
         for item, message in zip(safe_items, parsed, strict=True):
-            results.append(_ingest_isolated(store, accesses, item, message, backlog, hooks))
+            results.append(
+                _ingest_isolated(store, accesses, item, message, backlog, hooks, joins_since)
+            )
     return results
 
 
@@ -132,6 +138,7 @@ def _ingest_isolated(
     message: ParsedMessage | _Failed,
     backlog: bool,
     hooks: Sequence[AfterArchive],
+    joins_since: str,
 ) -> IngestResult:
     """Ingest one message in its own savepoint; park it unrouted when that fails."""
     existing = messages.by_source_key(store, item.source_key)
@@ -149,7 +156,9 @@ def _ingest_isolated(
     progress = _Progress()
     try:
         with store.savepoint():
-            return _ingest_one(store, accesses, item, message, backlog, hooks, progress)
+            return _ingest_one(
+                store, accesses, item, message, backlog, hooks, progress, joins_since
+            )
     except Exception as exc:
         if store.is_store_failure(exc):
             raise
@@ -164,10 +173,16 @@ def _ingest_one(
     backlog: bool,
     hooks: Sequence[AfterArchive],
     progress: _Progress,
+    joins_since: str,
 ) -> IngestResult:
     progress.step = "routed"
     decision = route(message.recipients, accesses)
     conversation = _thread_of(store, message)
+    joined: dict[str, object] = {}
+    if conversation is None and decision.service_group:
+        conversation = _follow_up_of(store, message, decision.service_group, joins_since)
+        if conversation is not None:
+            joined = {"joined_by": "subject"}
     new_conversation = conversation is None
     if conversation is None:
         conversation, _ = lifecycle.open_conversation(
@@ -194,6 +209,7 @@ def _ingest_one(
         service_access=decision.service_access,
         service_group=decision.service_group,
         matched=decision.matched_address,
+        **joined,
     )
     archived = ArchivedIncoming(
         archive_id, conversation, message, decision, new_conversation, backlog
@@ -320,6 +336,28 @@ def _thread_of(store: Store, message: ParsedMessage) -> int | None:
         if found is not None:
             return found
     return None
+
+
+def _follow_up_of(store: Store, message: ParsedMessage, group: str, since: str) -> int | None:
+    """The customer's conversation in ``group`` this message follows up without headers.
+
+    The same sender and the same subject under any reply prefix, while the
+    conversation is open, or answered or closed since ``since``; the newest.
+    """
+    if not message.from_address or not bare_subject(message.subject):
+        return None
+    candidates = conversations.of_customer_in_group(
+        store,
+        message.from_address,
+        group,
+        states=[str(s) for s in lifecycle.FOLLOW_UPS_JOIN],
+        recent_states=[str(s) for s in lifecycle.REOPENED_BY_CUSTOMER],
+        since=since,
+    )
+    return next(
+        (int(row[0]) for row in candidates if same_thread_subject(row[1], message.subject)),
+        None,
+    )
 
 
 __all__ = ["AfterArchive", "ArchivedIncoming", "IngestResult", "default_hooks", "ingest"]

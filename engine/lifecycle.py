@@ -56,6 +56,9 @@ class State(StrEnum):
 
 #: A customer's new message puts these back in the queue.
 REOPENED_BY_CUSTOMER: Final = (State.ANSWERED, State.CLOSED)
+#: A customer's follow-up without threading headers joins these (and, for a
+#: while, those in REOPENED_BY_CUSTOMER): see engine.ingest.
+FOLLOW_UPS_JOIN: Final = (State.QUEUED, State.IN_PROGRESS, State.PENDING_REVIEW)
 #: Work not finished: waiting, being worked on, waiting for review, or a problem.
 OPEN: Final = (State.QUEUED, State.IN_PROGRESS, State.PENDING_REVIEW, State.UNROUTED)
 #: States a supervisor fixes by hand (matched no service access).
@@ -629,6 +632,7 @@ def seen(store: Store, conversation_id: int) -> int:
 
 __all__ = [
     "ANSWERS",
+    "FOLLOW_UPS_JOIN",
     "HANDLED",
     "OPEN",
     "PROBLEMS",

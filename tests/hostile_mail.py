@@ -54,7 +54,7 @@ def _message(
     name: str,
     *,
     to: str,
-    subject: bytes = b"hostile",
+    subject: bytes | None = None,
     from_: bytes = b"Customer <customer@customer.example>",
     extra: bytes = b"",
     content_type: bytes = b"text/plain; charset=utf-8",
@@ -64,7 +64,9 @@ def _message(
     return (
         b"From: " + from_ + b"\r\n"
         b"To: " + to.encode() + b"\r\n"
-        b"Subject: " + subject + b"\r\n"
+        # Its own subject by default: a customer's follow-up with the same
+        # subject would join the first one's conversation (engine.ingest).
+        b"Subject: " + (b"hostile " + name.encode() if subject is None else subject) + b"\r\n"
         b"Date: Thu, 03 Dec 2026 09:00:00 +0000\r\n"
         b"Message-ID: <hostile-"
         + name.encode()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import mailbox
+import re
 import sqlite3
 import threading
 import time
@@ -232,17 +233,23 @@ def imap(dovecot: Dovecot, user: str) -> imapclient.IMAPClient:
 
 
 def append_all(dovecot: Dovecot, user: str, messages: list[tuple[str, bytes]]) -> dict[int, str]:
-    """APPEND ``messages`` to INBOX in order; UID -> name."""
+    """APPEND ``messages`` to INBOX in order; UID -> name.
+
+    The UIDs come from each APPEND's answer (UIDPLUS ``[APPENDUID v uid]``), not
+    from a SEARCH: a running engine may already have deleted the first ones.
+    """
     client = imap(dovecot, user)
+    named: dict[int, str] = {}
     try:
-        for _, raw in messages:
-            client.append("INBOX", raw)
-        client.select_folder("INBOX")
-        uids = sorted(client.search(["ALL"]))
+        for name, raw in messages:
+            answer = client.append("INBOX", raw)
+            found = re.search(rb"\[APPENDUID \d+ (\d+)\]", answer)
+            assert found is not None, answer
+            named[int(found[1])] = name
     finally:
         client.logout()
-    assert len(uids) == len(messages)
-    return {uid: name for uid, (name, _) in zip(uids, messages, strict=True)}
+    assert len(named) == len(messages)
+    return named
 
 
 def server_bytes(dovecot: Dovecot, user: str) -> dict[int, bytes]:

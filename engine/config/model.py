@@ -156,6 +156,15 @@ class ConfirmationConfig(_Section):
     signature_preference: SignaturePreference = "agent"
 
 
+class ConversationsConfig(_Section):
+    """How customers' e-mails are joined into conversations."""
+
+    #: Days after a conversation was answered or closed during which a follow-up
+    #: with the same subject from the same customer still joins it (without
+    #: threading headers). Open conversations are always joined; 0: only those.
+    follow_up_window_days: int = Field(default=7, ge=0)
+
+
 class SpellingConfig(_Section):
     """Where administrators drop extra Hunspell dictionaries."""
 
@@ -181,6 +190,7 @@ class Config(_Section):
     service_access: Annotated[tuple[ServiceAccessConfig, ...], Strict(False)] = ()
     agent: Annotated[tuple[AgentConfig, ...], Strict(False)] = ()
     confirmations: ConfirmationConfig = ConfirmationConfig()
+    conversations: ConversationsConfig = ConversationsConfig()
     spelling: SpellingConfig = SpellingConfig()
     attachments: AttachmentsConfig = AttachmentsConfig()
     #: The file this was read from; relative paths were resolved against it.

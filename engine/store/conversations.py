@@ -225,6 +225,31 @@ def open_counts(store: Store, states: Sequence[str]) -> list[sqlite3.Row]:
     )
 
 
+def of_customer_in_group(
+    store: Store,
+    customer_address: str,
+    service_group: str,
+    *,
+    states: Sequence[str],
+    recent_states: Sequence[str],
+    since: str,
+    limit: int = 50,
+) -> list[sqlite3.Row]:
+    """(id, subject) of the customer's conversations in the group, newest first.
+
+    Those in ``states``, and those in ``recent_states`` changed since ``since``.
+    The address is compared in any case.
+    """
+    return store.query(
+        "SELECT id, subject FROM conversations "
+        "WHERE lower(customer_address) = ? AND service_group = ? "
+        f"AND (state IN ({marks(states)}) "
+        f"OR (state IN ({marks(recent_states)}) AND updated >= ?)) "
+        "ORDER BY updated DESC, id DESC LIMIT ?",
+        (customer_address.lower(), service_group, *states, *recent_states, since, limit),
+    )
+
+
 def changed_since_by_group(store: Store, state: str, since: str) -> list[sqlite3.Row]:
     """(group, count) of conversations that entered ``state`` since ``since``."""
     # "+service_group" keeps SQLite from walking a whole index in group order

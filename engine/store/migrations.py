@@ -258,6 +258,12 @@ UPDATE messages SET attachments_measured = 0 WHERE attachments_json NOT IN ('', 
 CREATE INDEX messages_attachments_unmeasured ON messages (id) WHERE attachments_measured = 0;
 """
 
+# A customer's follow-up without threading headers joins their conversation
+# with the same subject (engine.ingest): found by the sender, in any case.
+_CUSTOMER_THREADS = """
+CREATE INDEX conversations_customer_lower ON conversations (lower(customer_address), updated);
+"""
+
 
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
@@ -268,6 +274,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_lifecycle", _script(_LIFECYCLE)),
     ("0006_message_addresses", _message_addresses),
     ("0007_attachment_sizes", _script(_ATTACHMENT_SIZES)),
+    ("0008_customer_threads", _script(_CUSTOMER_THREADS)),
 ]
 
 
