@@ -6,6 +6,7 @@ could not be sent (the conversation moved on meanwhile) can be kept as one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from engine.audit import EventKind, record
@@ -51,6 +52,20 @@ def add(store: Store, conversation_id: int, agent_id: str | None, body: str) -> 
             preview=first_line[:_PREVIEW],
         )
     return note_id
+
+
+def search(store: Store, text: str, *, limit: int = 20) -> list[Note]:
+    """Notes holding every word of ``text`` (any case), newest first: staff search.
+
+    Words are runs of letters and digits, as the e-mails' full-text search
+    reads them: ``ORD-054321`` looks for ``ord`` and ``054321``, and
+    punctuation typed around words (a ``/``) is not searched for.
+    """
+    words = re.findall(r"\w+", text.lower())
+    return [
+        Note(r["id"], r["conversation_id"], r["agent_id"], r["body"], r["created"])
+        for r in rows.search(store, words, limit=limit)
+    ]
 
 
 def of_conversation(store: Store, conversation_id: int) -> list[Note]:

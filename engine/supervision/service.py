@@ -196,7 +196,13 @@ class Supervision:
         return notes.of_conversation(self.store, conversation_id)
 
     def add_note(self, conversation_id: int, text: str) -> int:
-        """Keep an internal note on a conversation (a reply that could not be approved...)."""
+        """Keep the supervisor's internal note on a conversation (never sent); its id.
+
+        Written with ``N``, or kept from a reply that could not be approved.
+
+        Raises:
+            Refused: the note is empty, or there is no such conversation.
+        """
         if queue.get_item(self.store, conversation_id) is None:
             raise Refused(f"e-mail {conversation_id} does not exist")
         return notes.add(self.store, conversation_id, self.supervisor.id, text)
@@ -210,6 +216,10 @@ class Supervision:
     def search(self, text: str, *, limit: int = 20, offset: int = 0) -> list[ArchivedMessage]:
         """Archived e-mails (both directions) holding every word of ``text``, newest first."""
         return archive.search(self.store, text, limit=limit, offset=offset)
+
+    def search_notes(self, text: str, *, limit: int = 20) -> list[Note]:
+        """Internal notes holding every word of ``text`` (any case), newest first."""
+        return notes.search(self.store, text, limit=limit)
 
     def conversation(self, conversation_id: int) -> list[ArchivedMessage]:
         """A whole conversation, both directions, oldest first."""

@@ -63,6 +63,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("J", "junk", "Junk", show=False),
         Binding("h", "history", "History", show=False),
         Binding("i", "trail", "Trail", show=False),
+        Binding("N", "note", "Note", show=False),
         Binding("a", "save_attachments", "Save att.", show=False),
         Binding("m", "show_all", "Show all", show=False),
         Binding("d", "save_body", "Save body", show=False),
@@ -312,6 +313,28 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         from micc_tui.widgets.trail import TrailScreen
 
         self.app.push_screen(TrailScreen(title, events, notes, self.center.name_of))
+
+    def action_note(self) -> None:
+        """Write an internal note on the highlighted e-mail (in hand or not)."""
+        from micc_tui.widgets.note_dialog import NoteScreen
+
+        key = self._selected(mine=False)
+        if not isinstance(key, int):
+            return
+        rows = self.snapshot.rows if self.snapshot else []
+        row = next((r for r in rows if r.key == key), None)
+        subject = row.item.subject if row else f"e-mail {key}"
+
+        def written(text: str | None) -> None:
+            if text is not None:
+
+                def keep() -> Outcome:
+                    self.center.add_note(key, text)
+                    return f"Note kept: {one_line(subject)}", None, None
+
+                self.perform(keep)
+
+        self.app.push_screen(NoteScreen(subject), written)
 
     def action_save_attachments(self) -> None:
         """Save the shown e-mail's attachments to a folder."""

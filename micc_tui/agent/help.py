@@ -55,6 +55,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
         (
             (("h",), "the customer's past conversations"),
             (("i",), "its trail and internal notes"),
+            (("N",), "write an internal note (never sent)"),
             (("a",), "save its attachments"),
             (("m",), "show all of a long e-mail"),
             (("d",), "save its text to ~/Downloads"),

@@ -1,4 +1,8 @@
-"""The archive: full-text search over every e-mail, then a whole conversation."""
+"""The archive: full-text search over every e-mail and internal note, then a whole conversation.
+
+A note found is a row of its own ("note" in In/out, its writer as From, its
+first line as Subject); Enter opens its conversation like an e-mail's.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
 from engine.archive import ArchivedMessage
+from engine.notes import Note
 from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.tabs.base import ConversationTab, address_width, cell, short_time
 from micc_tui.widgets.fit_table import FitTable
@@ -39,12 +44,14 @@ class ArchiveTab(ConversationTab):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._hits: dict[str, ArchivedMessage] = {}
+        self._hits: dict[str, ArchivedMessage | Note] = {}
         self._more = False
         self._shown_text = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Search subject, body and addresses (e.g. ORD-054321)", id="search")
+        yield Input(
+            placeholder="Search subject, body, addresses and notes (e.g. ORD-054321)", id="search"
+        )
         table = FitTable(flex="subject", id="hits", cursor_type="row", zebra_stripes=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key)
@@ -55,33 +62,49 @@ class ArchiveTab(ConversationTab):
         """The query and how many hits to show."""
         return self.query_text, self.limit
 
-    def load(self, params: tuple[str, int]) -> tuple[str, int, list[ArchivedMessage]]:
-        """The newest hits for a query, one more than shown (is there more?)."""
+    def load(self, params: tuple[str, int]) -> tuple[str, int, list[ArchivedMessage | Note]]:
+        """The newest hits for a query, e-mails and notes by time, one more than shown."""
         text, limit = params
-        hits = self.supervision.search(text, limit=limit + 1) if text.strip() else []
-        return text, limit, hits
+        if not text.strip():
+            return text, limit, []
+        messages = self.supervision.search(text, limit=limit + 1)
+        notes = self.supervision.search_notes(text, limit=limit + 1)
+        found: list[ArchivedMessage | Note] = [*messages, *notes]
+        found.sort(key=_when, reverse=True)
+        return text, limit, found[: limit + 1]
 
-    def show(self, data: tuple[str, int, list[ArchivedMessage]]) -> None:
+    def show(self, data: tuple[str, int, list[ArchivedMessage | Note]]) -> None:
         """A new result list (a new search, not a live table: rows are replaced)."""
         text, limit, found = data
         if text != self.query_text or limit != self.limit:
             return
         self._more = len(found) > limit
         hits = found[:limit]
-        self._hits = {str(m.id): m for m in hits}
+        self._hits = {_key(m): m for m in hits}
         table = self.query_one("#hits", FitTable)
         keep = table.cursor_row if text == self._shown_text else 0
         self._shown_text = text
         with self.app.batch_update():
             table.clear()
             for m in hits:
+                if isinstance(m, Note):
+                    writer = self.supervision.name_of(m.agent_id) if m.agent_id else ""
+                    table.add_row(
+                        cell(short_time(m.created)),
+                        cell("note"),
+                        cell(writer, address_width(table)),
+                        cell(m.body.strip().splitlines()[0] if m.body.strip() else ""),
+                        cell(m.conversation_id),
+                        key=_key(m),
+                    )
+                    continue
                 table.add_row(
                     cell(short_time(m.received)),
                     cell(m.direction),
                     cell(m.from_address, address_width(table)),
                     cell(m.subject),
                     cell(m.conversation_id or ""),
-                    key=str(m.id),
+                    key=_key(m),
                 )
             if 0 < keep < table.row_count:
                 table.move_cursor(row=keep)  # more hits, same search: stay on the row
@@ -89,7 +112,7 @@ class ArchiveTab(ConversationTab):
         status = (
             "Type words and press Enter."
             if not text.strip()
-            else f"{len(hits)}{'+' if self._more else ''} e-mail(s); "
+            else f"{len(hits)}{'+' if self._more else ''} {_counted(hits)}; "
             "Enter opens the conversation" + ("; m shows more" if self._more else "")
         )
         self.query_one("#hits-status", Static).update(status)
@@ -128,6 +151,23 @@ class ArchiveTab(ConversationTab):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Open the chosen e-mail's conversation, both directions."""
         hit = self._hits.get(str(event.row_key.value))
-        if hit is None:
-            return
-        self.app.push_screen(ConversationScreen(self.supervision, hit.conversation_id, hit.id))
+        if isinstance(hit, Note):
+            self.app.push_screen(ConversationScreen(self.supervision, hit.conversation_id, 0))
+        elif hit is not None:
+            self.app.push_screen(ConversationScreen(self.supervision, hit.conversation_id, hit.id))
+
+
+def _key(hit: ArchivedMessage | Note) -> str:
+    """A hit's row key: an e-mail's id, ``note-<id>`` for a note."""
+    return f"note-{hit.id}" if isinstance(hit, Note) else str(hit.id)
+
+
+def _when(hit: ArchivedMessage | Note) -> str:
+    """When a hit was received or written (ISO text, sortable)."""
+    return hit.created if isinstance(hit, Note) else hit.received
+
+
+def _counted(hits: list[ArchivedMessage | Note]) -> str:
+    """``e-mail(s)``, or ``hit(s), 2 of them notes`` when notes were found too."""
+    found = sum(isinstance(h, Note) for h in hits)
+    return f"hit(s), {found} of them notes" if found else "e-mail(s)"

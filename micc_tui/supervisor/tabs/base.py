@@ -26,6 +26,7 @@ from engine.audit import Event
 from engine.notes import Note
 from engine.supervision import Supervision
 from micc_tui.widgets.fit_table import FitTable
+from micc_tui.widgets.note_dialog import NoteScreen
 from micc_tui.widgets.safe import one_line
 from micc_tui.widgets.trail import TrailScreen
 from micc_tui.workers import ReportsWorkerFailures
@@ -185,7 +186,10 @@ class SupervisorTab(Vertical, ReportsWorkerFailures):
 class ConversationTab(SupervisorTab):
     """A tab whose rows are conversations: ``i`` shows the highlighted one's trail and notes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("i", "trail", "Trail")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "trail", "Trail"),
+        Binding("N", "note", "Note", show=False),
+    ]
 
     def selected_conversation(self) -> int | None:
         """The conversation of the highlighted row (None: no row, or not a conversation)."""
@@ -215,3 +219,19 @@ class ConversationTab(SupervisorTab):
 
     def _show_trail(self, title: str, events: list[Event], notes: list[Note]) -> None:
         self.app.push_screen(TrailScreen(title, events, notes, self.supervision.name_of))
+
+    def action_note(self) -> None:
+        """Write an internal note on the highlighted conversation."""
+        conversation = self.selected_conversation()
+        if conversation is None:
+            self.notify("Pick an e-mail first.", severity="warning")
+            return
+
+        def written(text: str | None) -> None:
+            if text is not None:
+                self.act(
+                    lambda: self.supervision.add_note(conversation, text),
+                    f"Note kept on e-mail {conversation}.",
+                )
+
+        self.app.push_screen(NoteScreen(f"e-mail {conversation}"), written)
