@@ -194,3 +194,18 @@ def test_the_element_being_typed_and_what_taking_it_leaves() -> None:
     assert typed is not None
     # A name the field would not read back: the bare address is taken.
     assert completed("a@x.example,q", typed, quote) == ("a@x.example, q@example.com, ", 28)
+
+
+async def test_a_click_takes_an_address_and_the_typing_goes_on(config: Config) -> None:
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await new_email(app, pilot)
+        await pilot.press(*"ma")
+        assert len(await offers(pilot, composer, "to")) == 3
+        # The list's first line is its border; the second address is on its third.
+        await pilot.click(field(composer, "to").choices, offset=(3, 2))
+        await settle(pilot)
+        to = field(composer, "to")
+        assert to.value == '"Marsh, Olga" <olga@example.org>, ' and app.focused is to
+        await pilot.press(*"x@y.example")
+        assert to.value.endswith(", x@y.example")
