@@ -3,6 +3,7 @@
 Writing: :func:`archive_incoming` and :func:`archive_outgoing` store the raw
 bytes and the parsed fields in the caller's transaction. Reading:
 :class:`ArchivedMessage` rows by id, by conversation, by customer, by words.
+:class:`Correspondent` addresses of a group's archive, for completing To and Cc.
 The SQL is in :mod:`engine.store.messages`.
 """
 
@@ -272,6 +273,34 @@ def head(store: Store, message: int, chars: int) -> ArchivedMessage | None:
 def raw(store: Store, message: int) -> bytes | None:
     """The message's bytes exactly as received or sent."""
     return rows.raw(store, message)
+
+
+@dataclass(frozen=True)
+class Correspondent:
+    """An address a service group's archive holds: someone who wrote to it or it wrote to.
+
+    Attributes:
+        address: as last archived.
+        name: the display name they last wrote with (empty when never given); from
+            an e-mail, so not yet made safe to show.
+        messages: how many messages of the group's conversations it is on.
+        newest: the archive id of the newest of them.
+    """
+
+    address: str
+    name: str
+    messages: int
+    newest: int
+
+
+def correspondents(store: Store, group: str, typed: str, *, limit: int) -> list[Correspondent]:
+    """Addresses of ``group``'s conversations whose address or name starts with ``typed``.
+
+    Any case, ``typed`` taken literally; the most frequent first, then the most
+    recent. Nothing when ``typed`` is blank.
+    """
+    found = rows.correspondents(store, group, typed.strip(), limit=limit)
+    return [Correspondent(r["address"], r["name"], r["uses"], r["newest"]) for r in found]
 
 
 def conversation(store: Store, conversation_id: int) -> list[ArchivedMessage]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine import archive, audit, lease, lifecycle, notes, outbox, queue, replies
-from engine.archive import ArchivedMessage
+from engine.archive import ArchivedMessage, Correspondent
 from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, DraftKind, new_draft, reply_draft, sent_back_draft
@@ -356,6 +356,17 @@ class ContactCenter(WritingAids):
         """Archived e-mails of the agent's groups' conversations holding every word of ``text``."""
         return archive.search(self.store, text, limit=limit, offset=offset, groups=self.groups)
 
+    def correspondents(self, group: str, typed: str, *, limit: int = 6) -> list[Correspondent]:
+        """Addresses to complete ``typed`` with in an e-mail of ``group`` (To and Cc).
+
+        From ``group``'s archive only (who wrote to it, whom it wrote to), and only
+        when the agent is in ``group``: nothing from a group the agent is not in.
+        The address or the display name starts with ``typed``, in any case.
+        """
+        if group not in self.groups:
+            return []
+        return archive.correspondents(self.store, group, typed, limit=limit)
+
     def save_attachment(self, message: int, index: int, folder: Path) -> Path:
         """Write attachment ``index`` of archived ``message`` into ``folder``; never overwrite.
 
@@ -540,6 +551,7 @@ __all__ = [
     "QUEUED_WITHOUT_ENGINE",
     "AgentState",
     "ContactCenter",
+    "Correspondent",
     "Draft",
     "DraftKind",
     "GroupCount",

@@ -15,6 +15,7 @@ from engine.service import open_contact_center
 from micc_tui.agent import AgentApp
 from micc_tui.agent import screen as desk
 from micc_tui.agent.actions import DeskActions
+from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.composer import ComposerScreen
 from micc_tui.agent.dialogs import TextPrompt, TransferDialog
 from micc_tui.agent.help import KEYS, HelpScreen, shown
@@ -161,9 +162,9 @@ def screen_lines(app: AgentApp) -> list[str]:
 
 
 def bound_keys() -> set[str]:
-    """Every key the desk, the queue, the composer and the app bind."""
+    """Every key the desk, the queue, the composer (To and Cc too) and the app bind."""
     keys: set[str] = set()
-    for owner in (DeskActions, QueueTable, ComposerScreen, DemoAgentApp):
+    for owner in (DeskActions, QueueTable, ComposerScreen, AddressInput, DemoAgentApp):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding)
             keys.update(k.strip() for k in binding.key.split(","))

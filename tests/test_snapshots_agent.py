@@ -14,6 +14,7 @@ from engine.bootstrap import open_store
 from engine.config import Config
 from engine.service import open_contact_center
 from engine.supervision import open_supervision
+from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.composer import ComposerScreen
 from micc_tui.agent.dialogs import TextPrompt, TransferDialog
 from micc_tui.agent.help import HelpScreen
@@ -105,6 +106,26 @@ def test_a_new_email_with_a_recipient_that_is_not_an_address(
         await settle(pilot, lambda: problem.display)
         app.clear_notifications()
         app.screen.query_one("#composer-to").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=compose)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_addresses_offered_in_to(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    async def compose(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await ready(pilot)
+        await pilot.press("w")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press(*"pat@partner.example, c")
+        to = app.screen.query_one("#composer-to", AddressInput)
+        # Sales' customers (Åsa Öberg, Customer 3), the newest first; not Support's.
+        await settle(pilot, lambda: to.choices.option_count == 2 and to.choices.display)
+        app.clear_notifications()
+        to.cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(make_app(config), terminal_size=size, run_before=compose)

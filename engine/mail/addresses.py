@@ -211,6 +211,29 @@ def _typed_elements(text: str) -> list[str]:
     return [e.strip() for e in elements if e.strip()]
 
 
+def element_at(text: str, cursor: int) -> tuple[int, int]:
+    """Where the typed element holding ``cursor`` starts and ends in ``text``.
+
+    Elements are split as :func:`typed_addresses` splits them (at commas and
+    semicolons outside quotes and angle brackets); the separators are not part
+    of them. In ``a@x.example, ma`` the cursor at the end is in ``(13, 16)``.
+    """
+    start = 0
+    quoted = angle = False
+    for index, ch in enumerate(text):
+        if ch == '"' and not angle:
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        elif ch in ",;" and not quoted and not angle:
+            if index >= cursor:
+                return start, index
+            start = index + 1
+    return start, len(text)
+
+
 def typed_addresses(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """The recipients a person typed, and what of it is not an address.
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: Sorts after every character (UTF-8 bytes compared, as SQLite's BINARY does).
+_HIGHEST = "\U0010ffff"
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -57,6 +60,14 @@ class Dialect:
         The parameter is a query made by :func:`engine.archive.fts_query`.
         """
         return "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC"
+
+    def starts_with(self, column: str, prefix: str) -> tuple[str, tuple[str, str]]:
+        """``column`` starts with ``prefix``, taken literally; the fragment and its parameters.
+
+        A range, so an index on ``column`` serves it and ``%`` or ``_`` in
+        ``prefix`` are plain characters (PostgreSQL: ``starts_with()`` or ``^@``).
+        """
+        return f"({column} >= ? AND {column} < ?)", (prefix, prefix + _HIGHEST)
 
     def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         """An INSERT of ``columns`` that updates the other columns when ``key`` exists."""

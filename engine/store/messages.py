@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from engine.store.db import Store
 from engine.store.dialect import marks
-from engine.store.migrations import address_key, message_address_keys
+from engine.store.migrations import address_key, correspondent_rows, message_address_keys
 
 COLUMNS = (
     "id, direction, conversation_id, message_id, subject, from_name, from_address, "
@@ -97,6 +97,23 @@ def insert(store: Store, message: NewMessage) -> int:
             "INSERT INTO message_addresses (address, message) VALUES (?, ?)",
             [(key, archive_id) for key in keys],
         )
+        if message.conversation_id is not None:
+            found = correspondent_rows(
+                message.direction,
+                message.from_name,
+                message.from_address,
+                list(message.to),
+                list(message.cc),
+            )
+            conn.executemany(
+                "INSERT INTO correspondents (address_key, address, name, name_key, message, "
+                "conversation_id, service_group) VALUES (?, ?, ?, ?, ?, ?, "
+                "(SELECT service_group FROM conversations WHERE id = ?))",
+                [
+                    (*row, archive_id, message.conversation_id, message.conversation_id)
+                    for row in found
+                ],
+            )
     return archive_id
 
 
@@ -255,6 +272,46 @@ def of_customer(
         "ORDER BY id DESC LIMIT ?",
         (key, *groups, -1 if exclude_conversation is None else exclude_conversation, limit),
     )
+
+
+def correspondents(store: Store, group: str, typed: str, *, limit: int) -> list[sqlite3.Row]:
+    """Addresses of ``group``'s archive whose address or display name starts with ``typed``.
+
+    The archive is the messages of conversations now in ``group``: who wrote
+    to it and whom it wrote to (:func:`~engine.store.migrations.correspondent_rows`).
+    ``typed`` is matched literally, in any case (``%`` and ``_`` are no wildcards).
+    Most messages first, then the most recent.
+
+    Returns:
+        At most ``limit`` rows of ``address``, ``name`` (the newest name given
+        with it, or empty), ``uses`` (messages) and ``newest`` (archive id).
+    """
+    key = address_key(typed)
+    if not key:
+        return []
+    by_address, address_params = store.dialect.starts_with("address_key", key)
+    by_name, name_params = store.dialect.starts_with("name_key", key)
+    # Each way of matching is a range of its own index (an OR of both scans the table).
+    ranked = store.query(
+        "SELECT address_key, COUNT(*) AS uses, MAX(message) AS newest FROM ("
+        "SELECT address_key, message FROM correspondents "
+        f"WHERE service_group = ? AND {by_address} "
+        "UNION SELECT address_key, message FROM correspondents "
+        f"WHERE service_group = ? AND {by_name} AND name_key <> '') "
+        "GROUP BY address_key ORDER BY uses DESC, newest DESC LIMIT ?",
+        (group, *address_params, group, *name_params, limit),
+    )
+    found = []
+    for row in ranked:
+        shown = store.query_one(
+            "SELECT address, name, ? AS uses, ? AS newest FROM correspondents "
+            "WHERE address_key = ? AND service_group = ? "
+            "ORDER BY name <> '' DESC, message DESC LIMIT 1",
+            (row["uses"], row["newest"], row["address_key"], group),
+        )
+        if shown is not None:
+            found.append(shown)
+    return found
 
 
 def counts(store: Store) -> sqlite3.Row:

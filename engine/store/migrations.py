@@ -265,6 +265,82 @@ CREATE INDEX conversations_customer_lower ON conversations (lower(customer_addre
 """
 
 
+# Address completion in the composer (issue 15, item 14): who wrote to a
+# group's conversations (the sender of an incoming message, with the name it
+# gave) and whom the group wrote to (the To and Cc of an outgoing one), one row
+# per message and address. Typed text is a prefix of ``address_key`` or of
+# ``name_key`` (both folded to lower case) within one group: a range of an
+# index that holds all the query reads, so neither the messages nor the
+# conversations are visited. Each row carries its conversation's group, and a
+# trigger moves the rows with the conversation when it changes group (a
+# transfer takes its addresses along, in the same transaction).
+_CORRESPONDENTS = """
+CREATE TABLE correspondents (
+    address_key TEXT NOT NULL,
+    message INTEGER NOT NULL REFERENCES messages (id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    service_group TEXT,
+    address TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    name_key TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (address_key, message)
+) WITHOUT ROWID;
+CREATE INDEX correspondents_group_address ON correspondents (service_group, address_key);
+CREATE INDEX correspondents_group_name ON correspondents (service_group, name_key)
+    WHERE name_key <> '';
+CREATE INDEX correspondents_conversation ON correspondents (conversation_id);
+CREATE TRIGGER conversations_group_correspondents AFTER UPDATE OF service_group ON conversations
+WHEN new.service_group IS NOT old.service_group BEGIN
+    UPDATE correspondents SET service_group = new.service_group WHERE conversation_id = new.id;
+END
+"""
+
+
+def correspondent_rows(
+    direction: str, from_name: str, from_address: str, to: list[str], cc: list[str]
+) -> list[tuple[str, str, str, str]]:
+    """(address key, address, name, name key) of a message's correspondents.
+
+    Incoming: its sender, with the display name it gave. Outgoing: its To and
+    Cc (the archive keeps their addresses only). The group's own addresses
+    (the From of what it sends, the To of what it receives) are not among them.
+    """
+    incoming = direction == "in"
+    pairs = [(from_name, from_address)] if incoming else [("", a) for a in (*to, *cc)]
+    found: dict[str, tuple[str, str, str, str]] = {}
+    for name, address in pairs:
+        key = address_key(address) if isinstance(address, str) else ""
+        if key and "@" in key and key not in found:
+            shown = name.strip() if isinstance(name, str) else ""
+            found[key] = (key, address.strip(), shown, address_key(shown))
+    return list(found.values())
+
+
+def _correspondents(conn: sqlite3.Connection) -> None:
+    _script(_CORRESPONDENTS)(conn)
+    cursor = conn.execute(
+        "SELECT m.id, m.conversation_id, c.service_group, m.direction, m.from_name, "
+        "m.from_address, m.to_json, m.cc_json FROM messages m "
+        "JOIN conversations c ON c.id = m.conversation_id"
+    )
+    while batch := cursor.fetchmany(5000):
+        conn.executemany(
+            "INSERT INTO correspondents (address_key, address, name, name_key, message, "
+            "conversation_id, service_group) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (*found, row[0], row[1], row[2])
+                for row in batch
+                for found in correspondent_rows(
+                    row[3],
+                    row[4] or "",
+                    row[5] or "",
+                    json.loads(row[6] or "[]"),
+                    json.loads(row[7] or "[]"),
+                )
+            ],
+        )
+
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
@@ -275,6 +351,7 @@ MIGRATIONS: list[Migration] = [
     ("0006_message_addresses", _message_addresses),
     ("0007_attachment_sizes", _script(_ATTACHMENT_SIZES)),
     ("0008_customer_threads", _script(_CUSTOMER_THREADS)),
+    ("0009_correspondents", _correspondents),
 ]
 
 

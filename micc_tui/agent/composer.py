@@ -32,7 +32,8 @@ from engine.lifecycle import ConversationMoved
 from engine.mail.addresses import typed_recipients
 from engine.responses import Response, ResponseTree
 from engine.responses.shortcuts import shortcut_before
-from engine.service import ContactCenter, Draft, SendResult
+from engine.service import ContactCenter, Correspondent, Draft, SendResult
+from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.spell_area import Marked, SpellTextArea
@@ -107,12 +108,21 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
                 with Horizontal(classes="field"):
                     yield Label(name, classes="field-label")
                     # E-mail text: made inert as it enters the field (and as typed).
-                    yield InertInput(value, id=f"composer-{name.lower()}", compact=True)
+                    # To and Cc complete addresses from the group's archive.
+                    yield (
+                        InertInput(value, id=f"composer-{name.lower()}", compact=True)
+                        if name == "Subject"
+                        else AddressInput(value, lookup=self._lookup, id=f"composer-{name.lower()}")
+                    )
                 # What is wrong with the field, under it (shown only then).
                 yield Static(id=f"composer-{name.lower()}-problem", classes="field-problem")
         yield SpellTextArea(draft.body, id="composer-body")
         yield Static(id="composer-status")
         yield Footer()
+
+    def _lookup(self, typed: str) -> list[Correspondent]:
+        """Addresses of the group's archive to complete To and Cc with (a worker calls it)."""
+        return self.center.correspondents(self.draft.group, typed)
 
     def on_mount(self) -> None:
         body = self.query_one("#composer-body", SpellTextArea)
