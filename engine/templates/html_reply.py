@@ -228,8 +228,7 @@ def text_html(text: str) -> str:
     """Plain text as HTML: escaped, paragraphs as ``<p>``, lines as ``<br>``, links linked."""
     paragraphs = [p for p in _PARAGRAPHS.split(text.strip("\n")) if p.strip()]
     return "".join(
-        "<p>" + "<br>\n".join(_linked(line) for line in p.split("\n")) + "</p>\n"
-        for p in paragraphs
+        "<p>" + "<br>".join(_linked(line) for line in p.split("\n")) + "</p>\n" for p in paragraphs
     )
 
 
@@ -271,7 +270,7 @@ def quoted_html(attribution: str, text: str, markup: str, *, cite: bool = True) 
     """
     inner = sanitized(markup) if markup.strip() else ""
     inner = inner or text_html(text)
-    head = "<br>\n".join(htmllib.escape(line, quote=False) for line in attribution.split("\n"))
+    head = "<br>".join(htmllib.escape(line, quote=False) for line in attribution.split("\n"))
     if cite:
         box = '<blockquote type="cite" style="margin:0 0 0 .8ex;border-left:1px solid #ccc;'
         box += 'padding-left:1ex">'

@@ -35,6 +35,7 @@ from engine.responses.shortcuts import shortcut_before
 from engine.service import ContactCenter, Draft, SendResult
 from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
+from micc_tui.agent.preview import PREVIEW_KEY, show_preview
 from micc_tui.agent.spell_area import Marked, SpellTextArea
 from micc_tui.widgets.inert_fields import InertInput
 from micc_tui.widgets.safe import one_line
@@ -56,6 +57,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         Binding("ctrl+l", "language", "Language"),
         Binding("ctrl+t", "attach", "Attach"),
         Binding("escape", "cancel", "Cancel"),
+        Binding(PREVIEW_KEY, "preview", "Preview"),
     ]
 
     class Checked(Message):
@@ -348,6 +350,10 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         if file not in self.draft.attachments:
             self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
         self._status()
+
+    def action_preview(self) -> None:
+        """Show what the customer will read (an HTML e-mail's HTML part, as text)."""
+        show_preview(self, self.center, self._current())
 
     def action_cancel(self) -> None:
         """Close without sending (asks once more first)."""

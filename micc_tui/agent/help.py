@@ -77,6 +77,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
             (("f7",), "next misspelling, with suggestions"),
             (("ctrl+l",), "spelling language"),
             (("ctrl+t",), "attach a file"),
+            (("f8",), "preview: what the customer will see"),
             (("escape",), "twice: discard the e-mail"),
         ),
     ),
