@@ -3,7 +3,10 @@
 A draft is plain data: From (per the group's ``reply_using_incoming_address``
 rule), To, Cc, Subject, a text body prefilled with the group's default
 template (a new e-mail: its new-e-mail template), the signature and the
-quoted original, and threading headers.
+quoted original, and threading headers. When the template or the signature
+in use is HTML, the draft also keeps the HTML of each of those pieces
+(:mod:`engine.templates.html_reply`): the e-mail is then sent as text and
+HTML, the agent's text put where it stands among them.
 Building one is pure apart from reading template files.
 """
 
@@ -22,8 +25,21 @@ from engine.mail.parse import parse_message
 from engine.queue import QueueItem
 from engine.router import matches
 from engine.templates import RenderedTemplate, TemplateContext, render_file
+from engine.templates.html_reply import (
+    PLAIN_FRAME,
+    HtmlOpening,
+    Piece,
+    quoted_html,
+    template_opening,
+)
 from engine.templates.identifiers import short_datetime
-from engine.templates.signatures import append_signature
+from engine.templates.signatures import (
+    append_signature,
+    choose_signature,
+    signature_block,
+    signature_is_html,
+    signature_text,
+)
 
 DraftKind = Literal["reply", "reply_all", "forward", "new"]
 _FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?|wg|tr|vs)\s*:\s*", re.IGNORECASE)
@@ -56,6 +72,9 @@ class Draft:
         sent_back: for the agent's own e-mail a supervisor sent back from
             review, who did and their comment ("Carol White: say it more
             kindly"); empty otherwise.
+        html_opening: the HTML of the template, signature and original the
+            body opened with, when the template or the signature is HTML (the
+            e-mail then goes as text and HTML); None for a text-only e-mail.
     """
 
     kind: DraftKind
@@ -75,6 +94,7 @@ class Draft:
     names: tuple[str, ...] = ()
     seen: int = 0
     sent_back: str = ""
+    html_opening: HtmlOpening | None = None
 
     def edited(self, **changes: object) -> Draft:
         """A copy with some fields changed (what the composer hands back)."""
@@ -143,26 +163,53 @@ def _rendered(path: Path | None, context: TemplateContext) -> RenderedTemplate |
         return None  # a missing template must not stop an agent from answering
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """What a draft opens with before the original: template and signature."""
+
+    text: str
+    #: A template leads (its greeting comes before the agent's answer).
+    greeting: bool
+    html: HtmlOpening | None = None
+
+    def with_original(self, text: str, markup: str) -> HtmlOpening | None:
+        """The HTML pieces with the original's (``text`` as quoted, ``markup`` its HTML)."""
+        if self.html is None:
+            return None
+        piece = Piece(text.strip("\n"), markup)
+        return replace(self.html, pieces=(*self.html.pieces, piece))
+
+
 def _opening(
     group: ServiceGroupConfig,
     agent: AgentConfig,
     config: Config,
     context: TemplateContext,
     template_file: Path | None,
-) -> tuple[str, bool]:
-    """The template and signature as text, and whether a template (its greeting) leads."""
+) -> _Opening:
+    """The template and signature as text, and their HTML if either is HTML."""
     template = _rendered(template_file, context)
     body = template.as_text().replace("\r\n", "\n").strip("\n") if template else ""
-    signature = _rendered(group.signature, context)
-    agent_signature = _rendered(agent.signature, context)
-    text = append_signature(
-        body,
-        html=False,
-        agent_signature=agent_signature,
-        group_signature=signature,
-        prefer=config.confirmations.signature_preference,
+    chosen = choose_signature(
+        _rendered(agent.signature, context),
+        _rendered(group.signature, context),
+        config.confirmations.signature_preference,
     )
-    return text, bool(body.strip())
+    text = append_signature(
+        body, html=False, agent_signature=chosen, group_signature=None, prefer="agent"
+    )
+    greeting = bool(body.strip())
+    html_template = template is not None and template.html
+    if not html_template and (chosen is None or not signature_is_html(chosen)):
+        return _Opening(text, greeting)
+    before, after, pieces = (
+        template_opening(template.body) if template and html_template else (*PLAIN_FRAME, ())
+    )
+    if chosen is not None:
+        folder = chosen.path.parent if isinstance(chosen, RenderedTemplate) else None
+        shown = signature_text(chosen).replace("\r\n", "\n")
+        pieces = (*pieces, Piece(shown, signature_block(chosen), folder))
+    return _Opening(text, greeting, HtmlOpening(before, after, pieces))
 
 
 def with_answer_line(text: str, *, greeting: bool) -> tuple[str, int]:
@@ -179,11 +226,11 @@ def with_answer_line(text: str, *, greeting: bool) -> tuple[str, int]:
     return head + "\n\n\n" + ("\n" + rest if rest else ""), head.count("\n") + 2
 
 
-def _body(opening: tuple[str, bool], original: str = "") -> tuple[str, int]:
-    text, greeting = opening
+def _body(opening: _Opening, original: str = "") -> tuple[str, int]:
+    text = opening.text
     if original:
         text = text.rstrip("\n") + "\n\n" + original if text.strip() else original
-    return with_answer_line(text, greeting=greeting)
+    return with_answer_line(text, greeting=opening.greeting)
 
 
 _NAME_PART = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
@@ -208,23 +255,38 @@ def _when(original: ArchivedMessage, culture: str) -> str:
     return short_datetime(moment, culture)
 
 
+def _attribution(original: ArchivedMessage, when: str) -> str:
+    who = original.from_name or original.from_address or "the customer"
+    return f"On {when}, {who} wrote:"
+
+
 def quote(original: ArchivedMessage, when: str) -> str:
     """The original message quoted with ``>``, under an attribution line."""
-    who = original.from_name or original.from_address or "the customer"
     lines = (original.body_text or "").replace("\r\n", "\n").rstrip().split("\n")
     quoted = "\n".join("> " + line if line else ">" for line in lines)
-    return f"On {when}, {who} wrote:\n{quoted}\n"
+    return f"{_attribution(original, when)}\n{quoted}\n"
+
+
+def _forward_head(original: ArchivedMessage, when: str) -> str:
+    return "\n".join(
+        [
+            "---------- Forwarded message ----------",
+            f"From: {original.from_name} <{original.from_address}>".replace(" <>", ""),
+            f"Date: {when}",
+            f"Subject: {original.subject}",
+            f"To: {', '.join(original.to)}",
+        ]
+    )
 
 
 def _forward_block(original: ArchivedMessage, when: str) -> str:
-    head = [
-        "---------- Forwarded message ----------",
-        f"From: {original.from_name} <{original.from_address}>".replace(" <>", ""),
-        f"Date: {when}",
-        f"Subject: {original.subject}",
-        f"To: {', '.join(original.to)}",
-    ]
-    return "\n".join(head) + "\n\n" + (original.body_text or "").rstrip() + "\n"
+    return _forward_head(original, when) + "\n\n" + (original.body_text or "").rstrip() + "\n"
+
+
+def _original_html(original: ArchivedMessage, when: str, *, forward: bool) -> str:
+    """The original as the HTML part carries it: the customer's HTML sanitized, or its text."""
+    head = _forward_head(original, when) if forward else _attribution(original, when)
+    return quoted_html(head, original.body_text or "", original.body_html or "", cite=not forward)
 
 
 def reply_draft(
@@ -260,7 +322,9 @@ def reply_draft(
     names = names_of(original.from_name, agent.name, agent.first_name, agent.last_name, group.name)
     if kind == "forward":
         bare = _FORWARD_PREFIX.sub("", original.subject)
-        body, answer_row = _body(opening, _forward_block(original, when))
+        block = _forward_block(original, when)
+        body, answer_row = _body(opening, block)
+        html = opening.with_original(block, _original_html(original, when, forward=True))
         return Draft(
             kind,
             group.name,
@@ -274,6 +338,7 @@ def reply_draft(
             locale=context.locale,
             answer_row=answer_row,
             names=names,
+            html_opening=html,
         )
     customer = (parsed.reply_to if parsed and parsed.reply_to else None) or (
         (original.from_address,) if original.from_address else ()
@@ -288,7 +353,8 @@ def reply_draft(
         ]
         cc = tuple(dict.fromkeys(others))
     references = (*(parsed.references if parsed else ()), original.message_id)
-    body, answer_row = _body(opening, quote(original, when))
+    quoted = quote(original, when)
+    body, answer_row = _body(opening, quoted)
     return Draft(
         kind,
         group.name,
@@ -303,6 +369,7 @@ def reply_draft(
         locale=context.locale,
         answer_row=answer_row,
         names=names,
+        html_opening=opening.with_original(quoted, _original_html(original, when, forward=False)),
     )
 
 
@@ -331,6 +398,7 @@ def new_draft(
         locale=context.locale,
         answer_row=answer_row,
         names=names_of(agent.name, agent.first_name, agent.last_name, group.name),
+        html_opening=opening.html,
     )
 
 

@@ -6,11 +6,18 @@ threading ids. Here the message itself is written: From with the group's
 name, To/Cc, Subject ("Re: " never piled up), Date, a Message-ID in the
 sender's domain, In-Reply-To and References, text and optional HTML, and
 attachments (the agent's files and, for a forward, the original's).
+
+A draft that opened with an HTML template or signature goes as
+multipart/alternative: the text as typed, and the HTML part built from it
+(:func:`engine.templates.html_reply.compose`), its signature's pictures as
+``cid:`` parts of a multipart/related beside it. The bytes written here are
+the bytes archived, sent and filed in Sent.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,7 +31,11 @@ from engine.drafts import Draft
 from engine.errors import Refused
 from engine.mail.parse import attachment_bytes, parse_message
 from engine.store import Store
+from engine.templates.html_reply import compose
 from engine.templates.text import html_to_text
+
+#: An HTML response as (the text the composer inserts, its HTML).
+HtmlResponse = tuple[str, str]
 
 
 def build_message(
@@ -34,15 +45,19 @@ def build_message(
     html: str | None = None,
     store: Store | None = None,
     now: datetime | None = None,
+    responses: Sequence[HtmlResponse] = (),
 ) -> EmailMessage:
     """Write the e-mail for ``draft``.
 
     Args:
         draft: what the agent wrote.
         config: the tenant (the group's name becomes From's display name).
-        html: an HTML body to send beside the text one, if any.
+        html: an HTML body to send beside the text one, if any (else the
+            draft's HTML template or signature makes one).
         store: where a forward's original attachments are read from.
         now: the Date to write (None: now).
+        responses: the group's HTML responses, so one inserted unchanged
+            goes as its HTML.
     """
     group = config.group(draft.group)
     sender = draft.from_address or (group.email if group else "") or config.server.outgoing_address
@@ -69,10 +84,40 @@ def build_message(
     if html:
         message.set_content(draft.body or html_to_text(html))
         message.add_alternative(html, subtype="html")
+    elif draft.html_opening is not None:
+        _alternatives(message, draft, responses, domain)
     else:
         message.set_content(draft.body)
     _attach(message, draft, config, store)
     return message
+
+
+def _alternatives(
+    message: EmailMessage, draft: Draft, responses: Sequence[HtmlResponse], domain: str
+) -> None:
+    """Text and HTML of the same e-mail; the signature's pictures related to the HTML."""
+    assert draft.html_opening is not None
+    body = compose(
+        draft.body,
+        draft.html_opening,
+        responses,
+        new_cid=lambda: make_msgid("signature", domain=domain)[1:-1],
+    )
+    message.set_content(draft.body)
+    message.add_alternative(body.html, subtype="html")
+    if not body.images:
+        return
+    html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
+    assert isinstance(html_part, EmailMessage)
+    for image in body.images:
+        html_part.add_related(
+            image.data,
+            maintype=image.maintype,
+            subtype=image.subtype,
+            cid=f"<{image.cid}>",
+            disposition="inline",
+            filename=image.filename,
+        )
 
 
 def _attach(message: EmailMessage, draft: Draft, config: Config, store: Store | None) -> None:
@@ -124,6 +169,7 @@ def submit(
     agent_id: str | None,
     review: bool,
     html: str | None = None,
+    responses: Sequence[HtmlResponse] = (),
 ) -> int:
     """Queue an agent's e-mail: archive it, queue it and answer its conversation at once.
 
@@ -137,6 +183,7 @@ def submit(
         agent_id: who sends it.
         review: the group reviews e-mails before sending (a supervisor approves).
         html: an optional HTML body beside the text.
+        responses: the group's HTML responses (see :func:`build_message`).
 
     Returns:
         The outbox id.
@@ -148,7 +195,7 @@ def submit(
             attachment folders or too big, or (with Microsoft Graph) the
             e-mail is too big for one sendMail request.
     """
-    message = build_message(draft, config, html=html, store=store)
+    message = build_message(draft, config, html=html, store=store, responses=responses)
     mail_from, recipients = envelope(message)
     if "Bcc" in message:
         del message["Bcc"]

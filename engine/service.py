@@ -497,6 +497,7 @@ class ContactCenter(WritingAids):
             draft,
             agent_id=self.agent.id,
             review=group.review_before_sending,
+            responses=self.html_responses(draft),
         )
         return SendResult(
             outbox_id, group.review_before_sending, engine_running=lease.running(self.store)

@@ -16,7 +16,7 @@ from engine import archive, attachments, queue
 from engine.attachments import Listing
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.drafts import Draft, context_for
-from engine.errors import Refused
+from engine.errors import MiccError, Refused
 from engine.responses import Response, ResponseLibrary, ResponseTree
 from engine.spelling import (
     IgnoreList,
@@ -26,7 +26,7 @@ from engine.spelling import (
     ignored_words,
 )
 from engine.store import Store
-from engine.templates import html_to_text
+from engine.templates import TemplateContext, html_reply, html_to_text
 
 
 class WritingAids:
@@ -67,17 +67,45 @@ class WritingAids:
 
     def render_response(self, draft: Draft, response: Response) -> str:
         """A response's text for the draft, ``$Identifiers$`` filled in, HTML made text."""
+        rendered = response.render(self._context(draft))
+        return html_to_text(rendered.text) if rendered.html else rendered.text
+
+    def _context(self, draft: Draft) -> TemplateContext:
         group = self.group(draft.group)
         item = original = None
         if draft.conversation_id is not None:
             item = queue.get_item(self.store, draft.conversation_id)
             if item is not None and item.message is not None:
                 original = archive.get(self.store, item.message)
-        context = context_for(
+        return context_for(
             group, self.agent, self.config, item=item, original=original, now=self.clock()
         )
-        rendered = response.render(context)
-        return html_to_text(rendered.text) if rendered.html else rendered.text
+
+    def html_responses(self, draft: Draft) -> tuple[tuple[str, str], ...]:
+        """The group's HTML responses rendered for ``draft``, as (text inserted, HTML).
+
+        An HTML e-mail carries a response the agent inserted and left as it
+        was as the response's HTML: the composer shows its text, and the text
+        is found again at sending. Empty for a text-only e-mail, or when the
+        group's response file cannot be read (the e-mail still goes).
+        """
+        if draft.html_opening is None:
+            return ()
+        try:
+            tree = self.responses(draft.group)
+        except MiccError:
+            return ()
+        if tree is None:
+            return ()
+        context = self._context(draft)
+        found = (r.render(context) for r in tree.responses() if r.html)
+        return tuple((html_to_text(r.text), r.text) for r in found)
+
+    def preview(self, draft: Draft) -> str:
+        """What the customer will read, as text: an HTML e-mail's HTML part made text."""
+        if draft.html_opening is None:
+            return draft.body
+        return html_reply.preview(draft.body, draft.html_opening, self.html_responses(draft))
 
     @property
     def spelling(self) -> Spelling:

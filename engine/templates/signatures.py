@@ -44,15 +44,39 @@ def append_signature(
         ``body`` with the chosen signature appended, or unchanged when there
         is no signature or the signature is already in the message.
     """
-    ordered = (agent_signature, group_signature)
-    if prefer == "group":
-        ordered = (group_signature, agent_signature)
-    chosen = next((s for s in ordered if s is not None and _content(s).strip()), None)
+    chosen = choose_signature(agent_signature, group_signature, prefer)
     if chosen is None:
         return body
     if html:
         return _append_html(body, _as_html(chosen))
     return _append_text(body, _as_text(chosen))
+
+
+def choose_signature(
+    agent_signature: Signature | None,
+    group_signature: Signature | None,
+    prefer: Literal["agent", "group"],
+) -> Signature | None:
+    """The signature in use: the preferred one, else the other; None when both are blank."""
+    ordered = (agent_signature, group_signature)
+    if prefer == "group":
+        ordered = (group_signature, agent_signature)
+    return next((s for s in ordered if s is not None and _content(s).strip()), None)
+
+
+def signature_is_html(signature: Signature) -> bool:
+    """Whether a signature is HTML (an HTML file, or text that looks like markup)."""
+    return _is_html(signature)
+
+
+def signature_text(signature: Signature) -> str:
+    """The signature as plain text, as a text message carries it."""
+    return _as_text(signature)
+
+
+def signature_block(signature: Signature) -> str:
+    """The signature as the HTML block an HTML message carries (marked as the signature)."""
+    return f"<div {MARKER}>{_as_html(signature)}</div>\n"
 
 
 def _content(signature: Signature) -> str:

@@ -36,6 +36,7 @@ from engine.service import ContactCenter, Correspondent, Draft, SendResult
 from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
+from micc_tui.agent.preview import PREVIEW_KEY, show_preview
 from micc_tui.agent.spell_area import Marked, SpellTextArea
 from micc_tui.widgets.inert_fields import InertInput
 from micc_tui.widgets.safe import one_line
@@ -57,6 +58,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         Binding("ctrl+l", "language", "Language"),
         Binding("ctrl+t", "attach", "Attach"),
         Binding("escape", "cancel", "Cancel"),
+        Binding(PREVIEW_KEY, "preview", "Preview"),
     ]
 
     class Checked(Message):
@@ -358,6 +360,10 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         if file not in self.draft.attachments:
             self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
         self._status()
+
+    def action_preview(self) -> None:
+        """Show what the customer will read (an HTML e-mail's HTML part, as text)."""
+        show_preview(self, self.center, self._current())
 
     def action_cancel(self) -> None:
         """Close without sending (asks once more first)."""

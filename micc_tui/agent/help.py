@@ -78,6 +78,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
             (("f7",), "next misspelling, with suggestions"),
             (("ctrl+l",), "spelling language"),
             (("ctrl+t",), "attach a file"),
+            (("f8",), "preview: what the customer will see"),
             (("down", "up"), "in To / Cc: pick an address from the archive"),
             (("enter",), "in To / Cc: take the picked address"),
             (("escape",), "in To / Cc: close the addresses"),
