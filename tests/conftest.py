@@ -1,11 +1,21 @@
-"""Shared fixtures: real mail servers on loopback (see tests/servers/)."""
+"""Shared fixtures: real mail servers on loopback (see tests/servers/), and a workspace.
+
+``config`` is ``micc init`` in a fresh folder (the Solidus example, its store
+migrated) and ``store`` that store; a module that needs another workspace
+defines its own ``config``, and ``store`` follows it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from engine.bootstrap import open_store
+from engine.config import Config
+from engine.store import Store
+from tests.agent_fixtures import workspace
 from tests.servers.dovecot import Dovecot, private_dovecot
 from tests.servers.smtp import SmtpServer
 from tests.tmux_terminal import Terminal
@@ -38,3 +48,16 @@ def terminals() -> Iterator[list[Terminal]]:
     yield opened
     for terminal in opened:
         terminal.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """A fresh ``micc init`` workspace's config (its store migrated)."""
+    return workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def store(config: Config) -> Iterator[Store]:
+    """The workspace's store, closed after the test."""
+    with open_store(config) as opened:
+        yield opened

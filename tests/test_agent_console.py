@@ -35,11 +35,6 @@ def config(tmp_path: Path) -> Config:
     return config
 
 
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
-
-
 def state_of(store: Store, conversation: int) -> tuple[str, str | None, str, str]:
     row = store.query_one(
         "SELECT state, agent_id, service_group, reason FROM conversations WHERE id = ?",

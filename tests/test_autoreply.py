@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from engine.ingest import ingest
 from engine.ports import FetchedMessage
@@ -20,11 +19,6 @@ from micc_tui.cli.main import main
 def config(tmp_path: Path) -> Config:
     assert main(["init", str(tmp_path / "ws")]) == 0
     return load_config(tmp_path / "ws" / "micc.toml")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
 
 
 def mail(

@@ -11,28 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
 from engine import archive
-from engine.bootstrap import open_store
 from engine.config import Config
 from engine.service import ContactCenter, open_contact_center
 from engine.store import Store
-from tests.agent_fixtures import NOW, deliver, mail, workspace
+from tests.agent_fixtures import NOW, deliver, mail
 
 MARKETING = "Solidus.Marketing@seclab.com"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
 
 
 def center(config: Config, agent: str = "alice") -> ContactCenter:

@@ -11,10 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from engine import audit, lifecycle, queue
-from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from engine.config.model import ConversationsConfig
 from engine.lifecycle import State
@@ -24,16 +21,6 @@ from tests.agent_fixtures import deliver, mail, workspace
 
 QUOTE = "Quote request"
 ANNA = "anna@example.org"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
 
 
 def follow_up(number: int, subject: str = f"Re: {QUOTE}", **kwargs: str) -> bytes:

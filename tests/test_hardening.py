@@ -29,7 +29,7 @@ from engine.supervision.service import Supervision
 from micc_tui.cli.main import main
 from micc_tui.cli.ssh import authorized_keys, key_line, unsafe_id, unsafe_path
 from tests.agent_console_helpers import make_app, screen, settle, table
-from tests.agent_fixtures import NOW, deliver, mail, workspace
+from tests.agent_fixtures import NOW, deliver, mail
 
 CJK = "報告書" * 40  # 120 characters, 360 UTF-8 bytes
 
@@ -44,16 +44,6 @@ ODD_QUERIES = [
     "\x00*",
     "order*\x00",
 ]
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
 
 
 @pytest.mark.parametrize("query", ODD_QUERIES)

@@ -8,7 +8,6 @@ import pytest
 
 from engine import audit, lifecycle, outbox, queue
 from engine.audit import EventKind
-from engine.bootstrap import open_store
 from engine.config import Config
 from engine.errors import Refused
 from engine.lifecycle import ConversationMoved, State
@@ -16,17 +15,7 @@ from engine.outbox import OutboxMoved, OutboxState
 from engine.service import ContactCenter, open_contact_center
 from engine.store import Store
 from engine.supervision import review
-from tests.agent_fixtures import deliver, mail, workspace
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
+from tests.agent_fixtures import deliver, mail
 
 
 def state(store: Store, conversation: int) -> tuple[str, str | None]:

@@ -6,22 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.bootstrap import open_store
 from engine.config import Config
 from engine.errors import Refused
 from engine.service import ContactCenter, open_contact_center, safe_filename
 from engine.store import Store
-from tests.agent_fixtures import NOW, deliver, mail, workspace
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
+from tests.agent_fixtures import NOW, deliver, mail
 
 
 def center(config: Config, agent: str = "alice") -> ContactCenter:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from engine import lifecycle, queue
-from engine.bootstrap import open_store
 from engine.config import Config
 from engine.errors import Refused
 from engine.store import Store
 from engine.supervision import Supervision, open_supervision
 from engine.supervision.dashboard import level_for
-from tests.agent_fixtures import NOW, deliver, fix_received, mail, workspace
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
+from tests.agent_fixtures import NOW, deliver, fix_received, mail
 
 
 def carol(config: Config) -> Supervision:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +20,8 @@ from micc_tui.supervisor.tabs.agents import AgentTable
 from micc_tui.supervisor.tabs.dashboard import GroupTable
 from micc_tui.supervisor.tabs.problems import ProblemsTab
 from micc_tui.widgets.body_view import BodyView
-from tests.agent_fixtures import deliver, mail, workspace
+from tests.agent_fixtures import deliver, mail
 from tests.supervisor_fixtures import HOSTILE, app_for, populate, wait_for
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
 
 
 @pytest.fixture

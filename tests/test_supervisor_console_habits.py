@@ -7,7 +7,6 @@ opens it; Home and End in a conversation go to its first and last e-mail.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,16 +23,11 @@ from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.modals import ConfirmPrompt, TextPrompt
 from micc_tui.supervisor.tabs.agents import AgentTable
 from micc_tui.widgets.body_view import BodyView
-from tests.agent_fixtures import deliver, mail, workspace
+from tests.agent_fixtures import deliver, mail
 from tests.supervisor_fixtures import app_for, populate, wait_for
 
 #: An address wider than an 80-column screen.
 LONG_ADDRESS = "Solidus.Sales.Retail.Northern.Region.Wholesale.Department.Europe@seclab.com"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
 
 
 @pytest.fixture

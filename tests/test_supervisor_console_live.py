@@ -12,7 +12,6 @@ import pytest
 from textual.widgets import DataTable
 
 from engine import queue
-from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from engine.store import Store
 from micc_tui.supervisor import SupervisorApp
@@ -38,11 +37,6 @@ def config(tmp_path: Path) -> Config:
     with (folder / "micc.toml").open("a", encoding="utf-8") as handle:
         handle.write(CATCH_ALL)
     return load_config(str(folder / "micc.toml"))
-
-
-@pytest.fixture
-def store(config: Config) -> Store:
-    return open_store(config)
 
 
 def import_in_another_process(config: Config, folder: Path, raw: bytes, name: str) -> None:

@@ -20,13 +20,8 @@ from engine.store import Store
 from engine.supervision.review import replace_text_body
 from micc_tui.supervisor.modals import TextPrompt
 from micc_tui.widgets.fit_table import FitTable
-from tests.agent_fixtures import deliver, mail, workspace
+from tests.agent_fixtures import deliver, mail
 from tests.supervisor_fixtures import app_for, supervision, wait_for
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return workspace(tmp_path / "ws")
 
 
 @pytest.fixture
