@@ -264,10 +264,7 @@ def head(store: Store, message: int, chars: int) -> ArchivedMessage | None:
     was cut, so nobody quotes, forwards or saves a head by mistake.
     """
     row = rows.head(store, message, chars)
-    if row is None:
-        return None
-    sizes = (int(row["text_bytes"] or 0), int(row["html_bytes"] or 0))
-    return _message(row, sizes, _measured(store, row))
+    return None if row is None else _from_head(store, row)
 
 
 def raw(store: Store, message: int) -> bytes | None:
@@ -306,6 +303,17 @@ def correspondents(store: Store, group: str, typed: str, *, limit: int) -> list[
 def conversation(store: Store, conversation_id: int) -> list[ArchivedMessage]:
     """Every message of a conversation, both directions, oldest first."""
     return [_message(r) for r in rows.of_conversation(store, conversation_id)]
+
+
+def conversation_heads(store: Store, conversation_id: int, chars: int) -> list[ArchivedMessage]:
+    """Every message of a conversation, oldest first, each with only ``chars`` of its bodies."""
+    return [_from_head(store, r) for r in rows.heads_of_conversation(store, conversation_id, chars)]
+
+
+def _from_head(store: Store, row: Any) -> ArchivedMessage:
+    """A message from a row of cut bodies (``text_bytes``, ``html_bytes``: whole sizes)."""
+    sizes = (int(row["text_bytes"] or 0), int(row["html_bytes"] or 0))
+    return _message(row, sizes, _measured(store, row))
 
 
 def customer_history(

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from engine import archive, audit, lease, lifecycle, notes, outbox, queue, replies
+from engine import archive, audit, lease, lifecycle, notes, outbox, queue, replies, thread
 from engine.archive import ArchivedMessage, Correspondent
 from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
@@ -38,6 +38,7 @@ from engine.spelling import Spelling
 from engine.store import Store, events, health, now_iso, presence
 from engine.store import outbox as outbox_rows
 from engine.store.threads import ThreadStores
+from engine.thread import ThreadEntry
 from engine.writing_aids import WritingAids
 
 #: What a console records: Available, Away, or offline once it is closed.
@@ -335,6 +336,19 @@ class ContactCenter(WritingAids):
         """Every message of a conversation, both directions, oldest first."""
         return archive.conversation(self.store, conversation_id)
 
+    def thread(self, conversation_id: int) -> list[ThreadEntry]:
+        """The conversation's e-mails (heads), notes and trail, oldest first (your groups)."""
+        self._visible(conversation_id)
+        return thread.entries(self.store, conversation_id)
+
+    def thread_message(self, conversation_id: int, message_id: int, chars: int) -> ArchivedMessage:
+        """One e-mail of a conversation of your groups, with ``chars`` of its bodies."""
+        self._visible(conversation_id)
+        found = archive.head(self.store, message_id, chars)
+        if found is None or found.conversation_id != conversation_id:
+            raise Refused(f"message {message_id} is not part of e-mail {conversation_id}")
+        return found
+
     def history(self, conversation_id: int, *, limit: int = 50) -> list[ArchivedMessage]:
         """The customer's other messages, newest first: only the agent's groups' conversations.
 
@@ -412,15 +426,24 @@ class ContactCenter(WritingAids):
 
     # -- writing ------------------------------------------------------------------
 
-    def draft(self, conversation_id: int, kind: DraftKind) -> Draft:
-        """A reply, reply-all or forward of the conversation, prefilled for the composer."""
+    def draft(
+        self, conversation_id: int, kind: DraftKind, *, message_id: int | None = None
+    ) -> Draft:
+        """A reply, reply-all or forward of the conversation, prefilled for the composer.
+
+        It answers (and quotes) the conversation's latest message, or
+        ``message_id``: one of its earlier ones, picked in the thread.
+        """
         item = queue.get_item(self.store, conversation_id)
         if item is None or item.message is None:
             raise Refused(f"e-mail {conversation_id} has no message to answer")
-        original = archive.get(self.store, item.message)
-        raw = archive.raw(self.store, item.message)
+        answered = item.message if message_id is None else message_id
+        original = archive.get(self.store, answered)
+        if original is not None and original.conversation_id != conversation_id:
+            raise Refused(f"message {answered} is not part of e-mail {conversation_id}")
+        raw = archive.raw(self.store, answered)
         if original is None:
-            raise Refused(f"message {item.message} is missing from the archive")
+            raise Refused(f"message {answered} is missing from the archive")
         group = self.group(item.service_group or "")
         draft = reply_draft(
             kind, item, original, raw or b"", group, self.agent, self.config, now=self.clock()

@@ -157,16 +157,29 @@ def head(store: Store, archive_id: int, chars: int) -> sqlite3.Row | None:
     Beside :data:`COLUMNS`, ``text_bytes`` and ``html_bytes`` hold the UTF-8 size of
     each whole body. A 25 MB body is never read to show its beginning.
     """
+    return store.query_one(
+        f"SELECT {_head_columns(store)} FROM messages WHERE id = ?", (chars, chars, archive_id)
+    )
+
+
+def heads_of_conversation(store: Store, conversation_id: int, chars: int) -> list[sqlite3.Row]:
+    """Every message of a conversation as :func:`head` gives one, oldest first."""
+    return store.query(
+        f"SELECT {_head_columns(store)} FROM messages WHERE conversation_id = ? "
+        "ORDER BY received, id",
+        (chars, chars, conversation_id),
+    )
+
+
+def _head_columns(store: Store) -> str:
+    """:data:`COLUMNS` with each body cut to its first ``?`` characters (the parameter
+    twice), and ``text_bytes`` / ``html_bytes``: the UTF-8 size of each whole body."""
     size = store.dialect.byte_length
     columns = COLUMNS.replace(
         "body_text, body_html",
         "substr(body_text, 1, ?) AS body_text, substr(body_html, 1, ?) AS body_html",
     )
-    return store.query_one(
-        f"SELECT {columns}, {size('body_text')} AS text_bytes, {size('body_html')} AS html_bytes "
-        "FROM messages WHERE id = ?",
-        (chars, chars, archive_id),
-    )
+    return f"{columns}, {size('body_text')} AS text_bytes, {size('body_html')} AS html_bytes"
 
 
 def set_attachments(
