@@ -35,7 +35,7 @@ from engine.outbox import OutboxState
 from engine.queue import QueueItem
 from engine.responses import ResponseLibrary
 from engine.spelling import Spelling
-from engine.store import Store, events, health, now_iso, presence
+from engine.store import Store, events, health, messages, now_iso, presence
 from engine.store import outbox as outbox_rows
 from engine.store.threads import ThreadStores
 from engine.thread import ThreadEntry
@@ -247,6 +247,13 @@ class ContactCenter(WritingAids):
             raise Refused(f"e-mail {conversation_id} is not in your service groups")
         return item
 
+    def _visible_message(self, message: int) -> None:
+        """Refused unless archived ``message`` is part of a conversation of your groups."""
+        conversation = messages.conversation_of(self.store, message)
+        if conversation is None:
+            raise Refused(f"message {message} is not part of any of your e-mails")
+        self._visible(conversation)
+
     def put_back(self, conversation_id: int) -> None:
         """Return an e-mail to its queue."""
         lifecycle.put_back(self.store, self.agent.id, conversation_id)
@@ -389,9 +396,11 @@ class ContactCenter(WritingAids):
         characters, no leading dot or dash, at most 255 bytes).
 
         Raises:
-            Refused: the message has no such attachment.
+            Refused: the message is not of your groups' conversations, or has no
+                such attachment.
             OSError: the file could not be written (the folder, the disk...).
         """
+        self._visible_message(message)
         data = archive.raw(self.store, message)
         found = attachment_bytes(data, index) if data is not None else None
         if found is None:
@@ -409,6 +418,7 @@ class ContactCenter(WritingAids):
         One that cannot be written (a name the file system refuses, a full
         disk) is reported and the others are still saved.
         """
+        self._visible_message(message)
         found = archive.get(self.store, message)
         if found is None:
             raise Refused(f"message {message} is not in the archive")

@@ -175,6 +175,22 @@ def test_attachment_saved_with_a_harmless_name_never_overwriting(
         alice.save_attachment(message.id, 5, tmp_path / "out")
 
 
+def test_attachments_of_other_groups_are_never_saved(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    """alice (Sales, Support) cannot save a Marketing e-mail's file by its archive id."""
+    marketing = mail(1, to="Solidus.Marketing@seclab.com", attachment=("plan.pdf", b"%PDF"))
+    deliver(store, config, marketing)
+    alice = center(config)
+    with pytest.raises(Refused, match="not in your service groups"):
+        alice.save_attachment(1, 1, tmp_path / "out")
+    with pytest.raises(Refused, match="not in your service groups"):
+        alice.save_attachments(1, tmp_path / "out")
+    with pytest.raises(Refused, match="not part of any"):
+        alice.save_attachment(99, 1, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_safe_filename() -> None:
     assert safe_filename("..\\..\\x.exe") == "x.exe"
     assert safe_filename("a\x00b/c:d") == "c_d"

@@ -137,6 +137,12 @@ def conversation_of_message_id(store: Store, message_id: str) -> int | None:
     return int(row[0]) if row is not None else None
 
 
+def conversation_of(store: Store, archive_id: int) -> int | None:
+    """The conversation an archived message belongs to (None: none, or no such message)."""
+    row = store.query_one("SELECT conversation_id FROM messages WHERE id = ?", (archive_id,))
+    return int(row[0]) if row is not None and row[0] is not None else None
+
+
 def has_incoming_content(store: Store, source: str, content_hash: str) -> bool:
     """Whether an incoming message with these bytes from this source is archived."""
     row = store.query_one(
