@@ -258,6 +258,33 @@ UPDATE messages SET attachments_measured = 0 WHERE attachments_json NOT IN ('', 
 CREATE INDEX messages_attachments_unmeasured ON messages (id) WHERE attachments_measured = 0;
 """
 
+# Drafts kept while an agent writes (issue 15 item 8): what the composer holds,
+# saved every few seconds, so a dropped SSH connection loses only the last
+# seconds of typing. One row per agent and ``slot``: ``conversation <id>`` for
+# a reply, reply-all or forward, ``new <group>`` for a new e-mail (a text key,
+# since a NULL conversation would not be one in a UNIQUE key on either
+# database). Addresses and file paths are JSON lists, as elsewhere.
+_DRAFTS = """
+CREATE TABLE drafts (
+    agent_id TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    conversation_id INTEGER REFERENCES conversations (id),
+    service_group TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    to_json TEXT NOT NULL DEFAULT '[]',
+    cc_json TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    attachments_json TEXT NOT NULL DEFAULT '[]',
+    locale TEXT NOT NULL DEFAULT '',
+    cursor_row INTEGER NOT NULL DEFAULT 0,
+    cursor_column INTEGER NOT NULL DEFAULT 0,
+    saved_at TEXT NOT NULL,
+    PRIMARY KEY (agent_id, slot)
+);
+CREATE INDEX drafts_conversation ON drafts (conversation_id, agent_id)
+"""
+
 
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
@@ -268,6 +295,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_lifecycle", _script(_LIFECYCLE)),
     ("0006_message_addresses", _message_addresses),
     ("0007_attachment_sizes", _script(_ATTACHMENT_SIZES)),
+    ("0008_drafts", _script(_DRAFTS)),
 ]
 
 
