@@ -77,7 +77,8 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
             (("f7",), "next misspelling, with suggestions"),
             (("ctrl+l",), "spelling language"),
             (("ctrl+t",), "attach a file"),
-            (("escape",), "twice: discard the e-mail"),
+            (("ctrl+n",), "twice: start over (the saved draft goes)"),
+            (("escape",), "twice: discard the e-mail and its draft"),
         ),
     ),
     (
