@@ -32,6 +32,7 @@ from engine import dates
 from engine.drafts import Draft
 from engine.service import ContactCenter, RestoredDraft
 from micc_tui.agent.spell_area import SpellTextArea
+from micc_tui.workers import ReportsWorkerFailures
 
 #: Seconds from a change to its save (and between saves while typing goes on).
 SAVE_SECONDS = 3.0
@@ -41,8 +42,8 @@ START_OVER_ASKED = "Press Ctrl+N again to start over: your text here is dropped.
 NOT_KEPT = "No longer kept as a draft: the e-mail is not yours any more"
 
 
-class KeepsDraft:
-    """The composer's half that keeps its draft (mix into the composer, before its Screen).
+class KeepsDraft(ReportsWorkerFailures):
+    """The composer's half that keeps its draft (mix into the composer, after its Screen).
 
     The screen provides ``center``, ``draft``, ``culture``, ``_current()``,
     ``_status()`` and ``_show_draft()``, and calls :meth:`start_keeping` in
