@@ -100,6 +100,17 @@ class Draft:
         """A copy with some fields changed (what the composer hands back)."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    @property
+    def slot(self) -> str:
+        """Where the agent's saved copy is kept (:mod:`engine.saved_drafts`).
+
+        One per conversation (``conversation 12``, whatever the kind), and for
+        a new e-mail one per service group (``new Sales``).
+        """
+        if self.conversation_id is not None:
+            return f"conversation {self.conversation_id}"
+        return f"new {self.group}"
+
 
 def context_for(
     group: ServiceGroupConfig,

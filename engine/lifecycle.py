@@ -7,6 +7,10 @@ someone else moved the conversation first (a supervisor released it, another
 agent answered it), nothing changes and :class:`ConversationMoved` says what
 happened, by whom and when. The transition's event is written in the same
 transaction (:func:`engine.audit.record`), with the state it left and entered.
+When a conversation leaves its holder's hands (put back, transferred,
+released, closed, answered) the draft they kept of it
+(:mod:`engine.saved_drafts`) goes in that transaction too: it is theirs, and
+the next agent starts afresh.
 
 ::
 
@@ -34,6 +38,7 @@ from engine.errors import Refused
 from engine.router import Route
 from engine.store import Store, now_iso
 from engine.store import conversations as rows
+from engine.store import drafts as draft_rows
 from engine.store.conversations import ANYONE
 
 
@@ -185,6 +190,8 @@ def _move(
         )
         if not changed:
             raise _refusal(store, conversation_id, action, since)
+        if held_by and (new_holder != held_by or to_state != State.IN_PROGRESS):
+            draft_rows.delete_of_conversation(store, held_by, conversation_id)
         story: dict[str, object] = {"from_state": before, "to_state": str(to_state)}
         if held_by and held_by != actor:
             story["holder"] = held_by

@@ -31,6 +31,7 @@ from engine.drafts import Draft
 from engine.errors import Refused
 from engine.mail.parse import attachment_bytes, parse_message
 from engine.store import Store
+from engine.store import drafts as draft_rows
 from engine.templates.html_reply import compose
 from engine.templates.text import html_to_text
 
@@ -229,6 +230,9 @@ def submit(
                 since=draft.seen or None,
                 outbox_id=outbox_id,
             )
+        if agent_id is not None:
+            # Queued: the copy kept while it was written must not be restored again.
+            draft_rows.delete(store, agent_id, draft.slot)
     return outbox_id
 
 

@@ -5,7 +5,8 @@ it calls :class:`ContactCenter`. Each method is blocking (SQLite, files) and is
 meant to run in a worker thread: the facade keeps one :class:`Store` per thread,
 opened on first use, because a SQLite connection belongs to one thread.
 
-Drafts (what the composer edits) are built in :mod:`engine.drafts`; sending
+Drafts (what the composer edits) are built in :mod:`engine.drafts` and kept
+while the agent writes in :mod:`engine.saved_drafts`; sending
 goes through :mod:`engine.replies` and the durable outbox; responses and
 spelling come from :mod:`engine.writing_aids`.
 """
@@ -20,7 +21,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from engine import archive, audit, lease, lifecycle, notes, outbox, queue, replies, thread
+from engine import (
+    archive,
+    audit,
+    lease,
+    lifecycle,
+    notes,
+    outbox,
+    queue,
+    replies,
+    saved_drafts,
+    thread,
+)
 from engine.archive import ArchivedMessage, Correspondent
 from engine.audit import Event
 from engine.config import AgentConfig, Config, ServiceGroupConfig
@@ -118,6 +130,23 @@ class SavedAttachment:
     path: Path | None
     #: Why it was not written, in words; empty when it was.
     error: str
+
+
+@dataclass(frozen=True)
+class RestoredDraft:
+    """A draft the agent had saved, ready for the composer again.
+
+    Attributes:
+        draft: what they had written, on a fresh draft of its kind.
+        saved_at: when it was saved (ISO, UTC).
+        cursor: where the body's cursor was (row, column), 0-based.
+        not_attached: files that were attached but may no longer be, with why.
+    """
+
+    draft: Draft
+    saved_at: str
+    cursor: tuple[int, int]
+    not_attached: tuple[str, ...] = ()
 
 
 StoreFactory = Callable[[], Store]
@@ -536,6 +565,42 @@ class ContactCenter(WritingAids):
             outbox_id, group.review_before_sending, engine_running=lease.running(self.store)
         )
 
+    # -- drafts kept while writing (engine.saved_drafts) ----------------------------
+
+    def keep_draft(self, draft: Draft, cursor: tuple[int, int] = (0, 0)) -> bool:
+        """Save what the agent has written so far; False when the e-mail is no longer theirs."""
+        return saved_drafts.keep(self.store, self.agent.id, draft, cursor)
+
+    def restore_draft(self, fresh: Draft) -> RestoredDraft | None:
+        """The agent's saved draft of ``fresh``'s conversation (or group), None if there is none.
+
+        The saved kind wins: a reply-all saved is a reply-all again when the
+        agent opens Reply. Attached files are checked again; those that may
+        no longer be attached are named, not attached.
+        """
+        saved = saved_drafts.find(self.store, self.agent.id, fresh)
+        if saved is None:
+            return None
+        base = fresh
+        if saved.kind != fresh.kind and fresh.conversation_id is not None and saved.kind != "new":
+            base = self.draft(fresh.conversation_id, saved.kind)
+        draft = saved.onto(base)
+        refused: list[str] = []
+        for path in saved.attachments:
+            try:
+                draft = self.attach(draft, path)
+            except Refused as exc:
+                refused.append(f"{Path(path).name} ({exc})")
+        return RestoredDraft(draft, saved.saved_at, saved.cursor, tuple(refused))
+
+    def forget_draft(self, draft: Draft) -> None:
+        """Remove the agent's saved draft of ``draft``'s conversation (or group), if any."""
+        saved_drafts.forget(self.store, self.agent.id, draft)
+
+    def drafted(self) -> frozenset[int]:
+        """The conversations the agent has a saved, unsent draft of."""
+        return saved_drafts.drafted(self.store, self.agent.id)
+
     def review_outcomes(self) -> list[ReviewOutcome]:
         """Decisions supervisors made on this agent's replies, newest first."""
         # The decision is an event: the outbox row moves on (approved, then sent).
@@ -591,6 +656,7 @@ __all__ = [
     "GroupCount",
     "HealthItem",
     "Refused",
+    "RestoredDraft",
     "ReviewOutcome",
     "SavedAttachment",
     "SendResult",

@@ -3,7 +3,8 @@
 An agent who went offline with e-mails in hand left them in progress for
 good; one who pressed Ctrl+Q in the composer lost the e-mail without a word.
 Now Ctrl+Q asks: put the e-mails back in their queues, or keep them; and says
-that an e-mail being written is dropped. Escape stays.
+what becomes of an e-mail being written (its draft waits if its e-mail stays
+in hand: tests/test_agent_console_drafts.py). Escape stays.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ async def test_keeping_them_leaves_them_in_hand(tmp_path: Path) -> None:
     assert sorted(states(config).values()) == ["in_progress", "queued"]
 
 
-async def test_quitting_while_writing_says_the_e_mail_is_dropped(tmp_path: Path) -> None:
+async def test_quitting_while_writing_says_what_becomes_of_the_e_mail(tmp_path: Path) -> None:
     config = config_with_mail(tmp_path)
     app = make_app(config)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -95,6 +96,9 @@ async def test_quitting_while_writing_says_the_e_mail_is_dropped(tmp_path: Path)
         await pilot.press("ctrl+q")
         await settle(pilot, lambda: isinstance(app.screen, QuitPrompt))
         detail = str(app.screen.query_one("#quit-detail", Label).render())
-        assert "The e-mail you are writing is not sent and is dropped." in detail
+        assert (
+            "The e-mail you are writing is not sent: its draft waits for you if you keep" in detail
+        )
+        assert "dropped if you put it back" in detail
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))

@@ -103,6 +103,10 @@ class Terminal:
             lambda: f"{text!r} never showed; screen:\n{self.screen()}",
         )
 
+    def hang_up(self) -> None:
+        """End the session as a dropped SSH connection would: its command gets SIGHUP."""
+        self._tmux("kill-session", "-t", self.session)
+
     def close(self) -> None:
         """Stop the tmux server (and the command in it)."""
         subprocess.run(

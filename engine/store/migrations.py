@@ -341,6 +341,34 @@ def _correspondents(conn: sqlite3.Connection) -> None:
         )
 
 
+# Drafts kept while an agent writes (issue 15 item 8): what the composer holds,
+# saved every few seconds, so a dropped SSH connection loses only the last
+# seconds of typing. One row per agent and ``slot``: ``conversation <id>`` for
+# a reply, reply-all or forward, ``new <group>`` for a new e-mail (a text key,
+# since a NULL conversation would not be one in a UNIQUE key on either
+# database). Addresses and file paths are JSON lists, as elsewhere.
+_DRAFTS = """
+CREATE TABLE drafts (
+    agent_id TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    conversation_id INTEGER REFERENCES conversations (id),
+    service_group TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    to_json TEXT NOT NULL DEFAULT '[]',
+    cc_json TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    attachments_json TEXT NOT NULL DEFAULT '[]',
+    locale TEXT NOT NULL DEFAULT '',
+    cursor_row INTEGER NOT NULL DEFAULT 0,
+    cursor_column INTEGER NOT NULL DEFAULT 0,
+    saved_at TEXT NOT NULL,
+    PRIMARY KEY (agent_id, slot)
+);
+CREATE INDEX drafts_conversation ON drafts (conversation_id, agent_id)
+"""
+
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
@@ -352,6 +380,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_attachment_sizes", _script(_ATTACHMENT_SIZES)),
     ("0008_customer_threads", _script(_CUSTOMER_THREADS)),
     ("0009_correspondents", _correspondents),
+    ("0010_drafts", _script(_DRAFTS)),
 ]
 
 

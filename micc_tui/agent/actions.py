@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from engine.audit import Event
     from engine.drafts import Draft
     from engine.notes import Note
+    from engine.service import RestoredDraft
     from micc_tui.widgets.body_view import Body
 
 #: Reasons offered when closing an e-mail without a reply.
@@ -255,14 +256,21 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
     @work(thread=True, group="draft", exit_on_error=False, description="open_composer")
     def open_composer(self, build: Callable[[], Draft]) -> None:
-        """Build the draft off the UI thread, then open the composer on it."""
-        draft = build()
-        self.app.call_from_thread(self._show_composer, draft)
+        """Build the draft off the UI thread, then open the composer on it.
 
-    def _show_composer(self, draft: Draft) -> None:
+        A draft the agent had saved of the same e-mail (a dropped connection,
+        a composer closed by quitting) comes back over it.
+        """
+        draft = build()
+        restored = self.center.restore_draft(draft)
+        self.app.call_from_thread(self._show_composer, draft, restored)
+
+    def _show_composer(self, draft: Draft, restored: RestoredDraft | None) -> None:
         from micc_tui.agent.composer import ComposerScreen
 
-        self.app.push_screen(ComposerScreen(self.center, draft), lambda result: self.load())
+        self.app.push_screen(
+            ComposerScreen(self.center, draft, restored), lambda result: self.load()
+        )
 
     # -- looking things up ---------------------------------------------------------
 

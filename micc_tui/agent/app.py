@@ -77,7 +77,7 @@ class AgentApp(App[None], ShowsWorkerFailures):
         if sending:  # Ctrl+S then Ctrl+Q: the e-mail is on its way, let it close
             await self.workers.wait_for_complete(sending)
             await asyncio.sleep(0)
-        writing = any(isinstance(screen, ComposerScreen) for screen in self.screen_stack)
+        writing = [screen for screen in self.screen_stack if isinstance(screen, ComposerScreen)]
         try:
             in_hand = len(await asyncio.to_thread(self.center.in_hand))
         except Exception:  # the store cannot say: still let the agent leave, after asking
@@ -87,11 +87,17 @@ class AgentApp(App[None], ShowsWorkerFailures):
             return
         if any(isinstance(screen, QuitPrompt) for screen in self.screen_stack):
             return  # asked already
-        self.push_screen(QuitPrompt(in_hand, writing=writing), self._quit_answered)
+        replying = any(screen.draft.conversation_id is not None for screen in writing)
+        self.push_screen(
+            QuitPrompt(in_hand, writing=bool(writing), replying=replying), self._quit_answered
+        )
 
     async def _quit_answered(self, choice: QuitChoice | None) -> None:
         if choice is None:
             return  # Escape: the agent stays
+        for screen in self.screen_stack:
+            if isinstance(screen, ComposerScreen):
+                await screen.keep_now()  # before putting back: that drops a reply's draft
         if choice == "back":
             refused = await asyncio.to_thread(self._put_all_back)
             if refused:

@@ -5,6 +5,9 @@ followed by a space. Misspellings are checked in a worker shortly after the
 agent stops typing and underlined; F7 walks through them with suggestions.
 Sending (or sending to review) also runs in a worker.
 
+What the agent writes is kept in the store every few seconds and restored
+when the same e-mail is opened again (:mod:`micc_tui.agent.autosave`).
+
 Workers get what they need from the widgets as arguments, read on the UI
 thread. Their errors are shown by the app (:mod:`micc_tui.workers`); a send
 that fails leaves the e-mail as it was, to send again.
@@ -32,9 +35,10 @@ from engine.lifecycle import ConversationMoved
 from engine.mail.addresses import typed_recipients
 from engine.responses import Response, ResponseTree
 from engine.responses.shortcuts import shortcut_before
-from engine.service import ContactCenter, Correspondent, Draft, SendResult
+from engine.service import ContactCenter, Correspondent, Draft, RestoredDraft, SendResult
 from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.attach_picker import AttachPicker
+from micc_tui.agent.autosave import KeepsDraft
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.preview import PREVIEW_KEY, show_preview
 from micc_tui.agent.spell_area import Marked, SpellTextArea
@@ -48,8 +52,8 @@ CHECK_DELAY = 0.35
 TITLES = {"reply": "Reply", "reply_all": "Reply all", "forward": "Forward", "new": "New e-mail"}
 
 
-class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
-    """Write and send one e-mail."""
+class ComposerScreen(Screen[SendResult | None], KeepsDraft, ReportsWorkerFailures):
+    """Write and send one e-mail (``restored``: over it, the draft the agent had saved)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send"),
@@ -59,6 +63,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         Binding("ctrl+t", "attach", "Attach"),
         Binding("escape", "cancel", "Cancel"),
         Binding(PREVIEW_KEY, "preview", "Preview"),
+        Binding("ctrl+n", "start_over", "Start over", show=False),
     ]
 
     class Checked(Message):
@@ -70,10 +75,13 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self.problem = problem
             super().__init__()
 
-    def __init__(self, center: ContactCenter, draft: Draft) -> None:
+    def __init__(
+        self, center: ContactCenter, draft: Draft, restored: RestoredDraft | None = None
+    ) -> None:
         super().__init__()
         self.center = center
-        self.draft = draft
+        self.start_keeping(draft, restored)
+        self.draft = draft = restored.draft if restored is not None else draft
         self.culture = draft.locale
         self.review = center.group(draft.group).review_before_sending
         self._check_timer: Timer | None = None
@@ -88,13 +96,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     def compose(self) -> ComposeResult:
         draft = self.draft
         with Vertical(id="composer-head"):
-            yield Label(
-                Content(
-                    f"{TITLES.get(draft.kind, 'E-mail')} · {one_line(draft.group)}"
-                    + (" · goes to review before sending" if self.review else "")
-                ),
-                id="composer-title",
-            )
+            yield Label(self._title(draft), id="composer-title")
             if draft.sent_back:
                 yield Static(
                     Content("Sent back by " + one_line(draft.sent_back)), id="composer-sent-back"
@@ -126,6 +128,24 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         """Addresses of the group's archive to complete To and Cc with (a worker calls it)."""
         return self.center.correspondents(self.draft.group, typed)
 
+    def _title(self, draft: Draft) -> Content:
+        return Content(
+            f"{TITLES.get(draft.kind, 'E-mail')} · {one_line(draft.group)}"
+            + (" · goes to review before sending" if self.review else "")
+        )
+
+    def _show_draft(self, draft: Draft) -> None:
+        """Put ``draft`` in the fields instead of what they hold (starting over)."""
+        self.draft = draft
+        self.query_one("#composer-title", Label).update(self._title(draft))
+        for name, value in (("to", ", ".join(draft.to)), ("cc", ", ".join(draft.cc))):
+            self.query_one(f"#composer-{name}", Input).value = value
+        self.query_one("#composer-subject", Input).value = draft.subject
+        body = self.query_one("#composer-body", SpellTextArea)
+        body.load_text(draft.body)
+        body.move_cursor((min(draft.answer_row, body.document.line_count - 1), 0))
+        body.focus()
+
     def on_mount(self) -> None:
         body = self.query_one("#composer-body", SpellTextArea)
         if not self.draft.to:
@@ -137,6 +157,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         # Before the first layout the body has no size: moving the cursor scrolled a
         # zero-height view, and the greeting would stay scrolled away once it is sized.
         self.call_after_refresh(self._show_top)
+        self.keeping_mounted()
         self._status()
         self.check_spelling(body.text, self.culture)
 
@@ -154,7 +175,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
         parts = [f"Language {self.culture}", f"{len(body.marked)} misspelled"]
         if self.draft.attachments:
             parts.append("Attached: " + ", ".join(one_line(p.name) for p in self.draft.attachments))
-        for said in (self._outcome, notice):
+        for said in (self._outcome, self.keeping_notice(), notice):
             if said and said not in parts:
                 parts.append(one_line(said))
         self.query_one("#composer-status", Static).update(Content("  │  ".join(parts)))
@@ -164,6 +185,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     @on(TextArea.Changed, "#composer-body")
     def _changed(self, event: TextArea.Changed) -> None:
         self._cancel_armed = False
+        self.draft_changed()
         self._outcome = ""
         area = self.query_one("#composer-body", SpellTextArea)
         if self._expand_shortcut(area):
@@ -292,6 +314,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self._status(f"Only {culture} is installed: micc spelling install adds more")
             return
         self.culture = culture
+        self.draft_changed()
         self._recheck(f"Spelling: {culture}")
 
     def action_responses(self) -> None:
@@ -359,6 +382,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     def _attached(self, file: Path) -> None:
         if file not in self.draft.attachments:
             self.draft = self.draft.edited(attachments=(*self.draft.attachments, file))
+            self.draft_changed()
         self._status()
 
     def action_preview(self) -> None:
@@ -371,7 +395,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self._cancel_armed = True
             self._status("Press Escape again to discard this e-mail.")
             return
-        self.dismiss(None)
+        self.discard_draft()
 
     def _current(self) -> Draft:
         """The e-mail as typed so far (reads the widgets: UI thread only)."""
@@ -387,6 +411,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     def _field_changed(self, event: Input.Changed) -> None:
         if event.input.id == "composer-subject":
             self._no_subject_armed = False
+        self.draft_changed()
         self._problem(str(event.input.id), "")
 
     def _problem(self, field: str, words: str) -> None:
@@ -431,7 +456,8 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
     def send(self, draft: Draft) -> None:
         """Hand the e-mail to the outbox (refused when the e-mail moved on meanwhile)."""
         try:
-            result = self.center.send(draft)
+            with self.handing_over():  # a save under way cannot bring the draft back
+                result = self.center.send(draft)
         except ConversationMoved as moved:
             self.app.call_from_thread(self._moved_on, moved, draft)
             return
@@ -455,7 +481,7 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self.app.copy_to_clipboard(draft.body)
             self._status("Copied: the text is on the clipboard, and still here.")
         elif choice == "discard":
-            self.dismiss(None)
+            self.discard_draft()
 
     @work(thread=True, group="note", exit_on_error=False, description="keep_as_note")
     def keep_as_note(self, conversation_id: int, text: str) -> None:
@@ -475,6 +501,8 @@ class ComposerScreen(Screen[SendResult | None], ReportsWorkerFailures):
             self._status()
         elif worker.group == "suggest":
             self._status()  # no longer "Looking for suggestions…"; the app says what failed
+        else:
+            self.keeping_failed(worker)
 
     def _sent(self, result: SendResult) -> None:
         self.notify(result.words, markup=False)

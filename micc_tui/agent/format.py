@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,6 +20,9 @@ QUEUE_COLUMNS = (
     Column("Subject", 16, flex=4),
     Column("Service access", 14, hide_below=110),
 )
+
+#: Before the subject of an e-mail the agent has an unsent draft of.
+DRAFT_MARK = "✎ "
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,15 @@ class QueueRow:
     front would cost more than painting.
     """
 
-    __slots__ = ("_cells", "_search", "dim", "item", "key", "now")
+    __slots__ = ("_cells", "_search", "dim", "drafted", "item", "key", "now")
 
-    def __init__(self, item: QueueItem, now: datetime, dim: bool) -> None:
+    def __init__(self, item: QueueItem, now: datetime, dim: bool, drafted: bool = False) -> None:
         self.item = item
         self.key = item.id
         self.now = now
         self.dim = dim
+        #: The agent has a saved, unsent draft of it: its subject says so.
+        self.drafted = drafted
         self._cells: tuple[str, ...] | None = None
         self._search: str | None = None
 
@@ -98,14 +103,14 @@ class QueueRow:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        """Received, waiting, from, subject, service access; inert text."""
+        """Received, waiting, from, subject (after a draft mark), service access; inert text."""
         if self._cells is None:
             item, moment = self.item, parse_time(self.item.received)
             self._cells = (
                 received(moment, self.now),
                 waiting(moment, self.now),
                 sender(item),
-                one_line(item.subject or "(no subject)"),
+                (DRAFT_MARK if self.drafted else "") + one_line(item.subject or "(no subject)"),
                 one_line(item.service_access or ""),
             )
         return self._cells
@@ -122,11 +127,19 @@ class QueueRow:
 
 
 def queue_rows(
-    items: Sequence[QueueItem], now: datetime, *, mine: str | None = None
+    items: Sequence[QueueItem],
+    now: datetime,
+    *,
+    mine: str | None = None,
+    drafted: Collection[int] = (),
 ) -> list[QueueRow]:
-    """Table rows for queue items; e-mails held by someone else are dimmed."""
+    """Table rows for queue items; e-mails held by someone else are dimmed.
+
+    E-mails in ``drafted`` (the agent has an unsent draft of them) are marked.
+    """
     return [
-        QueueRow(item, now, item.agent_id is not None and item.agent_id != mine) for item in items
+        QueueRow(item, now, item.agent_id is not None and item.agent_id != mine, item.id in drafted)
+        for item in items
     ]
 
 

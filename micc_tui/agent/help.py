@@ -82,7 +82,8 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
             (("down", "up"), "in To / Cc: pick an address from the archive"),
             (("enter",), "in To / Cc: take the picked address"),
             (("escape",), "in To / Cc: close the addresses"),
-            (("escape",), "twice: discard the e-mail"),
+            (("ctrl+n",), "twice: start over (the saved draft goes)"),
+            (("escape",), "twice: discard the e-mail and its draft"),
         ),
     ),
     (

@@ -2,8 +2,9 @@
 
 An agent who quits with e-mails in hand chooses: put them back in their
 queues (a colleague can take them), or keep them (they are theirs when they
-come back). An e-mail being written is dropped, so that is said first.
-Escape does not quit.
+come back). An e-mail being written is not sent: its draft is kept for when
+they come back (a reply's only while its e-mail stays in hand), so that is
+said first. Escape does not quit.
 """
 
 from __future__ import annotations
@@ -22,19 +23,30 @@ QuitChoice = Literal["back", "keep", "quit"]
 
 
 class QuitPrompt(ModalScreen[QuitChoice | None]):
-    """Ask how to leave: ``in_hand`` e-mails taken, ``writing`` an e-mail open."""
+    """Ask how to leave: ``in_hand`` e-mails taken, ``writing`` an e-mail open.
+
+    ``replying``: the e-mail being written answers (or forwards) one in hand.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Stay")]
 
-    def __init__(self, in_hand: int, *, writing: bool) -> None:
+    def __init__(self, in_hand: int, *, writing: bool, replying: bool = False) -> None:
         super().__init__()
         self.in_hand = in_hand
         self.writing = writing
+        self.replying = replying
 
     def compose(self) -> ComposeResult:
         lines = []
-        if self.writing:
-            lines.append("The e-mail you are writing is not sent and is dropped.")
+        if self.writing and self.replying and self.in_hand:
+            lines.append(
+                "The e-mail you are writing is not sent: its draft waits for you if you keep"
+                " it in hand, and is dropped if you put it back."
+            )
+        elif self.writing:
+            lines.append(
+                "The e-mail you are writing is not sent: its draft is kept for when you come back."
+            )
         if self.in_hand:
             lines.append(f"You have {self.in_hand} e-mail(s) in hand.")
         choices = (

@@ -159,16 +159,20 @@ class AgentScreen(DeskActions):
         in_hand = center.in_hand()
         counts, health, state = center.group_counts(), center.health(), center.state()
         outcomes = center.review_outcomes()
+        drafted = center.drafted()
         if view != IN_HAND and first_look:
             # A long queue: paint the oldest page now, the rest when it is read.
             page = queue_rows(
-                center.queue(group, limit=FIRST_PAGE), center.clock(), mine=center.agent.id
+                center.queue(group, limit=FIRST_PAGE),
+                center.clock(),
+                mine=center.agent.id,
+                drafted=drafted,
             )
             self.post_message(
                 self.Loaded(Snapshot(view, counts, in_hand, page, health, state, outcomes, ()))
             )
         items = in_hand if view == IN_HAND else center.queue(group)
-        rows = queue_rows(items, center.clock(), mine=center.agent.id)
+        rows = queue_rows(items, center.clock(), mine=center.agent.id, drafted=drafted)
         self.post_message(
             self.Loaded(Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark))
         )
