@@ -258,7 +258,7 @@ class SearchBar(Horizontal, ReportsWorkerFailures):
         return str(self.query_one(".search-count", Static).render())
 
     def open(self, parts: Sequence[Searchable], note: str = "") -> None:
-        """Show the field, focused; ``note`` says what is not searched (a cut body)."""
+        """Show the field, focused, its term selected; ``note`` says what is not searched."""
         self.add_class("-shown")
         self.query_one(Input).focus()
         self.renew(parts, note, reveal=True)
