@@ -7,6 +7,7 @@ bottom of the e-mail read; ``/`` in the reading pane searches the e-mail shown
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from engine.bootstrap import open_store
 from engine.config import Config
 from micc_tui.agent import AgentApp
 from micc_tui.agent.panes import ReadingPane
-from micc_tui.widgets.body_search import MATCH_LIMIT, SearchBar
-from micc_tui.widgets.body_view import BodyView, size_words
+from micc_tui.widgets.body_search import MATCH_LIMIT, Match, SearchBar, find
+from micc_tui.widgets.body_view import BodyView, size_words, wrap, wrap_spans
 from tests.agent_console_helpers import make_app, screen, settle, table
 from tests.agent_fixtures import deliver, fix_received, mail, workspace
 
@@ -278,3 +279,21 @@ async def test_a_cut_body_is_searched_in_what_is_shown_and_says_so(cut_config: C
         await pilot.press("enter", "m")  # show all: searched again
         await settle(pilot, lambda: search.count_text == "1 of 1")
         assert "NEEDLE" in shown(app)
+
+
+def test_find_ignores_case_in_any_script_and_stops_past_the_limit() -> None:
+    lines = ["Åsa Öberg wrote:", "ÅSA again, åsa", "nothing"]
+    assert find([lines], "åsa") == [Match(0, 0, 0, 3), Match(0, 1, 0, 3), Match(0, 1, 11, 14)]
+    assert find([lines], "a.b") == []  # as typed, not a pattern
+    assert len(find([["e" * 50]], "e", limit=10)) == 11  # one more: "10+"
+    assert find([lines], "") == []
+
+
+def test_each_row_knows_where_it_is_in_its_line() -> None:
+    """A place found is marked on the rows showing it: rows map back to the line exactly."""
+    for line in (LONG_BODY.splitlines()[5] * 3, "日本語のテキスト " * 12, "x" * 95):
+        spans = wrap_spans(line, 30)
+        assert [line[a:b] for a, b in spans] == wrap(line, 30)
+        assert spans[0][0] == 0 and not line[spans[-1][1] :].strip()
+        for (_, end), (start, _) in pairwise(spans):
+            assert start >= end and not line[end:start].strip()  # only the spaces broken at
