@@ -19,7 +19,9 @@ from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.composer import ComposerScreen
 from micc_tui.agent.dialogs import TextPrompt, TransferDialog
 from micc_tui.agent.help import KEYS, HelpScreen, shown
+from micc_tui.agent.panes import DeskQueue, ReadingPane
 from micc_tui.demo.console import DemoAgentApp
+from micc_tui.widgets.body_search import SearchBar
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.trail import TrailScreen
 from tests.agent_console_helpers import make_app, screen, settle, table
@@ -162,9 +164,10 @@ def screen_lines(app: AgentApp) -> list[str]:
 
 
 def bound_keys() -> set[str]:
-    """Every key the desk, the queue, the composer (To and Cc too) and the app bind."""
+    """Every key the desk, its panes, the composer (To and Cc too) and the app bind."""
     keys: set[str] = set()
-    for owner in (DeskActions, QueueTable, ComposerScreen, AddressInput, DemoAgentApp):
+    owners = (DeskActions, QueueTable, DeskQueue, ReadingPane, SearchBar, ComposerScreen)
+    for owner in (*owners, AddressInput, DemoAgentApp):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding)
             keys.update(k.strip() for k in binding.key.split(","))

@@ -74,6 +74,19 @@ def test_the_desk(snap_compare: SnapCompare, config: Config, size: tuple[int, in
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_searching_the_e_mail_read(
+    snap_compare: SnapCompare, config: Config, size: tuple[int, int]
+) -> None:
+    async def search(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        screen(pilot.app).query_one("#reading").focus()  # type: ignore[arg-type]
+        await pilot.press("slash", *"is", "enter", "n")  # the second place is the current one
+        await settle(pilot)
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=search)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_the_composer(snap_compare: SnapCompare, config: Config, size: tuple[int, int]) -> None:
     async def compose(pilot: Pilot[Any]) -> None:
         app = pilot.app

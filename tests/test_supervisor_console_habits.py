@@ -22,6 +22,7 @@ from micc_tui.supervisor import SupervisorApp
 from micc_tui.supervisor.conversation import ConversationScreen
 from micc_tui.supervisor.modals import ConfirmPrompt, TextPrompt
 from micc_tui.supervisor.tabs.agents import AgentTable
+from micc_tui.widgets.body_search import SearchBar
 from micc_tui.widgets.body_view import BodyView
 from tests.agent_fixtures import deliver, mail
 from tests.supervisor_fixtures import app_for, populate, wait_for
@@ -303,3 +304,54 @@ async def test_no_preview_pane_when_nothing_is_unrouted(config: Config) -> None:
         await wait_for(pilot, lambda: "No unrouted or failed e-mails." in str(reason.render()))
         assert not app.query_one("#problem-preview-scroll").display
         assert not any("Enter opens" in line for line in screen_lines(app))
+
+
+# -- 14: g / G and / in a conversation ----------------------------------------------
+
+
+async def test_g_G_and_slash_in_a_conversation(config: Config, store: Store) -> None:
+    long_body = "".join(f"line {n} of a long e-mail\n" for n in range(300))
+    first = mail(40, subject="Widget saga", body=long_body)
+    again = mail(41, subject="Re: Widget saga", body="Still waiting.\n" + long_body)
+    again = again.replace(b"Message-ID:", b"In-Reply-To: <m40@example.org>\nMessage-ID:", 1)
+    deliver(store, config, first, again, start=100)
+    app = app_for(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("6")
+        app.query_one("#search", Input).focus()
+        await pilot.press(*"saga", "enter")
+        hits = table(app, "#hits")
+        await wait_for(pilot, lambda: hits.row_count == 2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        screen = app.screen
+        box = screen.query_one("#messages")
+        await wait_for(pilot, lambda: len(screen.query(".message-body")) == 2)
+        await wait_for(pilot, lambda: box.scroll_y > 80)
+        await key(app, pilot, "g")
+        assert box.scroll_y == 0
+        await key(app, pilot, "G")
+        assert box.scroll_y == box.max_scroll_y
+        # / searches the headers and bodies: "line 150 " once in each e-mail.
+        await pilot.press("slash", *"LINE 150 ")
+        bar = screen.query_one(SearchBar)
+        await wait_for(pilot, lambda: bar.count_text == "1 of 2")
+        first_place = box.scroll_y
+        assert "line 150 of a long e-mail" in "\n".join(screen_lines(app))
+        await key(app, pilot, "home")  # in the field: its start, not the conversation's
+        assert box.scroll_y == first_place and bar.query_one(Input).cursor_position == 0
+        await pilot.press("enter", "n")
+        assert bar.count_text == "2 of 2" and box.scroll_y > first_place
+        await pilot.press("N")
+        assert bar.count_text == "1 of 2" and box.scroll_y == first_place
+        await pilot.press(*"saga")  # g and a, typed outside the field, are not typed in it
+        assert bar.query_one(Input).value == "LINE 150 "
+        # / again: back in the field, the term selected (typing replaces it, End keeps it).
+        await pilot.press("slash", "end", "backspace", "backspace", *"9 of", "enter")
+        await wait_for(pilot, lambda: bar.count_text == "1 of 2")
+        assert "line 159 of a long e-mail" in "\n".join(screen_lines(app))
+        # Esc closes the search first, then the conversation.
+        await pilot.press("escape")
+        assert not bar.active and isinstance(app.screen, ConversationScreen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConversationScreen))

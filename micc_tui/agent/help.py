@@ -25,10 +25,19 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
         (
             (("up", "down", "k", "j"), "move"),
             (("pageup", "pagedown"), "a screenful up / down"),
-            (("home", "end"), "first / last e-mail"),
+            (("home", "end", "g", "G"), "first / last e-mail"),
             (("enter",), "take the e-mail (reply, if it is yours)"),
             (("slash",), "filter: Enter keeps it, Esc clears it"),
             (("tab", "shift+tab"), "next / previous pane"),
+        ),
+    ),
+    (
+        "Reading pane",
+        (
+            (("home", "end", "g", "G"), "top / bottom of the e-mail"),
+            (("slash",), "search it: Enter back to the text, Esc closes"),
+            (("n", "N"), "while searching: next / previous place found"),
+            (("shift+enter",), "while searching: previous too (Enter: next)"),
         ),
     ),
     (
@@ -109,6 +118,7 @@ _SHOWN = {
     "escape": "Esc",
     "tab": "Tab",
     "shift+tab": "Shift+Tab",
+    "shift+enter": "Shift+Enter",
     "slash": "/",
     "question_mark": "?",
 }

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -16,7 +18,15 @@ from textual.widgets.option_list import Option
 from engine.archive import ArchivedMessage
 from engine.service import GroupCount, HealthItem
 from micc_tui.agent.format import engine_summary, full_time, size
-from micc_tui.widgets.body_view import Body, BodyView, affordance
+from micc_tui.widgets.body_search import (
+    SEARCH_BINDINGS,
+    Searchable,
+    SearchableText,
+    SearchBar,
+    searching,
+)
+from micc_tui.widgets.body_view import Body, BodyView, affordance, size_words
+from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
 
 #: The group list's pseudo-entries: the agent's own e-mails, and every group at once.
@@ -78,15 +88,32 @@ class Reading:
     body: Body
 
 
+class DeskQueue(QueueTable):
+    """The desk's queue: the table's keys, and ``g`` / ``G`` for the first / last e-mail."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "jump(0)", "First", show=False),
+        Binding("G", "jump(-1)", "Last", show=False),
+    ]
+
+
 class ReadingPane(VerticalScroll):
     """Headers, the body as text and the attachments of one e-mail; all shown literally.
 
     A long body shows its first 256 KB, with a line saying so and naming the
     keys that show all of it (``m``) or save it to the downloads folder (``d``).
+    ``g`` / ``G`` (Home / End) go to the top / bottom at once; ``/`` searches the
+    headers and body shown (:mod:`micc_tui.widgets.body_search`).
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *SEARCH_BINDINGS,
+        Binding("home,g", "top", "Top", show=False),
+        Binding("end,G", "bottom", "Bottom", show=False),
+    ]
+
     def compose(self) -> ComposeResult:
-        yield Static(id="reading-headers")
+        yield SearchableText(id="reading-headers")
         yield Static(id="reading-cut", classes="body-cut")
         yield BodyView(id="reading-body")
         yield Static(id="reading-attachments")
@@ -96,7 +123,7 @@ class ReadingPane(VerticalScroll):
 
     def clear(self, text: str = "Select an e-mail to read it.") -> None:
         """Show a hint instead of a message."""
-        self.query_one("#reading-headers", Static).update(Content(text))
+        self.query_one("#reading-headers", SearchableText).show(Content(text))
         self.show_body(Body((), 0, 0))
         self.query_one("#reading-attachments", Static).update("")
 
@@ -108,6 +135,7 @@ class ReadingPane(VerticalScroll):
         cut.update(
             Content(affordance(body, show_all=SHOW_ALL_KEY, save=SAVE_BODY_KEY)) if body.cut else ""
         )
+        self._search_again(reveal=True)
 
     def show(self, reading: Reading) -> None:
         """Show a message; every field from the e-mail is inert text."""
@@ -135,9 +163,11 @@ class ReadingPane(VerticalScroll):
             for name, value in fields
             if value
         ]
-        self.query_one("#reading-headers", Static).update(Content("\n").join(lines))
+        self.query_one("#reading-headers", SearchableText).show(Content("\n").join(lines))
         if reading.body is self.query_one("#reading-body", BodyView).body:
-            return  # the same e-mail again (its state changed): keep the place in it
+            # The same e-mail again (its state changed): keep the place in it.
+            self._search_again(reveal=False)
+            return
         self.show_body(reading.body)
         attachments = [
             Content.assemble(
@@ -153,6 +183,56 @@ class ReadingPane(VerticalScroll):
             )
         self.query_one("#reading-attachments", Static).update(Content("\n").join(attachments))
         self.scroll_home(animate=False)
+
+    # -- keys ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return searching(self._bar(), action)
+
+    def action_top(self) -> None:
+        """g, Home: the top of the e-mail, at once."""
+        self.scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        """G, End: the bottom of the e-mail, at once."""
+        self.scroll_end(animate=False)
+
+    async def action_search(self) -> None:
+        """/: search the headers and the body shown (mounted the first time)."""
+        bar = self._bar()
+        if bar is None:
+            bar = SearchBar(self, id="reading-search")
+            await self.mount(bar)
+        bar.open(*self._parts())
+
+    def action_next_match(self) -> None:
+        """n, Enter while searching: the next place found."""
+        if (bar := self._bar()) is not None:
+            bar.step(1)
+
+    def action_previous_match(self) -> None:
+        """N, Shift+Enter while searching: the previous place found."""
+        if (bar := self._bar()) is not None:
+            bar.step(-1)
+
+    def action_close_search(self) -> None:
+        """Esc while searching: close the search, clear the highlights."""
+        if (bar := self._bar()) is not None:
+            bar.close()
+
+    def _bar(self) -> SearchBar | None:
+        return next(self.query("#reading-search").results(SearchBar), None)
+
+    def _parts(self) -> tuple[list[Searchable], str]:
+        body = self.query_one("#reading-body", BodyView)
+        parts: list[Searchable] = [self.query_one("#reading-headers", SearchableText), body]
+        note = f"in the first {size_words(body.body.shown)}" if body.body.cut else ""
+        return parts, note
+
+    def _search_again(self, *, reveal: bool) -> None:
+        bar = self._bar()
+        if bar is not None and bar.active:
+            bar.renew(*self._parts(), reveal=reveal)
 
 
 #: Theme variables for the engine summary's bands.

@@ -28,7 +28,15 @@ from textual.worker import get_current_worker
 from engine.service import AgentState, ContactCenter, HealthItem, ReviewOutcome
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
-from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, GroupList, Reading, ReadingPane, StatusLine
+from micc_tui.agent.panes import (
+    ALL_GROUPS,
+    IN_HAND,
+    DeskQueue,
+    GroupList,
+    Reading,
+    ReadingPane,
+    StatusLine,
+)
 from micc_tui.widgets.body_view import HEAD_CHARS, prepare
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
@@ -125,7 +133,7 @@ class AgentScreen(DeskActions):
             yield GroupList(id="groups")
             with Container(id="work"):
                 with Vertical(id="queue-pane"):
-                    yield QueueTable(QUEUE_COLUMNS, empty_text="No e-mails waiting.", id="queue")
+                    yield DeskQueue(QUEUE_COLUMNS, empty_text="No e-mails waiting.", id="queue")
                 yield ReadingPane(id="reading")
         yield StatusLine(id="status")
         yield Footer()

@@ -2,8 +2,9 @@
 
 Bodies are prepared in the worker that reads them (HTML to text, made inert,
 a long one cut to its first 256 KB); ``m`` shows all of the cut ones and ``d``
-saves their text to the downloads folder. Home and End go to the first and the
-last e-mail at once.
+saves their text to the downloads folder. Home and End (``g`` and ``G``) go to
+the first and the last e-mail at once; ``/`` searches the headers and bodies
+shown (:mod:`micc_tui.widgets.body_search`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from engine import dates
 from engine.archive import ArchivedMessage
 from engine.supervision import Supervision
+from micc_tui.widgets.body_search import (
+    SEARCH_BINDINGS,
+    Searchable,
+    SearchableText,
+    SearchBar,
+    searching,
+)
 from micc_tui.widgets.body_view import (
+    LIMIT,
     Body,
     BodyView,
     affordance,
@@ -29,6 +38,7 @@ from micc_tui.widgets.body_view import (
     downloads_folder,
     prepare,
     save_body,
+    size_words,
 )
 from micc_tui.widgets.safe import one_line, safe
 from micc_tui.workers import ReportsWorkerFailures
@@ -38,6 +48,7 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
     """Every message of one conversation (or one lone message), read-only."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *SEARCH_BINDINGS,  # first: while searching, Esc closes the search, not the screen
         Binding("escape,q", "close", "Close"),
         Binding("m", "show_all", "Show all", show=False),
         Binding("d", "save_bodies", "Save long bodies", show=False),
@@ -45,6 +56,8 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         # long conversation they seemed to do nothing (priority: before the scroll's keys).
         Binding("home", "top", "First e-mail", show=False, priority=True),
         Binding("end", "bottom", "Last e-mail", show=False, priority=True),
+        Binding("g", "top", "First e-mail", show=False),
+        Binding("G", "bottom", "Last e-mail", show=False),
     ]
 
     def __init__(
@@ -65,7 +78,9 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
                 else f"E-mail {self.message_id}"
             )
             yield Label(f"{title}  (Escape closes)", classes="dialog-title")
-            yield VerticalScroll(id="messages")
+            messages = VerticalScroll(id="messages")
+            yield messages
+            yield SearchBar(messages, id="conversation-search")
 
     def on_mount(self) -> None:
         self._load(self.conversation_id, self.message_id)
@@ -92,7 +107,9 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
             )
             # Each value is one line already; the newlines between them are ours.
             box.mount(
-                Static(safe(head, multiline=True), classes=f"message-head {message.direction}")
+                SearchableText(
+                    safe(head, multiline=True), classes=f"message-head {message.direction}"
+                )
             )
             cut = Static(id=f"message-cut-{index}", classes="message-cut")
             box.mount(cut)
@@ -100,6 +117,7 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
             self._show_cut(index, body)
             if message.id == self.message_id:
                 box.children[-1].scroll_visible(animate=False)
+        self._search_again(reveal=True)
 
     def _show_cut(self, index: int, body: Body) -> None:
         cut = self.query_one(f"#message-cut-{index}", Static)
@@ -131,6 +149,7 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         self.bodies[index] = body
         self.query_one(f"#message-body-{index}", BodyView).show(body)
         self._show_cut(index, body)
+        self._search_again(reveal=False)
 
     def action_save_bodies(self) -> None:
         """Save the text of the long bodies (else of the e-mail opened) to the downloads folder."""
@@ -147,12 +166,49 @@ class ConversationScreen(ModalScreen[None], ReportsWorkerFailures):
         )
         self.app.call_from_thread(self.notify, words, markup=False)
 
+    # -- keys ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("top", "bottom") and isinstance(self.focused, Input):
+            return False  # Home and End move in the search field
+        return searching(self.query_one(SearchBar), action)
+
+    def action_search(self) -> None:
+        """/: search the headers and bodies shown."""
+        self.query_one(SearchBar).open(*self._parts())
+
+    def action_next_match(self) -> None:
+        """n, Enter while searching: the next place found."""
+        self.query_one(SearchBar).step(1)
+
+    def action_previous_match(self) -> None:
+        """N, Shift+Enter while searching: the previous place found."""
+        self.query_one(SearchBar).step(-1)
+
+    def action_close_search(self) -> None:
+        """Esc while searching: close the search, clear the highlights."""
+        self.query_one(SearchBar).close()
+
+    def _parts(self) -> tuple[list[Searchable], str]:
+        heads = self.query(".message-head").results(SearchableText)
+        bodies = self.query(".message-body").results(BodyView)
+        parts: list[Searchable] = [
+            part for pair in zip(heads, bodies, strict=True) for part in pair
+        ]
+        cut = any(body.cut for body in self.bodies)
+        return parts, f"in the first {size_words(LIMIT)} of long e-mails" if cut else ""
+
+    def _search_again(self, *, reveal: bool) -> None:
+        bar = self.query_one(SearchBar)
+        if bar.active:
+            bar.renew(*self._parts(), reveal=reveal)
+
     def action_top(self) -> None:
-        """Home: to the top of the conversation, its first e-mail."""
+        """Home, g: to the top of the conversation, its first e-mail."""
         self.query_one("#messages", VerticalScroll).scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        """End: to the end of the conversation, its last e-mail."""
+        """End, G: to the end of the conversation, its last e-mail."""
         self.query_one("#messages", VerticalScroll).scroll_end(animate=False)
 
     def action_close(self) -> None:

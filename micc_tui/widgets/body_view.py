@@ -21,13 +21,15 @@ or save it to a file (:func:`affordance`, :func:`save_body`).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import work
 from textual._wrap import compute_wrap_offsets
 from textual.content import Content
@@ -37,6 +39,7 @@ from textual.widget import Widget
 
 from engine.archive import ArchivedMessage
 from engine.templates import html_to_text
+from micc_tui.widgets.body_search import Span, Spot, reveal_row
 from micc_tui.widgets.safe import inert
 from micc_tui.workers import ReportsWorkerFailures
 
@@ -222,28 +225,36 @@ def downloads_folder() -> Path:
     return Path.home() / "Downloads"
 
 
-def wrap(line: str, width: int) -> list[str]:
-    """One logical line as rows of at most ``width`` cells, broken after spaces when possible."""
+def wrap_spans(line: str, width: int) -> list[tuple[int, int]]:
+    """Where each row of ``line`` at ``width`` cells starts and ends in it (see :func:`wrap`).
+
+    A space a row was broken at belongs to neither row.
+    """
     width = max(width, 1)
     if line.isascii():
         if len(line) <= width:
-            return [line]
-        rows = []
+            return [(0, len(line))]
+        spans = []
         start, end = 0, len(line)
         while end - start > width:
             space = line.rfind(" ", start, start + width + 1)
             if space > start:
-                rows.append(line[start:space])
+                spans.append((start, space))
                 start = space + 1
             else:
-                rows.append(line[start : start + width])
+                spans.append((start, start + width))
                 start += width
-        rows.append(line[start:])
-        return rows
+        spans.append((start, end))
+        return spans
     if cell_len(line) <= width:
-        return [line]
+        return [(0, len(line))]
     offsets = [0, *compute_wrap_offsets(line, width, 4, fold=True), len(line)]
-    return [line[a:b].rstrip(" ") for a, b in pairwise(offsets) if b > a]
+    return [(a, a + len(line[a:b].rstrip(" "))) for a, b in pairwise(offsets) if b > a]
+
+
+def wrap(line: str, width: int) -> list[str]:
+    """One logical line as rows of at most ``width`` cells, broken after spaces when possible."""
+    return [line[a:b] for a, b in wrap_spans(line, width)]
 
 
 def row_starts(lines: Sequence[str], width: int) -> list[int]:
@@ -252,7 +263,7 @@ def row_starts(lines: Sequence[str], width: int) -> list[int]:
     row = 0
     for index, line in enumerate(lines):
         starts[index] = row
-        row += 1 if len(line) <= width and line.isascii() else len(wrap(line, width))
+        row += 1 if len(line) <= width and line.isascii() else len(wrap_spans(line, width))
     starts[len(lines)] = row
     return starts
 
@@ -271,14 +282,26 @@ class BodyView(Widget, ReportsWorkerFailures):
     """An e-mail body that paints only its visible lines; as tall as its wrapped text.
 
     Put it in a scrolling container. :meth:`show` takes a :class:`Body` made
-    by :func:`prepare` in a worker thread.
+    by :func:`prepare` in a worker thread. :meth:`mark` highlights the places
+    a search found (:mod:`micc_tui.widgets.body_search`), as styles of the
+    painted segments: the text stays what :func:`prepare` made of it.
     """
 
     ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"body-view--match", "body-view--current"}
     DEFAULT_CSS = """
     BodyView {
         height: auto;
         width: 1fr;
+    }
+    BodyView > .body-view--match {
+        background: $warning-muted;
+        color: $text-warning;
+    }
+    BodyView > .body-view--current {
+        background: $accent;
+        color: $background;
+        text-style: bold;
     }
     """
 
@@ -289,7 +312,9 @@ class BodyView(Widget, ReportsWorkerFailures):
         self.body = body or Body((), 0, 0)
         self._layout: _Layout | None = None
         self._asked = 0
-        self._wrapped: dict[int, list[str]] = {}
+        self._wrapped: dict[int, list[tuple[int, int]]] = {}
+        self._marks: dict[int, Sequence[Span]] = {}
+        self._current: Spot | None = None
 
     @property
     def text(self) -> str:
@@ -297,12 +322,37 @@ class BodyView(Widget, ReportsWorkerFailures):
         return self.body.text
 
     def show(self, body: Body) -> None:
-        """Show another body (prepared off the UI thread)."""
+        """Show another body (prepared off the UI thread); no places marked in it."""
         self.body = body
         self._layout = None
         self._asked = 0
         self._wrapped.clear()
+        self._marks, self._current = {}, None
         self.refresh(layout=True)
+
+    # -- search -------------------------------------------------------------------
+
+    def search_lines(self) -> Sequence[str]:
+        """The lines a search looks in: those shown."""
+        return self.body.lines
+
+    def mark(self, marks: Mapping[int, Sequence[Span]], current: Spot | None) -> None:
+        """Highlight ``marks`` (start and end in each line, by line), ``current`` the most."""
+        self._marks, self._current = dict(marks), current
+        self.refresh()
+
+    def row_of(self, line: int, offset: int) -> int:
+        """The row (of this widget) showing the character at ``offset`` of ``line``."""
+        layout = self._layout
+        if layout is None or line >= len(self.body.lines):
+            return line  # meanwhile one row per line (as painted)
+        spans = wrap_spans(self.body.lines[line], layout.width)
+        part = next((i for i, (_, end) in enumerate(spans) if offset < end), len(spans) - 1)
+        return layout.starts[line] + part
+
+    def reveal(self, line: int, offset: int) -> None:
+        """Scroll the container so the row showing ``offset`` of ``line`` is in view."""
+        reveal_row(self, self.row_of(line, offset))
 
     # -- layout -------------------------------------------------------------------
 
@@ -346,6 +396,10 @@ class BodyView(Widget, ReportsWorkerFailures):
             self._layout = layout
             self._wrapped.clear()
             self.refresh(layout=True)
+            current = self._current
+            if current is not None:
+                # It was scrolled to by its line before the rows were counted.
+                self.call_after_refresh(self.reveal, current[0], current[1])
 
     # -- painting -----------------------------------------------------------------
 
@@ -354,20 +408,45 @@ class BodyView(Widget, ReportsWorkerFailures):
         style = self.rich_style
         layout = self._layout
         lines = self.body.lines
-        text = ""
+        text, line, start = "", -1, 0
         if layout is None:
             if y < len(lines):
-                text = lines[y]
+                text, line = lines[y], y
         elif 0 <= y < layout.rows:
             index = bisect_right(layout.starts, y) - 1
-            rows = self._wrapped.get(index)
-            if rows is None:
+            spans = self._wrapped.get(index)
+            if spans is None:
                 if len(self._wrapped) > 512:
                     self._wrapped.clear()
-                rows = self._wrapped[index] = wrap(lines[index], layout.width)
+                spans = self._wrapped[index] = wrap_spans(lines[index], layout.width)
             part = y - layout.starts[index]
-            text = rows[part] if part < len(rows) else ""
-        return Strip([Segment(set_cell_size(text, width), style)], width)
+            if part < len(spans):
+                start, end = spans[part]
+                text, line = lines[index][start:end], index
+        marks = self._marks.get(line)
+        if not marks:
+            return Strip([Segment(set_cell_size(text, width), style)], width)
+        return Strip(self._marked(text, line, start, marks, style)).adjust_cell_length(width, style)
+
+    def _marked(
+        self, text: str, line: int, start: int, marks: Sequence[Span], style: Style
+    ) -> list[Segment]:
+        """``text`` (of ``line`` from ``start``) as segments, the marked places highlighted."""
+        found = style + self.get_component_rich_style("body-view--match", partial=True)
+        current = style + self.get_component_rich_style("body-view--current", partial=True)
+        segments, at = [], 0
+        for mark_start, mark_end in marks:
+            a, b = max(mark_start - start, 0), min(mark_end - start, len(text))
+            if b <= a:
+                continue
+            if a > at:
+                segments.append(Segment(text[at:a], style))
+            here = self._current == (line, mark_start, mark_end)
+            segments.append(Segment(text[a:b], current if here else found))
+            at = b
+        if at < len(text):
+            segments.append(Segment(text[at:], style))
+        return segments
 
     def render(self) -> Content:
         """The text as Content (for screenshots of tests; painting uses :meth:`render_line`)."""
@@ -391,4 +470,5 @@ __all__ = [
     "save_body",
     "size_words",
     "wrap",
+    "wrap_spans",
 ]
