@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -372,10 +372,13 @@ class ContactCenter(WritingAids):
         """Every message of a conversation, both directions, oldest first."""
         return archive.conversation(self.store, conversation_id)
 
-    def thread(self, conversation_id: int) -> list[ThreadEntry]:
-        """The conversation's e-mails (heads), notes and trail, oldest first (your groups)."""
+    def thread(self, conversation_id: int, known: Sequence[ThreadEntry] = ()) -> list[ThreadEntry]:
+        """The conversation's e-mails (heads), notes and trail, oldest first (your groups).
+
+        ``known``: its entries read before (their first words are kept).
+        """
         self._visible(conversation_id)
-        return thread.entries(self.store, conversation_id)
+        return thread.entries(self.store, conversation_id, {e.key: e for e in known})
 
     def thread_message(self, conversation_id: int, message_id: int, chars: int) -> ArchivedMessage:
         """One e-mail of a conversation of your groups, with ``chars`` of its bodies."""

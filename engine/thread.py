@@ -9,6 +9,7 @@ words, not a 25 MB body; the one shown in full is read on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -72,12 +73,20 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def entries(store: Store, conversation_id: int) -> list[ThreadEntry]:
-    """The conversation's messages, notes and events, oldest first."""
-    found = [
-        ThreadEntry("message", m.received, message=m, snippet=first_words(m))
-        for m in archive.conversation_heads(store, conversation_id, SNIPPET_CHARS)
-    ]
+def entries(
+    store: Store, conversation_id: int, known: Mapping[str, ThreadEntry] | None = None
+) -> list[ThreadEntry]:
+    """The conversation's messages, notes and events, oldest first.
+
+    ``known``: entries read before, by key; their e-mails' first words are not
+    worked out again (an HTML e-mail's take a conversion).
+    """
+    known = known or {}
+    found = []
+    for m in archive.conversation_heads(store, conversation_id, SNIPPET_CHARS):
+        before = known.get(f"m{m.id}")
+        snippet = before.snippet if before is not None else first_words(m)
+        found.append(ThreadEntry("message", m.received, message=m, snippet=snippet))
     found += [
         ThreadEntry(
             "note", n.created, note=n, snippet=_cut(" ".join(n.body.split()), SNIPPET_WORDS)

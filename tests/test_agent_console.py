@@ -262,8 +262,9 @@ async def test_attachments_are_listed_and_saved(config: Config, tmp_path: Path) 
         assert "report.pdf" in shown
         await pilot.press("a")
         await pilot.pause()
-        prompt = app.screen.query_one("#prompt-input")
-        prompt.value = str(target)  # type: ignore[attr-defined]
+        folder = app.screen.query_one("#attachment-folder")
+        folder.value = str(target)  # type: ignore[attr-defined]
+        folder.focus()
         await pilot.press("enter")
         await settle(pilot, lambda: (target / "report.pdf").exists())
         assert (target / "report.pdf").read_bytes() == b"%PDF"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -20,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
+from engine.errors import Refused
 from engine.queue import QueueItem
 from engine.service import ContactCenter
 from micc_tui.agent.format import Snapshot
@@ -65,6 +65,8 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("h", "history", "History", show=False),
         Binding("i", "trail", "Trail", show=False),
         Binding("N", "note", "Note", show=False),
+        Binding("left_square_bracket", "thread_step(-1)", "Earlier e-mail", show=False),
+        Binding("right_square_bracket", "thread_step(1)", "Later e-mail", show=False),
         Binding("a", "save_attachments", "Save att.", show=False),
         Binding("m", "show_all", "Show all", show=False),
         Binding("d", "save_body", "Save body", show=False),
@@ -238,10 +240,24 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
     # -- writing -------------------------------------------------------------------
 
     def action_compose(self, kind: str) -> None:
-        """Reply, reply all or forward the highlighted e-mail (it must be in hand)."""
+        """Reply, reply all or forward the highlighted e-mail (it must be in hand).
+
+        It answers the e-mail shown when the agent picked an earlier one of the
+        conversation (``[``), else the latest.
+        """
         item = self._selected(mine=True)
         if isinstance(item, QueueItem):
-            self.open_composer(lambda: self.center.draft(item.id, kind))  # type: ignore[arg-type]
+            reading = self.reading
+            answered = (
+                reading.message.id
+                if reading is not None
+                and reading.picked
+                and reading.message.conversation_id == item.id
+                else None
+            )
+            self.open_composer(
+                lambda: self.center.draft(item.id, kind, message_id=answered)  # type: ignore[arg-type]
+            )
 
     def action_new_email(self) -> None:
         """Write a new e-mail from a group that has an address."""
@@ -345,40 +361,47 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         self.app.push_screen(NoteScreen(subject), written)
 
     def action_save_attachments(self) -> None:
-        """Save the shown e-mail's attachments to a folder."""
-        from micc_tui.agent.dialogs import TextPrompt, downloads_folder
+        """Save files of the conversation shown: every e-mail's, ticked in a list."""
+        from micc_tui.agent.attachments_dialog import AttachmentsDialog, SaveRequest, file_choices
+        from micc_tui.agent.dialogs import downloads_folder
 
-        if self.reading is None or not self.reading.message.attachments:
-            self.notify("This e-mail has no attachments.", severity="warning")
+        reading = self.reading
+        if reading is None:
+            self.notify("No e-mail selected.", severity="warning")
             return
-        message = self.reading.message
+        messages = [e.message for e in reading.thread if e.message is not None] or [reading.message]
+        choices = file_choices([m for m in messages if m.attachments])
+        if not choices:
+            self.notify("This conversation has no attachments.", severity="warning")
+            return
 
-        def save_to(folder: str | None) -> None:
-            if folder:
+        def save_to(request: SaveRequest | None) -> None:
+            if request is None:
+                return
 
-                def save() -> Outcome:
-                    target = Path(folder).expanduser()
-                    outcomes = self.center.save_attachments(message.id, target)
-                    # One that failed is said on its own; the others were still saved.
-                    for failed in (o for o in outcomes if o.path is None):
+            def save() -> Outcome:
+                target = request.folder
+                saved: list[str] = []
+                for message_id, index in request.files:
+                    try:
+                        saved.append(self.center.save_attachment(message_id, index, target).name)
+                    except (OSError, Refused) as exc:
+                        # One that failed is said on its own; the others are still saved.
+                        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
                         self.app.call_from_thread(
                             self.notify,
-                            f"Not saved: {one_line(failed.name)}: {one_line(failed.error)}",
+                            f"Not saved: file {index}: {one_line(reason)}",
                             severity="error",
                             markup=False,
                         )
-                    saved = [o.path.name for o in outcomes if o.path is not None]
-                    if not saved:
-                        return f"No attachment saved in {one_line(str(target))}", None, None
-                    names = ", ".join(one_line(name) for name in saved)
-                    return f"Saved {names} in {one_line(str(target))}", None, None
+                if not saved:
+                    return f"No attachment saved in {one_line(str(target))}", None, None
+                names = ", ".join(one_line(name) for name in saved)
+                return f"Saved {names} in {one_line(str(target))}", None, None
 
-                self.perform(save)
+            self.perform(save)
 
-        self.app.push_screen(
-            TextPrompt("Save attachments to folder", "Folder", value=str(downloads_folder())),
-            save_to,
-        )
+        self.app.push_screen(AttachmentsDialog(choices, downloads_folder()), save_to)
 
     def action_show_all(self) -> None:
         """Show the whole body of a long e-mail (only its beginning is shown at first)."""

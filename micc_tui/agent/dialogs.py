@@ -205,7 +205,15 @@ class HistoryScreen(ModalScreen[None], ReportsWorkerFailures):
                 for i, m in enumerate(self.messages)
             ]
             if not options:
-                options = [Option("No earlier e-mails from this customer.", disabled=True)]
+                options = [
+                    Option(
+                        Content(
+                            "No other conversations with this customer: this one's e-mails"
+                            " are in the reading pane ([ and ] step through them)."
+                        ),
+                        disabled=True,
+                    )
+                ]
             yield OptionList(*options, id="history-list")
             with VerticalScroll(id="history-body"):
                 yield Static(id="history-head")

@@ -65,6 +65,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
             (("h",), "the customer's past conversations"),
             (("i",), "its trail and internal notes"),
             (("N",), "write an internal note (never sent)"),
+            (("left_square_bracket", "right_square_bracket"), "earlier / later e-mail of it"),
             (("a",), "save its attachments"),
             (("m",), "show all of a long e-mail"),
             (("d",), "save its text to ~/Downloads"),
@@ -120,6 +121,8 @@ _SHOWN = {
     "shift+tab": "Shift+Tab",
     "shift+enter": "Shift+Enter",
     "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
     "question_mark": "?",
 }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -17,7 +18,9 @@ from textual.widgets.option_list import Option
 
 from engine.archive import ArchivedMessage
 from engine.service import GroupCount, HealthItem
+from engine.thread import ThreadEntry
 from micc_tui.agent.format import engine_summary, full_time, size
+from micc_tui.agent.thread_lines import ThreadLines
 from micc_tui.widgets.body_search import (
     SEARCH_BINDINGS,
     Searchable,
@@ -86,6 +89,13 @@ class Reading:
     service_group: str | None
     reason: str
     body: Body
+    #: The whole conversation, oldest first (its e-mails as heads, notes, events).
+    thread: tuple[ThreadEntry, ...] = ()
+    #: Its lines around ``message``, made in the worker (see thread_lines).
+    lines: ThreadLines | None = None
+    #: True when the agent picked an earlier e-mail of the thread (``[`` ``]``, a click):
+    #: a reload keeps it shown, and a reply answers it.
+    picked: bool = False
 
 
 class DeskQueue(QueueTable):
@@ -95,6 +105,35 @@ class DeskQueue(QueueTable):
         Binding("g", "jump(0)", "First", show=False),
         Binding("G", "jump(-1)", "Last", show=False),
     ]
+
+
+class ThreadPart(Static):
+    """Lines of the conversation, one entry each; a click on an e-mail's line shows it."""
+
+    class Picked(Message):
+        """An entry's line was clicked (its key, e.g. ``m12``)."""
+
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, *, id: str, classes: str) -> None:
+        super().__init__(id=id, classes=classes)
+        self.keys: tuple[str | None, ...] = ()
+        self._shown: Content | None = None
+
+    def show(self, lines: Content, keys: tuple[str | None, ...]) -> None:
+        """Show these lines (nothing is redrawn when they are the same)."""
+        self.keys = keys
+        self.display = bool(keys)
+        if lines != self._shown:
+            self._shown = lines
+            self.update(lines)
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y
+        if 0 <= row < len(self.keys) and (key := self.keys[row]) is not None:
+            self.post_message(self.Picked(key))
 
 
 class ReadingPane(VerticalScroll):
@@ -113,10 +152,12 @@ class ReadingPane(VerticalScroll):
     ]
 
     def compose(self) -> ComposeResult:
+        yield ThreadPart(id="thread-before", classes="thread")
         yield SearchableText(id="reading-headers")
         yield Static(id="reading-cut", classes="body-cut")
         yield BodyView(id="reading-body")
         yield Static(id="reading-attachments")
+        yield ThreadPart(id="thread-after", classes="thread")
 
     def on_mount(self) -> None:
         self.clear()
@@ -126,6 +167,7 @@ class ReadingPane(VerticalScroll):
         self.query_one("#reading-headers", SearchableText).show(Content(text))
         self.show_body(Body((), 0, 0))
         self.query_one("#reading-attachments", Static).update("")
+        self._show_lines(None)
 
     def show_body(self, body: Body) -> None:
         """Show a prepared body (the beginning of it, or all), and say when it is cut."""
@@ -164,6 +206,7 @@ class ReadingPane(VerticalScroll):
             if value
         ]
         self.query_one("#reading-headers", SearchableText).show(Content("\n").join(lines))
+        self._show_lines(reading.lines)
         if reading.body is self.query_one("#reading-body", BodyView).body:
             # The same e-mail again (its state changed): keep the place in it.
             self._search_again(reveal=False)
@@ -182,7 +225,20 @@ class ReadingPane(VerticalScroll):
                 0, Content.assemble(("Attachments", "bold"), " (a: save to ~/Downloads)")
             )
         self.query_one("#reading-attachments", Static).update(Content("\n").join(attachments))
-        self.scroll_home(animate=False)
+        # The e-mail shown at the top; the conversation's earlier lines are above it.
+        headers = self.query_one("#reading-headers")
+        self.call_after_refresh(self.scroll_to_widget, headers, top=True, animate=False)
+
+    def _show_lines(self, lines: ThreadLines | None) -> None:
+        """The conversation's other e-mails, notes and events above and below the e-mail."""
+        before = self.query_one("#thread-before", ThreadPart)
+        after = self.query_one("#thread-after", ThreadPart)
+        if lines is None:
+            before.show(Content(""), ())
+            after.show(Content(""), ())
+        else:
+            before.show(lines.before, lines.before_keys)
+            after.show(lines.after, lines.after_keys)
 
     # -- keys ---------------------------------------------------------------------
 

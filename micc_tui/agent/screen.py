@@ -25,7 +25,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
+from engine.errors import Refused
 from engine.service import AgentState, ContactCenter, HealthItem, ReviewOutcome
+from engine.thread import ThreadEntry
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
 from micc_tui.agent.panes import (
@@ -36,7 +38,9 @@ from micc_tui.agent.panes import (
     Reading,
     ReadingPane,
     StatusLine,
+    ThreadPart,
 )
+from micc_tui.agent.thread_lines import ThreadLines, message_keys, thread_lines
 from micc_tui.widgets.body_view import HEAD_CHARS, prepare
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
@@ -326,37 +330,101 @@ class AgentScreen(DeskActions):
 
     @work(thread=True, exclusive=True, group="read", exit_on_error=False, description="read")
     def read(self, key: int, shown: Reading | None = None) -> None:
-        """Load the highlighted conversation's latest message and prepare its body to show.
+        """Load the highlighted conversation: its latest message (its body prepared) and thread.
 
-        When that is the message ``shown`` already, only its state is read again:
-        a long e-mail is not read and prepared again each time the store changes.
+        When the message ``shown`` is still the one to show (the latest, or
+        one the agent picked in the thread), only its state and the thread are
+        read again: a long e-mail is not read and prepared again each time the
+        store changes.
         """
         item = self.center.item(key)
-        if item and shown is not None and shown.message.id == item.message:
+        same = (
+            item is not None
+            and shown is not None
+            and shown.message.conversation_id == key
+            and (shown.message.id == item.message or shown.picked)
+        )
+        if item and shown is not None and same:
+            entries, lines = self._thread(key, shown.message.id, shown.thread)
             again = replace(
                 shown,
                 state=item.state,
                 agent_id=item.agent_id,
                 service_group=item.service_group,
                 reason=item.reason,
+                thread=entries,
+                lines=lines,
             )
             self.post_message(self.ReadingLoaded(key, again))
             return
         # Only the beginning of each body: a 25 MB e-mail is never read to show 256 KB.
         message = self.center.message_head(key, HEAD_CHARS) if item else None
-        reading = (
-            Reading(
+        reading = None
+        if item and message:
+            entries, lines = self._thread(key, message.id)
+            reading = Reading(
                 message,
                 item.state,
                 item.agent_id,
                 item.service_group,
                 item.reason,
                 prepare(message),
+                entries,
+                lines,
             )
-            if item and message
-            else None
-        )
         self.post_message(self.ReadingLoaded(key, reading))
+
+    def _thread(
+        self, key: int, shown: int, known: Sequence[ThreadEntry] = ()
+    ) -> tuple[tuple[ThreadEntry, ...], ThreadLines | None]:
+        """The conversation's entries and their lines around message ``shown`` (in a worker)."""
+        try:
+            entries = tuple(self.center.thread(key, known))
+        except Refused:  # no longer in the agent's groups: the e-mail alone
+            return (), None
+        return entries, thread_lines(entries, f"m{shown}", self.center.name_of)
+
+    @work(thread=True, exclusive=True, group="read", exit_on_error=False, description="pick")
+    def pick(self, key: int, reading: Reading, message_id: int) -> None:
+        """Show another e-mail of the conversation (``[`` ``]``, a click on its line)."""
+        message = self.center.thread_message(key, message_id, HEAD_CHARS)
+        newest = next(
+            (e.message.id for e in reversed(reading.thread) if e.message is not None), None
+        )
+        picked = replace(
+            reading,
+            message=message,
+            body=prepare(message),
+            lines=thread_lines(reading.thread, f"m{message_id}", self.center.name_of),
+            picked=message_id != newest,
+        )
+        self.post_message(self.ReadingLoaded(key, picked))
+
+    def action_thread_step(self, step: int) -> None:
+        """``[`` / ``]``: show the conversation's earlier / later e-mail."""
+        reading = self.reading
+        if reading is None:
+            self.notify("No e-mail selected.", severity="warning")
+            return
+        keys = message_keys(reading.thread)
+        here = f"m{reading.message.id}"
+        at = keys.index(here) if here in keys else len(keys) - 1
+        goal = at + step
+        if not 0 <= goal < len(keys):
+            words = "first" if step < 0 else "latest"
+            self.notify(f"This is the conversation's {words} e-mail.", markup=False)
+            return
+        self._pick(reading, keys[goal])
+
+    @on(ThreadPart.Picked)
+    def _line_clicked(self, event: ThreadPart.Picked) -> None:
+        if self.reading is not None and event.key.startswith("m"):
+            self._pick(self.reading, event.key)
+
+    def _pick(self, reading: Reading, key: str) -> None:
+        conversation = reading.message.conversation_id
+        if conversation is not None:
+            self.pick(conversation, reading, int(key[1:]))
 
     def on_agent_screen_reading_loaded(self, message: ReadingLoaded) -> None:
         table = self.query_one("#queue", QueueTable)
