@@ -246,6 +246,8 @@ def append_all(dovecot: Dovecot, user: str, messages: list[tuple[str, bytes]]) -
             found = re.search(rb"\[APPENDUID \d+ (\d+)\]", answer)
             assert found is not None, answer
             named[int(found[1])] = name
+        # Selecting moves them from new/ to cur/ (Maildir), where tests find their files.
+        client.select_folder("INBOX")
     finally:
         client.logout()
     assert len(named) == len(messages)
