@@ -33,7 +33,7 @@ Level = Literal["ok", "warn", "alarm"]
 
 #: An agent whose console has not been heard from for this long is logged out
 #: (a console that crashed cannot say goodbye).
-PRESENCE_SECONDS = 90.0
+PRESENCE_SECONDS = presence.PRESENCE_SECONDS
 #: Agent states that mean "ready to take e-mail".
 AVAILABLE_STATES = ("available",)
 #: Agent states that mean the console was closed.
