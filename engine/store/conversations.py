@@ -34,7 +34,7 @@ _SETTABLE = frozenset(
 ITEM_SELECT = (
     "SELECT c.id, COALESCE(m.message_id, '') AS message_id, c.subject, c.customer_name, "
     "c.customer_address, COALESCE(m.to_json, '[]') AS to_json, c.service_access, "
-    "c.service_group, c.state, c.received, c.agent_id, c.reason, c.last_message "
+    "c.service_group, c.state, c.received, c.agent_id, c.reason, c.last_message, c.remind_at "
     "FROM conversations c LEFT JOIN messages m ON m.id = c.last_message"
 )
 

@@ -34,6 +34,8 @@ class Snapshot:
     state: str
     outcomes: list[ReviewOutcome] = field(default_factory=list)
     mark: tuple[int, ...] = ()
+    #: The e-mails the agent waits on the customer for.
+    waiting: list[QueueItem] = field(default_factory=list)
 
 
 def parse_time(stamp: str) -> datetime | None:
@@ -122,11 +124,12 @@ class QueueRow:
 
 
 def queue_rows(
-    items: Sequence[QueueItem], now: datetime, *, mine: str | None = None
+    items: Sequence[QueueItem], now: datetime, *, mine: str | None = None, dim: bool = False
 ) -> list[QueueRow]:
-    """Table rows for queue items; e-mails held by someone else are dimmed."""
+    """Table rows for queue items; e-mails held by someone else (or all, ``dim``) are dimmed."""
     return [
-        QueueRow(item, now, item.agent_id is not None and item.agent_id != mine) for item in items
+        QueueRow(item, now, dim or (item.agent_id is not None and item.agent_id != mine))
+        for item in items
     ]
 
 
