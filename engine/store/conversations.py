@@ -296,12 +296,12 @@ def waiting(
     """Conversations in ``state``, longest waiting first, with who waits and the reminder.
 
     (id, subject, customer_name, customer_address, service_group, agent_id,
-    updated, remind_at); ``updated`` is when they began to wait.
+    updated, remind_at, received); ``updated`` is when they began to wait.
     """
     where, params = _filters(groups, (state,), agent_id)
     return store.query(
         "SELECT c.id, c.subject, c.customer_name, c.customer_address, c.service_group, "
-        f"c.agent_id, c.updated, c.remind_at FROM conversations c{where} "
+        f"c.agent_id, c.updated, c.remind_at, c.received FROM conversations c{where} "
         "ORDER BY c.updated, c.id",
         tuple(params),
     )
