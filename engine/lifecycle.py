@@ -43,9 +43,8 @@ from engine import dates
 from engine.audit import Event, EventKind, describe, newest, record, trail
 from engine.errors import Refused
 from engine.router import Route
-from engine.store import Store, now_iso
+from engine.store import Store, now_iso, presence
 from engine.store import conversations as rows
-from engine.store import presence
 from engine.store.conversations import ANYONE
 
 

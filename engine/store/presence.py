@@ -53,8 +53,7 @@ def available(store: Store, agent_id: str, now: datetime) -> bool:
         timespec="microseconds"
     )
     row = store.query_one(
-        "SELECT 1 FROM agent_status WHERE agent_id = ? AND state = 'available' "
-        "AND last_seen >= ?",
+        "SELECT 1 FROM agent_status WHERE agent_id = ? AND state = 'available' AND last_seen >= ?",
         (agent_id, fresh_since),
     )
     return row is not None

@@ -63,9 +63,7 @@ def agent_rows(store: Store, config: Config, now: datetime | None = None) -> lis
     now = now or utc_now()
     present = presences(store, now)
     in_hand = counts_by_key(conversations.per_holder(store, (lifecycle.State.IN_PROGRESS,)))
-    waiting = counts_by_key(
-        conversations.per_holder(store, (lifecycle.State.PENDING_CUSTOMER,))
-    )
+    waiting = counts_by_key(conversations.per_holder(store, (lifecycle.State.PENDING_CUSTOMER,)))
     handled = counts_by_key(
         conversations.per_holder(store, lifecycle.HANDLED, since=iso(start_of_local_day(now)))
     )

@@ -39,9 +39,7 @@ class GroupList(OptionList):
             self.view = view
             super().__init__()
 
-    def show(
-        self, counts: Sequence[GroupCount], in_hand: int, view: str, waiting: int = 0
-    ) -> None:
+    def show(self, counts: Sequence[GroupCount], in_hand: int, view: str, waiting: int = 0) -> None:
         """Redraw the entries with fresh counts, highlighting the view shown."""
         total = sum(g.queued for g in counts)
         options = [
@@ -142,7 +140,9 @@ class ReadingPane(VerticalScroll):
         if reading.reason:
             fields.append(("Note", reading.reason))
         if reading.state == "pending_customer":
-            fields.append(("Reminder", full_time(reading.remind_at) if reading.remind_at else "none"))
+            fields.append(
+                ("Reminder", full_time(reading.remind_at) if reading.remind_at else "none")
+            )
         lines = [
             Content.assemble((f"{name}: ", "bold"), one_line(value))
             for name, value in fields

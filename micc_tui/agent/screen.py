@@ -182,7 +182,9 @@ class AgentScreen(DeskActions):
         # What waits for the customer is out of the agent's hand: dimmed.
         rows = queue_rows(items, center.clock(), mine=center.agent.id, dim=view == WAITING)
         self.post_message(
-            self.Loaded(Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark, waiting))
+            self.Loaded(
+                Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark, waiting)
+            )
         )
 
     @work(

@@ -13,7 +13,6 @@ from textual.widgets import DataTable, Label
 from engine.queue import QueueItem
 from engine.supervision.agents import AgentRow, Waiting
 from micc_tui.supervisor.modals import ConfirmPrompt
-from micc_tui.supervisor.tabs.dashboard import waited
 from micc_tui.supervisor.tabs.base import (
     ConversationTab,
     address_width,
@@ -21,6 +20,7 @@ from micc_tui.supervisor.tabs.base import (
     short_time,
     sync_rows,
 )
+from micc_tui.supervisor.tabs.dashboard import waited
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
 from micc_tui.widgets.queue_table import Column, QueueTable
