@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -203,3 +204,22 @@ def lifecycle_row(store: Store, conversation: int) -> dict[str, object]:
     row = store.query_one("SELECT * FROM conversations WHERE id = ?", (conversation,))
     assert row is not None
     return dict(row)
+
+
+def test_micc_history_tells_the_wait_and_the_reminder(
+    store: Store, config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from micc_tui.cli.main import main
+
+    waiting_on(store, config)
+    lifecycle.remind_expired(store, NOW + timedelta(days=2))
+    assert config.source is not None
+    capsys.readouterr()
+    assert main(["--config", str(config.source), "history", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "waiting_for_customer" in out and "in_progress → pending_customer" in out
+    assert "reminder_expired" in out and "pending_customer → queued" in out
+    assert main(["--config", str(config.source), "history", "1", "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    assert events[-2]["detail"]["remind_at"] == TOMORROW
+    assert events[-1]["detail"]["reason"].startswith("reminder: no answer from the customer since")
