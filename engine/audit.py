@@ -50,6 +50,8 @@ class EventKind(StrEnum):
     CONFIRMATION_SKIPPED = "confirmation_skipped"
     ACCESS_ACTIVATED = "access_activated"
     ACCESS_DEACTIVATED = "access_deactivated"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    REMINDER_EXPIRED = "reminder_expired"
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ _VERBS: dict[str, str] = {
     EventKind.SEND_DISCARDED: "failed reply given up",
     EventKind.CONFIRMATION_QUEUED: "automatic confirmation queued",
     EventKind.CONFIRMATION_SKIPPED: "no automatic confirmation",
+    EventKind.WAITING_FOR_CUSTOMER: "set to wait for the customer",
+    EventKind.REMINDER_EXPIRED: "reminder due, back in the queue",
 }
 
 
@@ -188,10 +192,24 @@ def describe(
     words += f" at {when(event.at)}"
     if event.kind == EventKind.REPLIED and event.detail.get("review"):
         words += "; the reply waits for review"
+    words += _waiting_words(event, name_of, when)
     reason = event.detail.get("reason") or event.detail.get("comment")
     if reason and event.kind not in (EventKind.RECEIVED,):
         words += f" ({reason})"
     return words
+
+
+def _waiting_words(event: Event, name_of: Callable[[str], str], when: Callable[[str], str]) -> str:
+    """What waiting for the customer adds: the reminder, or where the reply took it."""
+    if event.kind == EventKind.WAITING_FOR_CUSTOMER:
+        remind_at = event.detail.get("remind_at")
+        return f"; reminder {when(str(remind_at))}" if remind_at else "; no reminder"
+    if event.kind == EventKind.REOPENED and event.detail.get("from_state") == "pending_customer":
+        holder = event.detail.get("holder")
+        if event.detail.get("to_state") == "in_progress" and holder:
+            return f"; back with {name_of(str(holder))}"
+        return "; back in the queue"
+    return ""
 
 
 __all__ = ["Event", "EventKind", "describe", "newest", "record", "trail"]

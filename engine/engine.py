@@ -3,7 +3,8 @@
 ``micc serve`` runs :meth:`Engine.run`. It takes the engine lease, connects,
 recovers messages whose sending a crash cut short, then loops: read new mail
 (IDLE push, or polling), archive and route it, apply the processed-mail
-policy, send what the outbox holds. Dropped connections are re-opened with
+policy, return to the queue what waited for the customer past its reminder,
+send what the outbox holds. Dropped connections are re-opened with
 backoff; nothing is lost meanwhile because the bookmark and the outbox live
 in the store. Each part writes its state in words to ``engine_health``.
 
@@ -25,9 +26,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypeGuard
 
-from engine import outbox
+from engine import lifecycle, outbox
 from engine.bootstrap import open_store
 from engine.config import Config, SecretError, read_secret
 from engine.errors import MailServerError
@@ -121,6 +123,7 @@ class Engine:
         wait_slice: seconds one wait for mail lasts before looking at the outbox.
         max_backoff: the longest pause between reconnection attempts.
         lease: the lease to hold (default: a ``micc serve`` priority lease).
+        clock: the current time, for reminders that fall due (tests pass a fake one).
     """
 
     def __init__(
@@ -132,8 +135,10 @@ class Engine:
         wait_slice: float = WAIT_SLICE,
         max_backoff: float = MAX_BACKOFF,
         lease: Lease | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.connectors = connectors or connectors_for(config)
         self.stop = stop or threading.Event()
         self.wait_slice = wait_slice
@@ -247,6 +252,7 @@ class Engine:
             self._connect()
             self._recover_outbox()
             self._read_mail()
+            self._remind()
             self._send_outbox(limit=None)
         except CONNECTION_ERRORS as exc:
             self._report_error(exc)
@@ -265,6 +271,7 @@ class Engine:
                 self._connect()
                 self._recover_outbox()
                 self._read_mail()
+                self._remind()
                 self._send_outbox(limit=SEND_ROUND)
                 backoff = FIRST_BACKOFF
                 self._wait()
@@ -296,7 +303,8 @@ class Engine:
 
     def _send_while_mailbox_down(self) -> None:
         # Replies need not wait for the inbox: claim() never picks a message left
-        # in doubt by a crash, so sending before recovery is safe.
+        # in doubt by a crash, so sending before recovery is safe. Nor do reminders.
+        self._remind()
         try:
             if self.sender is None:
                 self.sender = self.connectors.sender()
@@ -433,6 +441,12 @@ class Engine:
             return
         self._unreadable_told = set()
         self.health.set("fetch", "ok", detail, every=10.0 if not report.archived else 0)
+
+    def _remind(self) -> None:
+        """Return to the queue what waited for the customer past its reminder."""
+        moved = lifecycle.remind_expired(self.store, self.clock())
+        if moved:
+            log.info("reminders due: back in the queue", extra={"conversations": moved})
 
     def _wait(self) -> None:
         """Wait for new mail (IDLE or poll) while keeping an eye on the outbox."""

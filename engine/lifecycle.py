@@ -24,19 +24,30 @@ the next agent starts afresh.
        │             │ forward (to a third party): stays in_progress
        │             ▲                        │ reject
        │             └────────────────────────┘
+       │             │ wait for the customer ──► pending_customer
+       │             ▲                               │ the customer writes: back to
+       │             └───────────────────────────────┘ the agent if Available, else
+       │                                               queued; a reminder due, or a
+       │                                               supervisor's release: queued
        └──► unrouted ─ assign, route again ─► queued;  discard ─► closed
+
+While a conversation waits for the customer its holder is the agent who
+waits; it is in nobody's hand nor in a queue until the customer writes or
+the reminder (``remind_at``) is due.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
+from engine import dates
 from engine.audit import Event, EventKind, describe, newest, record, trail
 from engine.errors import Refused
 from engine.router import Route
-from engine.store import Store, now_iso
+from engine.store import Store, now_iso, presence
 from engine.store import conversations as rows
 from engine.store import drafts as draft_rows
 from engine.store.conversations import ANYONE
@@ -48,6 +59,7 @@ class State(StrEnum):
     QUEUED = "queued"
     IN_PROGRESS = "in_progress"
     PENDING_REVIEW = "pending_review"
+    PENDING_CUSTOMER = "pending_customer"
     ANSWERED = "answered"
     CLOSED = "closed"
     JUNK = "junk"
@@ -63,13 +75,31 @@ class State(StrEnum):
 REOPENED_BY_CUSTOMER: Final = (State.ANSWERED, State.CLOSED)
 #: A customer's follow-up without threading headers joins these (and, for a
 #: while, those in REOPENED_BY_CUSTOMER): see engine.ingest.
-FOLLOW_UPS_JOIN: Final = (State.QUEUED, State.IN_PROGRESS, State.PENDING_REVIEW)
-#: Work not finished: waiting, being worked on, waiting for review, or a problem.
-OPEN: Final = (State.QUEUED, State.IN_PROGRESS, State.PENDING_REVIEW, State.UNROUTED)
+FOLLOW_UPS_JOIN: Final = (
+    State.QUEUED,
+    State.IN_PROGRESS,
+    State.PENDING_REVIEW,
+    State.PENDING_CUSTOMER,
+)
+#: Work not finished: waiting, being worked on, waiting for review or for the
+#: customer, or a problem.
+OPEN: Final = (
+    State.QUEUED,
+    State.IN_PROGRESS,
+    State.PENDING_REVIEW,
+    State.PENDING_CUSTOMER,
+    State.UNROUTED,
+)
 #: States a supervisor fixes by hand (matched no service access).
 PROBLEMS: Final = (State.UNROUTED,)
 #: Finished by the agent who holds them, for the day's figures.
-HANDLED: Final = (State.ANSWERED, State.CLOSED, State.JUNK, State.PENDING_REVIEW)
+HANDLED: Final = (
+    State.ANSWERED,
+    State.CLOSED,
+    State.JUNK,
+    State.PENDING_REVIEW,
+    State.PENDING_CUSTOMER,
+)
 
 #: Outbox kinds that answer the customer; a forward to a third party does not.
 ANSWERS: Final = frozenset({"reply", "reply_all"})
@@ -94,6 +124,8 @@ _MOVES = frozenset(
         EventKind.REPLIED,
         EventKind.REVIEW_APPROVED,
         EventKind.REVIEW_REJECTED,
+        EventKind.WAITING_FOR_CUSTOMER,
+        EventKind.REMINDER_EXPIRED,
     }
 )
 
@@ -248,9 +280,10 @@ def message_arrived(
     """A customer's message was archived into the conversation; its state now.
 
     A new message re-opens an answered or closed conversation: back in the
-    queue, nobody holding it, waiting since now. Otherwise the state stays
-    (an agent holding it sees the new message). Writes ``received`` (and
-    ``reopened``) events.
+    queue, nobody holding it, waiting since now. One waiting for the customer
+    goes back to the agent who waits when they are logged in and Available,
+    else to its group's queue. Otherwise the state stays (an agent holding it
+    sees the new message). Writes ``received`` (and ``reopened``) events.
     """
     with store.transaction():
         row = rows.current(store, conversation_id)
@@ -285,7 +318,34 @@ def message_arrived(
                 values={"received": at},
             )
             state = State.QUEUED
+        elif state == State.PENDING_CUSTOMER:
+            state = _answered_while_waiting(store, conversation_id, row["agent_id"], at)
     return state
+
+
+def _answered_while_waiting(
+    store: Store, conversation_id: int, waiting: str | None, at: str
+) -> State:
+    """The customer answered: back to the agent who waits if they can take it, else queued."""
+    back = waiting is not None and presence.available(store, waiting, datetime.now(UTC))
+    to_state = State.IN_PROGRESS if back else State.QUEUED
+    _move(
+        store,
+        conversation_id,
+        EventKind.REOPENED,
+        action="reopened",
+        states=(State.PENDING_CUSTOMER,),
+        holder=waiting,
+        to_state=to_state,
+        to_holder=waiting if back else None,
+        actor=None,
+        values={
+            "received": at,
+            "remind_at": None,
+            "reason": "" if back else f"the customer answered; {waiting} is not available",
+        },
+    )
+    return to_state
 
 
 # -- an agent at the desk --------------------------------------------------------------
@@ -479,6 +539,81 @@ def forward(
     )
 
 
+def wait_for_customer(
+    store: Store,
+    agent_id: str,
+    conversation_id: int,
+    remind_at: str | None,
+    note: str = "",
+) -> None:
+    """The holder waits for the customer's answer: the e-mail leaves their hand and the queue.
+
+    The agent stays its holder, as the one who waits. The customer's next
+    message brings it back (:func:`message_arrived`); a reminder due brings
+    it back to the queue (:func:`remind_expired`).
+
+    Args:
+        store: the store.
+        agent_id: who waits; they must hold the conversation.
+        conversation_id: the conversation.
+        remind_at: when to be reminded (stored time, UTC ISO 8601), or None.
+        note: why, in the agent's words (kept as the conversation's reason).
+
+    Raises:
+        ConversationMoved: the agent does not hold the conversation.
+    """
+    _move(
+        store,
+        conversation_id,
+        EventKind.WAITING_FOR_CUSTOMER,
+        action="set to wait for the customer",
+        states=(State.IN_PROGRESS,),
+        holder=agent_id,
+        to_state=State.PENDING_CUSTOMER,
+        to_holder=_KEEP,
+        actor=agent_id,
+        values={"remind_at": remind_at, "reason": note.strip()},
+        remind_at=remind_at,
+        reason=note.strip() or None,
+    )
+
+
+def remind_expired(store: Store, now: datetime) -> list[int]:
+    """Return to their queues the conversations whose reminder is due at ``now``; their ids.
+
+    Each is marked with why (``reminder: no answer from the customer since
+    <date>``) and writes a ``reminder_expired`` event. One the customer
+    answered meanwhile is left alone.
+    """
+    moved = []
+    for row in rows.reminders_due(store, str(State.PENDING_CUSTOMER), _iso(now)):
+        since = dates.date_time(row["updated"])
+        reason = f"reminder: no answer from the customer since {since}"
+        try:
+            _move(
+                store,
+                int(row["id"]),
+                EventKind.REMINDER_EXPIRED,
+                action="returned to the queue",
+                states=(State.PENDING_CUSTOMER,),
+                holder=row["agent_id"],
+                to_state=State.QUEUED,
+                to_holder=None,
+                actor=None,
+                values={"remind_at": None, "reason": reason, "received": _iso(now)},
+                reason=reason,
+            )
+        except ConversationMoved:
+            continue  # the customer wrote (or a supervisor acted) meanwhile
+        moved.append(int(row["id"]))
+    return moved
+
+
+def _iso(moment: datetime) -> str:
+    """``moment`` as the store writes times."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 # -- supervisors -------------------------------------------------------------------------
 
 
@@ -486,6 +621,8 @@ def release(
     store: Store, supervisor_id: str, conversation_id: int, holder: str | object | None = ANYONE
 ) -> None:
     """A supervisor returns an agent's conversation to the queue.
+
+    In progress with the agent, or waiting for the customer on their behalf.
 
     Args:
         store: the store.
@@ -498,11 +635,12 @@ def release(
         conversation_id,
         EventKind.RELEASED,
         action="released",
-        states=(State.IN_PROGRESS,),
+        states=(State.IN_PROGRESS, State.PENDING_CUSTOMER),
         holder=holder,
         to_state=State.QUEUED,
         to_holder=None,
         actor=supervisor_id,
+        values={"remind_at": None},
     )
 
 
@@ -657,10 +795,12 @@ __all__ = [
     "put_back",
     "reject",
     "release",
+    "remind_expired",
     "reply",
     "reroute",
     "seen",
     "take",
     "take_next",
     "transfer",
+    "wait_for_customer",
 ]

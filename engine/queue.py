@@ -38,6 +38,8 @@ class QueueItem:
     agent_id: str | None
     reason: str
     message: int | None
+    #: When the agent waiting for the customer is reminded (stored time), if they are.
+    remind_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The item as the ``--json`` listings print it."""
@@ -59,6 +61,7 @@ def _item(row: sqlite3.Row) -> QueueItem:
         row[10],
         row[11],
         row[12],
+        row[13],
     )
 
 

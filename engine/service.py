@@ -24,6 +24,7 @@ from typing import Literal
 from engine import (
     archive,
     audit,
+    dates,
     lease,
     lifecycle,
     notes,
@@ -247,6 +248,12 @@ class ContactCenter(WritingAids):
         """The e-mails this agent holds (taken, not yet answered or closed)."""
         return queue.list_items(self.store, states=(State.IN_PROGRESS,), agent_id=self.agent.id)
 
+    def waiting(self) -> list[QueueItem]:
+        """The e-mails this agent waits on the customer for, oldest first."""
+        return queue.list_items(
+            self.store, states=(State.PENDING_CUSTOMER,), agent_id=self.agent.id
+        )
+
     def _groups(self, group: str | None) -> tuple[str, ...]:
         if group is None:
             return self.groups
@@ -312,6 +319,26 @@ class ContactCenter(WritingAids):
         if not reason.strip():
             raise Refused("say why the e-mail is closed without a reply")
         lifecycle.close(self.store, self.agent.id, conversation_id, reason.strip())
+
+    def wait_for_customer(self, conversation_id: int, reminder: str) -> datetime | None:
+        """Wait for the customer's answer to an e-mail in hand; when the reminder falls due.
+
+        Args:
+            conversation_id: the e-mail; the agent must hold it.
+            reminder: ``no reminder``, ``tomorrow 9:00``, ``in 3 days``, a date
+                and time in the tenant's locale... (:func:`engine.dates.reminder`).
+
+        Raises:
+            Refused: the reminder is not a moment to come.
+            ConversationMoved: the agent does not hold the e-mail.
+        """
+        try:
+            due = dates.reminder(reminder, self.clock(), self.config.locale)
+        except ValueError as exc:
+            raise Refused(f"reminder: {exc}") from None
+        at = due.isoformat(timespec="microseconds") if due else None
+        lifecycle.wait_for_customer(self.store, self.agent.id, conversation_id, at)
+        return due
 
     def junk(self, conversation_id: int) -> None:
         """Mark an e-mail as junk (it stays in the archive)."""

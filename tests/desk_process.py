@@ -12,6 +12,10 @@ would act:
   draft is kept
 - ``{"do": "keep_as_note"}``: save the kept draft's text as an internal note
 - ``{"do": "release", "id": N}``: a supervisor releases conversation N
+- ``{"do": "state", "state": "available"}``: go Available (or Away)
+- ``{"do": "wait", "id": N, "reminder": "in 3 days"}``: wait for the customer's
+  answer to conversation N -> ``{"waiting": N, "remind_at": iso or None}``
+- ``{"do": "in_hand"}`` -> ``{"in_hand": [ids], "waiting": [ids]}``
 """
 
 from __future__ import annotations
@@ -56,6 +60,17 @@ def main(config_path: str, person: str) -> None:
                 assert draft is not None and draft.conversation_id is not None
                 answer = {"note": desk.add_note(draft.conversation_id, draft.body)}
                 draft = None
+            elif command["do"] == "state":
+                desk.set_state(command["state"])
+                answer = {"state": desk.state()}
+            elif command["do"] == "wait":
+                due = desk.wait_for_customer(command["id"], command["reminder"])
+                answer = {"waiting": command["id"], "remind_at": due.isoformat() if due else None}
+            elif command["do"] == "in_hand":
+                answer = {
+                    "in_hand": [i.id for i in desk.in_hand()],
+                    "waiting": [i.id for i in desk.waiting()],
+                }
             elif command["do"] == "release":
                 assert supervisor is not None
                 supervisor.release(command["id"])

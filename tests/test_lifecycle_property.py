@@ -1,15 +1,18 @@
 """Random interleavings of everything people do to conversations, against a real store.
 
 Three agents (alice, bob, dave) and a supervisor (carol) take, put back,
-transfer, close, open composers and send from them (perhaps long after the
+transfer, close, wait for the customer (with or without a reminder), go
+Available or Away, open composers and send from them (perhaps long after the
 conversation moved on), release, approve and reject reviewed replies, while
-customers write new e-mails and answer old ones. After every step:
+customers write new e-mails and answer old ones and the clock brings
+reminders due. After every step:
 
 - at most one reply per customer message (a reply answers the customer's
   messages before it; a rejected one does not count), and every reply was
   sent by the agent holding the conversation;
-- an in-progress conversation always has a holder; a conversation pending
-  review has exactly one reply waiting for review, and a reply waiting for
+- an in-progress conversation always has a holder, and so has one waiting
+  for the customer; only those waiting for the customer have a reminder;
+  a conversation pending review has exactly one reply waiting for review, and a reply waiting for
   review belongs to a conversation pending review;
 - every state change has its event: each conversation's events chain from
   state to state and end in the state it is in;
@@ -21,6 +24,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from engine import archive, audit
+from engine import archive, audit, lifecycle
 from engine.audit import EventKind
 from engine.bootstrap import open_store
 from engine.config import load_config
@@ -39,6 +43,7 @@ from engine.ingest import ingest
 from engine.lifecycle import State
 from engine.ports import FetchedMessage
 from engine.service import ContactCenter, open_contact_center
+from engine.store import now_iso, presence
 from engine.supervision import Supervision, open_supervision
 from micc_tui.cli.setup import copy_skeleton
 
@@ -80,6 +85,8 @@ class ConversationLives(RuleBasedStateMachine):
         self.carol: Supervision = open_supervision(self.config, "carol")
         self.drafts: list[tuple[str, Draft]] = []
         self.mails = 0
+        #: The engine's clock for reminders: it only moves forward.
+        self.now = datetime.now(UTC)
 
     def teardown(self) -> None:
         for desk in self.desks.values():
@@ -199,6 +206,25 @@ class ConversationLives(RuleBasedStateMachine):
             conversation = draft.conversation_id
             self._try(lambda: self.desks[agent].add_note(conversation, draft.body))
 
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        index=st.integers(0, 40),
+        reminder=st.sampled_from(("no reminder", "in 2 hours", "tomorrow 9:00", "in a week")),
+    )
+    def wait_for_customer(self, agent: str, index: int, reminder: str) -> None:
+        conversation = self._conversation(index)
+        if conversation is not None:
+            self._try(lambda: self.desks[agent].wait_for_customer(conversation, reminder))
+
+    @rule(agent=st.sampled_from(AGENTS), available=st.booleans())
+    def presence(self, agent: str, available: bool) -> None:
+        presence.put(self.store, agent, "available" if available else "away", 1, now_iso())
+
+    @rule(hours=st.integers(1, 200))
+    def time_passes(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+        lifecycle.remind_expired(self.store, self.now)
+
     # -- the supervisor ------------------------------------------------------------------
 
     @rule(index=st.integers(0, 40))
@@ -263,6 +289,16 @@ class ConversationLives(RuleBasedStateMachine):
             "SELECT COUNT(*) FROM conversations WHERE state = 'in_progress' AND agent_id IS NULL"
         )
         assert orphan is not None and orphan[0] == 0, "an in-progress e-mail has no holder"
+        nobody = self.store.query_one(
+            "SELECT COUNT(*) FROM conversations WHERE state = 'pending_customer' "
+            "AND agent_id IS NULL"
+        )
+        assert nobody is not None and nobody[0] == 0, "nobody waits for the customer"
+        stray = self.store.query_one(
+            "SELECT COUNT(*) FROM conversations WHERE state != 'pending_customer' "
+            "AND remind_at IS NOT NULL"
+        )
+        assert stray is not None and stray[0] == 0, "a reminder outlived the wait"
         waiting = Counter(
             int(r[0])
             for r in self.store.query(

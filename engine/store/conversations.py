@@ -27,12 +27,14 @@ class _Anyone:
 ANYONE: Final = _Anyone()
 
 #: Columns :func:`change` may set besides state, holder and ``updated``.
-_SETTABLE = frozenset({"service_access", "service_group", "reason", "received", "last_message"})
+_SETTABLE = frozenset(
+    {"service_access", "service_group", "reason", "received", "last_message", "remind_at"}
+)
 
 ITEM_SELECT = (
     "SELECT c.id, COALESCE(m.message_id, '') AS message_id, c.subject, c.customer_name, "
     "c.customer_address, COALESCE(m.to_json, '[]') AS to_json, c.service_access, "
-    "c.service_group, c.state, c.received, c.agent_id, c.reason, c.last_message "
+    "c.service_group, c.state, c.received, c.agent_id, c.reason, c.last_message, c.remind_at "
     "FROM conversations c LEFT JOIN messages m ON m.id = c.last_message"
 )
 
@@ -145,10 +147,10 @@ def set_last_message(store: Store, conversation_id: int, archive_id: int) -> Non
 
 
 def current(store: Store, conversation_id: int) -> sqlite3.Row | None:
-    """The conversation's state, holder, access, group and reason, or None."""
+    """The conversation's state, holder, access, group, reason and reminder, or None."""
     return store.query_one(
-        "SELECT id, state, agent_id, service_access, service_group, reason, subject, updated "
-        "FROM conversations WHERE id = ?",
+        "SELECT id, state, agent_id, service_access, service_group, reason, subject, updated, "
+        "remind_at FROM conversations WHERE id = ?",
         (conversation_id,),
     )
 
@@ -273,3 +275,42 @@ def per_holder(
     # "+agent_id" keeps SQLite from walking the whole (agent_id, state) index
     # in group order instead of the few rows of those states.
     return store.query(sql + " GROUP BY +agent_id", tuple(params))
+
+
+def reminders_due(store: Store, state: str, now: str, *, limit: int = 500) -> list[sqlite3.Row]:
+    """(id, agent_id, updated) of conversations in ``state`` whose reminder is at or before ``now``.
+
+    A range of the (state, remind_at) index; the earliest reminders first.
+    """
+    return store.query(
+        "SELECT id, agent_id, updated FROM conversations "
+        "WHERE state = ? AND remind_at IS NOT NULL AND remind_at <= ? "
+        "ORDER BY remind_at, id LIMIT ?",
+        (state, now, limit),
+    )
+
+
+def waiting(
+    store: Store, state: str, *, groups: Sequence[str] | None = None, agent_id: str | None = None
+) -> list[sqlite3.Row]:
+    """Conversations in ``state``, longest waiting first, with who waits and the reminder.
+
+    (id, subject, customer_name, customer_address, service_group, agent_id,
+    updated, remind_at, received); ``updated`` is when they began to wait.
+    """
+    where, params = _filters(groups, (state,), agent_id)
+    return store.query(
+        "SELECT c.id, c.subject, c.customer_name, c.customer_address, c.service_group, "
+        f"c.agent_id, c.updated, c.remind_at, c.received FROM conversations c{where} "
+        "ORDER BY c.updated, c.id",
+        tuple(params),
+    )
+
+
+def waiting_by_group(store: Store, state: str) -> list[sqlite3.Row]:
+    """(group, count, longest waiting since) of conversations in ``state``."""
+    return store.query(
+        "SELECT service_group, COUNT(*), MIN(updated) FROM conversations "
+        "WHERE state = ? GROUP BY service_group",
+        (state,),
+    )

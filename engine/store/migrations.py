@@ -316,6 +316,15 @@ def correspondent_rows(
     return list(found.values())
 
 
+# Waiting on the customer (issue 16): when the agent who waits wants to be
+# reminded; the engine's loop finds the reminders due in the
+# (state, remind_at) index without reading the other conversations.
+_PENDING_CUSTOMER = """
+ALTER TABLE conversations ADD COLUMN remind_at TEXT;
+CREATE INDEX conversations_reminders ON conversations (state, remind_at)
+"""
+
+
 def _correspondents(conn: sqlite3.Connection) -> None:
     _script(_CORRESPONDENTS)(conn)
     cursor = conn.execute(
@@ -381,6 +390,7 @@ MIGRATIONS: list[Migration] = [
     ("0008_customer_threads", _script(_CUSTOMER_THREADS)),
     ("0009_correspondents", _correspondents),
     ("0010_drafts", _script(_DRAFTS)),
+    ("0011_pending_customer", _script(_PENDING_CUSTOMER)),
 ]
 
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from engine.store.db import Store
+
+#: An agent whose console has not been heard from for this long is logged out
+#: (a console that crashed cannot say goodbye); consoles beat every 30 s.
+PRESENCE_SECONDS: Final = 90.0
 
 
 def put(store: Store, agent_id: str, state: str, pid: int, at: str) -> None:
@@ -39,3 +45,15 @@ def rows(store: Store) -> list[sqlite3.Row]:
 def stamp(store: Store) -> sqlite3.Row | None:
     """(newest heartbeat, number of agents): changes when presence may have changed."""
     return store.query_one("SELECT MAX(last_seen), COUNT(*) FROM agent_status")
+
+
+def available(store: Store, agent_id: str, now: datetime) -> bool:
+    """Whether the agent is logged in (heard from lately) and Available at ``now``."""
+    fresh_since = (now.astimezone(UTC) - timedelta(seconds=PRESENCE_SECONDS)).isoformat(
+        timespec="microseconds"
+    )
+    row = store.query_one(
+        "SELECT 1 FROM agent_status WHERE agent_id = ? AND state = 'available' AND last_seen >= ?",
+        (agent_id, fresh_since),
+    )
+    return row is not None

@@ -1,7 +1,8 @@
 """Dashboard figures per service group, in a handful of indexed queries.
 
 Everything a supervisor's dashboard shows comes from :func:`dashboard`: per
-group the queue (queued, in progress, pending review, oldest waiting), the
+group the queue (queued, in progress, pending review, waiting for the
+customer, oldest waiting), the
 day's answers and the agents present, plus arrivals per minute for a
 sparkline. :func:`change_stamp` is the cheap question asked twice a second
 ("has anything happened?") so the full figures are computed only when needed.
@@ -33,7 +34,7 @@ Level = Literal["ok", "warn", "alarm"]
 
 #: An agent whose console has not been heard from for this long is logged out
 #: (a console that crashed cannot say goodbye).
-PRESENCE_SECONDS = 90.0
+PRESENCE_SECONDS = presence.PRESENCE_SECONDS
 #: Agent states that mean "ready to take e-mail".
 AVAILABLE_STATES = ("available",)
 #: Agent states that mean the console was closed.
@@ -52,6 +53,9 @@ class GroupFigures:
     queued: int
     in_progress: int
     pending_review: int
+    #: Waiting for the customer's answer, and since when the longest of them waits.
+    pending_customer: int
+    pending_since: str | None
     #: When the oldest queued e-mail arrived (store time), None when the queue is empty.
     oldest_received: str | None
     oldest_minutes: float | None
@@ -141,6 +145,10 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
             store, lifecycle.State.ANSWERED, iso(start_of_local_day(now))
         )
     )
+    waiting = {
+        row[0] or "": (int(row[1]), row[2])
+        for row in conversations.waiting_by_group(store, lifecycle.State.PENDING_CUSTOMER)
+    }
     present = presences(store, now)
     members: dict[str, list[str]] = {}
     for agent in config.agent:
@@ -162,6 +170,8 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
                 pending_review=counts.get((lifecycle.State.PENDING_REVIEW, group.name), (0, None))[
                     0
                 ],
+                pending_customer=waiting.get(group.name, (0, None))[0],
+                pending_since=waiting.get(group.name, (0, None))[1],
                 oldest_received=oldest,
                 oldest_minutes=minutes,
                 answered_today=int(answered.get(group.name, 0)),

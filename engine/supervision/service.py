@@ -157,8 +157,12 @@ class Supervision:
         """What one agent is working on."""
         return agents_view.in_hand(self.store, agent_id)
 
+    def waiting(self, agent_id: str | None = None) -> list[agents_view.Waiting]:
+        """What waits for the customer's answer (one agent's, or everyone's), longest first."""
+        return agents_view.waiting_for_customer(self.store, agent_id, self.clock())
+
     def release(self, conversation_id: int, holder: str | None = None) -> None:
-        """Return one agent's e-mail to its queue.
+        """Return one agent's e-mail (in hand, or waiting for the customer) to its queue.
 
         Args:
             conversation_id: the e-mail.

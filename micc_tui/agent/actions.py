@@ -1,4 +1,4 @@
-"""What an agent does at the desk: take, put back, transfer, close, junk, write, look up.
+"""What an agent does at the desk: take, put back, transfer, close, junk, wait, write, look up.
 
 :class:`DeskActions` is the agent screen's half that acts: its keys, the
 actions behind them and the worker that runs each engine call.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -19,11 +20,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
+from engine import dates
 from engine.errors import Refused
 from engine.queue import QueueItem
 from engine.service import ContactCenter
 from micc_tui.agent.format import Snapshot
-from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, Reading
+from micc_tui.agent.panes import ALL_GROUPS, IN_HAND, WAITING, Reading
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
 from micc_tui.workers import ReportsWorkerFailures
@@ -62,6 +64,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("b", "put_back", "Put back", show=False),
         Binding("c", "close_item", "Close"),
         Binding("J", "junk", "Junk", show=False),
+        Binding("p", "wait_for_customer", "Wait for customer", show=False),
         Binding("h", "history", "History", show=False),
         Binding("i", "trail", "Trail", show=False),
         Binding("N", "note", "Note", show=False),
@@ -76,6 +79,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("escape", "close_filter", "Clear filter", show=False),
         Binding("1", "view('in-hand')", "In hand", show=False),
         Binding("2", "view('all')", "All", show=False),
+        Binding("3", "view('waiting')", "Waiting", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -176,6 +180,9 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
     @on(QueueTable.Selected, "#queue")
     def _selected_row(self, event: QueueTable.Selected) -> None:
+        if self.view == WAITING:
+            self.notify("Waiting for the customer: it comes back when they answer.")
+            return
         held = self.snapshot is not None and any(i.id == event.key for i in self.snapshot.in_hand)
         if held:
             self.action_compose("reply")
@@ -219,6 +226,34 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
                 ),
                 closed,
             )
+
+    def action_wait_for_customer(self) -> None:
+        """Wait for the customer's answer to the highlighted e-mail, with a reminder or none."""
+        from micc_tui.agent.dialogs import TextPrompt
+
+        item = self._selected(mine=True)
+        if not isinstance(item, QueueItem):
+            return
+
+        def chosen(reminder: str | None) -> None:
+            if reminder:
+
+                def wait() -> Outcome:
+                    due = self.center.wait_for_customer(item.id, reminder)
+                    when = f"reminder {dates.date_time(due)}" if due else "no reminder"
+                    return f"Waiting for the customer ({when})", None, None
+
+                self.perform(wait)
+
+        example = dates.date_time(self.center.clock() + timedelta(days=1))
+        self.app.push_screen(
+            TextPrompt(
+                "Wait for the customer: remind you when?",
+                f"A date and time ({example}), or ↓ to pick",
+                suggestions=dates.REMINDER_CHOICES,
+            ),
+            chosen,
+        )
 
     def action_transfer(self) -> None:
         """Move the highlighted e-mail to another group with a note."""
@@ -478,8 +513,8 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         self.show_filter()
 
     def action_view(self, which: str) -> None:
-        """Show the agent's own e-mails (in-hand) or every group's queue (all)."""
-        self.switch_view(IN_HAND if which == "in-hand" else ALL_GROUPS)
+        """Show the agent's own e-mails (in-hand), every group's queue (all) or those waiting."""
+        self.switch_view({"in-hand": IN_HAND, "waiting": WAITING}.get(which, ALL_GROUPS))
 
     def action_help(self) -> None:
         """Show the keys."""

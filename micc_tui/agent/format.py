@@ -37,6 +37,8 @@ class Snapshot:
     state: str
     outcomes: list[ReviewOutcome] = field(default_factory=list)
     mark: tuple[int, ...] = ()
+    #: The e-mails the agent waits on the customer for.
+    waiting: list[QueueItem] = field(default_factory=list)
 
 
 def parse_time(stamp: str) -> datetime | None:
@@ -132,13 +134,19 @@ def queue_rows(
     *,
     mine: str | None = None,
     drafted: Collection[int] = (),
+    dim: bool = False,
 ) -> list[QueueRow]:
-    """Table rows for queue items; e-mails held by someone else are dimmed.
+    """Table rows for queue items; e-mails held by someone else (or all, ``dim``) are dimmed.
 
     E-mails in ``drafted`` (the agent has an unsent draft of them) are marked.
     """
     return [
-        QueueRow(item, now, item.agent_id is not None and item.agent_id != mine, item.id in drafted)
+        QueueRow(
+            item,
+            now,
+            dim or (item.agent_id is not None and item.agent_id != mine),
+            item.id in drafted,
+        )
         for item in items
     ]
 

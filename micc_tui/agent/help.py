@@ -49,6 +49,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
             (("x",), "transfer to another group, with a note"),
             (("c",), "close without reply, with a reason"),
             (("J",), "mark as junk"),
+            (("p",), "wait for the customer's answer (reminder)"),
         ),
     ),
     (
@@ -74,7 +75,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
     (
         "Views and me",
         (
-            (("1", "2"), "e-mails in hand / all my groups"),
+            (("1", "2", "3"), "in hand / all my groups / waiting"),
             (("s",), "Available / Away"),
             (("v",), "review decisions on my replies"),
         ),

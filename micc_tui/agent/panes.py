@@ -32,13 +32,18 @@ from micc_tui.widgets.body_view import Body, BodyView, affordance, size_words
 from micc_tui.widgets.queue_table import QueueTable
 from micc_tui.widgets.safe import one_line
 
-#: The group list's pseudo-entries: the agent's own e-mails, and every group at once.
+#: The group list's pseudo-entries: the agent's own e-mails, every group at once,
+#: and the e-mails the agent waits on the customer for.
 IN_HAND = "\x00in-hand"
 ALL_GROUPS = "\x00all"
+WAITING = "\x00waiting"
 
 
 class GroupList(OptionList):
-    """The agent's service groups with queued counts, plus "In hand" and "All groups"."""
+    """The agent's service groups with queued counts, plus "In hand" and "All groups".
+
+    "Waiting" (for the customer) is listed while the agent waits on any e-mail.
+    """
 
     class Chosen(Message):
         """The agent picked a view: a group name, IN_HAND or ALL_GROUPS."""
@@ -47,18 +52,20 @@ class GroupList(OptionList):
             self.view = view
             super().__init__()
 
-    def show(self, counts: Sequence[GroupCount], in_hand: int, view: str) -> None:
+    def show(self, counts: Sequence[GroupCount], in_hand: int, view: str, waiting: int = 0) -> None:
         """Redraw the entries with fresh counts, highlighting the view shown."""
         total = sum(g.queued for g in counts)
         options = [
             Option(Content.assemble(("In hand", "bold"), f"  {in_hand}"), id=IN_HAND),
             Option(Content(f"All groups  {total}"), id=ALL_GROUPS),
         ]
+        if waiting or view == WAITING:
+            options.insert(1, Option(Content(f"Waiting  {waiting}"), id=WAITING))
         options += [Option(Content(f"{one_line(g.name)}  {g.queued}"), id=g.name) for g in counts]
         with self.app.batch_update():
             self.set_options(options)
             ids = [option.id for option in options]
-            self.highlighted = ids.index(view) if view in ids else 1
+            self.highlighted = ids.index(view) if view in ids else ids.index(ALL_GROUPS)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -96,6 +103,8 @@ class Reading:
     #: True when the agent picked an earlier e-mail of the thread (``[`` ``]``, a click):
     #: a reload keeps it shown, and a reply answers it.
     picked: bool = False
+    #: When the agent waiting for the customer is reminded (stored time), if they are.
+    remind_at: str | None = None
 
 
 class DeskQueue(QueueTable):
@@ -200,6 +209,10 @@ class ReadingPane(VerticalScroll):
         ]
         if reading.reason:
             fields.append(("Note", reading.reason))
+        if reading.state == "pending_customer":
+            fields.append(
+                ("Reminder", full_time(reading.remind_at) if reading.remind_at else "none")
+            )
         lines = [
             Content.assemble((f"{name}: ", "bold"), one_line(value))
             for name, value in fields

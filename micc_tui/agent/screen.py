@@ -33,6 +33,7 @@ from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_fil
 from micc_tui.agent.panes import (
     ALL_GROUPS,
     IN_HAND,
+    WAITING,
     DeskQueue,
     GroupList,
     Reading,
@@ -166,13 +167,13 @@ class AgentScreen(DeskActions):
     def load_view(self, view: str, *, first_look: bool) -> None:
         """Read what ``view`` shows; on a ``first_look`` at a long queue, its first page first."""
         center = self.center
-        group = None if view in (IN_HAND, ALL_GROUPS) else view
+        group = None if view in (IN_HAND, ALL_GROUPS, WAITING) else view
         mark = center.change_mark()
-        in_hand = center.in_hand()
+        in_hand, waiting = center.in_hand(), center.waiting()
         counts, health, state = center.group_counts(), center.health(), center.state()
         outcomes = center.review_outcomes()
         drafted = center.drafted()
-        if view != IN_HAND and first_look:
+        if view not in (IN_HAND, WAITING) and first_look:
             # A long queue: paint the oldest page now, the rest when it is read.
             page = queue_rows(
                 center.queue(group, limit=FIRST_PAGE),
@@ -181,12 +182,20 @@ class AgentScreen(DeskActions):
                 drafted=drafted,
             )
             self.post_message(
-                self.Loaded(Snapshot(view, counts, in_hand, page, health, state, outcomes, ()))
+                self.Loaded(
+                    Snapshot(view, counts, in_hand, page, health, state, outcomes, (), waiting)
+                )
             )
-        items = in_hand if view == IN_HAND else center.queue(group)
-        rows = queue_rows(items, center.clock(), mine=center.agent.id, drafted=drafted)
+        own = {IN_HAND: in_hand, WAITING: waiting}
+        items = own[view] if view in own else center.queue(group)
+        # What waits for the customer is out of the agent's hand: dimmed.
+        rows = queue_rows(
+            items, center.clock(), mine=center.agent.id, drafted=drafted, dim=view == WAITING
+        )
         self.post_message(
-            self.Loaded(Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark))
+            self.Loaded(
+                Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark, waiting)
+            )
         )
 
     @work(
@@ -229,11 +238,14 @@ class AgentScreen(DeskActions):
         if self._state_written is not None and snap.state != self._state_written:
             # Read while this console's own write was under way: the write is newer.
             snap = replace(snap, state=self._state_written)
+        self._announce_answers(snap)
         self.snapshot = snap
         if snap.view != self.view:
             return
         self._mark = snap.mark
-        self.query_one("#groups", GroupList).show(snap.counts, len(snap.in_hand), self.view)
+        self.query_one("#groups", GroupList).show(
+            snap.counts, len(snap.in_hand), self.view, len(snap.waiting)
+        )
         self._show_rows(reread=True)
         self._show_status()
         self._announce_outcomes(snap.outcomes)
@@ -272,7 +284,11 @@ class AgentScreen(DeskActions):
         table.set_rows(rows)
         if self.pending_show is not None and table.move_to(self.pending_show):
             self.pending_show = None
-        title = {IN_HAND: "In hand", ALL_GROUPS: "All my groups"}.get(self.view, self.view)
+        title = {
+            IN_HAND: "In hand",
+            ALL_GROUPS: "All my groups",
+            WAITING: "Waiting for the customer",
+        }.get(self.view, self.view)
         total = len(self.snapshot.rows)
         shown = f"{len(rows)} of {total}" if self.filter_words else str(len(rows))
         table.border_title = Content(f"{one_line(title)} · {shown}")
@@ -299,6 +315,21 @@ class AgentScreen(DeskActions):
                 self.center.clock(),
                 notice,
             )
+
+    def _announce_answers(self, snap: Snapshot) -> None:
+        """Say which e-mails the agent waited on came back, and where to."""
+        before = {i.id: i for i in self.snapshot.waiting} if self.snapshot else {}
+        still = {i.id for i in snap.waiting}
+        held = {i.id for i in snap.in_hand}
+        for key, item in before.items():
+            if key in still:
+                continue
+            subject = one_line(item.subject or "(no subject)")
+            if key in held:
+                words = f"The customer answered: {subject} is back in your hand."
+            else:
+                words = f"Back in the queue: {subject}"
+            self.notify(words, title="Waiting for the customer", markup=False, timeout=10)
 
     def _announce_outcomes(self, outcomes: list[ReviewOutcome]) -> None:
         ids = {o.outbox_id for o in outcomes}
@@ -354,6 +385,7 @@ class AgentScreen(DeskActions):
                 reason=item.reason,
                 thread=entries,
                 lines=lines,
+                remind_at=item.remind_at,
             )
             self.post_message(self.ReadingLoaded(key, again))
             return
@@ -371,6 +403,7 @@ class AgentScreen(DeskActions):
                 prepare(message),
                 entries,
                 lines,
+                remind_at=item.remind_at,
             )
         self.post_message(self.ReadingLoaded(key, reading))
 

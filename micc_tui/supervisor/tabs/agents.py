@@ -1,16 +1,17 @@
-"""Agents: who is logged in, what each holds and handled today; release e-mails."""
+"""Agents: who is logged in, what each holds, waits for and handled today; release e-mails."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label
 
 from engine.queue import QueueItem
-from engine.supervision.agents import AgentRow
+from engine.supervision.agents import AgentRow, Waiting
 from micc_tui.supervisor.modals import ConfirmPrompt
 from micc_tui.supervisor.tabs.base import (
     ConversationTab,
@@ -19,6 +20,7 @@ from micc_tui.supervisor.tabs.base import (
     short_time,
     sync_rows,
 )
+from micc_tui.supervisor.tabs.dashboard import waited
 from micc_tui.widgets.fit_table import FitTable
 from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
 from micc_tui.widgets.queue_table import Column, QueueTable
@@ -30,27 +32,30 @@ AGENT_COLUMNS = (
     Column("Role", 10),
     Column("State", 9),
     Column("In hand", 7),
+    Column("Waiting", 7),
     Column("Today", 5),
     Column("Groups", 12, flex=2),
     Column("Seen", 5, hide_below=70),
 )
 #: Where the figures are (right-aligned).
-FIGURES = (4, 5)
+FIGURES = (4, 5, 6)
 HAND_COLUMNS = (
     ("received", "Received"),
     ("group", "Service group"),
     ("from", "From"),
     ("subject", "Subject"),
+    ("waiting", "Waiting"),
 )
 
 
 @dataclass(frozen=True)
 class AgentsData:
-    """Every agent, and the e-mails the highlighted one holds."""
+    """Every agent, and the e-mails the highlighted one holds and waits on."""
 
     agents: list[AgentRow]
     agent_id: str | None
     in_hand: list[QueueItem]
+    waiting: list[Waiting]
 
 
 class AgentTable(MarkedTable):
@@ -73,6 +78,7 @@ def agent_row(key: int, agent: AgentRow) -> MarkedRow:
             agent.role,
             one_line(agent.state),
             str(agent.in_hand),
+            str(agent.waiting),
             str(agent.handled_today),
             one_line(", ".join(agent.groups)),
             agent.last_seen[11:16] if agent.last_seen else "",
@@ -80,6 +86,31 @@ def agent_row(key: int, agent: AgentRow) -> MarkedRow:
         dim=not agent.logged_in,
         marks=("", "", "", state),
     )
+
+
+def waiting_row(waiting: Waiting) -> tuple[str, list[Text]]:
+    """An e-mail waiting for the customer, dimmed, under those in hand: its age and reminder."""
+    remind = short_time(waiting.remind_at) if waiting.remind_at else "no reminder"
+    cells = [
+        cell(short_time(waiting.received)),
+        cell(waiting.service_group),
+        cell(waiting.customer, 20),
+        cell(waiting.subject),
+        cell(f"{waited(waiting.minutes)} · {remind}"),
+    ]
+    for text in cells:
+        text.style = "dim"
+    return str(waiting.conversation_id), cells
+
+
+def hand_title(agent_id: str | None, data: AgentsData) -> str:
+    """``E-mails in hand: alice · 2 waiting for the customer``."""
+    if agent_id is None:
+        return "E-mails in hand"
+    title = f"E-mails in hand: {agent_id}"
+    if data.agent_id == agent_id and data.waiting:
+        title += f" · {len(data.waiting)} waiting for the customer"
+    return title
 
 
 class AgentsTab(ConversationTab):
@@ -98,6 +129,8 @@ class AgentsTab(ConversationTab):
         super().__init__(*args, **kwargs)
         #: Agent ids by row key (the row keys are positions in the config).
         self._ids: list[str] = []
+        #: How many e-mails the listed agent holds (the lower table's first rows).
+        self._in_hand = 0
 
     def compose(self) -> ComposeResult:
         yield AgentTable(
@@ -114,10 +147,13 @@ class AgentsTab(ConversationTab):
         return self.agent_id
 
     def load(self, params: str | None) -> AgentsData:
-        """All agents, and the in-hand list of the agent ``params``."""
+        """All agents, and the e-mails the agent ``params`` holds and waits on."""
         agent = params
         return AgentsData(
-            self.supervision.agents(), agent, self.supervision.in_hand(agent) if agent else []
+            self.supervision.agents(),
+            agent,
+            self.supervision.in_hand(agent) if agent else [],
+            self.supervision.waiting(agent) if agent else [],
         )
 
     def show(self, data: AgentsData) -> None:
@@ -129,6 +165,7 @@ class AgentsTab(ConversationTab):
         with self.app.batch_update():
             agents.set_rows([agent_row(index, a) for index, a in enumerate(data.agents)])
             if data.agent_id == self.agent_id:
+                self._in_hand = len(data.in_hand)
                 sync_rows(
                     hand,
                     [
@@ -139,14 +176,14 @@ class AgentsTab(ConversationTab):
                                 cell(i.service_group),
                                 cell(i.from_address, wide),
                                 cell(i.subject),
+                                cell(""),
                             ],
                         )
                         for i in data.in_hand
-                    ],
+                    ]
+                    + [waiting_row(w) for w in data.waiting],
                 )
-            self.query_one("#in-hand-title", Label).update(
-                f"E-mails in hand: {self.agent_id}" if self.agent_id else "E-mails in hand"
-            )
+            self.query_one("#in-hand-title", Label).update(hand_title(self.agent_id, data))
         if self.agent_id is None and data.agents:
             self._follow_cursor()
 
@@ -198,7 +235,7 @@ class AgentsTab(ConversationTab):
         agent = self.agent_id
         if agent is None:
             return
-        count = self.query_one("#in-hand", DataTable).row_count
+        count = self._in_hand
         if not count:
             self.notify(f"{self.supervision.name_of(agent)} holds no e-mails.", markup=False)
             return

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, Sparkline, Static
 
+from engine.supervision.clock import minutes_between, parse_iso
 from engine.supervision.dashboard import Dashboard, GroupFigures
 from micc_tui.supervisor.tabs.base import SupervisorTab
 from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
@@ -21,6 +22,7 @@ COLUMNS = (
     Column("Queued", 6),
     Column("Working", 7),
     Column("Review", 6),
+    Column("Pending", 7),
     Column("Oldest", 7),
     Column("Answered", 8),
     Column("Agents", 7),
@@ -63,11 +65,12 @@ def group_row(key: int, group: GroupFigures) -> MarkedRow:
             str(group.queued),
             str(group.in_progress),
             str(group.pending_review),
+            str(group.pending_customer),
             waited(group.oldest_minutes),
             str(group.answered_today),
             f"{group.agents_logged_in}/{group.agents_available}",
         ),
-        marks=("", "", "", "", level, "", ""),
+        marks=("", "", "", "", "", level, "", ""),
     )
 
 
@@ -111,4 +114,15 @@ class DashboardTab(SupervisorTab):
             f"{queued} queued · {review} review · {answered} answered · "
             f"{arrived} new in 30 min · {data.unrouted} unrouted · {data.failed} failed"
             "\nWorking = taken by an agent · Agents = logged in/available"
+            f"\nPending = waiting for the customer{longest_pending(data)}"
         )
+
+
+def longest_pending(data: Dashboard) -> str:
+    """``; the longest for 2d 4h (Agents tab: who waits)``, or nothing when none waits."""
+    since = [s for s in (parse_iso(g.pending_since) for g in data.groups) if s is not None]
+    now = parse_iso(data.at)
+    if not since or now is None:
+        return ""
+    age = waited(minutes_between(min(since), now))
+    return f"; the longest for {age} (Agents tab: who waits)"
