@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+import engine.lifecycle
 from engine.bootstrap import open_store
 from engine.config import Config
 from engine.service import open_contact_center
@@ -29,6 +30,9 @@ SnapCompare = Callable[..., bool]
 def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+    # What the console does is recorded at a pinned time: the reading pane's
+    # trail lines ("taken by Alice Smith at ...") are the same in every run.
+    monkeypatch.setattr(engine.lifecycle, "now_iso", lambda: NOW.isoformat())
     yield
     monkeypatch.undo()
     time.tzset()
