@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +251,65 @@ def test_close_reasons_under_the_box(
         await pilot.pause()
 
     assert snap_compare(make_app(config), terminal_size=size, run_before=close)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_the_whole_conversation(
+    snap_compare: SnapCompare,
+    tmp_path: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A quote request with its file, a note and the trail, around the follow-up read."""
+    import engine.notes
+    from engine import lifecycle, notes
+
+    monkeypatch.setattr(engine.notes, "now_iso", lambda: NOW.isoformat())
+    config = workspace(tmp_path / "thread")
+    with open_store(config) as store:
+        quote = mail(
+            1,
+            name="Anna Berg",
+            sender="anna@example.org",
+            subject="Quote request",
+            body="Please quote 40 Ergo chairs, delivered to Lyon.\n",
+            attachment=("spec.csv", b"part,qty\nA-1,40\n"),
+        )
+        deliver(store, config, quote)
+        lifecycle.take(store, "alice", 1)
+        notes.add(store, 1, "alice", "Asked the warehouse about stock in Lyon")
+        lifecycle.release(store, "carol", 1)
+        follow = mail(
+            2,
+            name="Anna Berg",
+            sender="anna@example.org",
+            subject="Re: Quote request",
+            body="Any news? Did you get my spec sheet?\n",
+        )
+        deliver(store, config, follow, start=1)
+
+        # In order, minutes apart: the request, taken, the note, released, the follow-up.
+        def at(minutes: int) -> str:
+            return (NOW - timedelta(minutes=minutes)).isoformat()
+
+        with store.transaction() as conn:
+            conn.execute("UPDATE messages SET received = ? WHERE id = 1", (at(60),))
+            conn.execute("UPDATE messages SET received = ? WHERE id = 2", (at(5),))
+            conn.execute("UPDATE conversations SET received = ?, created = ?", (at(5), at(60)))
+            conn.execute("UPDATE notes SET created = ?", (at(45),))
+            for kind, minutes in (("taken", 50), ("note_added", 45), ("released", 40)):
+                conn.execute("UPDATE events SET at = ? WHERE kind = ?", (at(minutes), kind))
+
+    async def opened(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await settle(
+            pilot,
+            lambda: (
+                screen(app).reading is not None  # type: ignore[arg-type]
+                and screen(app).reading.lines is not None  # type: ignore[arg-type, union-attr]
+            ),
+        )
+        screen(app).query_one("#reading").scroll_home(animate=False)  # type: ignore[arg-type]
+        await settle(pilot)
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=opened)
