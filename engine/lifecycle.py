@@ -550,7 +550,9 @@ def wait_for_customer(
 
     The agent stays its holder, as the one who waits. The customer's next
     message brings it back (:func:`message_arrived`); a reminder due brings
-    it back to the queue (:func:`remind_expired`).
+    it back to the queue (:func:`remind_expired`). An e-mail the agent has
+    just answered may wait too ("send and wait": they asked the customer
+    something).
 
     Args:
         store: the store.
@@ -567,7 +569,7 @@ def wait_for_customer(
         conversation_id,
         EventKind.WAITING_FOR_CUSTOMER,
         action="set to wait for the customer",
-        states=(State.IN_PROGRESS,),
+        states=(State.IN_PROGRESS, State.ANSWERED),
         holder=agent_id,
         to_state=State.PENDING_CUSTOMER,
         to_holder=_KEEP,

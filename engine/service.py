@@ -106,18 +106,22 @@ class SendResult:
         pending_review: it waits for a supervisor's review.
         engine_running: an engine held the lease when it was queued, so it leaves
             within seconds; without one it waits in the outbox.
+        waiting: when it was sent to then wait for the customer: the reminder
+            in words ("reminder 12/4/26, 9:00 AM", "no reminder"); else empty.
     """
 
     outbox_id: int
     pending_review: bool
     engine_running: bool
+    waiting: str = ""
 
     @property
     def words(self) -> str:
         """What happened, as the agent is told: "Sent." only when an engine sends it."""
         if self.pending_review:
             return "Sent to review."
-        return "Sent." if self.engine_running else QUEUED_WITHOUT_ENGINE
+        sent = "Sent." if self.engine_running else QUEUED_WITHOUT_ENGINE
+        return f"{sent} Waiting for the customer ({self.waiting})." if self.waiting else sent
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,42 @@ async def test_the_customers_answer_comes_back_to_the_hand_with_a_notice(config:
         assert row_of(config, 1) == ("in_progress", "alice", None)
         assert "The customer answered: Order question 1 is back in your hand." in notices(app)
         assert not any(e.startswith("Waiting") for e in group_entries(app))
+
+
+async def test_f9_sends_the_reply_and_waits_for_the_customer(config: Config) -> None:
+    """The usual case: the agent asks the customer something, sends, and waits."""
+    from engine import outbox
+    from engine.outbox import OutboxState
+    from micc_tui.agent.composer import ComposerScreen
+
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await take_first(app, pilot)
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("f9")
+        await settle(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"no reminder", "enter")
+        await settle(pilot, lambda: row_of(config, 1)[0] == "pending_customer")
+        assert row_of(config, 1) == ("pending_customer", "alice", None)
+        await settle(pilot, lambda: not isinstance(app.screen, ComposerScreen))
+        assert any("Waiting for the customer (no reminder)." in n for n in notices(app))
+    with open_store(config) as store:
+        replies = outbox.listing(store, conversation_id=1)
+    assert [(r.kind, r.state) for r in replies] == [("reply", OutboxState.QUEUED)]
+
+
+async def test_f9_is_refused_for_a_forward(config: Config) -> None:
+    from micc_tui.agent.composer import ComposerScreen
+
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await take_first(app, pilot)
+        await pilot.press("f")
+        await settle(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        status = str(app.screen.query_one("#composer-status").render())
+        assert "Only a reply waits for the customer" in status
+    assert row_of(config, 1)[0] == "in_progress"

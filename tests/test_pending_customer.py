@@ -84,6 +84,21 @@ def test_only_the_holder_can_wait_and_the_email_leaves_hand_and_queue(
     alice.close()
 
 
+def test_the_agent_who_answered_may_wait_after_sending(store: Store, config: Config) -> None:
+    """Send and wait (the composer's F9): answered, then waiting; nobody else may."""
+    deliver(store, config, mail(1))
+    lifecycle.take(store, "alice", 1)
+    lifecycle.reply(store, "alice", 1, review=False)
+    with pytest.raises(ConversationMoved):
+        lifecycle.wait_for_customer(store, "bob", 1, None)
+    lifecycle.wait_for_customer(store, "alice", 1, None)
+    assert state(store, 1) == (State.PENDING_CUSTOMER, "alice")
+    assert audit.trail(store, 1)[-1].detail["from_state"] == "answered"
+    presence.put(store, "alice", "available", 1, now_iso())
+    customer_answers(store, config)
+    assert state(store, 1) == (State.IN_PROGRESS, "alice")
+
+
 def test_the_customers_answer_brings_it_back_to_the_agent_who_is_available(
     store: Store, config: Config
 ) -> None:

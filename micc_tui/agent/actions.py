@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -229,7 +228,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
     def action_wait_for_customer(self) -> None:
         """Wait for the customer's answer to the highlighted e-mail, with a reminder or none."""
-        from micc_tui.agent.dialogs import TextPrompt
+        from micc_tui.agent.waiting import reminder_prompt
 
         item = self._selected(mine=True)
         if not isinstance(item, QueueItem):
@@ -245,15 +244,7 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
 
                 self.perform(wait)
 
-        example = dates.date_time(self.center.clock() + timedelta(days=1))
-        self.app.push_screen(
-            TextPrompt(
-                "Wait for the customer: remind you when?",
-                f"A date and time ({example}), or ↓ to pick",
-                suggestions=dates.REMINDER_CHOICES,
-            ),
-            chosen,
-        )
+        self.app.push_screen(reminder_prompt(self.center), chosen)
 
     def action_transfer(self) -> None:
         """Move the highlighted e-mail to another group with a note."""

@@ -15,6 +15,7 @@ that fails leaves the e-mail as it was, to send again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +30,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 from textual.worker import Worker
 
+from engine import dates
 from engine.attachments import not_set_up
 from engine.errors import MiccError
 from engine.lifecycle import ConversationMoved
@@ -42,6 +44,7 @@ from micc_tui.agent.autosave import KeepsDraft
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.preview import PREVIEW_KEY, show_preview
 from micc_tui.agent.spell_area import Marked, SpellTextArea
+from micc_tui.agent.waiting import reminder_prompt, send_and_wait_refusal
 from micc_tui.widgets.inert_fields import InertInput
 from micc_tui.widgets.safe import one_line
 from micc_tui.widgets.trail import MovedChoice, MovedOn
@@ -64,6 +67,7 @@ class ComposerScreen(Screen[SendResult | None], KeepsDraft, ReportsWorkerFailure
         Binding("escape", "cancel", "Cancel"),
         Binding(PREVIEW_KEY, "preview", "Preview"),
         Binding("ctrl+n", "start_over", "Start over", show=False),
+        Binding("f9", "send_and_wait", "Send & wait", show=False),
     ]
 
     class Checked(Message):
@@ -452,15 +456,41 @@ class ComposerScreen(Screen[SendResult | None], KeepsDraft, ReportsWorkerFailure
             self._status("Sending…")
             self.send(self._current())
 
+    def action_send_and_wait(self) -> None:
+        """Send the reply, then wait for the customer's answer (asks when to remind you)."""
+        refusal = send_and_wait_refusal(self.draft.kind, self.review)
+        if refusal:
+            self._status(refusal)
+            return
+        if self._sending or not self._ready():
+            return
+
+        def chosen(reminder: str | None) -> None:
+            if reminder and not self._sending:
+                self._sending = True
+                self._outcome = ""
+                self._status("Sending…")
+                self.send(self._current(), reminder)
+
+        self.app.push_screen(reminder_prompt(self.center), chosen)
+
     @work(thread=True, exclusive=True, group="send", exit_on_error=False, description="send")
-    def send(self, draft: Draft) -> None:
-        """Hand the e-mail to the outbox (refused when the e-mail moved on meanwhile)."""
+    def send(self, draft: Draft, wait: str | None = None) -> None:
+        """Hand the e-mail to the outbox (refused when the e-mail moved on meanwhile).
+
+        With ``wait`` (a reminder, or ``no reminder``), the answered e-mail then
+        waits for the customer.
+        """
         try:
             with self.handing_over():  # a save under way cannot bring the draft back
                 result = self.center.send(draft)
         except ConversationMoved as moved:
             self.app.call_from_thread(self._moved_on, moved, draft)
             return
+        if wait is not None and draft.conversation_id is not None:
+            due = self.center.wait_for_customer(draft.conversation_id, wait)
+            when = f"reminder {dates.date_time(due)}" if due else "no reminder"
+            result = replace(result, waiting=when)
         self.app.call_from_thread(self._sent, result)
 
     def _moved_on(self, moved: ConversationMoved, draft: Draft) -> None:

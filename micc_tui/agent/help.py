@@ -84,6 +84,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
         "Composer",
         (
             (("ctrl+s",), "send (or send to review)"),
+            (("f9",), "send, then wait for the customer"),
             (("ctrl+r",), "insert a response (type to filter)"),
             (("::word",), "then Space: the response with that shortcut"),
             (("f7",), "next misspelling, with suggestions"),
