@@ -198,8 +198,9 @@ async def test_the_console_reports_each_failed_save_and_saves_the_rest(
         await settle(pilot, lambda: screen(app).reading is not None)
         await pilot.press("a")
         await pilot.pause()
-        prompt = app.screen.query_one("#prompt-input")
-        prompt.value = str(folder)  # type: ignore[attr-defined]
+        box = app.screen.query_one("#attachment-folder")
+        box.value = str(folder)  # type: ignore[attr-defined]
+        box.focus()
         await pilot.press("enter")
         await settle(pilot, lambda: (folder / "three.txt").exists())
         await settle(pilot, lambda: any("Saved" in str(n.message) for n in app._notifications))

@@ -397,6 +397,11 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
             return
         messages = [e.message for e in reading.thread if e.message is not None] or [reading.message]
         choices = file_choices([m for m in messages if m.attachments])
+        file_names = {
+            (m.id, int(a.get("index", n))): str(a.get("filename") or f"attachment-{n}")
+            for m in messages
+            for n, a in enumerate(m.attachments, start=1)
+        }
         if not choices:
             self.notify("This conversation has no attachments.", severity="warning")
             return
@@ -414,9 +419,10 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
                     except (OSError, Refused) as exc:
                         # One that failed is said on its own; the others are still saved.
                         reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+                        name = file_names.get((message_id, index), str(index))
                         self.app.call_from_thread(
                             self.notify,
-                            f"Not saved: file {index}: {one_line(reason)}",
+                            f"Not saved: {one_line(name)}: {one_line(reason)}",
                             severity="error",
                             markup=False,
                         )
