@@ -49,6 +49,8 @@ _HEADINGS = frozenset(f"h{level}" for level in range(1, 10))
 _UNSEEN = frozenset({"head", "style", "script", "title"})
 #: Markdown markers html2text writes for these tags; a reader gets the text alone.
 _MARKS = frozenset({"del", "strike", "s", "code", "kbd", "tt", "abbr", "sup", "sub"})
+#: What html2text writes for &nbsp; until the end (then a no-break space).
+_NBSP_HOLDER = "&nbsp_place_holder;"
 _BLANK_RUNS = re.compile(r"\n{3,}")
 #: Characters HTML shows as nothing, which newsletters repeat by the hundred
 #: (U+034F, U+200B, U+200C, U+2060, U+FEFF, the soft hyphen). The zero-width
@@ -95,8 +97,22 @@ class _Prose(html2text.HTML2Text):
         #: Lists and blockquotes opened past MAX_NESTING, not on html2text's stacks.
         self.deeper_lists = 0
         self.deeper_quotes = 0
-        #: One entry per open table: [cells started in the row, outcount after the last one].
-        self.rows: list[list[int]] = []
+        #: True inside Outlook's <p class=MsoNormal>: a line, not a paragraph.
+        self.outlook_line = False
+        #: One entry per open table: True once its current row has text.
+        self.tables: list[bool] = []
+        #: A cell started after one with text: " | " goes before the next text.
+        self.separate = False
+
+    def visible(self) -> None:
+        """Text is about to be written: a cell separator first, if one is due."""
+        if self.separate:
+            self.separate = False
+            # Not at the start of a line: a cell that began one needs none.
+            if not self.p_p and not self.lastWasNL and self.outtextlist:
+                self.o(" | ")
+        if self.tables:
+            self.tables[-1] = True
 
     def charref(self, name: str) -> str:
         try:
@@ -116,6 +132,8 @@ class _Prose(html2text.HTML2Text):
             data = data.lstrip()  # "a <!-- x --> b": one space, not two
             if not data:
                 return
+        if not self.quiet and data.replace(_NBSP_HOLDER, " ").strip():
+            self.visible()
         # entity_char=True is html2text's switch for "do not Markdown-escape".
         super().handle_data(data, True)
 
@@ -163,10 +181,16 @@ def _tag(parser: _Prose, tag: str, attrs: dict[str, str | None], start: bool) ->
 
 
 def _paragraph(parser: _Prose, attrs: dict[str, str | None], start: bool) -> bool:
-    if "msonormal" in (attrs.get("class") or "").lower():
-        parser.pbr()
-        return True
-    return False
+    if start:
+        parser.outlook_line = "msonormal" in (attrs.get("class") or "").lower()
+    elif not parser.outlook_line:
+        return False
+    if not parser.outlook_line:
+        return False
+    parser.pbr()
+    if not start:
+        parser.outlook_line = False
+    return True
 
 
 def _link(parser: _Prose, attrs: dict[str, str | None], start: bool) -> None:
@@ -184,24 +208,43 @@ def _end_link(parser: _Prose) -> None:
     href, mark = parser.link
     parser.link = None
     href = href.strip()
-    written = "".join(parser.outtextlist[mark:])
+    written = "".join(parser.outtextlist[mark:]).replace(_NBSP_HOLDER, " ")
     shown = written.strip()
     target = href.removeprefix("mailto:").partition("?")[0] if href.startswith("mailto:") else href
-    # In-page anchors and script links mean nothing outside the HTML view.
-    if not target or target == shown or href.startswith(("#", "javascript:")):
+    # In-page anchors and script links mean nothing outside the HTML view; a
+    # link with nothing to read (an image without alt text) is left out too.
+    if not shown or target == shown or not target or href.startswith(("#", "javascript:")):
         return
-    if not shown:
-        parser.o(target)
-    elif written[-1].isspace():  # "see <a>this </a>page": "see this (address) page"
-        parser.outtextlist[-1] = parser.outtextlist[-1].rstrip()
+    # A line break or a space that ends the link's text comes after its address.
+    pending, parser.p_p = parser.p_p, 0
+    spaced, parser.space = parser.space, False
+    if written[-1].isspace():  # "see <a>this </a>page": "see this (address) page"
+        pieces = parser.outtextlist
+        last = len(pieces) - 1
+        while last > mark and not _rstripped(pieces[last]):
+            pieces[last] = ""
+            last -= 1
+        pieces[last] = _rstripped(pieces[last])
         parser.o(f" ({target}) ")
     else:
         parser.o(f" ({target})")
+        parser.space = spaced
+    parser.p_p = pending
+
+
+def _rstripped(piece: str) -> str:
+    """``piece`` without trailing whitespace, html2text's stand-ins for &nbsp; included."""
+    while True:
+        stripped = piece.rstrip().removesuffix(_NBSP_HOLDER)
+        if stripped == piece:
+            return piece
+        piece = stripped
 
 
 def _image(parser: _Prose, attrs: dict[str, str | None], start: bool) -> None:
     alt = " ".join((attrs.get("alt") or "").split())
-    if start and alt and parser.style_of.images:
+    if start and alt and parser.style_of.images and not parser.quiet:
+        parser.visible()
         parser.o(f"[image: {alt}]")
 
 
@@ -244,6 +287,9 @@ def _item(parser: _Prose, start: bool) -> None:
     else:
         mark = parser.style_of.bullet
     indent = "  " * depth
+    # html2text writes an item that starts another (<li><ul><li>) on the same
+    # line; each item here has its own.
+    parser.start = False
     parser.o(f"{indent}{mark} ")
     # A <pre> inside the item lines up under its text.
     parser.list_code_indent = indent + " " * (len(mark) + 1)
@@ -253,24 +299,22 @@ def _item(parser: _Prose, start: bool) -> None:
 def _table(parser: _Prose, tag: str, start: bool) -> None:
     if tag == "table":
         if start:
-            parser.rows.append([0, parser.outcount])
-        elif parser.rows:
-            parser.rows.pop()
+            parser.tables.append(False)
+        elif parser.tables:
+            parser.tables.pop()
+            if parser.tables:
+                parser.tables[-1] = True  # a table in a cell is the cell's text
+        parser.separate = False
         parser.p()
         return
-    if not parser.rows:  # a row or cell outside any table
-        parser.rows.append([0, parser.outcount])
-    row = parser.rows[-1]
+    if not parser.tables:  # a row or cell outside any table
+        parser.tables.append(False)
     if tag == "tr":
-        row[0] = 0
+        parser.tables[-1] = False
+        parser.separate = False
         parser.soft_br()
-    elif start:
-        # A separator only between cells on one line: not before the first,
-        # after an empty one, or where the last one ended a paragraph.
-        if row[0] and parser.outcount > row[1] and not parser.p_p and not parser.lastWasNL:
-            parser.o(" | ")
-        row[0] += 1
-        row[1] = parser.outcount
+    elif start and parser.tables[-1]:
+        parser.separate = True
 
 
 #: What html.parser reads as the start of a construct that runs to a closing mark.
