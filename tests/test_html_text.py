@@ -109,11 +109,7 @@ def test_tables_are_rows_of_cells() -> None:
         "</table><p>Thanks</p>"
     )
     assert html_text(markup) == (
-        "Your order:\n\n"
-        "Article | Qty | Price\n"
-        "Chair | 40 | 1\u00a0200 €\n"
-        "Desk | 300 €\n\n"
-        "Thanks\n"
+        "Your order:\n\nArticle | Qty | Price\nChair | 40 | 1\u00a0200 €\nDesk | 300 €\n\nThanks\n"
     )
 
 

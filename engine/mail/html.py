@@ -127,6 +127,10 @@ class _Prose(html2text.HTML2Text):
         super().outtextf(s)
 
     def handle_data(self, data: str, entity_char: bool = False) -> None:
+        if data[:1] == "<" and data[1:2].isalpha():
+            # A start tag html.parser could not read (a quote never closed): what
+            # a browser shows of it is nothing, not its source.
+            return
         last = self.outtextlist[-1][-1:] if self.outtextlist else ""
         if last == " " and data[:1].isspace() and not self.pre:
             data = data.lstrip()  # "a <!-- x --> b": one space, not two
