@@ -21,6 +21,7 @@ from typing import Literal
 from engine.archive import ArchivedMessage
 from engine.config import AgentConfig, Config, ServiceGroupConfig
 from engine.confirmations import reply_subject
+from engine.mail.html import message_text
 from engine.mail.parse import parse_message
 from engine.queue import QueueItem
 from engine.router import matches
@@ -273,7 +274,8 @@ def _attribution(original: ArchivedMessage, when: str) -> str:
 
 def quote(original: ArchivedMessage, when: str) -> str:
     """The original message quoted with ``>``, under an attribution line."""
-    lines = (original.body_text or "").replace("\r\n", "\n").rstrip().split("\n")
+    text = message_text(original.body_text or "", original.body_html or "")
+    lines = text.replace("\r\n", "\n").rstrip().split("\n")
     quoted = "\n".join("> " + line if line else ">" for line in lines)
     return f"{_attribution(original, when)}\n{quoted}\n"
 

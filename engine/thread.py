@@ -16,9 +16,9 @@ from typing import Literal
 from engine import archive, audit, notes
 from engine.archive import ArchivedMessage
 from engine.audit import Event, EventKind
+from engine.mail.html import message_text
 from engine.notes import Note
 from engine.store import Store
-from engine.templates.text import html_to_text
 
 #: Characters of each body read for a message's line (its first words).
 SNIPPET_CHARS = 2000
@@ -64,7 +64,7 @@ class ThreadEntry:
 
 def first_words(message: ArchivedMessage, limit: int = SNIPPET_WORDS) -> str:
     """The first words of a message's own text: quoted lines and blank space left out."""
-    text = message.body_text if message.body_text.strip() else html_to_text(message.body_html)
+    text = message_text(message.body_text, message.body_html)
     lines = (line for line in text.splitlines() if line.strip() and not _QUOTED.match(line))
     return _cut(" ".join(" ".join(line.split()) for line in lines), limit)
 

@@ -38,7 +38,11 @@ def mail(
     attachment: tuple[str, bytes] | None = None,
     cc: str | None = None,
 ) -> bytes:
-    """A customer's e-mail, numbered so every field is predictable."""
+    """A customer's e-mail, numbered so every field is predictable.
+
+    With ``html`` and no ``body``, the e-mail is HTML only; with both,
+    multipart/alternative.
+    """
     message = EmailMessage()
     message["From"] = f'"{name or f"Customer {number}"}" <{sender or f"c{number}@example.org"}>'
     message["To"] = to
@@ -47,9 +51,12 @@ def mail(
     message["Subject"] = subject if subject is not None else f"Order question {number}"
     message["Date"] = format_datetime(NOW - timedelta(hours=3, minutes=-number))
     message["Message-ID"] = f"<m{number}@example.org>"
-    message.set_content(body if body is not None else f"Hello,\nwhere is order {number}?\n")
-    if html is not None:
-        message.add_alternative(html, subtype="html")
+    if html is not None and body is None:
+        message.set_content(html, subtype="html")  # HTML only
+    else:
+        message.set_content(body if body is not None else f"Hello,\nwhere is order {number}?\n")
+        if html is not None:
+            message.add_alternative(html, subtype="html")
     if attachment is not None:
         message.add_attachment(
             attachment[1], maintype="application", subtype="octet-stream", filename=attachment[0]

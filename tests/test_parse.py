@@ -39,10 +39,10 @@ def test_unknown_charset_still_gives_text() -> None:
 def test_html_only_mail_gets_searchable_text() -> None:
     raw = (
         b"From: a@b.c\r\nTo: d@e.f\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n"
-        b"<html><style>p{}</style><p>Hello &amp; welcome</p></html>\r\n"
+        b"<html><style>p{}</style><p>Hello &amp; welcome</p><p>Bye</p></html>\r\n"
     )
     parsed = parse_message(raw)
-    assert parsed.body_text == "Hello & welcome"
+    assert parsed.body_text == "Hello & welcome\n\nBye\n"
     assert "<p>" in parsed.body_html
 
 

@@ -78,6 +78,42 @@ def test_the_desk(snap_compare: SnapCompare, config: Config, size: tuple[int, in
     assert snap_compare(make_app(config), terminal_size=size, run_before=ready)
 
 
+#: An HTML-only e-mail like the Spanish customer's (issue 16 item 4), with a link and a table.
+SPANISH_HTML = (
+    "<html><head><style>p {margin: 0}</style></head><body><p>Buenos días:</p>"
+    "<p>Somos una cadena de <b>papelerías</b> en Sevilla y nos gustaría recibir el "
+    '<a href="https://solidus.example/catalogo">catálogo de 2027</a> y la tarifa para '
+    "distribuidores.</p><ul><li>¿Tienen material promocional en español?</li>"
+    "<li>¿Organizan demostraciones en tienda?</li></ul>"
+    "<table><tr><th>Tienda</th><th>Ciudad</th></tr><tr><td>Centro</td><td>Sevilla</td></tr>"
+    "</table><p>Un saludo,<br>María García</p></body></html>"
+)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_an_html_only_email_in_the_reading_pane(
+    snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    config = workspace(tmp_path / "ws")
+    store = open_store(config)
+    deliver(
+        store,
+        config,
+        mail(1, name="María García", subject="Solicitud de catálogo", html=SPANISH_HTML),
+    )
+    fix_received(store)
+    store.close()
+
+    async def reading(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await settle(
+            pilot,
+            lambda: table(app).row_count == 1 and screen(app).reading is not None,  # type: ignore[arg-type]
+        )
+
+    assert snap_compare(make_app(config), terminal_size=size, run_before=reading)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_searching_the_e_mail_read(
     snap_compare: SnapCompare, config: Config, size: tuple[int, int]

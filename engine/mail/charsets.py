@@ -117,6 +117,35 @@ def decode_text(data: bytes, label: str | None, problems: list[str] | None = Non
     return _cp1252(data)
 
 
+#: ``<meta charset=...>`` or ``<meta http-equiv=Content-Type content="...; charset=...">``.
+_META_CHARSET = re.compile(rb"<meta\b[^<>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
+#: How far into an HTML body its <meta> charset is looked for (Outlook's long
+#: <html> tag of namespaces comes first).
+HTML_PRESCAN = 4096
+
+
+def html_charset(data: bytes, label: str | None) -> str | None:
+    """The charset to read an HTML body with: its MIME label, else what its <meta> says.
+
+    The MIME label wins, as in mail clients, unless it is missing or ASCII
+    (senders label 8-bit HTML so). A <meta> charset on bytes that are valid
+    UTF-8 (and not ASCII) is taken for the usual mislabel: UTF-8 it is.
+    """
+    if label and codecs_for(label) not in ((), codecs_for("us-ascii")):
+        return label
+    found = _META_CHARSET.search(data[:HTML_PRESCAN])
+    meta = found.group(1).decode("ascii") if found else None
+    if meta is None or not codecs_for(meta):
+        return label
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return meta
+        return "utf-8"
+    return meta
+
+
 def _cp1252(data: bytes) -> str:
     try:
         return data.decode("cp1252")

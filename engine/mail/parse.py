@@ -31,7 +31,6 @@ import email
 import email.errors
 import email.utils
 import hashlib
-import html
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -49,7 +48,9 @@ from engine.mail.charsets import (
     decode_text,
     decode_words,
     header_bytes,
+    html_charset,
 )
+from engine.mail.html import incoming_text
 
 #: Headers that name the original recipient of a message in the master mailbox.
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "resent-to")
@@ -318,6 +319,8 @@ def _part_text(part: Message, problems: list[str]) -> str:
     if not isinstance(payload, bytes):
         return ""
     charset = part.get_content_charset()
+    if part.get_content_type() == "text/html":
+        charset = html_charset(payload, charset)
     found: list[str] = []
     text = decode_text(payload, charset, found)
     problems.extend(f"body: {problem}" for problem in found)
@@ -433,8 +436,10 @@ def _contents(
         elif kind == "text/html" and markup is None:
             markup = _part_text(part, problems)
     body_text, body_html = text or "", markup or ""
-    if not body_text and body_html:
-        body_text = html_to_search_text(body_html)
+    if _blank(body_text) and not _blank(body_html):
+        # What a person reads, quotes and searches: the HTML as text, its
+        # paragraphs, lists and links kept (the HTML itself stays in body_html).
+        body_text = incoming_text(body_html)
     if not body_text and not body_html and msg.get_content_maintype() == "multipart":
         # A multipart whose boundaries are broken keeps its body as one string:
         # show it rather than nothing.
@@ -472,14 +477,8 @@ def _unnamed(index: int, kind: str) -> str:
     return f"attachment-{index}.eml" if kind == "message/rfc822" else f"attachment-{index}"
 
 
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
-
-
-def html_to_search_text(markup: str) -> str:
-    """A quick text of an HTML body for searching; display uses a real converter."""
-    text = _TAGS.sub(" ", markup)
-    text = html.unescape(text)
-    return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip()
+def _blank(text: str) -> bool:
+    return not text or text.isspace()
 
 
 def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:

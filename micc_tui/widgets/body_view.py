@@ -38,7 +38,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from engine.archive import ArchivedMessage
-from engine.templates import html_to_text
+from engine.mail.html import incoming_text
 from micc_tui.widgets.body_search import Span, Spot, reveal_row
 from micc_tui.widgets.safe import inert
 from micc_tui.workers import ReportsWorkerFailures
@@ -171,7 +171,7 @@ def prepare(message: ArchivedMessage, *, limit: int | None = LIMIT) -> Body:
     if limit is not None and len(markup) > limit * HTML_FACTOR:
         cut = markup.rfind("<", 0, limit * HTML_FACTOR)
         converted = markup[: cut if cut > 0 else limit * HTML_FACTOR]
-    body = prepare_text(html_to_text(converted), limit=limit, html=True)
+    body = prepare_text(incoming_text(converted), limit=limit, html=True)
     if converted is markup and total <= read:
         return body
     # Only the beginning of the HTML was read: measured against all of it.
