@@ -106,13 +106,15 @@ def customer_mail(
     to: str,
     *,
     cc: str = "",
-    subject: str = "Order question",
+    subject: str | None = None,
     n: int = 0,
     message_id: str | None = None,
     body: str = "Hello, where is my order?",
     extra_headers: str = "",
 ) -> bytes:
-    """A plain customer e-mail."""
+    """A plain customer e-mail (subject ``Order question <n>`` unless given: one
+    customer's e-mails with the same subject would join one conversation)."""
+    subject = f"Order question {n}" if subject is None else subject
     mid = message_id or f"<cust-{n}-{abs(hash((to, subject, n)))}@customer.example>"
     cc_line = f"Cc: {cc}\n" if cc else ""
     return (
