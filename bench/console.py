@@ -1,6 +1,8 @@
 """Agent console with a large queue: first paint, and keypress latency in the queue.
 
 Usage: python bench/console.py [N]   (default 10,000 queued e-mails)
+       python bench/console.py --thread [N]   (one conversation of N messages, default
+       200, in the reading pane: see bench/console_thread.py)
 
 First paint is measured from starting the app to the first frame that shows
 queue rows (Textual start, the store read in a worker, the windowed table's
@@ -194,6 +196,11 @@ def summary(values: list[float]) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--thread"]:
+        from bench.console_thread import main as thread_main
+
+        thread_main(int(sys.argv[2]) if len(sys.argv) > 2 else 200)
+        return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as folder:
         copy_skeleton(Path(folder))

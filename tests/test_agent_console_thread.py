@@ -89,6 +89,27 @@ async def test_the_follow_up_shows_the_whole_thread(config: Config, store: Store
         await settle(pilot, lambda: shown_subject(app) == "Subject: Re: Quote request")
 
 
+async def test_back_to_the_newest_e_mail_its_headers_are_at_the_top(
+    config: Config, store: Store
+) -> None:
+    """The lines above come back with it: the pane scrolls past all of them, not one short."""
+    quote_and_follow_up(store, config)
+    app = make_app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: "Re: Quote request" in headers(app))
+        pane = screen(app).query_one("#reading", ReadingPane)
+        at_top = screen(app).query_one("#reading-headers")
+        await settle(pilot, lambda: pane.scroll_y > 0)
+        assert pane.scroll_y == at_top.virtual_region.y == 6  # four lines, a rule, a blank
+        await pilot.press("left_square_bracket")
+        await settle(pilot, lambda: shown_subject(app) == "Subject: Quote request")
+        await settle(pilot, lambda: pane.scroll_y == 0)
+        await pilot.press("right_square_bracket")
+        await settle(pilot, lambda: shown_subject(app) == "Subject: Re: Quote request")
+        await settle(pilot, lambda: pane.scroll_y > 0)
+        assert pane.scroll_y == at_top.virtual_region.y == 6
+
+
 async def test_a_click_on_a_line_shows_that_e_mail(config: Config, store: Store) -> None:
     quote_and_follow_up(store, config)
     app = make_app(config)

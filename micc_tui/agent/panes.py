@@ -134,10 +134,12 @@ class ThreadPart(Static):
     def show(self, lines: Content, keys: tuple[str | None, ...]) -> None:
         """Show these lines (nothing is redrawn when they are the same)."""
         self.keys = keys
-        self.display = bool(keys)
         if lines != self._shown:
             self._shown = lines
             self.update(lines)
+        # Shown after the update: the other way round, the next layout measures the old
+        # lines, and the pane scrolls to the e-mail as many rows short as they were fewer.
+        self.display = bool(keys)
 
     def on_click(self, event: events.Click) -> None:
         row = event.y
