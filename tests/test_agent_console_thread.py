@@ -74,7 +74,7 @@ async def test_the_follow_up_shows_the_whole_thread(config: Config, store: Store
         assert part(app, "after") == ""
         # The follow-up is shown at the top of the pane; the thread is above it.
         pane = screen(app).query_one("#reading", ReadingPane)
-        assert pane.scroll_y > 0
+        await settle(pilot, lambda: pane.scroll_y > 0)
 
         # [ shows the quote request in its place; ] goes back.
         await pilot.press("left_square_bracket")
