@@ -254,6 +254,27 @@ def append_all(dovecot: Dovecot, user: str, messages: list[tuple[str, bytes]]) -
     return named
 
 
+def deliver_at_once(dovecot: Dovecot, user: str, messages: list[tuple[str, bytes]]) -> None:
+    """Put ``messages`` into INBOX in one COPY, so a running engine sees them as one batch.
+
+    They are appended to a staging folder first: APPENDs one by one to INBOX
+    would let an engine in IDLE read the first ones before the last arrive.
+    """
+    client = imap(dovecot, user)
+    try:
+        if not client.folder_exists("Staging"):
+            client.create_folder("Staging")
+        for _name, raw in messages:
+            client.append("Staging", raw)
+        client.select_folder("Staging")
+        staged = client.search(["ALL"])
+        client.copy(staged, "INBOX")
+        client.delete_messages(staged)
+        client.expunge()
+    finally:
+        client.logout()
+
+
 def server_bytes(dovecot: Dovecot, user: str) -> dict[int, bytes]:
     """What the server hands out for each message of INBOX (the bytes to archive)."""
     client = imap(dovecot, user)
@@ -435,7 +456,7 @@ def test_the_serve_loop_outlives_poisoned_mail_and_a_store_failure(
 
     try:
         wait_for("the engine", lambda: store.query_one("SELECT 1 FROM lease") is not None)
-        append_all(
+        deliver_at_once(
             dovecot,
             master_user,
             [
