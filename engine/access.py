@@ -28,6 +28,8 @@ class AccessState:
     active: bool
     order: int | None
     activated_at: str | None
+    #: 1 is the highest, 9 the lowest.
+    priority: int = 5
 
 
 def sync_activation(store: Store, config: Config) -> None:
@@ -105,6 +107,7 @@ def access_states(store: Store, config: Config) -> list[AccessState]:
                 active,
                 row["activation_seq"] if row and active else None,
                 row["activated_at"] if row and active else None,
+                access.priority,
             )
         )
     return sorted(states, key=lambda s: (not s.active, s.order or 0))
@@ -113,7 +116,7 @@ def access_states(store: Store, config: Config) -> list[AccessState]:
 def active_accesses(store: Store, config: Config) -> list[ActiveAccess]:
     """The router's input: active accesses, earliest activated first."""
     return [
-        ActiveAccess(s.name, s.address, s.service_group)
+        ActiveAccess(s.name, s.address, s.service_group, s.priority)
         for s in access_states(store, config)
         if s.active
     ]

@@ -52,6 +52,14 @@ class EventKind(StrEnum):
     ACCESS_DEACTIVATED = "access_deactivated"
     WAITING_FOR_CUSTOMER = "waiting_for_customer"
     REMINDER_EXPIRED = "reminder_expired"
+    OFFERED = "offered"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_REJECTED = "offer_rejected"
+    OFFER_EXPIRED = "offer_expired"
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    GIVEN = "given"
+    RETURNED = "returned"
+    AGENT_STATE = "agent_state"
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,19 @@ _VERBS: dict[str, str] = {
     EventKind.CONFIRMATION_SKIPPED: "no automatic confirmation",
     EventKind.WAITING_FOR_CUSTOMER: "set to wait for the customer",
     EventKind.REMINDER_EXPIRED: "reminder due, back in the queue",
+    EventKind.OFFERED: "offered",
+    EventKind.OFFER_ACCEPTED: "offer accepted",
+    EventKind.OFFER_REJECTED: "offer rejected",
+    EventKind.OFFER_EXPIRED: "offer not answered",
+    EventKind.OFFER_WITHDRAWN: "offer withdrawn",
+    EventKind.GIVEN: "given",
+    EventKind.RETURNED: "returned to the queue, first in line",
+    EventKind.AGENT_STATE: "state changed",
 }
+
+
+#: Kinds whose detail names the agent an e-mail went to (``offered to Alice``).
+_TO_AGENT = frozenset({EventKind.OFFERED, EventKind.GIVEN, EventKind.OFFER_WITHDRAWN})
 
 
 def describe(
@@ -187,6 +207,10 @@ def describe(
         words += f" to {event.detail['service_group']}"
     if event.kind == EventKind.ASSIGNED and event.detail.get("service_group"):
         words += f" to {event.detail['service_group']}"
+    if event.kind in _TO_AGENT and event.detail.get("agent"):
+        words += f" to {name_of(str(event.detail['agent']))}"
+    if event.kind == EventKind.OFFER_EXPIRED and event.detail.get("agent"):
+        words += f" by {name_of(str(event.detail['agent']))}"
     if event.agent_id:
         words += f" by {name_of(event.agent_id)}"
     words += f" at {when(event.at)}"

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeGuard
 
-from engine import lifecycle, outbox
+from engine import distribution, lifecycle, outbox
 from engine.bootstrap import open_store
 from engine.config import Config, SecretError, read_secret
 from engine.errors import MailServerError
 from engine.ingest import IngestResult
 from engine.lease import PRIORITY_SERVE, Lease
 from engine.ports import MailSender, MailSource
-from engine.store import Store, now_iso
+from engine.store import Store, events, now_iso
 from engine.store import health as health_rows
 from engine.sync import SyncReport, sync_once
 
@@ -47,6 +47,10 @@ log = logging.getLogger("micc.engine")
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (MailServerError,)
 #: Seconds one wait for mail lasts before the outbox and the lease are looked at.
 WAIT_SLICE = 1.0
+#: Seconds between two looks for changes that call for offers (``offer`` groups).
+DISTRIBUTION_SLICE = 0.2
+#: A distribution pass runs at least this often (offers expire, consoles go silent).
+DISTRIBUTION_EVERY = 1.0
 #: Reconnect delays: first, and the most it grows to.
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 30.0
 #: Outbox messages sent per round before reading mail again.
@@ -169,6 +173,9 @@ class Engine:
         #: Set while this engine holds the lease and runs.
         self.running = threading.Event()
         self._recovered = False
+        #: (newest event id, monotonic time) at the last distribution pass.
+        self._distributed = (-1, 0.0)
+        self._offering = bool(distribution.offer_groups(config))
 
     # -- entry points --------------------------------------------------------------
 
@@ -253,6 +260,7 @@ class Engine:
             self._recover_outbox()
             self._read_mail()
             self._remind()
+            self._distribute()
             self._send_outbox(limit=None)
         except CONNECTION_ERRORS as exc:
             self._report_error(exc)
@@ -272,6 +280,7 @@ class Engine:
                 self._recover_outbox()
                 self._read_mail()
                 self._remind()
+                self._distribute()
                 self._send_outbox(limit=SEND_ROUND)
                 backoff = FIRST_BACKOFF
                 self._wait()
@@ -448,14 +457,40 @@ class Engine:
         if moved:
             log.info("reminders due: back in the queue", extra={"conversations": moved})
 
+    def _distribute(self) -> None:
+        """Offer queued e-mails to agents, take back unanswered offers, log out silent consoles."""
+        self._distributed = (events.newest_id(self.store), time.monotonic())
+        done = distribution.distribute(self.store, self.config, self.clock())
+        if done.offered or done.expired or done.logged_out:
+            log.info(
+                "distribution",
+                extra={
+                    "offered": [(o.conversation_id, o.agent_id) for o in done.offered],
+                    "expired": [(o.conversation_id, o.agent_id) for o in done.expired],
+                    "logged_out": done.logged_out,
+                },
+            )
+        # Its own events are no news: the next pass waits for others'.
+        self._distributed = (events.newest_id(self.store), self._distributed[1])
+
+    def _distribution_due(self) -> bool:
+        """Whether something changed since the last pass, or a second went by."""
+        mark, at = self._distributed
+        return time.monotonic() - at >= DISTRIBUTION_EVERY or events.newest_id(self.store) != mark
+
     def _wait(self) -> None:
-        """Wait for new mail (IDLE or poll) while keeping an eye on the outbox."""
+        """Wait for new mail (IDLE or poll) while keeping an eye on the outbox and offers."""
         deadline = time.monotonic() + 30.0
+        # Offers go out within a fraction of a second of a change, so the wait
+        # for mail is cut in short slices when some group offers its e-mails.
+        step = min(self.wait_slice, DISTRIBUTION_SLICE) if self._offering else self.wait_slice
         while not self._stopping() and time.monotonic() < deadline:
             if self._outbox_due():
                 return
+            if self._distribution_due():
+                self._distribute()
             if self.source is None:
-                self.stop.wait(self.wait_slice)
+                self.stop.wait(step)
                 continue
             idling = self.source.idling or self.source.supports_push
             self.health.set(
@@ -463,7 +498,7 @@ class Engine:
                 "alive" if idling else "polling",
                 "IDLE open: new mail arrives as push" if idling else "no IDLE: polling the inbox",
             )
-            if self.source.wait_for_mail(self.wait_slice):
+            if self.source.wait_for_mail(step):
                 return
 
     # -- outgoing ------------------------------------------------------------------

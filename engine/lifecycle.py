@@ -50,6 +50,7 @@ from engine.router import Route
 from engine.store import Store, now_iso, presence
 from engine.store import conversations as rows
 from engine.store import drafts as draft_rows
+from engine.store import offers as offer_rows
 from engine.store.conversations import ANYONE
 
 
@@ -126,8 +127,15 @@ _MOVES = frozenset(
         EventKind.REVIEW_REJECTED,
         EventKind.WAITING_FOR_CUSTOMER,
         EventKind.REMINDER_EXPIRED,
+        EventKind.OFFER_ACCEPTED,
+        EventKind.GIVEN,
+        EventKind.RETURNED,
     }
 )
+
+
+class OfferRefused(Refused):
+    """An offer could not be accepted or made: it expired, went elsewhere, or was never made."""
 
 
 class ConversationMoved(Refused):
@@ -224,6 +232,14 @@ def _move(
             raise _refusal(store, conversation_id, action, since)
         if held_by and (new_holder != held_by or to_state != State.IN_PROGRESS):
             draft_rows.delete_of_conversation(store, held_by, conversation_id)
+            if actor == held_by:
+                # The agent let go of it themselves: idle from now (wrap-up after a reply).
+                sent = row["service_group"] if kind == EventKind.REPLIED else None
+                presence.finished_work(store, held_by, at, sent_group=sent)
+        if before == State.QUEUED:
+            _settle_offer(store, conversation_id, to_state, new_holder, values, at)
+        if before == State.QUEUED and to_state == State.IN_PROGRESS and new_holder:
+            presence.offered(store, new_holder, at)
         story: dict[str, object] = {"from_state": before, "to_state": str(to_state)}
         if held_by and held_by != actor:
             story["holder"] = held_by
@@ -234,6 +250,29 @@ def _move(
             agent_id=actor,
             at=at,
             detail={**story, **detail},
+        )
+
+
+def _settle_offer(
+    store: Store,
+    conversation_id: int,
+    to_state: State,
+    to_holder: str | None,
+    values: Mapping[str, object] | None,
+    at: str,
+) -> None:
+    """A queued conversation moves: an offer of it to someone else is withdrawn."""
+    if to_state == State.QUEUED and "service_group" not in (values or {}):
+        return
+    offer = offer_rows.delete(store, conversation_id)
+    offer_rows.forget_refusals(store, conversation_id)
+    if offer is not None and offer["agent_id"] != to_holder:
+        record(
+            store,
+            EventKind.OFFER_WITHDRAWN,
+            conversation_id=conversation_id,
+            at=at,
+            detail={"agent": offer["agent_id"], "to_state": str(to_state)},
         )
 
 
@@ -265,6 +304,7 @@ def open_conversation(
         state=str(state),
         reason="" if route.routed else unrouted_reason,
         at=now_iso(),
+        priority=route.priority,
     )
     return conversation_id, state
 
@@ -352,18 +392,53 @@ def _answered_while_waiting(
 
 
 def take(store: Store, agent_id: str, conversation_id: int) -> None:
-    """Give ``agent_id`` this conversation if it is still queued."""
-    _move(
-        store,
-        conversation_id,
-        EventKind.TAKEN,
-        action="taken",
-        states=(State.QUEUED,),
-        holder=ANYONE,
-        to_state=State.IN_PROGRESS,
-        to_holder=agent_id,
-        actor=agent_id,
-    )
+    """Give ``agent_id`` this conversation if it is still queued and not offered to another."""
+    with store.transaction():
+        offer = offer_rows.of_conversation(store, conversation_id)
+        if offer is not None and offer["agent_id"] != agent_id:
+            raise OfferRefused(
+                f"e-mail {conversation_id} is offered to {offer['agent_id']} right now"
+            )
+        _move(
+            store,
+            conversation_id,
+            EventKind.TAKEN,
+            action="taken",
+            states=(State.QUEUED,),
+            holder=ANYONE,
+            to_state=State.IN_PROGRESS,
+            to_holder=agent_id,
+            actor=agent_id,
+            values={"ahead": 0},
+        )
+
+
+def accept_offer(store: Store, agent_id: str, conversation_id: int, now: datetime) -> None:
+    """The agent accepts the e-mail offered to them: it is theirs, in progress.
+
+    Raises:
+        OfferRefused: the offer is gone (it expired, was withdrawn, or never was).
+        ConversationMoved: the conversation is no longer queued.
+    """
+    with store.transaction():
+        offer = offer_rows.delete(store, conversation_id, agent_id)
+        if offer is None:
+            raise OfferRefused(f"e-mail {conversation_id} is not offered to you (any more)")
+        if offer["expires_at"] <= _iso(now):
+            raise OfferRefused(f"the offer of e-mail {conversation_id} expired")
+        _move(
+            store,
+            conversation_id,
+            EventKind.OFFER_ACCEPTED,
+            action="accepted",
+            states=(State.QUEUED,),
+            holder=None,
+            to_state=State.IN_PROGRESS,
+            to_holder=agent_id,
+            actor=agent_id,
+            values={"ahead": 0},
+            offered_at=offer["offered_at"],
+        )
 
 
 def take_next(store: Store, agent_id: str, groups: Sequence[str]) -> int | None:
@@ -381,6 +456,7 @@ def take_next(store: Store, agent_id: str, groups: Sequence[str]) -> int | None:
             at=at,
         )
         if taken is not None:
+            presence.offered(store, agent_id, at)
             record(
                 store,
                 EventKind.TAKEN,
@@ -646,6 +722,42 @@ def release(
     )
 
 
+def give(store: Store, supervisor_id: str, conversation_id: int, agent_id: str) -> None:
+    """A supervisor gives a queued conversation to a named agent outright."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.GIVEN,
+        action="given",
+        states=(State.QUEUED,),
+        holder=ANYONE,
+        to_state=State.IN_PROGRESS,
+        to_holder=agent_id,
+        actor=supervisor_id,
+        values={"ahead": 0},
+        agent=agent_id,
+    )
+
+
+def return_to_queue(
+    store: Store, actor: str | None, conversation_id: int, holder: str, reason: str
+) -> None:
+    """An agent's e-mail goes back to the queue first in line (they logged out, or went silent)."""
+    _move(
+        store,
+        conversation_id,
+        EventKind.RETURNED,
+        action="returned to the queue",
+        states=(State.IN_PROGRESS,),
+        holder=holder,
+        to_state=State.QUEUED,
+        to_holder=None,
+        actor=actor,
+        values={"ahead": 1, "reason": reason},
+        reason=reason,
+    )
+
+
 def approve(
     store: Store,
     supervisor_id: str,
@@ -744,6 +856,7 @@ def reroute(store: Store, supervisor_id: str, conversation_id: int, route: Route
             "service_access": route.service_access,
             "service_group": route.service_group,
             "reason": f"routed again by {supervisor_id}",
+            "priority": route.priority,
         },
         service_access=route.service_access,
         service_group=route.service_group,
@@ -785,12 +898,15 @@ __all__ = [
     "PROBLEMS",
     "REOPENED_BY_CUSTOMER",
     "ConversationMoved",
+    "OfferRefused",
     "State",
+    "accept_offer",
     "approve",
     "assign",
     "close",
     "discard",
     "forward",
+    "give",
     "junk",
     "message_arrived",
     "open_conversation",
@@ -800,6 +916,7 @@ __all__ = [
     "remind_expired",
     "reply",
     "reroute",
+    "return_to_queue",
     "seen",
     "take",
     "take_next",

@@ -1,4 +1,4 @@
-"""Queues as agents and supervisors see them: conversations, oldest waiting first.
+"""Queues as agents and supervisors see them: conversations, by priority then waiting time.
 
 A queue item is a conversation; what an agent sees of it is its latest
 incoming message. This module only reads; every change of a conversation's
@@ -40,6 +40,10 @@ class QueueItem:
     message: int | None
     #: When the agent waiting for the customer is reminded (stored time), if they are.
     remind_at: str | None = None
+    #: 1 is the highest, 9 the lowest (from the service access).
+    priority: int = 5
+    #: The agent it is offered to right now, if it is.
+    offered_to: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The item as the ``--json`` listings print it."""
@@ -62,6 +66,8 @@ def _item(row: sqlite3.Row) -> QueueItem:
         row[11],
         row[12],
         row[13],
+        row[14],
+        row[15],
     )
 
 
@@ -74,7 +80,10 @@ def list_items(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[QueueItem]:
-    """Conversations, oldest waiting first, filtered by group, state and agent."""
+    """Conversations, first in line first, filtered by group, state and agent.
+
+    Returned e-mails first, then by priority (1 first), then the longest waiting.
+    """
     found = rows.items(
         store, groups=groups, states=states, agent_id=agent_id, limit=limit, offset=offset
     )

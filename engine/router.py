@@ -25,6 +25,8 @@ class ActiveAccess:
     name: str
     pattern: str
     service_group: str
+    #: 1 is the highest, 9 the lowest (the access's ``priority``).
+    priority: int = 5
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Route:
     service_group: str | None
     #: The recipient address that matched, or None when unrouted.
     matched_address: str | None = None
+    #: The service access's priority: 1 is the highest, 9 the lowest.
+    priority: int = 5
 
     @property
     def routed(self) -> bool:
@@ -84,7 +88,7 @@ def route(recipients: Iterable[str], accesses: Sequence[ActiveAccess]) -> Route:
         regex = compile_pattern(access.pattern)
         for address in addresses:
             if regex.fullmatch(address):
-                return Route(access.name, access.service_group, address)
+                return Route(access.name, access.service_group, address, access.priority)
     return UNROUTED
 
 

@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Literal
 
 from engine import (
+    agent_state,
     archive,
     audit,
     dates,
+    distribution,
     lease,
     lifecycle,
     notes,
@@ -266,17 +268,82 @@ class ContactCenter(WritingAids):
         return (group,)
 
     def take_next(self, group: str | None = None) -> QueueItem | None:
-        """Take the oldest queued e-mail of ``group`` (or of all the agent's groups)."""
-        taken = lifecycle.take_next(self.store, self.agent.id, self._groups(group))
+        """Take the first queued e-mail of ``group`` (or of all the agent's groups).
+
+        The one offered to the agent, if any; else the first in line (by
+        priority, then waiting time) that is not offered to someone else.
+        Refused when the agent is not Available or holds as many as they may.
+        """
+        groups = self._groups(group)
+        self._may_take()
+        offer = distribution.offer_of(self.store, self.agent.id)
+        if offer is not None and offer.service_group in groups:
+            return self.accept_offer(offer.conversation_id)
+        taken = lifecycle.take_next(self.store, self.agent.id, groups)
         return queue.get_item(self.store, taken) if taken is not None else None
 
     def take(self, conversation_id: int) -> QueueItem:
-        """Take this e-mail; :class:`~engine.lifecycle.ConversationMoved` if someone was faster."""
-        self._visible(conversation_id)
+        """Take this e-mail; :class:`~engine.lifecycle.ConversationMoved` if someone was faster.
+
+        In a group that offers its e-mails only the one offered to the agent
+        may be taken (supervisors give others out of order).
+        """
+        item = self._visible(conversation_id)
+        self._may_take()
+        offer = distribution.offer_of(self.store, self.agent.id)
+        if offer is not None and offer.conversation_id == conversation_id:
+            return self.accept_offer(conversation_id)
+        group = self.config.group(item.service_group or "")
+        if group is not None and group.distribution == "offer" and item.state == State.QUEUED:
+            raise Refused(
+                f"{group.name} offers its e-mails one by one: wait for your offer, "
+                "or press n for the next one"
+            )
         lifecycle.take(self.store, self.agent.id, conversation_id)
+        taken = queue.get_item(self.store, conversation_id)
+        assert taken is not None
+        return taken
+
+    def _may_take(self) -> None:
+        """Refused unless the agent is Available and holds fewer e-mails than they may."""
+        if presence.state_of(self.store, self.agent.id) not in (None, "available"):
+            raise Refused("you are Away: press s to be Available before taking e-mails")
+        limit = agent_state.capacity(self.agent, self.config)
+        held = queue.count_items(self.store, states=(State.IN_PROGRESS,), agent_id=self.agent.id)
+        if held >= limit:
+            raise Refused(
+                f"you hold {held} e-mails, as many as you may: answer or put one back first"
+            )
+
+    # -- offers -------------------------------------------------------------------
+
+    def offer(self) -> tuple[distribution.Offer, QueueItem] | None:
+        """The e-mail offered to the agent right now, with what the banner shows of it."""
+        offer = distribution.offer_of(self.store, self.agent.id)
+        if offer is None:
+            return None
+        item = queue.get_item(self.store, offer.conversation_id)
+        return (offer, item) if item is not None else None
+
+    def accept_offer(self, conversation_id: int) -> QueueItem:
+        """Accept the e-mail offered: it is in the agent's hand."""
+        lifecycle.accept_offer(self.store, self.agent.id, conversation_id, datetime.now(UTC))
         item = queue.get_item(self.store, conversation_id)
         assert item is not None
         return item
+
+    def reject_offer(self, conversation_id: int, reason: str) -> None:
+        """Turn the offer down, saying why; it goes to the next agent."""
+        distribution.reject(self.store, self.agent.id, conversation_id, reason)
+
+    @property
+    def away_reasons(self) -> tuple[str, ...]:
+        """What the agent may say when going Away."""
+        return tuple(self.config.distribution.away_reasons)
+
+    def status(self) -> agent_state.AgentStatus:
+        """The agent's state as supervisors see it (Offered, Busy, Wrap-up...)."""
+        return agent_state.status(self.store, self.config, self.agent.id)
 
     def _visible(self, conversation_id: int) -> QueueItem:
         """The conversation, if it is in one of the agent's groups; else Refused."""
@@ -646,13 +713,32 @@ class ContactCenter(WritingAids):
 
     # -- presence and health ------------------------------------------------------
 
-    def set_state(self, state: AgentState) -> None:
-        """Record the agent as Available or Away (also a heartbeat)."""
-        presence.put(self.store, self.agent.id, state, os.getpid(), now_iso())
+    def set_state(self, state: AgentState, reason: str = "") -> None:
+        """Record the agent as Available, Away (with a reason) or gone (also a heartbeat).
+
+        The console's goodbye (``offline``) logs the agent out and keeps the
+        e-mails in their hand (they chose to keep them); an offer goes to the
+        next agent.
+        """
+        stored = agent_state.AgentState.LOGGED_OUT if state == "offline" else state
+        agent_state.set_state(
+            self.store,
+            self.config,
+            self.agent.id,
+            stored,
+            reason,
+            pid=os.getpid(),
+            keep_in_hand=True,
+        )
 
     def heartbeat(self) -> None:
         """Say the console is still running, without changing the state."""
         presence.beat(self.store, self.agent.id, os.getpid(), now_iso())
+
+    def away_reason(self) -> str:
+        """Why the agent is Away ("" when Available, or no reason given)."""
+        row = presence.status(self.store, self.agent.id)
+        return str(row["reason"]) if row is not None and row["state"] != "available" else ""
 
     def state(self) -> AgentState:
         """The agent's recorded state as the console shows it (Away unless Available)."""

@@ -342,6 +342,31 @@ def _cross_check(config: Config, file: Path | None, lines: KeyLines) -> Iterable
         for group in agent.groups:
             if group not in group_names:
                 yield unknown_group(("agent", index, "groups"), group)
+        for group in agent.skills:
+            if group not in group_names:
+                yield unknown_group(("agent", index, "skills", group), group)
+    for index, group_config in enumerate(config.service_group):
+        for name in group_config.overflow_groups:
+            if name not in group_names:
+                yield unknown_group(("service_group", index, "overflow_groups"), name)
+            elif name == group_config.name:
+                loc = ("service_group", index, "overflow_groups")
+                yield Problem(
+                    file,
+                    lines.line(loc),
+                    dotted_key(loc),
+                    f"{name!r} overflows into itself",
+                    "name other groups whose agents may take these e-mails",
+                )
+        if group_config.overflow_groups and group_config.overflow_after_minutes is None:
+            loc = ("service_group", index, "overflow_groups")
+            yield Problem(
+                file,
+                lines.line(loc),
+                dotted_key(loc),
+                "overflow_groups without overflow_after_minutes",
+                "say after how many minutes of waiting, e.g. overflow_after_minutes = 10",
+            )
     server = config.server
     if server.type == "graph" and server.graph is None:
         yield Problem(

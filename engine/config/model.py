@@ -17,9 +17,15 @@ Preset = Literal["gmail", "office365"]
 ProcessedPolicy = Literal["delete", "trash", "archive", "keep"]
 Role = Literal["agent", "supervisor"]
 SignaturePreference = Literal["agent", "group"]
+#: How a group's e-mails reach agents: offered to one chosen agent, or taken by agents.
+Distribution = Literal["offer", "pull"]
+#: Which available agent an e-mail is offered to.
+Selection = Literal["longest_idle", "most_skilled"]
 #: A path in the file; read as a string, made relative to the file.
 FilePath = Annotated[Path, Strict(False)]
 Strings = Annotated[tuple[str, ...], Strict(False)]
+#: An agent's skill level in a group they belong to but have no level for.
+DEFAULT_SKILL = 5
 
 
 class _Section(BaseModel):
@@ -123,6 +129,19 @@ class ServiceGroupConfig(_Section):
     thresholds: Thresholds = Thresholds()
     #: An extra folder this group's agents may attach files from.
     attachments_folder: FilePath | None = None
+    #: ``offer``: each e-mail is offered to one available agent; ``pull``: agents take them.
+    distribution: Distribution = "offer"
+    #: ``longest_idle``, or ``most_skilled`` (highest skill level here, then longest idle).
+    selection: Selection = "longest_idle"
+    #: An offer nobody accepts within this long goes to the next agent (the first is set Away).
+    offer_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: E-mails one agent may hold at once (an agent's own ``max_in_hand`` overrides it).
+    max_in_hand: int = Field(default=3, ge=1)
+    #: After sending a reply, the agent gets no offer for this long.
+    wrap_up_seconds: float = Field(default=0.0, ge=0)
+    #: After waiting this long, the e-mail is offered to ``overflow_groups``' agents too.
+    overflow_after_minutes: float | None = Field(default=None, ge=0)
+    overflow_groups: Strings = ()
 
 
 class ServiceAccessConfig(_Section):
@@ -133,6 +152,8 @@ class ServiceAccessConfig(_Section):
     service_group: str
     auto_confirmation: FilePath | None = None
     active: bool = True
+    #: 1 is the highest, 9 the lowest: queues and offers go by priority, then waiting time.
+    priority: int = Field(default=5, ge=1, le=9)
 
 
 class AgentConfig(_Section):
@@ -147,6 +168,16 @@ class AgentConfig(_Section):
     role: Role = "agent"
     signature: FilePath | None = None
     ssh_keys: Strings = ()
+    #: Skill level per service group, 1-10 (a group in ``groups`` not listed here: 5).
+    skills: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
+    #: E-mails this agent may hold at once (default: each group's ``max_in_hand``).
+    max_in_hand: int | None = Field(default=None, ge=1)
+
+    def skill(self, group: str) -> int:
+        """The agent's level in ``group``: listed, else 5 for a member, else 0."""
+        if group in self.skills:
+            return self.skills[group]
+        return DEFAULT_SKILL if group in self.groups else 0
 
 
 class ConfirmationConfig(_Section):
@@ -163,6 +194,15 @@ class ConversationsConfig(_Section):
     #: with the same subject from the same customer still joins it (without
     #: threading headers). Open conversations are always joined; 0: only those.
     follow_up_window_days: int = Field(default=7, ge=0)
+
+
+class DistributionConfig(_Section):
+    """Agent states and offers, for every group that offers its e-mails."""
+
+    #: What an agent may say when going Away (besides "no answer", set by offers).
+    away_reasons: Strings = ("Break", "Meeting", "Training")
+    #: A console silent this long is logged out; its e-mails go back to the queue.
+    logout_after_seconds: float = Field(default=120.0, gt=0)
 
 
 class SpellingConfig(_Section):
@@ -191,6 +231,7 @@ class Config(_Section):
     agent: Annotated[tuple[AgentConfig, ...], Strict(False)] = ()
     confirmations: ConfirmationConfig = ConfirmationConfig()
     conversations: ConversationsConfig = ConversationsConfig()
+    distribution: DistributionConfig = DistributionConfig()
     spelling: SpellingConfig = SpellingConfig()
     attachments: AttachmentsConfig = AttachmentsConfig()
     #: The file this was read from; relative paths were resolved against it.

@@ -28,14 +28,29 @@ ANYONE: Final = _Anyone()
 
 #: Columns :func:`change` may set besides state, holder and ``updated``.
 _SETTABLE = frozenset(
-    {"service_access", "service_group", "reason", "received", "last_message", "remind_at"}
+    {
+        "service_access",
+        "service_group",
+        "reason",
+        "received",
+        "last_message",
+        "remind_at",
+        "priority",
+        "ahead",
+    }
 )
+
+#: The order of a queue and of offers: returned e-mails first in line, then by
+#: priority (1 first), then the longest waiting.
+QUEUE_ORDER = "ahead DESC, priority, received, id"
 
 ITEM_SELECT = (
     "SELECT c.id, COALESCE(m.message_id, '') AS message_id, c.subject, c.customer_name, "
     "c.customer_address, COALESCE(m.to_json, '[]') AS to_json, c.service_access, "
-    "c.service_group, c.state, c.received, c.agent_id, c.reason, c.last_message, c.remind_at "
-    "FROM conversations c LEFT JOIN messages m ON m.id = c.last_message"
+    "c.service_group, c.state, c.received, c.agent_id, c.reason, c.last_message, c.remind_at, "
+    "c.priority, o.agent_id AS offered_to "
+    "FROM conversations c LEFT JOIN messages m ON m.id = c.last_message "
+    "LEFT JOIN offers o ON o.conversation_id = c.id"
 )
 
 
@@ -50,13 +65,14 @@ def insert(
     state: str,
     reason: str,
     at: str,
+    priority: int = 5,
 ) -> int:
     """A new conversation (joins an open transaction); its id."""
     with store.transaction() as conn:
         row = conn.execute(
             "INSERT INTO conversations (subject, customer_name, customer_address, "
-            "service_access, service_group, state, reason, created, updated, received) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "service_access, service_group, state, reason, created, updated, received, "
+            "priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 subject,
                 customer_name,
@@ -68,6 +84,7 @@ def insert(
                 at,
                 at,
                 at,
+                priority,
             ),
         ).fetchone()
     return int(row[0])
@@ -126,12 +143,17 @@ def change(
 def take_oldest(
     store: Store, agent_id: str, groups: Sequence[str], *, from_state: str, to_state: str, at: str
 ) -> int | None:
-    """Give ``agent_id`` the oldest conversation of ``groups`` in ``from_state``; its id."""
+    """Give ``agent_id`` the first conversation of ``groups`` in ``from_state``; its id.
+
+    First in :data:`QUEUE_ORDER`, skipping those offered to someone.
+    """
     with store.transaction() as conn:
         row = conn.execute(
-            f"UPDATE conversations SET state = ?, agent_id = ?, updated = ? "
+            f"UPDATE conversations SET state = ?, agent_id = ?, updated = ?, ahead = 0 "
             f"WHERE id = (SELECT id FROM conversations WHERE state = ? AND "
-            f"service_group IN ({marks(groups)}) ORDER BY received, id LIMIT 1) "
+            f"service_group IN ({marks(groups)}) "
+            f"AND id NOT IN (SELECT conversation_id FROM offers) "
+            f"ORDER BY {QUEUE_ORDER} LIMIT 1) "
             f"AND state = ? RETURNING id",
             (to_state, agent_id, at, from_state, *groups, from_state),
         ).fetchone()
@@ -181,9 +203,9 @@ def items(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[sqlite3.Row]:
-    """Queue rows (see :data:`ITEM_SELECT`), oldest waiting first."""
+    """Queue rows (see :data:`ITEM_SELECT`) in :data:`QUEUE_ORDER`."""
     where, params = _filters(groups, states, agent_id)
-    sql = f"{ITEM_SELECT}{where} ORDER BY c.received, c.id"
+    sql = f"{ITEM_SELECT}{where} ORDER BY c.ahead DESC, c.priority, c.received, c.id"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -313,4 +335,20 @@ def waiting_by_group(store: Store, state: str) -> list[sqlite3.Row]:
         "SELECT service_group, COUNT(*), MIN(updated) FROM conversations "
         "WHERE state = ? GROUP BY service_group",
         (state,),
+    )
+
+
+def offer_candidates(
+    store: Store, state: str, groups: Sequence[str], *, limit: int, after: int = 0
+) -> list[sqlite3.Row]:
+    """(id, service_group, received, priority, ahead) of ``state`` in ``groups`` not on offer.
+
+    In :data:`QUEUE_ORDER`, ``limit`` rows from position ``after``.
+    """
+    return store.query(
+        f"SELECT id, service_group, received, priority, ahead FROM conversations "
+        f"WHERE state = ? AND service_group IN ({marks(groups)}) "
+        f"AND id NOT IN (SELECT conversation_id FROM offers) "
+        f"ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?",
+        (state, *groups, limit, after),
     )

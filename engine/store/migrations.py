@@ -378,6 +378,42 @@ CREATE INDEX drafts_conversation ON drafts (conversation_id, agent_id)
 """
 
 
+# Automatic distribution (issue 17). A conversation's priority comes from its
+# service access (1 highest); ``ahead`` puts e-mails returned from a console
+# that went silent first in line. An offer is one row per conversation (never
+# two at once) and one per agent, with an expiry: made and accepted in
+# transactions, so a crash loses nothing and an offer past its expiry is made
+# again. ``offer_refusals`` keeps who rejected which e-mail, so it goes to
+# someone else first. The agent's row keeps why they are Away, since when the
+# state holds, since when they are idle (longest idle first) and when they
+# last sent a reply, from which group (wrap-up).
+_DISTRIBUTION = """
+ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 5;
+ALTER TABLE conversations ADD COLUMN ahead INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_offer_order ON conversations (state, priority, ahead, received);
+ALTER TABLE agent_status ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE agent_status ADD COLUMN since TEXT;
+ALTER TABLE agent_status ADD COLUMN idle_since TEXT;
+ALTER TABLE agent_status ADD COLUMN sent_at TEXT;
+ALTER TABLE agent_status ADD COLUMN sent_group TEXT;
+CREATE TABLE offers (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id),
+    agent_id TEXT NOT NULL UNIQUE,
+    service_group TEXT NOT NULL,
+    offered_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    offered_by TEXT
+);
+CREATE INDEX offers_expiry ON offers (expires_at);
+CREATE TABLE offer_refusals (
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    agent_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, agent_id)
+)
+"""
+
+
 #: Every migration, in order. Names are recorded; never rename or edit a shipped one.
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _script(_INITIAL)),
@@ -391,6 +427,7 @@ MIGRATIONS: list[Migration] = [
     ("0009_correspondents", _correspondents),
     ("0010_drafts", _script(_DRAFTS)),
     ("0011_pending_customer", _script(_PENDING_CUSTOMER)),
+    ("0012_distribution", _script(_DISTRIBUTION)),
 ]
 
 

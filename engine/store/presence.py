@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -57,3 +58,89 @@ def available(store: Store, agent_id: str, now: datetime) -> bool:
         (agent_id, fresh_since),
     )
     return row is not None
+
+
+_STATUS_COLUMNS = "agent_id, state, reason, since, last_seen, idle_since, sent_at, sent_group, pid"
+
+
+def change_state(
+    store: Store, agent_id: str, state: str, reason: str, at: str, *, pid: int | None = None
+) -> sqlite3.Row | None:
+    """Set the agent's state and why, since ``at``; the row as it was (None: first time).
+
+    Becoming Available starts the agent's idle time. The time in state only
+    restarts when the state or reason changes. Joins an open transaction.
+    """
+    with store.transaction() as conn:
+        before: sqlite3.Row | None = conn.execute(
+            f"SELECT {_STATUS_COLUMNS} FROM agent_status WHERE agent_id = ?", (agent_id,)
+        ).fetchone()
+        if before is None:
+            conn.execute(
+                "INSERT INTO agent_status (agent_id, state, pid, last_seen, reason, since, "
+                "idle_since) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (agent_id, state, pid, at, reason, at, at if state == "available" else None),
+            )
+            return None
+        same = before["state"] == state and before["reason"] == reason
+        idle_since = before["idle_since"]
+        if state == "available" and (before["state"] != "available" or idle_since is None):
+            idle_since = at
+        conn.execute(
+            "UPDATE agent_status SET state = ?, reason = ?, since = ?, idle_since = ?, "
+            "last_seen = CASE WHEN ? IS NULL THEN last_seen ELSE ? END, pid = COALESCE(?, pid) "
+            "WHERE agent_id = ?",
+            (
+                state,
+                reason,
+                before["since"] if same and before["since"] else at,
+                idle_since,
+                pid,
+                at,
+                pid,
+                agent_id,
+            ),
+        )
+    return before
+
+
+def finished_work(store: Store, agent_id: str, at: str, *, sent_group: str | None) -> None:
+    """The agent let go of an e-mail (answered, closed...): idle from ``at``; a send: wrap-up."""
+    with store.transaction() as conn:
+        if sent_group is None:
+            conn.execute(
+                "UPDATE agent_status SET idle_since = ? WHERE agent_id = ?", (at, agent_id)
+            )
+        else:
+            conn.execute(
+                "UPDATE agent_status SET idle_since = ?, sent_at = ?, sent_group = ? "
+                "WHERE agent_id = ?",
+                (at, at, sent_group, agent_id),
+            )
+
+
+def offered(store: Store, agent_id: str, at: str) -> None:
+    """The agent was offered an e-mail: the idle time restarts (the next offer goes elsewhere)."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE agent_status SET idle_since = ? WHERE agent_id = ?", (at, agent_id))
+
+
+def status(store: Store, agent_id: str) -> sqlite3.Row | None:
+    """The agent's whole row (see ``_STATUS_COLUMNS``), or None."""
+    return store.query_one(
+        f"SELECT {_STATUS_COLUMNS} FROM agent_status WHERE agent_id = ?", (agent_id,)
+    )
+
+
+def statuses(store: Store) -> list[sqlite3.Row]:
+    """Every agent's whole row."""
+    return store.query(f"SELECT {_STATUS_COLUMNS} FROM agent_status ORDER BY agent_id")
+
+
+def silent_since(store: Store, before: str, logged_out: Sequence[str]) -> list[sqlite3.Row]:
+    """Agents not logged out whose console was last heard before ``before``."""
+    return store.query(
+        f"SELECT {_STATUS_COLUMNS} FROM agent_status WHERE last_seen < ? "
+        f"AND state NOT IN ({','.join('?' * len(logged_out))})",
+        (before, *logged_out),
+    )

@@ -38,7 +38,9 @@ class AddressTest:
 def try_address(store: Store, config: Config, address: str) -> AddressTest:
     """Route ``address`` as the engine would now."""
     states = access_states(store, config)
-    active = [ActiveAccess(s.name, s.address, s.service_group) for s in states if s.active]
+    active = [
+        ActiveAccess(s.name, s.address, s.service_group, s.priority) for s in states if s.active
+    ]
     decision = route([address], active)
     matching = tuple(s for s in states if address.strip() and matches(s.address, address))
     return AddressTest(address, decision, matching)
