@@ -26,6 +26,15 @@ def workspace(folder: Path) -> Config:
     return config
 
 
+def edit_config(config: Config, old: str, new: str) -> Config:
+    """Replace ``old`` (which must be there) by ``new`` in the config's file; the config again."""
+    assert config.source is not None
+    text = config.source.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {config.source}"
+    config.source.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_config(str(config.source))
+
+
 def mail(
     number: int,
     *,

@@ -10,7 +10,7 @@ from engine.bootstrap import open_store
 from engine.config import load_config
 from micc_tui.agent.screen import AgentScreen
 from tests.agent_console_helpers import make_app, settle, table
-from tests.agent_fixtures import deliver, mail, workspace
+from tests.agent_fixtures import deliver, edit_config, mail, workspace
 
 MAILS = 40
 
@@ -37,7 +37,8 @@ def console(config_path: str, agent: str, start: multiprocessing.synchronize.Bar
 
 
 def test_each_email_is_taken_once(tmp_path: Path) -> None:
-    config = workspace(tmp_path / "ws")
+    # Each takes as many as it can: no limit on e-mails in hand here.
+    config = edit_config(workspace(tmp_path / "ws"), "max_in_hand = 5 ", "max_in_hand = 100 ")
     store = open_store(config)
     deliver(store, config, *[mail(i) for i in range(MAILS)])
     context = multiprocessing.get_context("spawn")
