@@ -31,6 +31,14 @@ the next agent starts afresh.
        │                                               supervisor's release: queued
        └──► unrouted ─ assign, route again ─► queued;  discard ─► closed
 
+In a group that offers its e-mails (:mod:`engine.distribution`) a queued
+conversation may be offered to one agent: it stays queued, with an offer row,
+until the agent accepts (``accept_offer``: in progress with them), rejects it,
+or the offer expires. Any move out of the queue withdraws the offer. A
+supervisor may ``give`` a queued conversation to a named agent outright, and
+an agent logged out by a supervisor or by silence has their e-mails
+returned to the queue first in line (``return_to_queue``).
+
 While a conversation waits for the customer its holder is the agent who
 waits; it is in nobody's hand nor in a queue until the customer writes or
 the reminder (``remind_at``) is due.
