@@ -75,6 +75,19 @@ def offer_groups(config: Config) -> list[ServiceGroupConfig]:
     return [g for g in config.service_group if g.distribution == "offer"]
 
 
+def problems(config: Config) -> list[str]:
+    """What ``micc check`` warns about: offer groups whose e-mails nobody could be offered."""
+    found = []
+    for group in offer_groups(config):
+        if not any(group.name in agent.groups for agent in config.agent):
+            found.append(
+                f"service group {group.name!r} offers its e-mails but no agent is in it: "
+                "they wait until a supervisor gives them out "
+                '(add agents, or distribution = "pull")'
+            )
+    return found
+
+
 def distribute(
     store: Store, config: Config, now: datetime | None = None, *, wall: datetime | None = None
 ) -> Pass:
@@ -419,5 +432,6 @@ __all__ = [
     "offer_groups",
     "offer_of",
     "offer_to",
+    "problems",
     "reject",
 ]

@@ -350,3 +350,15 @@ def test_a_skill_level_out_of_range_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="skills"):
         parse_config(text, tmp_path / "micc.toml")
+
+
+def test_check_warns_about_an_offer_group_without_agents(tmp_path: Path) -> None:
+    config = tenant(tmp_path)
+    assert distribution.problems(config) == []
+    lonely = parse_config(
+        TENANT.format(path=tmp_path / "m.db", sales="", support="")
+        + '\n[[service_group]]\nname = "Empty"\n',
+        tmp_path / "micc.toml",
+    )
+    (warning,) = distribution.problems(lonely)
+    assert "'Empty' offers its e-mails but no agent is in it" in warning

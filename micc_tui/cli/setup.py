@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from engine import attachments
+from engine import attachments, distribution
 from engine.access import overlaps
 from engine.config import Config, ConfigError, load_config
 from engine.standby import missing_secrets
@@ -98,6 +98,7 @@ def run_check(args: argparse.Namespace) -> int:
         for missing in missing_secrets(config)
     ]
     warnings += ssh_problems(config)
+    warnings += distribution.problems(config)
     if args.json:
         print_json(
             {"usable": True, "config": str(config.source), "errors": [], "warnings": warnings}
