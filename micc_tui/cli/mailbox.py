@@ -113,12 +113,13 @@ def run_queue(args: argparse.Namespace) -> int:
         print_json([i.to_json() for i in items])
         return 0
     print_table(
-        ("ID", "RECEIVED", "STATE", "GROUP", "ACCESS", "FROM", "SUBJECT"),
+        ("ID", "P", "RECEIVED", "STATE", "GROUP", "ACCESS", "FROM", "SUBJECT"),
         [
             (
                 i.id,
+                i.priority,
                 i.received[:19].replace("T", " "),
-                i.state,
+                f"offered to {i.offered_to}" if i.offered_to else i.state,
                 i.service_group or "-",
                 i.service_access or "-",
                 i.from_address or i.from_name,
