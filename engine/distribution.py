@@ -183,6 +183,25 @@ def _offer_queued(
     now: datetime,
     wall: datetime,
 ) -> list[Offer]:
+    """Offer queued e-mails to free agents, deciding on one consistent view of the store.
+
+    The whole pass is one write transaction: agents' states, idle times and
+    e-mails in hand are read and the offers written with nothing committing
+    in between. Otherwise an agent going Away (or answering an e-mail, and
+    entering wrap-up) after the read and before the offer would be offered
+    one, and the choice of the longest idle agent would go by stale times.
+    """
+    with store.transaction():
+        return _offer_queued_now(store, config, groups, now, wall)
+
+
+def _offer_queued_now(
+    store: Store,
+    config: Config,
+    groups: Sequence[ServiceGroupConfig],
+    now: datetime,
+    wall: datetime,
+) -> list[Offer]:
     free = _free_agents(store, config, now, wall)
     if not free:
         return []
