@@ -219,6 +219,8 @@ def _offer_queued_now(
         )
         if not page:
             break
+        # E-mails offered from this page leave the candidates (they are on
+        # offer now): the next page starts that many rows earlier.
         position += len(page)
         refusals = offer_rows.refusals(store, [int(r["id"]) for r in page], since=refused_since)
         for row in page:
@@ -236,6 +238,7 @@ def _offer_queued_now(
             if offer is None:
                 continue
             made.append(offer)
+            position -= 1
             del free[chosen]
             if not free:
                 break
