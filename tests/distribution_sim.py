@@ -6,7 +6,9 @@ looks for its offer, accepts it (or now and then rejects it, or lets one
 expire), "handles" the e-mail for a random few milliseconds and answers it
 through the agent facade's real reply path (``draft`` and ``send``). Agents
 go Away for a break now and then and come back; an agent named in
-``MICC_SIM_LOGOUT`` logs out mid-run (its e-mails go back to the queue).
+``MICC_SIM_LOGOUT`` logs out mid-run (its e-mails go back to the queue);
+``MICC_SIM_THINK`` is the most seconds an agent reads an offer before
+answering it (default 0).
 They stop when ``STOPFILE`` exists.
 
 ``python -m tests.distribution_sim distributor CONFIG STOPFILE`` runs
@@ -59,6 +61,8 @@ class _Agent:
     logged_out: bool = False
     next_beat: float = 0.0
     next_look: float = 0.0
+    #: The offer being read before it is accepted, and when the agent decides.
+    reading: tuple[int, float] | None = None
 
 
 def run_agents(config_path: str, seed: int, stop_file: str, ids: list[str]) -> None:
@@ -69,6 +73,7 @@ def run_agents(config_path: str, seed: int, stop_file: str, ids: list[str]) -> N
     logout = os.environ.get("MICC_SIM_LOGOUT", "")
     logout_after = float(os.environ.get("MICC_SIM_LOGOUT_AFTER", "3"))
     ignorers = set(os.environ.get("MICC_SIM_IGNORE", "").split(","))
+    think = float(os.environ.get("MICC_SIM_THINK", "0"))
     started = time.monotonic()
     agents = []
     for n, agent_id in enumerate(ids):
@@ -87,7 +92,7 @@ def run_agents(config_path: str, seed: int, stop_file: str, ids: list[str]) -> N
             if Path(stop_file).exists():
                 break
         for agent in agents:
-            _step(agent, desks[agent.id], store, config, counts, now)
+            _step(agent, desks[agent.id], store, config, counts, now, think)
         time.sleep(TICK)
     for desk in desks.values():
         desk.close()
@@ -95,14 +100,23 @@ def run_agents(config_path: str, seed: int, stop_file: str, ids: list[str]) -> N
 
 
 def _step(
-    agent: _Agent, desk: Any, store: Store, config: Config, counts: dict[str, int], now: float
+    agent: _Agent,
+    desk: Any,
+    store: Store,
+    config: Config,
+    counts: dict[str, int],
+    now: float,
+    think: float,
 ) -> None:
     if agent.logged_out:
         return
     if now >= agent.next_beat:
         presence.beat(store, agent.id, os.getpid(), _now())
         agent.next_beat = now + BEAT_EVERY
-    if agent.logout_at is not None and now >= agent.logout_at:
+    # The agent logs out mid-work, holding an e-mail (at the latest 5 s later).
+    if agent.logout_at is not None and (
+        now >= agent.logout_at + 5 or (now >= agent.logout_at and agent.in_hand)
+    ):
         # Logged out by hand, not by the console's goodbye: the e-mails go back.
         set_state(store, config, agent.id, AgentState.LOGGED_OUT, "end of shift")
         agent.in_hand.clear()
@@ -131,6 +145,11 @@ def _step(
         if presence.state_of(store, agent.id) == AgentState.AWAY:  # "no answer"
             agent.away_until = now + 0.2
             return
+    if offer is not None and think:
+        if agent.reading is None or agent.reading[0] != offer.conversation_id:
+            agent.reading = (offer.conversation_id, now + agent.rng.uniform(0, think))
+        if now < agent.reading[1]:
+            return  # reading the banner
     if offer is not None:
         if agent.ignores_left and now > agent.ignore_after:
             agent.ignores_left -= 1

@@ -28,6 +28,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from engine import distribution, lifecycle
 from engine.agent_state import AgentState, set_state
 from engine.bootstrap import open_store
@@ -135,6 +137,7 @@ def _answered(store: Store) -> int:
     return int(row[0])
 
 
+@pytest.mark.slow
 def test_twenty_agents_answer_a_thousand_emails_each_offer_by_the_rules(tmp_path: Path) -> None:
     seed = crash_seed()
     note = seed.note
