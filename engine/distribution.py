@@ -196,6 +196,25 @@ def _offer_queued(
     now: datetime,
     wall: datetime,
 ) -> list[Offer]:
+    """Offer queued e-mails to free agents, deciding on one consistent view of the store.
+
+    The whole pass is one write transaction: agents' states, idle times and
+    e-mails in hand are read and the offers written with nothing committing
+    in between. Otherwise an agent going Away (or answering an e-mail, and
+    entering wrap-up) after the read and before the offer would be offered
+    one, and the choice of the longest idle agent would go by stale times.
+    """
+    with store.transaction():
+        return _offer_queued_now(store, config, groups, now, wall)
+
+
+def _offer_queued_now(
+    store: Store,
+    config: Config,
+    groups: Sequence[ServiceGroupConfig],
+    now: datetime,
+    wall: datetime,
+) -> list[Offer]:
     free = _free_agents(store, config, now, wall)
     if not free:
         return []
@@ -213,6 +232,8 @@ def _offer_queued(
         )
         if not page:
             break
+        # E-mails offered from this page leave the candidates (they are on
+        # offer now): the next page starts that many rows earlier.
         position += len(page)
         refusals = offer_rows.refusals(store, [int(r["id"]) for r in page], since=refused_since)
         for row in page:
@@ -230,6 +251,7 @@ def _offer_queued(
             if offer is None:
                 continue
             made.append(offer)
+            position -= 1
             del free[chosen]
             if not free:
                 break
