@@ -34,7 +34,7 @@ class AwayPicker(ModalScreen[str | None]):
                 id="away-reasons",
             )
             yield Static(
-                "No e-mail is offered to you while you are Away. Esc: stay Available.",
+                "Nothing is offered to you while Away. Esc: stay.",
                 classes="dialog-note",
             )
 

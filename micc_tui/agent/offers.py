@@ -41,6 +41,8 @@ ACCEPT_KEY = "f5"
 REJECT_KEY = "f6"
 #: Seconds left below which the countdown is drawn as a warning.
 HURRY_SECONDS = 5
+#: The fewest cells a long subject is cut to, to leave room for the sender.
+SUBJECT_CELLS = 24
 #: Reasons offered when rejecting (the agent may write another).
 REJECT_REASONS = ("Not my subject", "Busy with a customer", "A colleague knows this customer")
 
@@ -108,26 +110,34 @@ class OfferBanner(Static, can_focus=False):
         if self._drawn == (offer.key, left):
             return
         self._drawn = (offer.key, left)
-        self.update(banner_text(offer, left, on_desk=self.on_desk))
+        width = self.content_size.width or self.app.size.width - 2
+        self.update(banner_text(offer, left, on_desk=self.on_desk, width=width))
         self.set_class(left <= HURRY_SECONDS, "-hurry")
         self.add_class("-shown")
 
 
-def banner_text(offer: OfferView, left: int, *, on_desk: bool) -> Content:
-    """The banner's two lines: what to do and the time left, then the e-mail."""
+def banner_text(offer: OfferView, left: int, *, on_desk: bool, width: int = 0) -> Content:
+    """The banner's two lines: group, priority, time left and keys; then subject and sender.
+
+    With ``width`` (the banner's, in cells) a long subject is cut so that the
+    sender still shows.
+    """
     keys = "Enter/F5 accept" if on_desk else "F5 accept"
     first = Content.assemble(
         ("Offered to you", "bold"),
-        f"  {left} s left  ·  ",
+        f": {one_line(offer.group)} · priority {offer.priority} · ",
+        (f"{left} s left", "bold"),
+        "   ",
         (keys, "bold"),
-        "  ·  ",
+        " · ",
         ("F6 reject", "bold"),
     )
-    second = Content(
-        f"{one_line(offer.subject) or '(no subject)'}  ·  from {one_line(offer.sender)}"
-        f"  ·  {one_line(offer.group)}  ·  priority {offer.priority}"
-    )
-    return Content("\n").join([first, second])
+    subject = one_line(offer.subject) or "(no subject)"
+    sender = f"  ·  from {one_line(offer.sender)}"
+    room = max(SUBJECT_CELLS, width - len(sender))
+    if width and len(subject) > room:
+        subject = subject[: room - 1].rstrip() + "…"
+    return Content("\n").join([first, Content(subject + sender)])
 
 
 class OfferSeen(Message):

@@ -343,7 +343,8 @@ class AgentScreen(DeskActions):
             and snap.reason == NO_ANSWER
         ):
             self.notify(
-                "The offer went to the next agent: you are Away (no answer). "
+                "Not answered in time: the e-mail goes to the next agent, and you are "
+                "Away (no answer). "
                 "Press s to be Available again.",
                 title="No answer",
                 severity="warning",
