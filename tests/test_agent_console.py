@@ -242,7 +242,7 @@ async def test_available_away_is_recorded(config: Config, store: Store) -> None:
         row = store.query_one("SELECT state, reason FROM agent_status WHERE agent_id = 'alice'")
         assert row is not None and tuple(row) == ("away", "Break")
     row = store.query_one("SELECT state FROM agent_status WHERE agent_id = 'alice'")
-    assert row is not None and row[0] == "offline"  # the console closed
+    assert row is not None and row[0] == "logged_out"  # the console closed
 
 
 async def test_attachments_are_listed_and_saved(config: Config, tmp_path: Path) -> None:

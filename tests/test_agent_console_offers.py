@@ -8,9 +8,11 @@ said its agent is Available, as the engine does after each change.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList, TextArea
 
 from engine import distribution
@@ -34,7 +36,9 @@ def offering(folder: Path, timeout: int = 30) -> Config:
     config = workspace(folder)
     assert config.source is not None
     text = config.source.read_text()
-    text = text.replace('name = "Sales"\n', f'name = "Sales"\noffer_timeout_seconds = {timeout}\n', 1)
+    text = text.replace(
+        'name = "Sales"\n', f'name = "Sales"\noffer_timeout_seconds = {timeout}\n', 1
+    )
     config.source.write_text(text)
     return load_config(str(config.source))
 
@@ -50,9 +54,9 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def store(config: Config) -> Store:
+def store(config: Config) -> Iterator[Store]:
     opened = open_store(config)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
@@ -70,7 +74,7 @@ def available(store: Store, agent: str = "alice") -> bool:
     return row is not None and row[0] == "available"
 
 
-async def offered(pilot, app: AgentApp, store: Store, config: Config) -> None:  # type: ignore[no-untyped-def]
+async def offered(pilot: Pilot[None], app: AgentApp, store: Store, config: Config) -> None:
     """Once the console says alice is Available, the distributor offers her e-mail 1."""
     await settle(pilot, lambda: table(app).row_count == 2 and available(store))
     made = distribution.distribute(store, config)
@@ -80,7 +84,8 @@ async def offered(pilot, app: AgentApp, store: Store, config: Config) -> None:  
 
 def events(store: Store, kind: str) -> list[tuple[int, str | None, dict[str, object]]]:
     rows = store.query(
-        "SELECT conversation_id, agent_id, detail_json FROM events WHERE kind = ? ORDER BY id", (kind,)
+        "SELECT conversation_id, agent_id, detail_json FROM events WHERE kind = ? ORDER BY id",
+        (kind,),
     )
     return [(r[0], r[1], json.loads(r[2] or "{}")) for r in rows]
 
@@ -184,7 +189,9 @@ async def test_away_asks_why_and_the_status_line_says_it(config: Config, store: 
         # Away: nothing is offered, and n says why it takes nothing.
         assert distribution.distribute(store, config).offered == []
         await pilot.press("n")
-        await settle(pilot, lambda: any("you are Away" in str(n.message) for n in app._notifications))
+        await settle(
+            pilot, lambda: any("you are Away" in str(n.message) for n in app._notifications)
+        )
         await pilot.press("s")  # Away: back to Available at once
         await settle(pilot, lambda: "● Available" in str(status.render()))
         assert available(store)
@@ -221,7 +228,9 @@ async def test_t_in_an_offer_group_says_why(config: Config, store: Store) -> Non
         await pilot.press("t")
         await settle(
             pilot,
-            lambda: any("offers its e-mails one by one" in str(n.message) for n in app._notifications),
+            lambda: any(
+                "offers its e-mails one by one" in str(n.message) for n in app._notifications
+            ),
         )
         row = store.query_one("SELECT state FROM conversations WHERE id = 1")
         assert row is not None and row[0] == "queued"

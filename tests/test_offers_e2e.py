@@ -152,9 +152,7 @@ def test_offered_accepted_answered_then_ignored_and_sent_on(
     shown = alice.wait_for("Offered to you")
     assert "Forty grey chairs" in shown and "Sales · priority 5" in shown
     first = wait_until(lambda: seconds_left(alice), why=alice.screen)
-    wait_until(
-        lambda: (left := seconds_left(alice)) is not None and left < first, why=alice.screen
-    )
+    wait_until(lambda: (left := seconds_left(alice)) is not None and left < first, why=alice.screen)
     assert "Offered to you" not in bob.screen()
     alice.keys("Enter")
     alice.wait_for("in hand: 1")

@@ -66,9 +66,7 @@ class OfferView:
     @classmethod
     def of(cls, offer: Offer, item: QueueItem) -> OfferView:
         """The view of ``offer`` of ``item``."""
-        sender = (
-            f"{item.from_name} <{item.from_address}>" if item.from_name else item.from_address
-        )
+        sender = f"{item.from_name} <{item.from_address}>" if item.from_name else item.from_address
         return cls(
             offer.conversation_id,
             item.subject,
@@ -226,9 +224,7 @@ class WatchesOffers(ReportsWorkerFailures):
             return
         self.accept(offer.conversation_id)
 
-    @work(
-        thread=True, group="offer-answer", exit_on_error=False, description="accept_offer"
-    )
+    @work(thread=True, group="offer-answer", exit_on_error=False, description="accept_offer")
     def accept(self, conversation_id: int) -> None:
         """Accept the offer of ``conversation_id`` (refused if it expired or was withdrawn)."""
         item = self.center.accept_offer(conversation_id)
@@ -261,9 +257,7 @@ class WatchesOffers(ReportsWorkerFailures):
             answered,
         )
 
-    @work(
-        thread=True, group="offer-answer", exit_on_error=False, description="reject_offer"
-    )
+    @work(thread=True, group="offer-answer", exit_on_error=False, description="reject_offer")
     def reject(self, offer: OfferView, reason: str) -> None:
         """Turn ``offer`` down for ``reason`` (refused if it is gone meanwhile)."""
         self.center.reject_offer(offer.conversation_id, reason)

@@ -31,6 +31,7 @@ from engine.service import AgentState, ContactCenter, HealthItem, ReviewOutcome
 from engine.thread import ThreadEntry
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
+from micc_tui.agent.offers import OfferBanner
 from micc_tui.agent.panes import (
     ALL_GROUPS,
     IN_HAND,
@@ -42,7 +43,6 @@ from micc_tui.agent.panes import (
     StatusLine,
     ThreadPart,
 )
-from micc_tui.agent.offers import OfferBanner
 from micc_tui.agent.thread_lines import ThreadLines, message_keys, thread_lines
 from micc_tui.widgets.body_view import HEAD_CHARS, prepare
 from micc_tui.widgets.queue_table import QueueTable
@@ -205,7 +205,9 @@ class AgentScreen(DeskActions):
         )
         self.post_message(
             self.Loaded(
-                Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark, waiting, reason),
+                Snapshot(
+                    view, counts, in_hand, rows, health, state, outcomes, mark, waiting, reason
+                ),
                 epoch,
             )
         )
