@@ -185,8 +185,9 @@ class WatchesOffers(ReportsWorkerFailures):
         return self
 
     def _look(self) -> None:
-        self._draw_banners()
         shown = self.offer_shown
+        if shown is not None:
+            self._draw_banners()  # the countdown
         self.look_for_offer(shown.key if shown is not None else None)
 
     @work(
