@@ -43,6 +43,8 @@ REJECT_KEY = "f6"
 HURRY_SECONDS = 5
 #: The fewest cells a long subject is cut to, to leave room for the sender.
 SUBJECT_CELLS = 24
+#: The longest subject the "why reject?" question quotes whole.
+TITLE_SUBJECT_CELLS = 36
 #: Reasons offered when rejecting (the agent may write another).
 REJECT_REASONS = ("Not my subject", "Busy with a customer", "A colleague knows this customer")
 
@@ -249,6 +251,8 @@ class WatchesOffers(ReportsWorkerFailures):
                 self.reject(offer, reason)
 
         subject = one_line(offer.subject) or "(no subject)"
+        if len(subject) > TITLE_SUBJECT_CELLS:  # the question stays on the dialog's line
+            subject = subject[: TITLE_SUBJECT_CELLS - 1].rstrip() + "…"
         self._app.push_screen(
             TextPrompt(
                 f"Reject “{subject}”: why?",
