@@ -164,10 +164,10 @@ def screen_lines(app: AgentApp) -> list[str]:
 
 
 def bound_keys() -> set[str]:
-    """Every key the desk, its panes, the composer (To and Cc too) and the app bind."""
+    """Every key the desk, its panes, the composer (To and Cc too) and the apps bind."""
     keys: set[str] = set()
     owners = (DeskActions, QueueTable, DeskQueue, ReadingPane, SearchBar, ComposerScreen)
-    for owner in (*owners, AddressInput, DemoAgentApp):
+    for owner in (*owners, AddressInput, AgentApp, DemoAgentApp):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding)
             keys.update(k.strip() for k in binding.key.split(","))

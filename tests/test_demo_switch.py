@@ -27,6 +27,8 @@ def test_f2_keeps_the_agents_presence_and_state(tmp_path: Path) -> None:
     try:
         terminal.wait_for("● Available")
         terminal.keys("s")
+        terminal.wait_for("Away: why?")
+        terminal.keys("Enter")  # the first reason
         # F2 at once: the console records the state before it closes.
         terminal.keys("F2")
         terminal.wait_for("Dashboard")

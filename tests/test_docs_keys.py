@@ -79,7 +79,7 @@ def supervisor_keys() -> set[str]:
 
 def test_every_agent_key_is_in_the_readme_and_docs_consoles() -> None:
     keys = bound_keys()
-    assert {"N", "left_square_bracket", "g", "f8", "ctrl+n", "p"} <= keys
+    assert {"N", "left_square_bracket", "g", "f8", "ctrl+n", "p", "f5", "f6"} <= keys
     consoles = (ROOT / "docs" / "consoles.md").read_text()
     missing = [k for k in sorted(keys) if not (named(k, agent_table()) and named(k, consoles))]
     assert missing == []

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker
 
 from engine import dates
@@ -80,6 +81,8 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
         Binding("2", "view('all')", "All", show=False),
         Binding("3", "view('waiting')", "Waiting", show=False),
         Binding("question_mark", "help", "Help"),
+        # Ahead of the queue's own Enter, only while an offer shows (check_action).
+        Binding("enter", "accept_offer", "Accept offer", show=False, priority=True),
     ]
 
     class Done(Message):
@@ -92,10 +95,11 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
             super().__init__()
 
     class StateSet(Message):
-        """The agent's Available/Away state was written."""
+        """The agent's Available/Away state (and why Away) was written."""
 
-        def __init__(self, state: str) -> None:
+        def __init__(self, state: str, reason: str = "") -> None:
             self.state = state
+            self.reason = reason
             super().__init__()
 
     # Set by the screen that shows the desk.
@@ -483,15 +487,52 @@ class DeskActions(Screen[None], ReportsWorkerFailures):
     # -- the agent -----------------------------------------------------------------
 
     def action_toggle_state(self) -> None:
-        """Switch between Available and Away."""
+        """Away: be Available again. Available: pick why you go Away (Enter: the first)."""
+        from micc_tui.agent.away import AwayPicker
+
         state = self.snapshot.state if self.snapshot else "away"
-        self.set_state("away" if state == "available" else "available")
+        if state != "available":
+            self.set_state("available")
+            return
+        reasons = self.center.away_reasons
+        if not reasons:
+            self.set_state("away")
+            return
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                self.set_state("away", reason)
+
+        self.app.push_screen(AwayPicker(reasons), chosen)
 
     @work(thread=True, group="state", exit_on_error=False, description="set_state")
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: str, reason: str = "") -> None:
         """Record the agent's state; only the status line changes, nothing is reloaded."""
-        self.center.set_state(state)  # type: ignore[arg-type]
-        self.post_message(self.StateSet(state))
+        self.center.set_state(state, reason)  # type: ignore[arg-type]
+        self.post_message(self.StateSet(state, reason))
+
+    # -- offers ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept_offer":
+            # Enter accepts only while an offer shows, and not in the filter box.
+            return getattr(self.app, "offer_shown", None) is not None and not isinstance(
+                self.focused, Input
+            )
+        return super().check_action(action, parameters)
+
+    def action_accept_offer(self) -> None:
+        """Enter while an offer shows: accept it (the App's F5 does the same anywhere)."""
+        from micc_tui.agent.offers import WatchesOffers
+
+        if isinstance(self.app, WatchesOffers):
+            self.app.action_accept_offer()
+
+    def offer_accepted(self, item: QueueItem) -> None:
+        """The offer was accepted (here or in the composer): select it in the In hand view."""
+        self.view = IN_HAND
+        self.pending_show = item.id
+        self.load()
 
     def action_outcomes(self) -> None:
         """List the supervisors' decisions on this agent's reviewed replies."""

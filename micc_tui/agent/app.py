@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from engine import dates
@@ -15,6 +15,7 @@ from engine.errors import MiccError
 from engine.service import AgentState, ContactCenter
 from micc_tui import heap
 from micc_tui.agent.composer import ComposerScreen
+from micc_tui.agent.offers import ACCEPT_KEY, REJECT_KEY, OfferAccepted, WatchesOffers
 from micc_tui.agent.quit_prompt import QuitChoice, QuitPrompt
 from micc_tui.agent.screen import AgentScreen
 from micc_tui.terminal import draw_on_terminal
@@ -22,8 +23,12 @@ from micc_tui.widgets.focus_keys import FOCUS_KEYS
 from micc_tui.workers import ShowsWorkerFailures
 
 
-class AgentApp(App[None], ShowsWorkerFailures):
+class AgentApp(App[None], WatchesOffers, ShowsWorkerFailures):
     """One agent's console on the shared store; a failing worker becomes a notification.
+
+    An e-mail the engine offers the agent shows as a banner on the desk and
+    in the composer (:mod:`micc_tui.agent.offers`); F5 accepts it and F6
+    rejects it from any screen.
 
     Args:
         center: the engine facade for the agent (the app closes it on exit).
@@ -34,7 +39,12 @@ class AgentApp(App[None], ShowsWorkerFailures):
     CSS_PATH = "agent.tcss"
     TITLE = "micc agent"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS: ClassVar[list[BindingType]] = [*FOCUS_KEYS]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FOCUS_KEYS,
+        # Priority: ahead of the composer's text area (which binds F6 itself).
+        Binding(ACCEPT_KEY, "accept_offer", "Accept offer", show=False, priority=True),
+        Binding(REJECT_KEY, "reject_offer", "Reject offer", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -55,6 +65,15 @@ class AgentApp(App[None], ShowsWorkerFailures):
             AgentScreen(self.center, poll_seconds=self.poll_seconds, state=self.start_state)
         )
         self.set_timer(heap.SETTLE_SECONDS, heap.settle)
+        self.watch_offers()
+
+    def on_offer_accepted(self, message: OfferAccepted) -> None:
+        """In the agent's hand: the desk selects it; said on whatever screen is on top."""
+        item = message.item
+        self.notify(f"Accepted: e-mail {item.id} is in your hand.", markup=False)
+        for screen in self.screen_stack:
+            if isinstance(screen, AgentScreen):
+                screen.offer_accepted(item)
 
     def goodbye_state(self) -> AgentState | None:
         """The state recorded when the console closes (None: leave the agent's as it is)."""

@@ -41,6 +41,7 @@ from engine.service import ContactCenter, Correspondent, Draft, RestoredDraft, S
 from micc_tui.agent.address_completion import AddressInput
 from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.autosave import KeepsDraft
+from micc_tui.agent.offers import OfferBanner
 from micc_tui.agent.pickers import ResponsePicker, SuggestionPicker
 from micc_tui.agent.preview import PREVIEW_KEY, show_preview
 from micc_tui.agent.spell_area import Marked, SpellTextArea
@@ -99,6 +100,8 @@ class ComposerScreen(Screen[SendResult | None], KeepsDraft, ReportsWorkerFailure
 
     def compose(self) -> ComposeResult:
         draft = self.draft
+        # An e-mail offered meanwhile shows here too; it takes no focus from the writing.
+        yield OfferBanner(on_desk=False, id="offer")
         with Vertical(id="composer-head"):
             yield Label(self._title(draft), id="composer-title")
             if draft.sent_back:

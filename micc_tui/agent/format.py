@@ -39,6 +39,8 @@ class Snapshot:
     mark: tuple[int, ...] = ()
     #: The e-mails the agent waits on the customer for.
     waiting: list[QueueItem] = field(default_factory=list)
+    #: Why the agent is Away ("no answer" when an offer went unanswered).
+    reason: str = ""
 
 
 def parse_time(stamp: str) -> datetime | None:

@@ -21,6 +21,14 @@ KeyLine = tuple[tuple[str, ...], str]
 #: Every key of the agent console, by where it works.
 KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
     (
+        "An e-mail offered to you (the banner)",
+        (
+            (("enter",), "on the desk: accept it and open it"),
+            (("f5",), "accept it, anywhere (the composer too)"),
+            (("f6",), "reject it, with a reason"),
+        ),
+    ),
+    (
         "Queue",
         (
             (("up", "down", "k", "j"), "move"),
@@ -76,7 +84,7 @@ KEYS: tuple[tuple[str, tuple[KeyLine, ...]], ...] = (
         "Views and me",
         (
             (("1", "2", "3"), "in hand / all my groups / waiting"),
-            (("s",), "Available / Away"),
+            (("s",), "Available / Away (pick why: Enter, the first)"),
             (("v",), "review decisions on my replies"),
         ),
     ),

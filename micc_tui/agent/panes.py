@@ -317,15 +317,15 @@ class StatusLine(Static):
         self,
         agent: str,
         state: str,
+        reason: str,
         in_hand: int,
         health: Sequence[HealthItem],
         now: datetime,
         notice: str = "",
     ) -> None:
-        """Redraw the line."""
-        mark = (
-            ("● Available", "bold $success") if state == "available" else ("○ Away", "status-away")
-        )
+        """Redraw the line: Available, or Away with why (``reason``)."""
+        away = f"○ Away ({one_line(reason)})" if reason else "○ Away"
+        mark = ("● Available", "bold $success") if state == "available" else (away, "status-away")
         words, band = engine_summary(health, now)
         parts: list[Content | tuple[str, str] | str] = [
             (mark[0], mark[1]),

@@ -25,11 +25,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
+from engine.agent_state import NO_ANSWER
 from engine.errors import Refused
 from engine.service import AgentState, ContactCenter, HealthItem, ReviewOutcome
 from engine.thread import ThreadEntry
 from micc_tui.agent.actions import DeskActions
 from micc_tui.agent.format import QUEUE_COLUMNS, QueueRow, Snapshot, matches_filter, queue_rows
+from micc_tui.agent.offers import OfferBanner
 from micc_tui.agent.panes import (
     ALL_GROUPS,
     IN_HAND,
@@ -75,10 +77,11 @@ class AgentScreen(DeskActions):
     """One agent's console. ``center`` is the engine facade for that agent."""
 
     class Loaded(Message):
-        """A snapshot came back from the store."""
+        """A snapshot came back from the store (``epoch``: state writes seen when it started)."""
 
-        def __init__(self, snapshot: Snapshot) -> None:
+        def __init__(self, snapshot: Snapshot, epoch: int) -> None:
             self.snapshot = snapshot
+            self.epoch = epoch
             super().__init__()
 
     class HealthLoaded(Message):
@@ -127,13 +130,16 @@ class AgentScreen(DeskActions):
         self._mark: tuple[int, ...] = ()
         self._seen_outcomes: set[int] | None = None
         self._read_timer: Timer | None = None
-        self._state_written: str | None = None
+        #: This console's last state write (state, reason), and how many it made.
+        self._state_written: tuple[str, str] | None = None
+        self._state_epoch = 0
 
     def compose(self) -> ComposeResult:
         # The breakpoint class set now, not on the first resize: switching it after
         # mount would restyle every widget once more before the first frame.
         self.set_class(self.app.size.width >= WIDE, "-wide")
         self.set_class(self.app.size.width < WIDE, "-narrow")
+        yield OfferBanner(on_desk=True, id="offer")
         with Horizontal(id="main"):
             yield GroupList(id="groups")
             with Container(id="work"):
@@ -161,16 +167,18 @@ class AgentScreen(DeskActions):
     def load(self) -> None:
         """Read counts, the current view's e-mails, health and state, off the UI thread."""
         view = self.view
-        self.load_view(view, first_look=self.snapshot is None or self.snapshot.view != view)
+        first_look = self.snapshot is None or self.snapshot.view != view
+        self.load_view(view, first_look=first_look, epoch=self._state_epoch)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="load_view")
-    def load_view(self, view: str, *, first_look: bool) -> None:
+    def load_view(self, view: str, *, first_look: bool, epoch: int = 0) -> None:
         """Read what ``view`` shows; on a ``first_look`` at a long queue, its first page first."""
         center = self.center
         group = None if view in (IN_HAND, ALL_GROUPS, WAITING) else view
         mark = center.change_mark()
         in_hand, waiting = center.in_hand(), center.waiting()
         counts, health, state = center.group_counts(), center.health(), center.state()
+        reason = center.away_reason()
         outcomes = center.review_outcomes()
         drafted = center.drafted()
         if view not in (IN_HAND, WAITING) and first_look:
@@ -183,7 +191,10 @@ class AgentScreen(DeskActions):
             )
             self.post_message(
                 self.Loaded(
-                    Snapshot(view, counts, in_hand, page, health, state, outcomes, (), waiting)
+                    Snapshot(
+                        view, counts, in_hand, page, health, state, outcomes, (), waiting, reason
+                    ),
+                    epoch,
                 )
             )
         own = {IN_HAND: in_hand, WAITING: waiting}
@@ -194,7 +205,10 @@ class AgentScreen(DeskActions):
         )
         self.post_message(
             self.Loaded(
-                Snapshot(view, counts, in_hand, rows, health, state, outcomes, mark, waiting)
+                Snapshot(
+                    view, counts, in_hand, rows, health, state, outcomes, mark, waiting, reason
+                ),
+                epoch,
             )
         )
 
@@ -235,9 +249,11 @@ class AgentScreen(DeskActions):
 
     def on_agent_screen_loaded(self, message: Loaded) -> None:
         snap = message.snapshot
-        if self._state_written is not None and snap.state != self._state_written:
-            # Read while this console's own write was under way: the write is newer.
-            snap = replace(snap, state=self._state_written)
+        if self._state_written is not None and message.epoch < self._state_epoch:
+            # Read before this console's own write was done: the write is newer.
+            state, reason = self._state_written
+            snap = replace(snap, state=state, reason=reason)
+        self._announce_no_answer(snap)
         self._announce_answers(snap)
         self.snapshot = snap
         if snap.view != self.view:
@@ -251,10 +267,12 @@ class AgentScreen(DeskActions):
         self._announce_outcomes(snap.outcomes)
 
     def on_desk_actions_state_set(self, message: DeskActions.StateSet) -> None:
-        # Only this console writes this agent's state, so its last write is the truth.
-        self._state_written = message.state
+        # Newer than any load under way; later loads read the store (the engine
+        # and supervisors change the state too: "no answer", a supervisor's Away).
+        self._state_written = (message.state, message.reason)
+        self._state_epoch += 1
         if self.snapshot is not None:
-            self.snapshot = replace(self.snapshot, state=message.state)
+            self.snapshot = replace(self.snapshot, state=message.state, reason=message.reason)
             self._show_status()
 
     def _show_rows(self, *, reread: bool = False) -> None:
@@ -310,10 +328,30 @@ class AgentScreen(DeskActions):
             self.query_one("#status", StatusLine).show(
                 self.center.agent.name,
                 snap.state,
+                snap.reason,
                 len(snap.in_hand),
                 snap.health,
                 self.center.clock(),
                 notice,
+            )
+
+    def _announce_no_answer(self, snap: Snapshot) -> None:
+        """An offer went unanswered and the engine set the agent Away: say so, and how back."""
+        before = self.snapshot
+        if (
+            before is not None
+            and before.state == "available"
+            and snap.state != "available"
+            and snap.reason == NO_ANSWER
+        ):
+            self.notify(
+                "Not answered in time: the e-mail goes to the next agent, and you are "
+                "Away (no answer). "
+                "Press s to be Available again.",
+                title="No answer",
+                severity="warning",
+                markup=False,
+                timeout=10,
             )
 
     def _announce_answers(self, snap: Snapshot) -> None:
