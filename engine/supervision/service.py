@@ -192,7 +192,7 @@ class Supervision:
         )
 
     def log_out(self, agent_id: str) -> int:
-        """Log an agent out; how many e-mails in their hand went back to the queue, first in line."""
+        """Log an agent out; how many e-mails in their hand went back, first in line."""
         return agents_view.log_out(
             self.store, self.config, self.supervisor.id, agent_id, self.clock()
         )
