@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,13 @@ from tests.agent_fixtures import deliver, mail
 
 #: What every agent's JSON object carries (an interface: scripts read it).
 KEYS = {"id", "name", "state", "reason", "since", "in_hand", "capacity", "groups", "offer"}
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """``micc agents`` run in this process names de-DE for the process: later tests read en-US."""
+    yield
+    dates.use_locale("en-US")
 
 
 @pytest.fixture

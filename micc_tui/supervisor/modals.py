@@ -82,10 +82,10 @@ class ChoicePrompt(ModalScreen[str | None]):
 
 def agent_choice(agent: AgentRow, group: str | None) -> str:
     """One line of the agent picker: name, state (with its reason), in hand / capacity."""
-    elsewhere = f"  not in {group}" if group and group not in agent.groups else ""
+    elsewhere = "  other group" if group and group not in agent.groups else ""
+    held = f"{agent.in_hand}/{agent.capacity}"
     return (
-        f"{one_line(agent.name)[:20]:<20} {one_line(agent.words)[:20]:<20} "
-        f"{agent.in_hand}/{agent.capacity}{elsewhere}"
+        f"{one_line(agent.name)[:18]:<18} {one_line(agent.words)[:18]:<18} {held:>7}{elsewhere}"
     )
 
 
@@ -98,20 +98,26 @@ class AgentPicker(ModalScreen[str | None]):
         question: what the agent is picked for.
         agents: the agents to offer, in order (the e-mail's group first).
         group: the e-mail's service group (agents outside it are marked).
+        detail: a line under the question (the e-mail's subject), cut to fit.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, agents: Sequence[AgentRow], group: str | None) -> None:
+    def __init__(
+        self, question: str, agents: Sequence[AgentRow], group: str | None, detail: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.agents = tuple(agents)
         self.group = group
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(one_line(self.question), markup=False, classes="dialog-title")
-            yield Label(f"{'Agent':<20} {'State':<20} In hand", classes="dialog-hint")
+            if self.detail:
+                yield Label(one_line(self.detail), markup=False, id="picker-detail")
+            yield Label(f"{'Agent':<18} {'State':<18} {'In hand':>7}", classes="dialog-hint")
             yield OptionList(
                 *[
                     Option(agent_choice(a, self.group), id=str(i))

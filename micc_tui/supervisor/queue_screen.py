@@ -176,8 +176,10 @@ class QueueScreen(ModalScreen[None], ReportsWorkerFailures):
                     f"E-mail {item.id} is in {name}'s hand",
                 )
 
-        question = f"{verb} e-mail {item.id} ({item.subject}) to:"
-        self.app.push_screen(AgentPicker(question, agents, item.service_group), chosen)
+        question = f"{verb} e-mail {item.id} to which agent?"
+        self.app.push_screen(
+            AgentPicker(question, agents, item.service_group, detail=item.subject), chosen
+        )
 
     @work(thread=True, group="act", exit_on_error=False, description="_act")
     def _act(self, action: Callable[[], object], done: str) -> str:

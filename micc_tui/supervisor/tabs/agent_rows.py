@@ -35,7 +35,7 @@ AGENT_COLUMNS = (
     # At 80 columns the states and offers matter more than the groups.
     Column("Groups", 12, flex=2, hide_below=90),
     Column("Role", 10, hide_below=130),
-    Column("Seen", 5, hide_below=110),
+    Column("Seen", 8, hide_below=110),
 )
 #: Where the figures are (right-aligned): time in state, in hand, waiting, today.
 FIGURES = (3, 4, 6, 7)
@@ -172,7 +172,11 @@ def log_out_detail(agent: AgentRow) -> str:
 
 
 def hand_title(agent_id: str | None, data: AgentsData) -> str:
-    """``E-mails in hand: alice 2/3 · offered e-mail 12 · 2 waiting for the customer``."""
+    """``E-mails in hand: alice 2/3 · offered e-mail 12 · 2 waiting for the customer``.
+
+    A state with a reason is written out whole here (``bob 0/3 · Away: Training``):
+    at 80 columns the table's State cell may cut it.
+    """
     if agent_id is None:
         return "E-mails in hand"
     title = f"E-mails in hand: {agent_id}"
@@ -181,6 +185,8 @@ def hand_title(agent_id: str | None, data: AgentsData) -> str:
     agent = next((a for a in data.agents if a.agent_id == agent_id), None)
     if agent is not None:
         title += f" {agent.in_hand}/{agent.capacity}"
+        if agent.reason:
+            title += f" · {one_line(agent.words)}"
     if data.offered is not None:
         title += f" · offered e-mail {data.offered.id}"
     if data.waiting:
