@@ -84,9 +84,7 @@ def agent_choice(agent: AgentRow, group: str | None) -> str:
     """One line of the agent picker: name, state (with its reason), in hand / capacity."""
     elsewhere = "  other group" if group and group not in agent.groups else ""
     held = f"{agent.in_hand}/{agent.capacity}"
-    return (
-        f"{one_line(agent.name)[:18]:<18} {one_line(agent.words)[:18]:<18} {held:>7}{elsewhere}"
-    )
+    return f"{one_line(agent.name)[:18]:<18} {one_line(agent.words)[:18]:<18} {held:>7}{elsewhere}"
 
 
 class AgentPicker(ModalScreen[str | None]):
