@@ -8,6 +8,7 @@ console's clock is stopped at NOW, so alice's heartbeat is fresh.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from engine import distribution, queue
 from engine.bootstrap import open_store
 from engine.config import Config
 from engine.store import Store
+from engine.supervision import open_supervision
 from micc_tui.supervisor import SupervisorApp
 from micc_tui.supervisor.modals import AgentPicker, ChoicePrompt, ConfirmPrompt
 from micc_tui.supervisor.queue_screen import QueueScreen
@@ -180,3 +182,21 @@ async def test_an_offer_to_an_agent_with_an_offer_open_is_refused_in_words(
         assert isinstance(app.screen, QueueScreen)  # still there, to try another agent
     offer = distribution.offer_of(store, "alice")
     assert offer is not None and offer.conversation_id == 1
+
+
+async def test_time_in_state_and_the_offer_countdown_tick_without_a_store_change(
+    config: Config, store: Store
+) -> None:
+    distribution.offer_to(store, config, "carol", 1, "alice", now=NOW)
+    clock = [NOW]
+    app = SupervisorApp(
+        open_supervision(config, "carol", clock=lambda: clock[0]), poll_seconds=0.05
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await wait_for(
+            pilot, lambda: agent_cells(app, "alice")[2:6] == ("Offered", "0s", "1/3", "#1 30s")
+        )
+        clock[0] = NOW + timedelta(seconds=65)
+        await wait_for(pilot, lambda: agent_cells(app, "alice")[3:6] == ("1m 05s", "1/3", "#1 0s"))
+        assert agent_cells(app, "bob")[3] == "1m 15s"  # Away since his heartbeat 10 s before NOW
