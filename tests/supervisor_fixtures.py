@@ -43,7 +43,8 @@ def populate(store: Store, config: Config) -> None:
         )
         for agent, state in (("alice", "available"), ("bob", "away")):
             conn.execute(
-                "INSERT OR REPLACE INTO agent_status VALUES (?, ?, 1, ?)",
+                "INSERT OR REPLACE INTO agent_status (agent_id, state, pid, last_seen) "
+                "VALUES (?, ?, 1, ?)",
                 (agent, state, (NOW - timedelta(seconds=10)).isoformat()),
             )
         conn.execute(
@@ -52,7 +53,7 @@ def populate(store: Store, config: Config) -> None:
             (NOW.isoformat(),),
         )
     bob = open_contact_center(config, "bob", clock=lambda: NOW)
-    bob.take(4)
+    lifecycle.take(store, "bob", 4)  # Marketing offers its e-mails: t is for pull groups
     draft = bob.draft(4, "reply")
     sent = bob.send(draft.edited(body="Dear Customer 4,\nthe brochure is on its way.\n"))
     bob.close()

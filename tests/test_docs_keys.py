@@ -16,6 +16,7 @@ from textual.binding import Binding
 import micc_tui.supervisor.app
 import micc_tui.supervisor.conversation
 import micc_tui.supervisor.modals
+import micc_tui.supervisor.queue_screen
 import micc_tui.supervisor.tabs.agents
 import micc_tui.supervisor.tabs.archive
 import micc_tui.supervisor.tabs.base
@@ -57,6 +58,7 @@ def supervisor_keys() -> set[str]:
         micc_tui.supervisor.app,
         micc_tui.supervisor.conversation,
         micc_tui.supervisor.modals,
+        micc_tui.supervisor.queue_screen,
         micc_tui.supervisor.tabs.agents,
         micc_tui.supervisor.tabs.archive,
         micc_tui.supervisor.tabs.base,

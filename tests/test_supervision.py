@@ -80,7 +80,7 @@ def test_answered_today_and_agents_present(config: Config, store: Store) -> None
     assert (support.agents_logged_in, support.agents_available) == (2, 1)
     rows = {a.agent_id: a for a in carol(config).agents()}
     assert rows["alice"].handled_today == 1 and rows["alice"].state == "available"
-    assert rows["carol"].state == "offline" and not rows["carol"].logged_in
+    assert rows["carol"].state == "logged_out" and not rows["carol"].logged_in
 
 
 def test_arrivals_per_minute_end_at_the_current_minute(config: Config, store: Store) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from engine import access, archive, audit, lifecycle, notes, outbox, queue
+from engine import access, archive, audit, distribution, lifecycle, notes, outbox, queue
 from engine.archive import ArchivedMessage
 from engine.audit import Event
 from engine.config import AgentConfig, Config
@@ -150,7 +150,7 @@ class Supervision:
     # -- agents -------------------------------------------------------------------
 
     def agents(self) -> list[agents_view.AgentRow]:
-        """Every agent with presence, e-mails in hand and handled today."""
+        """Every agent with their state, e-mails in hand, capacity, offer and handled today."""
         return agents_view.agent_rows(self.store, self.config, self.clock())
 
     def in_hand(self, agent_id: str) -> list[queue.QueueItem]:
@@ -179,6 +179,52 @@ class Supervision:
     def release_all(self, agent_id: str) -> int:
         """Return everything an agent holds to the queues; how many went back."""
         return agents_view.release_all(self.store, self.supervisor.id, agent_id)
+
+    @property
+    def away_reasons(self) -> tuple[str, ...]:
+        """Why an agent may be Away (``[distribution] away_reasons``)."""
+        return tuple(self.config.distribution.away_reasons)
+
+    def change_state(self, agent_id: str, state: str, reason: str = "") -> None:
+        """Set a logged-in agent Available or Away with a reason (Logged out: :meth:`log_out`)."""
+        agents_view.change_state(
+            self.store, self.config, self.supervisor.id, agent_id, state, reason, self.clock()
+        )
+
+    def log_out(self, agent_id: str) -> int:
+        """Log an agent out; how many e-mails in their hand went back, first in line."""
+        return agents_view.log_out(
+            self.store, self.config, self.supervisor.id, agent_id, self.clock()
+        )
+
+    # -- queues and assigning --------------------------------------------------------
+
+    def queued(self, group: str) -> list[queue.QueueItem]:
+        """A service group's queued e-mails, first in line first."""
+        return queue.list_items(self.store, groups=[group])
+
+    def candidates(self, group: str | None) -> list[agents_view.AgentRow]:
+        """Agents an e-mail of ``group`` may be assigned to (its members first), with states."""
+        return agents_view.candidates(self.store, self.config, group, self.clock())
+
+    def offer_to(self, conversation_id: int, agent_id: str) -> distribution.Offer:
+        """Offer a queued e-mail to a named agent (they accept or reject it, as any offer).
+
+        Raises:
+            Refused: the agent is not logged in or has an offer open; the
+                e-mail is no longer queued.
+        """
+        return distribution.offer_to(
+            self.store, self.config, self.supervisor.id, conversation_id, agent_id, self.clock()
+        )
+
+    def give(self, conversation_id: int, agent_id: str) -> None:
+        """Give a queued e-mail to a named agent outright: it is in their hand.
+
+        Raises:
+            Refused: the e-mail is no longer queued, or no such agent.
+        """
+        distribution.give(self.store, self.config, self.supervisor.id, conversation_id, agent_id)
 
     # -- the trail and notes ------------------------------------------------------
 

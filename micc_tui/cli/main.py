@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "setup",
     "routing",
     "mailbox",
+    "agents",
     "trail",
     "ssh",
     "responses",

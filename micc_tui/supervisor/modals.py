@@ -1,4 +1,4 @@
-"""Small dialogs of the supervisor console: a reason or comment, a group to pick, a yes or no."""
+"""Small dialogs of the supervisor console: a reason, a group or an agent to pick, a yes or no."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from engine.supervision.agents import AgentRow
 from micc_tui.widgets.safe import one_line
 
 
@@ -73,6 +74,62 @@ class ChoicePrompt(ModalScreen[str | None]):
         """Answer with the chosen name."""
         event.stop()
         self.dismiss(self.choices[int(event.option.id or 0)])
+
+    def action_cancel(self) -> None:
+        """Close without choosing."""
+        self.dismiss(None)
+
+
+def agent_choice(agent: AgentRow, group: str | None) -> str:
+    """One line of the agent picker: name, state (with its reason), in hand / capacity."""
+    elsewhere = "  other group" if group and group not in agent.groups else ""
+    held = f"{agent.in_hand}/{agent.capacity}"
+    return f"{one_line(agent.name)[:18]:<18} {one_line(agent.words)[:18]:<18} {held:>7}{elsewhere}"
+
+
+class AgentPicker(ModalScreen[str | None]):
+    """Pick the agent an e-mail goes to; each shows their state and e-mails in hand / capacity.
+
+    Answers the agent's id; Escape cancels.
+
+    Args:
+        question: what the agent is picked for.
+        agents: the agents to offer, in order (the e-mail's group first).
+        group: the e-mail's service group (agents outside it are marked).
+        detail: a line under the question (the e-mail's subject), cut to fit.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, question: str, agents: Sequence[AgentRow], group: str | None, detail: str = ""
+    ) -> None:
+        super().__init__()
+        self.question = question
+        self.agents = tuple(agents)
+        self.group = group
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(one_line(self.question), markup=False, classes="dialog-title")
+            if self.detail:
+                yield Label(one_line(self.detail), markup=False, id="picker-detail")
+            yield Label(f"{'Agent':<18} {'State':<18} {'In hand':>7}", classes="dialog-hint")
+            yield OptionList(
+                *[
+                    Option(agent_choice(a, self.group), id=str(i))
+                    for i, a in enumerate(self.agents)
+                ],
+                id="agent-choices",
+                markup=False,
+            )
+            yield Label("Enter to choose, Escape to cancel", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Answer with the chosen agent's id."""
+        event.stop()
+        self.dismiss(self.agents[int(event.option.id or 0)].agent_id)
 
     def action_cancel(self) -> None:
         """Close without choosing."""

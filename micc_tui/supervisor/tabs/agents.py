@@ -1,18 +1,37 @@
-"""Agents: who is logged in, what each holds, waits for and handled today; release e-mails."""
+"""Agents: each one's state and time in it, e-mails in hand of how many, the live offer.
+
+A supervisor changes an agent's state (``s``), logs an agent out (``l``, their
+e-mails in hand back to the queue first in line) and releases e-mails (``r``
+``R``). Time in state and the offer's seconds left tick every second, from
+the rows last read (no store read per tick; :mod:`.agent_rows` makes them).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label
 
-from engine.queue import QueueItem
-from engine.supervision.agents import AgentRow, Waiting
-from micc_tui.supervisor.modals import ConfirmPrompt
+from engine.supervision.agents import AgentRow
+from micc_tui.supervisor.modals import ChoicePrompt, ConfirmPrompt
+from micc_tui.supervisor.tabs.agent_rows import (
+    AGENT_COLUMNS,
+    FIGURES,
+    HAND_COLUMNS,
+    LOG_OUT,
+    TICK_SECONDS,
+    AgentsData,
+    AgentTable,
+    agent_row,
+    hand_title,
+    log_out_detail,
+    offered_row,
+    waiting_row,
+)
 from micc_tui.supervisor.tabs.base import (
     ConversationTab,
     address_width,
@@ -20,104 +39,19 @@ from micc_tui.supervisor.tabs.base import (
     short_time,
     sync_rows,
 )
-from micc_tui.supervisor.tabs.dashboard import waited
 from micc_tui.widgets.fit_table import FitTable
-from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
-from micc_tui.widgets.queue_table import Column, QueueTable
-from micc_tui.widgets.safe import one_line
+from micc_tui.widgets.queue_table import QueueTable
 
-AGENT_COLUMNS = (
-    Column("Agent", 8),
-    Column("Name", 14, flex=1),
-    Column("Role", 10),
-    Column("State", 9),
-    Column("In hand", 7),
-    Column("Waiting", 7),
-    Column("Today", 5),
-    Column("Groups", 12, flex=2),
-    Column("Seen", 5, hide_below=70),
-)
-#: Where the figures are (right-aligned).
-FIGURES = (4, 5, 6)
-HAND_COLUMNS = (
-    ("received", "Received"),
-    ("group", "Service group"),
-    ("from", "From"),
-    ("subject", "Subject"),
-    ("waiting", "Waiting"),
-)
-
-
-@dataclass(frozen=True)
-class AgentsData:
-    """Every agent, and the e-mails the highlighted one holds and waits on."""
-
-    agents: list[AgentRow]
-    agent_id: str | None
-    in_hand: list[QueueItem]
-    waiting: list[Waiting]
-
-
-class AgentTable(MarkedTable):
-    """Every agent, line-painted: 500 agents cost what the screen shows, not more."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        *MarkedTable.COMPONENT_CLASSES,
-        "agent-table--available",
-    }
-
-
-def agent_row(key: int, agent: AgentRow) -> MarkedRow:
-    """An agent's row; agents not logged in are dimmed, available ones marked."""
-    state = "agent-table--available" if agent.state == "available" else ""
-    return MarkedRow(
-        key,
-        (
-            one_line(agent.agent_id),
-            one_line(agent.name),
-            agent.role,
-            one_line(agent.state),
-            str(agent.in_hand),
-            str(agent.waiting),
-            str(agent.handled_today),
-            one_line(", ".join(agent.groups)),
-            agent.last_seen[11:16] if agent.last_seen else "",
-        ),
-        dim=not agent.logged_in,
-        marks=("", "", "", state),
-    )
-
-
-def waiting_row(waiting: Waiting) -> tuple[str, list[Text]]:
-    """An e-mail waiting for the customer, dimmed, under those in hand: its age and reminder."""
-    remind = short_time(waiting.remind_at) if waiting.remind_at else "no reminder"
-    cells = [
-        cell(short_time(waiting.received)),
-        cell(waiting.service_group),
-        cell(waiting.customer, 20),
-        cell(waiting.subject),
-        cell(f"{waited(waiting.minutes)} · {remind}"),
-    ]
-    for text in cells:
-        text.style = "dim"
-    return str(waiting.conversation_id), cells
-
-
-def hand_title(agent_id: str | None, data: AgentsData) -> str:
-    """``E-mails in hand: alice · 2 waiting for the customer``."""
-    if agent_id is None:
-        return "E-mails in hand"
-    title = f"E-mails in hand: {agent_id}"
-    if data.agent_id == agent_id and data.waiting:
-        title += f" · {len(data.waiting)} waiting for the customer"
-    return title
+__all__ = ["AgentTable", "AgentsTab"]
 
 
 class AgentsTab(ConversationTab):
-    """Agents with presence and figures; the highlighted agent's e-mails below."""
+    """Agents with their states and figures; the highlighted agent's e-mails below."""
 
     TITLE = "Agents"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "change_state", "State"),
+        Binding("l", "log_out", "Log out"),
         Binding("r", "release", "Release e-mail"),
         Binding("R", "release_all", "Release all"),
     ]
@@ -142,50 +76,92 @@ class AgentsTab(ConversationTab):
             hand.add_column(title, key=key)
         yield hand
 
+    def on_mount(self) -> None:
+        self.set_interval(TICK_SECONDS, self._tick)
+
     def load_params(self) -> str | None:
         """The agent under the cursor."""
         return self.agent_id
 
     def load(self, params: str | None) -> AgentsData:
-        """All agents, and the e-mails the agent ``params`` holds and waits on."""
+        """All agents, and the e-mails the agent ``params`` is offered, holds and waits on."""
         agent = params
+        agents = self.supervision.agents()
+        offer = next((a.offer for a in agents if a.agent_id == agent), None)
         return AgentsData(
-            self.supervision.agents(),
+            agents,
             agent,
             self.supervision.in_hand(agent) if agent else [],
             self.supervision.waiting(agent) if agent else [],
+            self.supervision.item(offer) if offer is not None else None,
         )
 
     def show(self, data: AgentsData) -> None:
         """Rows by agent id and by conversation id."""
-        agents = self.query_one(AgentTable)
         hand = self.query_one("#in-hand", DataTable)
-        wide = address_width(hand)
+        now = self.supervision.clock()
         self._ids = [a.agent_id for a in data.agents]
         with self.app.batch_update():
-            agents.set_rows([agent_row(index, a) for index, a in enumerate(data.agents)])
+            self._show_agents(data, now)
             if data.agent_id == self.agent_id:
                 self._in_hand = len(data.in_hand)
-                sync_rows(
-                    hand,
-                    [
-                        (
-                            str(i.id),
-                            [
-                                cell(short_time(i.received)),
-                                cell(i.service_group),
-                                cell(i.from_address, wide),
-                                cell(i.subject),
-                                cell(""),
-                            ],
-                        )
-                        for i in data.in_hand
-                    ]
-                    + [waiting_row(w) for w in data.waiting],
-                )
+                sync_rows(hand, self._hand_rows(data, now, address_width(hand)))
             self.query_one("#in-hand-title", Label).update(hand_title(self.agent_id, data))
         if self.agent_id is None and data.agents:
             self._follow_cursor()
+
+    def _show_agents(self, data: AgentsData, now: datetime) -> None:
+        self.query_one(AgentTable).set_rows(
+            [agent_row(index, a, now) for index, a in enumerate(data.agents)]
+        )
+
+    def _hand_rows(
+        self, data: AgentsData, now: datetime, wide: int
+    ) -> list[tuple[str, Sequence[object]]]:
+        """The offered e-mail (if any), those in hand, then those waiting for the customer."""
+        agent = self._agent(data)
+        offered: list[tuple[str, Sequence[object]]] = (
+            [(str(data.offered.id), offered_row(data.offered, agent, now, wide))]
+            if data.offered is not None
+            else []
+        )
+        return [
+            *offered,
+            *(
+                (
+                    str(i.id),
+                    [
+                        cell(short_time(i.received)),
+                        cell(i.service_group),
+                        cell(i.from_address, wide),
+                        cell(i.subject),
+                        cell(""),
+                    ],
+                )
+                for i in data.in_hand
+            ),
+            *(waiting_row(w) for w in data.waiting),
+        ]
+
+    def _agent(self, data: AgentsData) -> AgentRow | None:
+        return next((a for a in data.agents if a.agent_id == data.agent_id), None)
+
+    def _tick(self) -> None:
+        """Times in state and offers' seconds left move on (from the rows last read)."""
+        data = self._loaded
+        if not isinstance(data, AgentsData) or not self.is_on_screen:
+            return
+        now = self.supervision.clock()
+        with self.app.batch_update():
+            self._show_agents(data, now)
+            if data.offered is not None and data.agent_id == self.agent_id:
+                hand = self.query_one("#in-hand", DataTable)
+                sync_rows(hand, self._hand_rows(data, now, address_width(hand)))
+
+    @property
+    def is_on_screen(self) -> bool:
+        """Whether the tab is the one shown (a hidden tab need not tick)."""
+        return self.display and self.parent is not None and self.region.width > 0
 
     def on_queue_table_highlighted(self, event: QueueTable.Highlighted) -> None:
         """List the e-mails of the agent under the cursor."""
@@ -200,9 +176,61 @@ class AgentsTab(ConversationTab):
             self.reload()
 
     def selected_conversation(self) -> int | None:
-        """The highlighted e-mail of the lower table (the agent's e-mails in hand)."""
+        """The highlighted e-mail of the lower table (offered to the agent, or in hand)."""
         key = self.key_of(self.query_one("#in-hand", DataTable))
         return int(str(key)) if key is not None else None
+
+    def _highlighted_agent(self) -> AgentRow | None:
+        data = self._loaded
+        if not isinstance(data, AgentsData) or self.agent_id is None:
+            return None
+        return next((a for a in data.agents if a.agent_id == self.agent_id), None)
+
+    def action_change_state(self) -> None:
+        """Set the highlighted agent Available, Away with a reason, or Logged out."""
+        agent = self._highlighted_agent()
+        if agent is None:
+            return
+        reasons = self.supervision.away_reasons
+        choices = ["Available", *(f"Away: {r}" for r in reasons), LOG_OUT]
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            if choice == LOG_OUT:
+                self._ask_log_out(agent)
+                return
+            state, _, reason = choice.partition(": ")
+            self.act(
+                lambda: self.supervision.change_state(agent.agent_id, state.lower(), reason),
+                f"{agent.name} is {choice} now",
+            )
+
+        self.app.push_screen(
+            ChoicePrompt(f"{agent.name} is {agent.words}. Set their state to:", choices), chosen
+        )
+
+    def action_log_out(self) -> None:
+        """Log the highlighted agent out, once the supervisor confirms."""
+        agent = self._highlighted_agent()
+        if agent is not None:
+            self._ask_log_out(agent)
+
+    def _ask_log_out(self, agent: AgentRow) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act(
+                    lambda: self.supervision.log_out(agent.agent_id),
+                    lambda back: (
+                        f"{agent.name} is logged out; {back} e-mail(s) back in the queue, "
+                        "first in line"
+                    ),
+                )
+
+        self.app.push_screen(
+            ConfirmPrompt(f"Log {agent.name} out?", log_out_detail(agent), verb="Log out"),
+            answered,
+        )
 
     def action_release(self) -> None:
         """Put the highlighted in-hand e-mail back in its queue, once the supervisor confirms."""

@@ -1,4 +1,4 @@
-"""The dashboard: every service group's queue at a glance, live."""
+"""The dashboard: every service group's queue at a glance, live; ``e`` opens one queue."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Label, Sparkline, Static
 
 from engine.supervision.clock import minutes_between, parse_iso
 from engine.supervision.dashboard import Dashboard, GroupFigures
+from micc_tui.supervisor.queue_screen import QueueScreen
 from micc_tui.supervisor.tabs.base import SupervisorTab
 from micc_tui.widgets.marked_table import MarkedRow, MarkedTable
-from micc_tui.widgets.queue_table import Column
+from micc_tui.widgets.queue_table import Column, QueueTable
 from micc_tui.widgets.safe import one_line
 
 #: Column titles; every column but the group's is a right-aligned figure.
@@ -78,6 +80,9 @@ class DashboardTab(SupervisorTab):
     """Per-group figures and arrivals per minute; fed by the app's live poller."""
 
     TITLE = "Dashboard"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "open_queue", "Queue"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield GroupTable(
@@ -103,6 +108,18 @@ class DashboardTab(SupervisorTab):
             )
             self.query_one(Sparkline).data = list(data.arrivals)
             self.query_one("#totals", Static).update(self._totals(data))
+
+    def action_open_queue(self) -> None:
+        """The highlighted group's queued e-mails: offer or give one to an agent."""
+        key = self.query_one(GroupTable).cursor_key
+        groups = self.supervision.config.service_group
+        if key is not None and key < len(groups):
+            self.app.push_screen(QueueScreen(self.supervision, groups[key].name))
+
+    def on_queue_table_selected(self, event: QueueTable.Selected) -> None:
+        """Enter on a group: its queue."""
+        event.stop()
+        self.action_open_queue()
 
     @staticmethod
     def _totals(data: Dashboard) -> Text:
