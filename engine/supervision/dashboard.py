@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from engine import lifecycle
+from engine import agent_state, lifecycle
 from engine.audit import EventKind
 from engine.config import Config
 from engine.outbox import OutboxState
@@ -150,6 +150,7 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
         for row in conversations.waiting_by_group(store, lifecycle.State.PENDING_CUSTOMER)
     }
     present = presences(store, now)
+    states = {s.agent_id: s.state for s in agent_state.statuses(store, config, now, wall=now)}
     members: dict[str, list[str]] = {}
     for agent in config.agent:
         for name in agent.groups:
@@ -176,7 +177,8 @@ def dashboard(store: Store, config: Config, now: datetime | None = None) -> Dash
                 oldest_minutes=minutes,
                 answered_today=int(answered.get(group.name, 0)),
                 agents_logged_in=len(here),
-                agents_available=sum(p.state in AVAILABLE_STATES for p in here),
+                # Able to be given work now: not Offered, Busy or in Wrap-up.
+                agents_available=sum(states.get(p.agent_id) in AVAILABLE_STATES for p in here),
                 level=level_for(
                     minutes,
                     group.thresholds.oldest_warn_minutes,
