@@ -53,7 +53,8 @@ def test_agents_show_state_reason_since_capacity_and_offer(
     carol.offer_to(2, "alice")
     shown = rows(carol)
     alice, bob, me = shown["alice"], shown["bob"], shown["carol"]
-    assert (alice.state, alice.offer, alice.capacity, alice.in_hand) == ("offered", 2, 3, 0)
+    # Her limit: the largest of her groups' (Sales: max_in_hand = 5 in the example).
+    assert (alice.state, alice.offer, alice.capacity, alice.in_hand) == ("offered", 2, 5, 0)
     assert alice.offer_expires > alice.since  # type: ignore[operator]
     assert (bob.state, bob.reason, bob.words) == ("away", "Meeting", "Away: Meeting")
     assert bob.since is not None and bob.logged_in
@@ -62,12 +63,14 @@ def test_agents_show_state_reason_since_capacity_and_offer(
 
 
 def test_busy_at_capacity(config: Config, store: Store, carol: Supervision) -> None:
-    deliver(store, config, mail(1), mail(2), mail(3))
+    deliver(store, config, *(mail(n) for n in range(1, 6)))
     log_in(store, config, "alice")
-    for conversation in (1, 2, 3):
+    for conversation in range(1, 5):
         carol.give(conversation, "alice")
+    assert rows(carol)["alice"].state == "available"
+    carol.give(5, "alice")
     alice = rows(carol)["alice"]
-    assert (alice.state, alice.in_hand, alice.capacity) == ("busy", 3, 3)
+    assert (alice.state, alice.in_hand, alice.capacity) == ("busy", 5, 5)
 
 
 def test_a_supervisor_changes_a_state_with_by(
