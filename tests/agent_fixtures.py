@@ -7,10 +7,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from engine import lifecycle
 from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from engine.ingest import ingest
 from engine.ports import FetchedMessage
+from engine.service import ContactCenter
 from engine.store import Store
 from micc_tui.cli.setup import copy_skeleton
 
@@ -24,6 +26,15 @@ def workspace(folder: Path) -> Config:
     config = load_config(str(folder / "micc.toml"))
     open_store(config).close()
     return config
+
+
+def hold(center: ContactCenter, conversation_id: int) -> None:
+    """Put the e-mail in the agent's hand, whatever its group's distribution.
+
+    In an offer group an agent cannot pick an e-mail out of order (``t``);
+    a test that needs one in hand takes it as the lifecycle does.
+    """
+    lifecycle.take(center.store, center.agent.id, conversation_id)
 
 
 def edit_config(config: Config, old: str, new: str) -> Config:

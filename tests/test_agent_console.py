@@ -210,6 +210,8 @@ async def test_engine_health_redraws_the_status_line_not_the_queue(
         status = screen(app).query_one("#status")
         assert "not running" in str(status.render())
         center = screen(app).center
+        # The console's own Available at start is an event: let it be seen first.
+        await settle(pilot, lambda: screen(app)._mark == center.change_mark())
         reads: list[object] = []
         read_queue = center.queue
         center.queue = lambda *args, **kwargs: (

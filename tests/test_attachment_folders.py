@@ -34,7 +34,7 @@ from micc_tui.agent.attach_picker import AttachPicker
 from micc_tui.agent.composer import ComposerScreen
 from micc_tui.cli.setup import copy_skeleton
 from tests.agent_console_helpers import make_app, settle, table
-from tests.agent_fixtures import NOW, deliver, mail
+from tests.agent_fixtures import NOW, deliver, hold, mail
 from tests.servers.dovecot import make_certificate
 from tests.servers.smtp import SmtpServer
 
@@ -108,7 +108,7 @@ def reply(
     """Alice takes the first e-mail sent to ``to`` and starts a reply."""
     alice = open_contact_center(config, "alice", clock=lambda: NOW)
     item = next(i for i in alice.queue() if to in i.to)
-    alice.take(item.id)
+    hold(alice, item.id)
     return alice, alice.draft(item.id, "reply")
 
 

@@ -18,7 +18,7 @@ from engine.service import ContactCenter, open_contact_center
 from engine.store import Store
 from engine.store import drafts as rows
 from engine.supervision import open_supervision
-from tests.agent_fixtures import NOW, deliver, mail, workspace
+from tests.agent_fixtures import NOW, deliver, hold, mail, workspace
 
 
 @pytest.fixture
@@ -210,12 +210,12 @@ def test_a_released_e_mail_does_not_bring_the_draft_to_the_next_agent(config: Co
     assert taken is not None
     assert alice.keep_draft(alice.draft(taken.id, "reply").edited(body="Alice's words"))
     open_supervision(config, "carol", clock=lambda: NOW).release(taken.id)
-    bob.take(taken.id)
+    hold(bob, taken.id)
     assert bob.restore_draft(bob.draft(taken.id, "reply")) is None
     assert bob.drafted() == frozenset()
     # ...and if it comes back to alice later, her old words are gone too.
     bob.put_back(taken.id)
-    alice.take(taken.id)
+    hold(alice, taken.id)
     assert alice.restore_draft(alice.draft(taken.id, "reply")) is None
 
 

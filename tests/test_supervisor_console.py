@@ -186,13 +186,13 @@ async def test_agents_release_one_e_mail(config: Config, store: Store) -> None:
             return next(r for r in agents.rows() if r.cells[0] == agent_id)
 
         await wait_for(pilot, lambda: agents.row_count == 3 and hand.row_count == 1)
-        assert agent("alice").cells[2:5] == ("Available", "10s", "1/3")
+        assert agent("alice").cells[2:5] == ("Available", "10s", "1/5")
         assert agent("carol").cells[2] == "Logged out" and agent("carol").dim
         hand.focus()
         await pilot.press("r", "y")  # y: it asks first
         await wait_for(pilot, lambda: hand.row_count == 0)
         assert queue.get_item(store, 7).state == "queued"  # type: ignore[union-attr]
-        await wait_for(pilot, lambda: agent("alice").cells[4] == "0/3")
+        await wait_for(pilot, lambda: agent("alice").cells[4] == "0/5")
 
 
 async def test_archive_search_and_conversation(config: Config, store: Store) -> None:

@@ -73,10 +73,10 @@ async def test_the_agents_tab_shows_who_waits_since_when_and_the_reminder(
         await wait_for(pilot, lambda: agents.row_count == 3 and hand.row_count == 2)
         alice = next(r for r in agents.rows() if r.cells[0] == "alice")
         titles = [c.title for c in agents.columns]
-        assert alice.cells[titles.index("In hand")] == "1/3"
+        assert alice.cells[titles.index("In hand")] == "1/5"
         assert alice.cells[titles.index("Waiting")] == "1"
         title = str(app.query_one("#in-hand-title", Label).render())
-        assert title == "E-mails in hand: alice 1/3 · 1 waiting for the customer"
+        assert title == "E-mails in hand: alice 1/5 · 1 waiting for the customer"
         assert cell_text(hand, "7", "waiting") == ""  # in hand
         assert cell_text(hand, "1", "waiting") == f"2d 3h · {dates.when(REMIND_AT)}"
         assert hand.get_cell("1", "subject").style == "dim"

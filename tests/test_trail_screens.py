@@ -18,7 +18,7 @@ from engine.service import open_contact_center
 from engine.supervision import open_supervision
 from micc_tui.widgets.trail import TrailScreen
 from tests.agent_console_helpers import make_app, settle, table
-from tests.agent_fixtures import deliver, mail, workspace
+from tests.agent_fixtures import deliver, hold, mail, workspace
 from tests.supervisor_fixtures import app_for, populate, wait_for
 
 
@@ -28,7 +28,7 @@ def config(tmp_path: Path) -> Config:
     with open_store(config) as store:
         deliver(store, config, mail(1, to="Solidus.Support@seclab.com"))
     bob, carol = open_contact_center(config, "bob"), open_supervision(config, "carol")
-    bob.take(1)
+    hold(bob, 1)
     carol.release(1)
     bob.add_note(1, "Customer called: [bold]urgent[/bold] \x1b[2J")
     bob.close()
