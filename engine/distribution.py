@@ -200,6 +200,7 @@ def _offer_queued(
         )
         if not page:
             break
+        # E-mails offered now leave the candidates: the next page starts after those left.
         position += len(page)
         refusals = offer_rows.refusals(store, [int(r["id"]) for r in page], since=refused_since)
         for row in page:
@@ -217,6 +218,7 @@ def _offer_queued(
             if offer is None:
                 continue
             made.append(offer)
+            position -= 1
             del free[chosen]
             if not free:
                 break
