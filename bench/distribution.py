@@ -22,7 +22,7 @@ distributor per e-mail at 500 agents in 50 groups.
 
 Run: ``python bench/distribution.py [--part screen|decision|both]
 [--consoles 50] [--processes 5] [--emails 200] [--agents 500] [--groups 50]
-[--queued 3000]``. Needs no mail server.
+[--queued 5000]``. Needs no mail server.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -142,10 +143,28 @@ def figures(values: Sequence[float], scale: float = 1000.0) -> str:
 # -- part 2: the distributor's decision cost -------------------------------------------
 
 
-def timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    began = time.perf_counter()
-    result = call()
-    return time.perf_counter() - began, result
+@dataclass
+class Timing:
+    """Wall-clock and CPU seconds of the calls timed, one each."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def time(self, call: Callable[[], Any]) -> Any:
+        """Call ``call``; note its seconds; return its result."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = call()
+        self.wall.append(time.perf_counter() - wall)
+        self.cpu.append(time.process_time() - cpu)
+        return result
+
+    def per(self, count: int) -> None:
+        """The last call did ``count`` things: note its seconds per thing."""
+        self.wall[-1] /= max(count, 1)
+        self.cpu[-1] /= max(count, 1)
+
+    def row(self, what: str) -> str:
+        return f"| {what} | {len(self.wall)} | {figures(self.wall)} | {figures(self.cpu)} |"
 
 
 def settle(store: Store, offers: Sequence[distribution.Offer]) -> None:
@@ -165,64 +184,65 @@ def decision(agents: int, groups: int, queued: int, singles: int, folder: Path) 
     batch = [customer_mail(n, rng.randrange(groups)) for n in range(queued)]
     for start in range(0, len(batch), 500):
         queue_mail(store, config, batch[start : start + 500])
-    ids = [a.id for a in config.agent]
-    all_available(store, config, ids)
+    all_available(store, config, [a.id for a in config.agent])
     built = time.perf_counter() - began
+
+    def distribute() -> distribution.Pass:
+        return distribution.distribute(store, config)
 
     # Baseline: one plain queue read, the whole queue and one group's.
     list_items(store)
-    whole = [timed(lambda: list_items(store))[0] for _ in range(20)]
-    one_group = [timed(lambda: list_items(store, groups=["G07"]))[0] for _ in range(20)]
-
+    whole, one_group = Timing(), Timing()
+    for _ in range(20):
+        whole.time(lambda: list_items(store))
+        one_group.time(lambda: list_items(store, groups=["G07"]))
     # Every agent free: one pass offers to each of them.
-    bursts: list[tuple[float, int]] = []
+    burst, sizes = Timing(), []
     for _ in range(3):
-        seconds, done = timed(lambda: distribution.distribute(store, config))
-        bursts.append((seconds, len(done.offered)))
+        done = burst.time(distribute)
+        burst.per(len(done.offered))
+        sizes.append(len(done.offered))
         settle(store, done.offered)
-    # Steady work: every agent holds an offer but one; that one is free again.
-    _, done = timed(lambda: distribution.distribute(store, config))
-    live = {o.agent_id: o for o in done.offered}
-    single: list[float] = []
+    # Steady work: every agent holds an offer but one, who is free again.
+    live = {o.agent_id: o for o in distribute().offered}
+    single = Timing()
     for _ in range(singles):
-        agent_id = rng.choice(sorted(live))
-        settle(store, [live.pop(agent_id)])
-        seconds, done = timed(lambda: distribution.distribute(store, config))
-        single.append(seconds)
-        for offer in done.offered:
+        settle(store, [live.pop(rng.choice(sorted(live)))])
+        for offer in single.time(distribute).offered:
             live[offer.agent_id] = offer
+    queued_then = len(list_items(store))
     # Nothing to offer: every agent holds an offer.
-    idle = [timed(lambda: distribution.distribute(store, config))[0] for _ in range(20)]
-    # Free agents for whom nothing is queued: the pass reads the whole queue to say so.
-    left = len(list_items(store))
-    empty = _starve(store, config, live, groups)
+    idle = Timing()
+    for _ in range(20):
+        idle.time(distribute)
+    # Free agents whose groups are empty.
+    starved, empty = _starve(store, config, live, distribute)
+    # Every agent Available but at capacity (3 in hand).
+    full_hands, full = _fill_hands(store, config, live, distribute)
+    queued_last = len(list_items(store))
     store.close()
 
     print(f"## Decision cost: {agents} agents Available, {groups} groups, {queued} queued")
-    print(f"(store built in {built:.1f} s; {left} still queued at the end)\n")
-    print("| measure | per e-mail offered, p50 / p95 / max ms | per pass ms | offered per pass |")
+    print(f"(store built in {built:.1f} s)\n")
+    print("| `distribute()` pass | passes | wall ms, p50 / p95 / max | CPU ms, p50 / p95 / max |")
     print("|---|---|---|---|")
-    per = [s / n for s, n in bursts if n]
-    print(
-        f"| every agent free (3 passes) | {figures(per)} | "
-        f"{' / '.join(f'{s * 1000:.0f}' for s, _ in bursts)} | "
-        f"{' / '.join(str(n) for _, n in bursts)} |"
-    )
-    print(f"| one agent free ({len(single)} passes) | {figures(single)} | | 1 |")
-    print(f"| nothing to offer: every agent has an offer (20) | | {figures(idle)} | 0 |")
-    print(
-        f"| nothing to offer: {empty[1]} agents free, their groups empty (20) | | "
-        f"{figures(empty[0])} | 0 |"
-    )
-    print(f"| baseline: `list_items()`, whole queue (20) | | {figures(whole)} | |")
-    print(f"| baseline: `list_items(groups=['G07'])` (20) | | {figures(one_group)} | |")
+    print(burst.row(f"every agent free, per e-mail offered ({' / '.join(map(str, sizes))})"))
+    print(single.row(f"one agent free, {queued_then}+ queued: one e-mail offered"))
+    print(idle.row("nothing to offer: every agent has an offer"))
+    print(empty.row(f"nothing to offer: {starved} agents free, their groups empty"))
+    print(full.row(f"nothing to offer: {full_hands} agents at capacity, {queued_last} queued"))
+    print(whole.row(f"baseline: `list_items()`, the whole queue ({queued_last})"))
+    print(one_group.row("baseline: `list_items(groups=['G07'])`"))
     print()
 
 
 def _starve(
-    store: Store, config: Config, live: dict[str, distribution.Offer], groups: int
-) -> tuple[list[float], int]:
-    """Empty two neighbouring groups; free their agents; time passes that find nothing for them."""
+    store: Store,
+    config: Config,
+    live: dict[str, distribution.Offer],
+    distribute: Callable[[], distribution.Pass],
+) -> tuple[int, Timing]:
+    """Empty G00 and G01 and free their agents; time passes that find nothing for them."""
     names = {"G00", "G01"}
     for item in list_items(store, groups=sorted(names)):
         offer = distribution.offer_of(store, str(item.offered_to)) if item.offered_to else None
@@ -232,13 +252,33 @@ def _starve(
             continue
         lifecycle.take(store, "a000", item.id)
         lifecycle.close(store, "a000", item.id, "answered")
-    # Agents serving only groups that are now empty, with their offers settled.
     starved = [a.id for a in config.agent if set(a.groups) <= names]
     settle(store, [live.pop(a) for a in starved if a in live])
-    for offer in distribution.distribute(store, config).offered:  # those who served G00 too
+    for offer in distribute().offered:  # those who served G00 and another group
         live[offer.agent_id] = offer
-    times = [timed(lambda: distribution.distribute(store, config))[0] for _ in range(20)]
-    return times, len(starved)
+    timing = Timing()
+    for _ in range(20):
+        timing.time(distribute)
+    return len(starved), timing
+
+
+def _fill_hands(
+    store: Store,
+    config: Config,
+    live: dict[str, distribution.Offer],
+    distribute: Callable[[], distribution.Pass],
+) -> tuple[int, Timing]:
+    """Accept every offer until each agent holds all they may; time passes that offer nothing."""
+    now = datetime.now(UTC)
+    while live:
+        for offer in live.values():
+            lifecycle.accept_offer(store, offer.agent_id, offer.conversation_id, now)
+        live = {o.agent_id: o for o in distribute().offered}
+    held = {item.agent_id for item in list_items(store, states=(lifecycle.State.IN_PROGRESS,))}
+    timing = Timing()
+    for _ in range(20):
+        timing.time(distribute)
+    return sum(1 for a in config.agent if a.id in held), timing
 
 
 # -- part 1: queued to the agent's screen ----------------------------------------------
@@ -252,7 +292,7 @@ def main() -> None:
     parser.add_argument("--emails", type=int, default=200)
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--groups", type=int, default=50)
-    parser.add_argument("--queued", type=int, default=3000)
+    parser.add_argument("--queued", type=int, default=5000)
     parser.add_argument("--singles", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
