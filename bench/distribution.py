@@ -28,11 +28,14 @@ Run: ``python bench/distribution.py [--part screen|decision|both]
 from __future__ import annotations
 
 import argparse
+import asyncio
+import multiprocessing
 import os
 import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import distribution, lifecycle
 from engine.agent_state import AgentState, set_state
+from engine.audit import EventKind, trail
 from engine.bootstrap import open_store
 from engine.config import Config, parse_config
 from engine.ingest import ingest
@@ -284,6 +288,324 @@ def _fill_hands(
 # -- part 1: queued to the agent's screen ----------------------------------------------
 
 
+def console_has_banner() -> bool:
+    """Whether this checkout's agent console has the offer banner (a widget ``#offer-banner``)."""
+    folder = ROOT / "micc_tui"
+    return any(BANNER[1:] in p.read_text() for p in folder.rglob("*.py"))
+
+
+def banner_shown(app: Any) -> bool:
+    """Whether the offer banner is on the agent's screen now: the measure's point, banner mode.
+
+    Shown: in the active screen, displayed, not hidden, and placed by the
+    compositor in the last screen update.
+    """
+    return any(
+        node.display and node.visible and node.is_on_screen for node in app.screen.query(BANNER)
+    )
+
+
+def make_console(center: Any, mode: str, seen: Callable[[int, str, float], None]) -> Any:
+    """An agent console (``AgentApp``) that reports each offer when it is on the screen.
+
+    ``mode`` "banner": when :func:`banner_shown` turns true (looked at every
+    ``BANNER_LOOK`` s on the UI thread). "poll" (the console has no banner yet):
+    a worker asks ``center.offer()`` every ``OFFER_POLL`` s, as the banner's poll
+    will; the moment the UI thread gets the offer back (where the banner would
+    be mounted) is the measure. ``seen(conversation, agent, time.time())`` is
+    called once per offer; the agent then accepts it, holds it 1-4 s and closes it.
+    """
+    from textual import work
+
+    from micc_tui.agent.app import AgentApp
+
+    class Console(AgentApp):
+        CSS_PATH = str(
+            Path(sys.modules[AgentApp.__module__].__file__ or "").with_name("agent.tcss")
+        )
+
+        def __init__(self) -> None:
+            super().__init__(center)
+            self.rng = random.Random(center.agent.id)
+            self.reported: set[int] = set()
+            self.banner_up = False
+
+        def on_mount(self) -> None:  # AgentApp.on_mount runs too (Textual calls each class's)
+            if mode == "banner":
+                self.set_interval(BANNER_LOOK, self.look_at_banner)
+            else:
+                self.set_interval(OFFER_POLL, self.poll_offer)
+
+        def look_at_banner(self) -> None:
+            shown = banner_shown(self)
+            if shown and not self.banner_up:
+                self.which_offer(time.time())
+            self.banner_up = shown
+
+        @work(thread=True, group="bench-offer", exit_on_error=False, description="which offer")
+        def which_offer(self, at: float) -> None:
+            found = center.offer()
+            if found is not None:
+                self.report(found[0].conversation_id, at)
+
+        @work(
+            thread=True,
+            exclusive=True,
+            group="bench-poll",
+            exit_on_error=False,
+            description="offer poll",
+        )
+        def poll_offer(self) -> None:
+            found = center.offer()
+            if found is not None:
+                self.call_from_thread(self.offer_back, found[0].conversation_id)
+
+        def offer_back(self, conversation_id: int) -> None:
+            self.report(conversation_id, time.time())
+
+        def report(self, conversation_id: int, at: float) -> None:
+            if conversation_id in self.reported:
+                return
+            self.reported.add(conversation_id)
+            seen(conversation_id, center.agent.id, at)
+            self.accept(conversation_id)
+
+        @work(thread=True, group="bench-handle", exit_on_error=False, description="accept")
+        def accept(self, conversation_id: int) -> None:
+            center.accept_offer(conversation_id)
+            # Held 1-4 s without holding one of the process's worker threads.
+            hold = self.rng.uniform(1.0, 4.0)
+            self.call_from_thread(self.set_timer, hold, lambda: self.close(conversation_id))
+
+        @work(thread=True, group="bench-handle", exit_on_error=False, description="close")
+        def close(self, conversation_id: int) -> None:
+            center.close_item(conversation_id, "answered")
+
+    return Console()
+
+
+def console_process(
+    config_path: str,
+    agent_ids: list[str],
+    mode: str,
+    results: Any,
+    started: Any,
+    go: Any,
+    stop: Any,
+) -> None:
+    """Run headless consoles for ``agent_ids`` until ``stop``; put what they saw, and the CPU
+    seconds the process used from ``go`` (e-mails begin to come) to ``stop``."""
+    from engine.config import load_config
+    from engine.service import open_contact_center
+
+    config = load_config(config_path)
+    seen: list[tuple[int, str, float]] = []
+
+    async def run() -> None:
+        apps = [
+            make_console(open_contact_center(config, a), mode, lambda *s: seen.append(s))
+            for a in agent_ids
+        ]
+        tasks = [asyncio.create_task(app.run_async(headless=True, size=(120, 40))) for app in apps]
+        started.release()
+        while not go.is_set():
+            await asyncio.sleep(0.1)
+        cpu[0] = time.process_time()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        cpu[1] = time.process_time()
+        for app in apps:
+            app.exit()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    cpu = [0.0, 0.0]
+    asyncio.run(run())
+    results.put((seen, cpu[1] - cpu[0]))
+
+
+def engine_process(config_path: str, running: Any, go: Any, stop: Any, cpu: Any) -> None:
+    """The engine without a mail source (the distributor in its loop), until ``stop``.
+
+    ``cpu`` gets its CPU seconds at ``go`` and, once stopped, at the end.
+    """
+    from engine.adapters.smtp import SmtpSender, SmtpSettings
+    from engine.config import load_config
+    from engine.engine import Connectors, Engine
+
+    config = load_config(config_path)
+    engine = Engine(
+        config, connectors=Connectors(None, lambda: SmtpSender(SmtpSettings.from_config(config)))
+    )
+
+    def watch() -> None:
+        engine.running.wait()
+        running.set()
+        go.wait()
+        cpu[0] = time.process_time()
+        stop.wait()
+        engine.stop.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    engine.run()
+    cpu[1] = time.process_time()
+
+
+class BarePoll(threading.Thread):
+    """The baseline: every ``OFFER_POLL`` s, ``offer_of`` for every agent, in this process.
+
+    The consoles accept their offers at once, so this poll would miss those
+    they saw first: it notes when each of its looks began and ended instead,
+    and an offer counts as seen at the end of the first look begun after it
+    was made.
+    """
+
+    def __init__(self, config: Config, agents: Sequence[str]) -> None:
+        super().__init__(daemon=True)
+        self.config, self.agents = config, list(agents)
+        self.looks: list[tuple[float, float]] = []
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        store = Store(self.config.store.path, migrate=False)
+        while not self.halt.wait(OFFER_POLL):
+            began = time.time()
+            for agent_id in self.agents:
+                distribution.offer_of(store, agent_id)
+            self.looks.append((began, time.time()))
+        store.close()
+
+    def seen(self, offered: float) -> float | None:
+        """When this poll saw an offer made at ``offered`` (None: it had stopped)."""
+        return next((end for began, end in self.looks if began >= offered), None)
+
+
+def screen(consoles: int, processes: int, emails: int, gap: float, mode: str, folder: Path) -> None:
+    """Queued to the offer on the agent's screen with ``consoles`` consoles (see the module)."""
+    groups = 5
+    config = make_tenant(folder, consoles, groups)
+    assert config.source is not None
+    path = str(config.source)
+    agents = [a.id for a in config.agent]
+    spawn = multiprocessing.get_context("spawn")
+    stop, go, running, started = spawn.Event(), spawn.Event(), spawn.Event(), spawn.Semaphore(0)
+    results = spawn.Queue()
+    engine_cpu = spawn.Array("d", 2)
+    engine = spawn.Process(target=engine_process, args=(path, running, go, stop, engine_cpu))
+    engine.start()
+    shares = [agents[k::processes] for k in range(processes)]
+    children = [
+        spawn.Process(target=console_process, args=(path, share, mode, results, started, go, stop))
+        for share in shares
+        if share
+    ]
+    began = time.perf_counter()
+    for child in children:
+        child.start()
+    for _ in children:
+        started.acquire(timeout=120)
+    running.wait(timeout=60)
+    store = open_store(config)
+    # Every console open and its agent Available (each console says so when it starts).
+    while True:
+        states = {a: distribution_state(store, config, a) for a in agents}
+        if all(state == AgentState.AVAILABLE for state in states.values()):
+            break
+        if time.perf_counter() - began > 120:
+            raise SystemExit(f"consoles did not all start: {states}")
+        time.sleep(0.2)
+    opened = time.perf_counter() - began
+    time.sleep(2.0)  # let the consoles settle after their first load
+    bare = BarePoll(config, agents)
+    bare.start()
+    rng = random.Random(4)
+    go.set()
+    queued_at = time.perf_counter()
+    for n in range(emails):
+        time.sleep(rng.uniform(0, 2 * gap))
+        queue_mail(store, config, [customer_mail(n, rng.randrange(groups))])
+    arrivals = time.perf_counter() - queued_at
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline and len(_offered(store)) < emails:
+        time.sleep(0.2)
+    time.sleep(1.0)  # the last offers reach the screens
+    measured = time.perf_counter() - queued_at
+    bare.halt.set()
+    stop.set()
+    seen: dict[tuple[int, str], float] = {}
+    consoles_cpu = 0.0
+    for _ in children:
+        saw, cpu = results.get(timeout=120)
+        consoles_cpu += cpu
+        for conversation_id, agent_id, at in saw:
+            seen.setdefault((conversation_id, agent_id), at)
+    for child in children:
+        child.join(timeout=60)
+    engine.join(timeout=60)
+    bare.join(timeout=5)
+    elapsed = time.perf_counter() - began
+
+    decided, on_screen, baseline, expired = [], [], [], 0
+    for conversation_id in range(1, emails + 1):
+        events = trail(store, conversation_id)
+        received = next(e for e in events if e.kind == EventKind.RECEIVED)
+        offers = [e for e in events if e.kind == EventKind.OFFERED]
+        expired += sum(1 for e in events if e.kind == EventKind.OFFER_EXPIRED)
+        if not offers:
+            continue
+        first = offers[0]
+        key = (conversation_id, str(first.detail["agent"]))
+        start = datetime.fromisoformat(received.at).timestamp()
+        offered = datetime.fromisoformat(first.at).timestamp()
+        decided.append(offered - start)
+        if key in seen:
+            on_screen.append(seen[key] - start)
+        bare_seen = bare.seen(offered)
+        if bare_seen is not None:
+            baseline.append(bare_seen - start)
+    store.close()
+
+    where = (
+        f"`{BANNER}` shown (`banner_shown`)"
+        if mode == "banner"
+        else f"the console's own poll of `ContactCenter.offer()` every {OFFER_POLL} s, "
+        "back on its UI thread"
+    )
+    print(
+        f"## Queued to the agent's screen: {len(children)} processes, {consoles} consoles "
+        f"(headless, 120x40), {emails} e-mails, one every {gap:.2f} s on average"
+    )
+    print(
+        f"(consoles open and Available after {opened:.1f} s; arrivals over {arrivals:.0f} s; "
+        f"on the screen = {where})\n"
+    )
+    print("| from queued (the `received` event) to | e-mails | p50 / p95 / max ms |")
+    print("|---|---|---|")
+    print(f"| the engine's `offered` event | {len(decided)} | {figures(decided)} |")
+    print(
+        f"| the offer on the agent's screen, console process | {len(on_screen)} | "
+        f"{figures(on_screen)} |"
+    )
+    print(
+        f"| baseline: a bare `offer_of` poll every {OFFER_POLL} s, no console, its first look | "
+        f"{len(baseline)} | {figures(baseline)} |"
+    )
+    print(
+        f"\noffers expired: {expired}; CPU from the first e-mail to the end ({measured:.0f} s, "
+        f"{os.cpu_count()} cores): consoles {consoles_cpu:.0f} s, "
+        f"engine {engine_cpu[1] - engine_cpu[0]:.1f} s; whole run {elapsed:.0f} s\n"
+    )
+
+
+def distribution_state(store: Store, config: Config, agent_id: str) -> str:
+    from engine.agent_state import status
+
+    return status(store, config, agent_id).state
+
+
+def _offered(store: Store) -> set[int]:
+    return {item.id for item in list_items(store, states=None) if item.state != "queued"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("screen", "decision", "both"), default="both")
@@ -294,8 +616,13 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--queued", type=int, default=5000)
     parser.add_argument("--singles", type=int, default=200)
+    parser.add_argument("--gap", type=float, default=0.2, help="mean seconds between e-mails")
+    parser.add_argument("--at", choices=("auto", "banner", "poll"), default="auto")
     args = parser.parse_args()
+    mode = args.at if args.at != "auto" else "banner" if console_has_banner() else "poll"
     with tempfile.TemporaryDirectory() as tmp:
+        if args.part in ("screen", "both"):
+            screen(args.consoles, args.processes, args.emails, args.gap, mode, Path(tmp) / "screen")
         if args.part in ("decision", "both"):
             decision(args.agents, args.groups, args.queued, args.singles, Path(tmp) / "decision")
 
