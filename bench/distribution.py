@@ -7,9 +7,11 @@
    random moments. Each console accepts what it is offered, holds it 1-4 s and
    closes it. Measured per e-mail: from its ``received`` event (queued) to the
    engine's ``offered`` event, and to the offer on the agent's screen in the
-   console process (see :func:`on_screen`). Baseline in the same run: a bare
-   poll in the bench's own process (``distribution.offer_of`` for every agent,
-   every 0.25 s, no console) sees the same offers.
+   console process: the offer banner (``#offer-banner``) shown, see
+   :func:`banner_shown`; in a checkout whose console has no banner yet, the
+   console's own poll of ``ContactCenter.offer()`` every 0.25 s, back on its
+   UI thread. Baseline in the same run: a bare poll in the bench's own process
+   (``distribution.offer_of`` for every agent every 0.25 s, no console).
 2. *Decision cost*: a store with AGENTS agents Available in GROUPS groups
    and QUEUED queued e-mails; ``distribution.distribute`` timed when every
    agent is free (one pass offers hundreds), when one agent at a time is free
@@ -21,8 +23,9 @@ Goals (issue 17): queued to screen p95 <= 1 s with 50 consoles; <= 5 ms of
 distributor per e-mail at 500 agents in 50 groups.
 
 Run: ``python bench/distribution.py [--part screen|decision|both]
-[--consoles 50] [--processes 5] [--emails 200] [--agents 500] [--groups 50]
-[--queued 5000]``. Needs no mail server.
+[--consoles 50] [--processes 50] [--emails 200] [--gap 0.2] [--agents 500] [--groups 50]
+[--queued 5000] [--singles 200] [--at auto|banner|poll]``. Needs no mail
+server. Each console runs in its own process by default, as each agent's does.
 """
 
 from __future__ import annotations
@@ -179,8 +182,10 @@ def settle(store: Store, offers: Sequence[distribution.Offer]) -> None:
         lifecycle.close(store, offer.agent_id, offer.conversation_id, "answered")
 
 
-def decision(agents: int, groups: int, queued: int, singles: int, folder: Path) -> None:
-    """Time distributor passes on a store of ``agents`` agents, ``groups`` groups."""
+def decision(
+    agents: int, groups: int, queued: int, singles: int, folder: Path
+) -> dict[str, Timing]:
+    """Time distributor passes on a store of ``agents`` agents, ``groups`` groups; print them."""
     config = make_tenant(folder, agents, groups)
     store = open_store(config)
     rng = random.Random(17)
@@ -196,10 +201,10 @@ def decision(agents: int, groups: int, queued: int, singles: int, folder: Path) 
 
     # Baseline: one plain queue read, the whole queue and one group's.
     list_items(store)
-    whole, one_group = Timing(), Timing()
+    whole, one_group, one = Timing(), Timing(), f"G{min(7, groups - 1):02d}"
     for _ in range(20):
         whole.time(lambda: list_items(store))
-        one_group.time(lambda: list_items(store, groups=["G07"]))
+        one_group.time(lambda: list_items(store, groups=[one]))
     # Every agent free: one pass offers to each of them.
     burst, sizes = Timing(), []
     for _ in range(3):
@@ -236,8 +241,9 @@ def decision(agents: int, groups: int, queued: int, singles: int, folder: Path) 
     print(empty.row(f"nothing to offer: {starved} agents free, their groups empty"))
     print(full.row(f"nothing to offer: {full_hands} agents at capacity, {queued_last} queued"))
     print(whole.row(f"baseline: `list_items()`, the whole queue ({queued_last})"))
-    print(one_group.row("baseline: `list_items(groups=['G07'])`"))
+    print(one_group.row(f"baseline: `list_items(groups=['{one}'])`"))
     print()
+    return {"burst": burst, "single": single, "idle": idle, "empty": empty, "full": full}
 
 
 def _starve(
@@ -389,7 +395,6 @@ def console_process(
     agent_ids: list[str],
     mode: str,
     results: Any,
-    started: Any,
     go: Any,
     stop: Any,
 ) -> None:
@@ -407,7 +412,6 @@ def console_process(
             for a in agent_ids
         ]
         tasks = [asyncio.create_task(app.run_async(headless=True, size=(120, 40))) for app in apps]
-        started.release()
         while not go.is_set():
             await asyncio.sleep(0.1)
         cpu[0] = time.process_time()
@@ -479,38 +483,45 @@ class BarePoll(threading.Thread):
         return next((end for began, end in self.looks if began >= offered), None)
 
 
-def screen(consoles: int, processes: int, emails: int, gap: float, mode: str, folder: Path) -> None:
-    """Queued to the offer on the agent's screen with ``consoles`` consoles (see the module)."""
-    groups = 5
+def screen(
+    consoles: int, processes: int, emails: int, gap: float, mode: str, folder: Path
+) -> dict[str, list[float]]:
+    """Queued to the offer on the agent's screen with ``consoles`` consoles (see the module).
+
+    Prints the figures; returns the seconds measured, by what.
+    """
+    groups = min(5, consoles)  # every group has members
     config = make_tenant(folder, consoles, groups)
     assert config.source is not None
     path = str(config.source)
     agents = [a.id for a in config.agent]
     spawn = multiprocessing.get_context("spawn")
-    stop, go, running, started = spawn.Event(), spawn.Event(), spawn.Event(), spawn.Semaphore(0)
+    stop, go, running = spawn.Event(), spawn.Event(), spawn.Event()
     results = spawn.Queue()
     engine_cpu = spawn.Array("d", 2)
     engine = spawn.Process(target=engine_process, args=(path, running, go, stop, engine_cpu))
     engine.start()
     shares = [agents[k::processes] for k in range(processes)]
     children = [
-        spawn.Process(target=console_process, args=(path, share, mode, results, started, go, stop))
+        spawn.Process(target=console_process, args=(path, share, mode, results, go, stop))
         for share in shares
         if share
     ]
     began = time.perf_counter()
     for child in children:
         child.start()
-    for _ in children:
-        started.acquire(timeout=120)
-    running.wait(timeout=60)
     store = open_store(config)
-    # Every console open and its agent Available (each console says so when it starts).
+    # The engine running, every console open and its agent Available (each says so).
     while True:
+        dead = [p.exitcode for p in (engine, *children) if p.exitcode is not None]
+        if dead:
+            stop.set()
+            raise SystemExit(f"a console or the engine ended before the e-mails came: {dead}")
         states = {a: distribution_state(store, config, a) for a in agents}
-        if all(state == AgentState.AVAILABLE for state in states.values()):
+        if running.is_set() and all(s == AgentState.AVAILABLE for s in states.values()):
             break
         if time.perf_counter() - began > 120:
+            stop.set()
             raise SystemExit(f"consoles did not all start: {states}")
         time.sleep(0.2)
     opened = time.perf_counter() - began
@@ -594,6 +605,7 @@ def screen(consoles: int, processes: int, emails: int, gap: float, mode: str, fo
         f"{os.cpu_count()} cores): consoles {consoles_cpu:.0f} s, "
         f"engine {engine_cpu[1] - engine_cpu[0]:.1f} s; whole run {elapsed:.0f} s\n"
     )
+    return {"offered": decided, "screen": on_screen, "bare": baseline}
 
 
 def distribution_state(store: Store, config: Config, agent_id: str) -> str:
@@ -610,7 +622,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("screen", "decision", "both"), default="both")
     parser.add_argument("--consoles", type=int, default=50)
-    parser.add_argument("--processes", type=int, default=5)
+    parser.add_argument(
+        "--processes", type=int, default=0, help="console processes (default: one per console)"
+    )
     parser.add_argument("--emails", type=int, default=200)
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--groups", type=int, default=50)
@@ -622,7 +636,8 @@ def main() -> None:
     mode = args.at if args.at != "auto" else "banner" if console_has_banner() else "poll"
     with tempfile.TemporaryDirectory() as tmp:
         if args.part in ("screen", "both"):
-            screen(args.consoles, args.processes, args.emails, args.gap, mode, Path(tmp) / "screen")
+            processes = args.processes or args.consoles
+            screen(args.consoles, processes, args.emails, args.gap, mode, Path(tmp) / "screen")
         if args.part in ("decision", "both"):
             decision(args.agents, args.groups, args.queued, args.singles, Path(tmp) / "decision")
 
