@@ -46,6 +46,8 @@ from engine.store import offers as offer_rows
 
 #: Queued e-mails read at a time while looking for agents to offer them to.
 PAGE: Final = 200
+#: Rows read at a time beyond two per free agent, up to ``PAGE``.
+FIRST_ROWS: Final = 20
 #: How long an agent who rejected (or let expire) an e-mail is not offered it again.
 REFUSAL_SECONDS: Final = 300.0
 
@@ -162,31 +164,59 @@ class _Candidate:
     in_hand: int
 
 
-def _free_agents(
-    store: Store, config: Config, now: datetime, wall: datetime
-) -> dict[str, _Candidate]:
+def _free_agents(store: Store, config: Config, wall: datetime) -> dict[str, _Candidate]:
     """Agents logged in, Available, out of wrap-up and without an offer; by id."""
     fresh = (wall.astimezone(UTC) - timedelta(seconds=presence.PRESENCE_SECONDS)).isoformat(
         timespec="microseconds"
     )
-    rows = {str(r["agent_id"]): r for r in presence.statuses(store)}
-    offered = {str(r["agent_id"]) for r in offer_rows.every(store)}
-    held = {
-        str(r[0]): int(r[1])
-        for r in conversations.per_holder(store, (lifecycle.State.IN_PROGRESS,))
-        if r[0]
-    }
+    # Only the few who may be offered something now are read, not every agent.
+    rows = {str(r["agent_id"]): r for r in presence.free_for_offers(store, fresh)}
+    if not rows:
+        return {}
+    held = conversations.held_by(store, str(lifecycle.State.IN_PROGRESS), sorted(rows))
     free = {}
     for agent in config.agent:
         row = rows.get(agent.id)
-        if row is None or row["state"] != AgentState.AVAILABLE or agent.id in offered:
-            continue
-        if not row["last_seen"] or row["last_seen"] < fresh or in_wrap_up(config, row, wall):
+        if row is None or in_wrap_up(config, row, wall):
             continue
         free[agent.id] = _Candidate(
             agent, str(row["idle_since"] or row["since"] or ""), held.get(agent.id, 0)
         )
     return free
+
+
+def _open_groups(
+    groups: Sequence[ServiceGroupConfig], free: dict[str, _Candidate]
+) -> list[ServiceGroupConfig]:
+    """The groups a free agent could be offered an e-mail of, under their capacity for it.
+
+    A member of the group, or of one of its ``overflow_groups``. Agents who
+    could be offered nothing are dropped from ``free``: the queue is then read
+    only for these groups, not walked whole for agents who are at capacity.
+    """
+    by_name = {g.name: g for g in groups}
+    into: dict[str, list[str]] = {}  # group -> the groups that overflow into it
+    for group in groups:
+        if group.overflow_groups and group.overflow_after_minutes is not None:
+            for name in group.overflow_groups:
+                into.setdefault(name, []).append(group.name)
+    wanted: set[str] = set()
+    for agent_id, candidate in list(free.items()):
+        agent = candidate.config
+        mine = [n for n in agent.groups if n in by_name]
+        mine += [x for n in agent.groups for x in into.get(n, ())]
+        # As ``capacity`` says for a configured group: the agent's own limit, else the group's.
+        under = {
+            name
+            for name in mine
+            if candidate.in_hand
+            < (agent.max_in_hand if agent.max_in_hand is not None else by_name[name].max_in_hand)
+        }
+        if under:
+            wanted |= under
+        else:
+            del free[agent_id]
+    return [g for g in groups if g.name in wanted]
 
 
 def _offer_queued(
@@ -215,20 +245,22 @@ def _offer_queued_now(
     now: datetime,
     wall: datetime,
 ) -> list[Offer]:
-    free = _free_agents(store, config, now, wall)
-    if not free:
+    free = _free_agents(store, config, wall)
+    by_name = {g.name: g for g in _open_groups(groups, free)}
+    if not free or not by_name:
         return []
-    members: dict[str, list[str]] = {}
-    for agent in config.agent:
-        for name in agent.groups:
-            members.setdefault(name, []).append(agent.id)
-    by_name = {g.name: g for g in groups}
+    members: dict[str, list[str]] = {}  # group -> its free members (the others are not chosen)
+    for agent_id, candidate in free.items():
+        for name in candidate.config.groups:
+            members.setdefault(name, []).append(agent_id)
     refused_since = _iso(wall - timedelta(seconds=REFUSAL_SECONDS))
     made: list[Offer] = []
     position = 0
     while free:
+        # A few free agents rarely need a whole page: read about as many rows as they are.
+        limit = min(PAGE, FIRST_ROWS + 2 * len(free))
         page = conversations.offer_candidates(
-            store, str(lifecycle.State.QUEUED), list(by_name), limit=PAGE, after=position
+            store, str(lifecycle.State.QUEUED), list(by_name), limit=limit, after=position
         )
         if not page:
             break

@@ -299,6 +299,20 @@ def per_holder(
     return store.query(sql + " GROUP BY +agent_id", tuple(params))
 
 
+def held_by(store: Store, state: str, agents: Sequence[str]) -> dict[str, int]:
+    """How many conversations in ``state`` each of ``agents`` holds (absent: none)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(agents), 500):
+        part = agents[start : start + 500]
+        for row in store.query(
+            f"SELECT agent_id, COUNT(*) FROM conversations WHERE agent_id IN ({marks(part)}) "
+            "AND state = ? GROUP BY agent_id",
+            (*part, state),
+        ):
+            found[str(row[0])] = int(row[1])
+    return found
+
+
 def reminders_due(store: Store, state: str, now: str, *, limit: int = 500) -> list[sqlite3.Row]:
     """(id, agent_id, updated) of conversations in ``state`` whose reminder is at or before ``now``.
 

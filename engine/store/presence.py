@@ -137,6 +137,15 @@ def statuses(store: Store) -> list[sqlite3.Row]:
     return store.query(f"SELECT {_STATUS_COLUMNS} FROM agent_status ORDER BY agent_id")
 
 
+def free_for_offers(store: Store, fresh_since: str) -> list[sqlite3.Row]:
+    """Agents Available, heard from at or after ``fresh_since``, without an offer (whole rows)."""
+    return store.query(
+        f"SELECT {_STATUS_COLUMNS} FROM agent_status WHERE state = 'available' "
+        "AND last_seen >= ? AND agent_id NOT IN (SELECT agent_id FROM offers)",
+        (fresh_since,),
+    )
+
+
 def silent_since(store: Store, before: str, logged_out: Sequence[str]) -> list[sqlite3.Row]:
     """Agents not logged out whose console was last heard before ``before``."""
     return store.query(
