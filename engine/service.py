@@ -60,6 +60,19 @@ from engine.writing_aids import WritingAids
 AgentState = Literal["available", "away", "offline"]
 #: Outbox states a supervisor's review leaves behind, as the agent sees them.
 REVIEW_OUTCOMES = (OutboxState.APPROVED, OutboxState.REJECTED)
+#: Events that change no agent's queue, in-hand or waiting list (see change_mark).
+_NOT_IN_QUEUES = tuple(
+    str(kind)
+    for kind in (
+        audit.EventKind.OFFERED,
+        audit.EventKind.OFFER_REJECTED,
+        audit.EventKind.OFFER_EXPIRED,
+        audit.EventKind.OFFER_WITHDRAWN,
+        audit.EventKind.AGENT_STATE,
+        audit.EventKind.CONFIRMATION_QUEUED,
+        audit.EventKind.CONFIRMATION_SKIPPED,
+    )
+)
 #: Outbox states that change what an agent's console shows of its replies.
 _OUTCOME_STATES = (*REVIEW_OUTCOMES, OutboxState.SENT)
 
@@ -220,14 +233,21 @@ class ContactCenter(WritingAids):
     def change_mark(self) -> tuple[int, ...]:
         """A cheap fingerprint of the store: it differs whenever something changed.
 
-        The newest event id covers the queues; the outbox is folded in because
-        review decisions and sending change outbox rows without an event. The
-        order is (events, review outcomes, engine health): a console that sees
-        only the last part move redraws its status line, not its queue.
+        The newest event id covers the queues, leaving out events that change
+        no queue (offers made or turned down elsewhere, agents' states,
+        confirmations): with many consoles open, each would reload its whole
+        view for every one. The agent's own state (the engine sets it Away when
+        an offer goes unanswered, a supervisor may change it) is a part of its
+        own. The outbox is folded in because review decisions and sending
+        change outbox rows without an event. The order is (events, review
+        outcomes, own state, engine health): a console that sees only the last
+        part move redraws its status line, not its queue.
         """
+        own = presence.status(self.store, self.agent.id)
         return (
-            events.newest_id(self.store),
+            events.newest_id_but(self.store, _NOT_IN_QUEUES),
             outbox_rows.count_in(self.store, _OUTCOME_STATES, agent_id=self.agent.id),
+            hash((own["state"], own["reason"]) if own is not None else None),
             hash(health.newest_update(self.store)),
         )
 
@@ -416,6 +436,10 @@ class ContactCenter(WritingAids):
         lifecycle.junk(self.store, self.agent.id, conversation_id)
 
     # -- the trail and notes ------------------------------------------------------
+
+    def newest_event(self, conversation_id: int) -> int:
+        """The id of the conversation's newest event: it changes whenever something happens."""
+        return lifecycle.seen(self.store, conversation_id)
 
     def name_of(self, agent_id: str) -> str:
         """An agent's name as people read it (the id when the config does not know it)."""

@@ -32,10 +32,13 @@ HOSTILE = "Refund [bold]now[/] \x1b[31mred\x1b[0m"
 
 
 def offering(folder: Path, timeout: int = 30) -> Config:
-    """The example workspace with a Sales offer timeout of ``timeout`` seconds."""
+    """The example workspace, its Sales group offering e-mails with a ``timeout`` in seconds."""
     config = workspace(folder)
     assert config.source is not None
     text = config.source.read_text()
+    pull = 'distribution = "pull"               # agents take Sales e-mails themselves'
+    assert pull in text
+    text = text.replace(pull, 'distribution = "offer"', 1)
     text = text.replace(
         'name = "Sales"\n', f'name = "Sales"\noffer_timeout_seconds = {timeout}\n', 1
     )

@@ -50,6 +50,18 @@ def newest_id(store: Store) -> int:
     return int(row[0]) if row else 0
 
 
+def newest_id_but(store: Store, kinds: Sequence[str]) -> int:
+    """The id of the newest event not of ``kinds`` (0 when there is none).
+
+    Read backwards from the newest event, so a run of ``kinds`` costs a few rows.
+    """
+    row = store.query_one(
+        f"SELECT id FROM events WHERE kind NOT IN ({marks(kinds)}) ORDER BY id DESC LIMIT 1",
+        tuple(kinds),
+    )
+    return int(row[0]) if row else 0
+
+
 def newest_of(store: Store, conversation_id: int) -> int:
     """The id of the newest event of one conversation (0 when there is none)."""
     row = store.query_one(

@@ -101,7 +101,7 @@ class ComposerScreen(Screen[SendResult | None], KeepsDraft, ReportsWorkerFailure
     def compose(self) -> ComposeResult:
         draft = self.draft
         # An e-mail offered meanwhile shows here too; it takes no focus from the writing.
-        yield OfferBanner(on_desk=False, id="offer")
+        yield OfferBanner(on_desk=False, id="offer-banner")
         with Vertical(id="composer-head"):
             yield Label(self._title(draft), id="composer-title")
             if draft.sent_back:

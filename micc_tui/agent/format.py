@@ -41,6 +41,9 @@ class Snapshot:
     waiting: list[QueueItem] = field(default_factory=list)
     #: Why the agent is Away ("no answer" when an offer went unanswered).
     reason: str = ""
+    #: (the e-mail under the cursor when loaded, its newest event id): a note or
+    #: a move of that e-mail makes the reading pane read it again.
+    read_mark: tuple[int | None, int] = (None, 0)
 
 
 def parse_time(stamp: str) -> datetime | None:

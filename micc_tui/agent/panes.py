@@ -52,8 +52,10 @@ class GroupList(OptionList):
             self.view = view
             super().__init__()
 
+    _shown: tuple[tuple[str, ...], str] | None = None
+
     def show(self, counts: Sequence[GroupCount], in_hand: int, view: str, waiting: int = 0) -> None:
-        """Redraw the entries with fresh counts, highlighting the view shown."""
+        """Redraw the entries with fresh counts, highlighting the view shown (if they changed)."""
         total = sum(g.queued for g in counts)
         options = [
             Option(Content.assemble(("In hand", "bold"), f"  {in_hand}"), id=IN_HAND),
@@ -62,6 +64,12 @@ class GroupList(OptionList):
         if waiting or view == WAITING:
             options.insert(1, Option(Content(f"Waiting  {waiting}"), id=WAITING))
         options += [Option(Content(f"{one_line(g.name)}  {g.queued}"), id=g.name) for g in counts]
+        # Every reload of the queue comes here: with many consoles open, laying
+        # the list out again when nothing in it changed is most of a reload's cost.
+        shown = (tuple(str(o.prompt) for o in options), view)
+        if shown == self._shown:
+            return
+        self._shown = shown
         with self.app.batch_update():
             self.set_options(options)
             ids = [option.id for option in options]
@@ -313,6 +321,8 @@ ENGINE_BANDS = {"ok": "$success", "warn": "$warning", "error": "$error", "off": 
 class StatusLine(Static):
     """The agent's state, e-mails in hand and the engine's health, on one line."""
 
+    _line: tuple[object, ...] | None = None
+
     def show(
         self,
         agent: str,
@@ -334,4 +344,8 @@ class StatusLine(Static):
         ]
         if notice:
             parts.append(f"  │  {one_line(notice)}")
-        self.update(Content.assemble(*parts))
+        # Reloads come often with many consoles open: redraw only what changed.
+        key = (agent, state, reason, in_hand, words, band, notice)
+        if key != self._line:
+            self._line = key
+            self.update(Content.assemble(*parts))

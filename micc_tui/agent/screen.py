@@ -62,9 +62,9 @@ AGEING_SECONDS = 5.0
 WIDE = 120
 #: Rows read first when a queue is opened, so it paints before the rest is read.
 FIRST_PAGE = 100
-#: ``change_mark()`` is (events, review outcomes, engine health): parts before this
-#: index change the queues; the last one only the status line.
-HEALTH_PART = 2
+#: ``change_mark()`` is (events, review outcomes, own state, engine health): parts
+#: before this index change the queues; the last one only the status line.
+HEALTH_PART = 3
 #: Seconds the cursor must rest on a row before the reading pane loads it.
 READ_DELAY = 0.12
 #: Rows filtered between two looks at whether a newer keystroke made the work moot.
@@ -139,7 +139,7 @@ class AgentScreen(DeskActions):
         # mount would restyle every widget once more before the first frame.
         self.set_class(self.app.size.width >= WIDE, "-wide")
         self.set_class(self.app.size.width < WIDE, "-narrow")
-        yield OfferBanner(on_desk=True, id="offer")
+        yield OfferBanner(on_desk=True, id="offer-banner")
         with Horizontal(id="main"):
             yield GroupList(id="groups")
             with Container(id="work"):
@@ -168,14 +168,18 @@ class AgentScreen(DeskActions):
         """Read counts, the current view's e-mails, health and state, off the UI thread."""
         view = self.view
         first_look = self.snapshot is None or self.snapshot.view != view
-        self.load_view(view, first_look=first_look, epoch=self._state_epoch)
+        cursor = self.query_one("#queue", QueueTable).cursor_key
+        self.load_view(view, first_look=first_look, epoch=self._state_epoch, cursor=cursor)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="load_view")
-    def load_view(self, view: str, *, first_look: bool, epoch: int = 0) -> None:
+    def load_view(
+        self, view: str, *, first_look: bool, epoch: int = 0, cursor: int | None = None
+    ) -> None:
         """Read what ``view`` shows; on a ``first_look`` at a long queue, its first page first."""
         center = self.center
         group = None if view in (IN_HAND, ALL_GROUPS, WAITING) else view
         mark = center.change_mark()
+        read_mark = (cursor, center.newest_event(cursor) if cursor is not None else 0)
         in_hand, waiting = center.in_hand(), center.waiting()
         counts, health, state = center.group_counts(), center.health(), center.state()
         reason = center.away_reason()
@@ -206,7 +210,17 @@ class AgentScreen(DeskActions):
         self.post_message(
             self.Loaded(
                 Snapshot(
-                    view, counts, in_hand, rows, health, state, outcomes, mark, waiting, reason
+                    view,
+                    counts,
+                    in_hand,
+                    rows,
+                    health,
+                    state,
+                    outcomes,
+                    mark,
+                    waiting,
+                    reason,
+                    read_mark,
                 ),
                 epoch,
             )
@@ -255,6 +269,7 @@ class AgentScreen(DeskActions):
             snap = replace(snap, state=state, reason=reason)
         self._announce_no_answer(snap)
         self._announce_answers(snap)
+        before = self.snapshot
         self.snapshot = snap
         if snap.view != self.view:
             return
@@ -262,9 +277,25 @@ class AgentScreen(DeskActions):
         self.query_one("#groups", GroupList).show(
             snap.counts, len(snap.in_hand), self.view, len(snap.waiting)
         )
-        self._show_rows(reread=True)
+        self._show_rows(reread=self._cursor_row_changed(before, snap))
         self._show_status()
         self._announce_outcomes(snap.outcomes)
+
+    def _cursor_row_changed(self, before: Snapshot | None, after: Snapshot) -> bool:
+        """Whether the e-mail under the cursor changed in the store (the pane reads it again).
+
+        Another e-mail arriving or moving elsewhere does not change the one
+        read: with many consoles open, reading it again at every reload would
+        be most of the reload's cost.
+        """
+        key = self.query_one("#queue", QueueTable).cursor_key
+        if before is None or before.view != after.view or key is None:
+            return True
+        if after.read_mark[0] != key or before.read_mark != after.read_mark:
+            return True  # another e-mail, or something happened to this one (a note)
+        old = next((r.item for r in before.rows if r.key == key), None)
+        new = next((r.item for r in after.rows if r.key == key), None)
+        return old is None or old != new
 
     def on_desk_actions_state_set(self, message: DeskActions.StateSet) -> None:
         # Newer than any load under way; later loads read the store (the engine
