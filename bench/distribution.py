@@ -306,9 +306,16 @@ def banner_shown(app: Any) -> bool:
     Shown: in the active screen, displayed, not hidden, and placed by the
     compositor in the last screen update.
     """
-    return any(
-        node.display and node.visible and node.is_on_screen for node in app.screen.query(BANNER)
-    )
+    # Found once per screen: a DOM query every BANNER_LOOK s in 50 consoles would
+    # cost more CPU than the consoles themselves.
+    found = _banners.get(id(app.screen))
+    if found is None:
+        found = _banners[id(app.screen)] = list(app.screen.query(BANNER))
+    return any(node.display and node.visible and node.is_on_screen for node in found)
+
+
+#: The banners of each screen, by the screen's id (see banner_shown).
+_banners: dict[int, list[Any]] = {}
 
 
 def make_console(center: Any, mode: str, seen: Callable[[int, str, float], None]) -> Any:
