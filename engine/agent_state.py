@@ -238,7 +238,9 @@ def set_state(
     reason = reason.strip() if state != AgentState.AVAILABLE else ""
     at = at or _now()
     with store.transaction():
-        before = presence.change_state(store, agent_id, str(state), reason, at, pid=pid)
+        before = presence.change_state(
+            store, agent_id, str(state), reason, at, pid=pid, heard=by is None
+        )
         changed = before is None or before["state"] != state or before["reason"] != reason
         if state != AgentState.AVAILABLE:
             withdraw_offer(store, agent_id, at, why=str(state))

@@ -362,3 +362,12 @@ def test_check_warns_about_an_offer_group_without_agents(tmp_path: Path) -> None
     )
     (warning,) = distribution.problems(lonely)
     assert "'Empty' offers its e-mails but no agent is in it" in warning
+
+
+def test_a_supervisor_setting_a_state_does_not_log_an_unseen_agent_in(
+    store: Store, config: Config
+) -> None:
+    queued(store, "Sales")
+    distribution.change_state(store, config, "carol", "alice", "available")
+    assert agent_state.status(store, config, "alice").state == AgentState.LOGGED_OUT
+    assert offered_after_pass(store, config) == {}

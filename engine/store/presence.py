@@ -64,12 +64,21 @@ _STATUS_COLUMNS = "agent_id, state, reason, since, last_seen, idle_since, sent_a
 
 
 def change_state(
-    store: Store, agent_id: str, state: str, reason: str, at: str, *, pid: int | None = None
+    store: Store,
+    agent_id: str,
+    state: str,
+    reason: str,
+    at: str,
+    *,
+    pid: int | None = None,
+    heard: bool = True,
 ) -> sqlite3.Row | None:
     """Set the agent's state and why, since ``at``; the row as it was (None: first time).
 
     Becoming Available starts the agent's idle time. The time in state only
-    restarts when the state or reason changes. Joins an open transaction.
+    restarts when the state or reason changes. ``heard``: the agent (their
+    console) says so; a state set by someone else for an agent never heard of
+    does not make them look logged in. Joins an open transaction.
     """
     with store.transaction() as conn:
         before: sqlite3.Row | None = conn.execute(
@@ -79,7 +88,17 @@ def change_state(
             conn.execute(
                 "INSERT INTO agent_status (agent_id, state, pid, last_seen, reason, since, "
                 "idle_since) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (agent_id, state, pid, at, reason, at, at if state == "available" else None),
+                # Set by someone else (a supervisor) before the agent's console ever
+                # ran: never heard from, so not logged in ('' sorts before any time).
+                (
+                    agent_id,
+                    state,
+                    pid,
+                    at if heard else "",
+                    reason,
+                    at,
+                    at if state == "available" else None,
+                ),
             )
             return None
         same = before["state"] == state and before["reason"] == reason
