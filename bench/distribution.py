@@ -341,7 +341,7 @@ def make_console(center: Any, mode: str, seen: Callable[[int, str, float], None]
             super().__init__(center)
             self.rng = random.Random(center.agent.id)
             self.reported: set[int] = set()
-            self.banner_up = False
+            self.banner_up: object = None
 
         def on_mount(self) -> None:  # AgentApp.on_mount runs too (Textual calls each class's)
             if mode == "banner":
@@ -350,10 +350,13 @@ def make_console(center: Any, mode: str, seen: Callable[[int, str, float], None]
                 self.set_interval(OFFER_POLL, self.poll_offer)
 
         def look_at_banner(self) -> None:
-            shown = banner_shown(self)
-            if shown and not self.banner_up:
+            # The banner may go from one offer to the next without being hidden
+            # in between (accepted, and offered the next at once): go by the offer.
+            offer = getattr(self, "offer_shown", None)
+            key = offer.key if offer is not None and banner_shown(self) else None
+            if key is not None and key != self.banner_up:
                 self.which_offer(time.time())
-            self.banner_up = shown
+            self.banner_up = key
 
         @work(thread=True, group="bench-offer", exit_on_error=False, description="which offer")
         def which_offer(self, at: float) -> None:

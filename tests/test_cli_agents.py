@@ -60,11 +60,12 @@ def test_json_lists_every_agent_with_state_and_offer(
     assert [a["id"] for a in found] == ["alice", "bob", "carol"]
     assert all(set(a) >= KEYS for a in found)
     alice, bob, carol = found
+    # Her capacity: the largest of her groups' (the example's Sales: 5).
     assert (alice["state"], alice["offer"], alice["in_hand"], alice["capacity"]) == (
         "offered",
         1,
         0,
-        3,
+        5,
     )
     assert alice["offer_expires"] > alice["since"]
     assert alice["groups"] == ["Sales", "Support"]

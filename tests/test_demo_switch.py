@@ -29,13 +29,15 @@ def test_f2_keeps_the_agents_presence_and_state(tmp_path: Path) -> None:
         terminal.keys("s")
         terminal.wait_for("Away: why?")
         terminal.keys("Enter")  # the first reason
-        # F2 at once: the console records the state before it closes.
+        # F2 as soon as the picker is gone (F2 waits while a dialog is open): the
+        # console records the state before it closes.
+        terminal.wait_for("○ Away (Break)")
         terminal.keys("F2")
         terminal.wait_for("Dashboard")
         terminal.keys("5")
-        shown = terminal.wait_for("alice    Alice Smith")
-        row = next(line for line in shown.splitlines() if line.startswith(" alice"))
-        assert " away " in row and "offline" not in row
+        shown = terminal.wait_for("Alice Smith   ")
+        row = next(line for line in shown.splitlines() if line.lstrip().startswith("alice "))
+        assert "Away" in row and "Logged out" not in row, row
         terminal.keys("F2")
         terminal.wait_for("Service groups")
         status = terminal.wait_for("Alice Smith  │")

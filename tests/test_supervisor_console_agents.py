@@ -117,7 +117,7 @@ async def test_l_logs_an_agent_out_and_returns_their_e_mail_first_in_line(
             pilot, lambda: agent_cells(app, "alice")[2:3] == ("Logged out: by supervisor",)
         )
         await wait_for(pilot, lambda: hand.row_count == 0)
-        assert agent_cells(app, "alice")[4] == "0/3"
+        assert agent_cells(app, "alice")[4] == "0/5"
     item = queue.get_item(store, 7)
     assert item is not None and (item.state, item.agent_id) == ("queued", None)
     assert [i.id for i in queue.list_items(store, groups=["Sales"])] == [7, 1, 2]
@@ -195,8 +195,8 @@ async def test_time_in_state_and_the_offer_countdown_tick_without_a_store_change
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5")
         await wait_for(
-            pilot, lambda: agent_cells(app, "alice")[2:6] == ("Offered", "0s", "1/3", "#1 30s")
+            pilot, lambda: agent_cells(app, "alice")[2:6] == ("Offered", "0s", "1/5", "#1 30s")
         )
         clock[0] = NOW + timedelta(seconds=65)
-        await wait_for(pilot, lambda: agent_cells(app, "alice")[3:6] == ("1m 05s", "1/3", "#1 0s"))
+        await wait_for(pilot, lambda: agent_cells(app, "alice")[3:6] == ("1m 05s", "1/5", "#1 0s"))
         assert agent_cells(app, "bob")[3] == "1m 15s"  # Away since his heartbeat 10 s before NOW
