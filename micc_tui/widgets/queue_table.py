@@ -138,35 +138,12 @@ class QueueTable(ScrollView, can_focus=True):
         keep = self.cursor_key
         self._rows = list(rows)
         self._index = {row.key: i for i, row in enumerate(self._rows)}
-        self._resize_rows(Size(0, len(self._rows) + 1))
+        self.virtual_size = Size(0, len(self._rows) + 1)
         if keep is not None and keep in self._index:
             self.cursor = self._index[keep]
         else:
             self.cursor = min(self.cursor, max(len(self._rows) - 1, 0))
         self.refresh()
-
-    def _resize_rows(self, size: Size) -> None:
-        """Make room for the rows, laying the screen out again only when it must.
-
-        ``virtual_size`` asks for a layout of the whole screen whenever it
-        changes, so every e-mail arriving would repaint every widget of every
-        console. While the vertical scrollbar stays as it is (there or not),
-        only the scrollbar needs to know the new length.
-        """
-        if size == self.virtual_size:
-            return
-        height = self.container_size.height
-        scrolls_before = self.virtual_size.height > height
-        scrolls_after = size.height > height
-        if not self.is_mounted or height <= 0 or scrolls_before != scrolls_after:
-            self.virtual_size = size
-            return
-        self.set_reactive(QueueTable.virtual_size, size)
-        if self.show_vertical_scrollbar:
-            bar = self.vertical_scrollbar
-            bar.window_virtual_size = size.height
-            bar.refresh()
-        self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
     def move_to(self, key: int) -> bool:
         """Put the cursor on ``key``; False when no row has it."""
