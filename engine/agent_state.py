@@ -22,7 +22,7 @@ from engine.audit import EventKind, record
 from engine.config import Config
 from engine.config.model import AgentConfig
 from engine.errors import Refused
-from engine.store import Store, conversations, presence
+from engine.store import Store, conversations, iso_of, now_iso, presence
 from engine.store import offers as offer_rows
 
 
@@ -100,10 +100,7 @@ def capacity(agent: AgentConfig, config: Config, group: str | None = None) -> in
 def _fresh(last_seen: str | None, wall: datetime) -> bool:
     if not last_seen:
         return False
-    since = (wall.astimezone(UTC) - timedelta(seconds=presence.PRESENCE_SECONDS)).isoformat(
-        timespec="microseconds"
-    )
-    return last_seen >= since
+    return last_seen >= iso_of(wall - timedelta(seconds=presence.PRESENCE_SECONDS))
 
 
 def in_wrap_up(config: Config, row: sqlite3.Row | None, now: datetime) -> bool:
@@ -236,7 +233,7 @@ def set_state(
     if config.find_agent(agent_id) is None:
         raise Refused(f"no agent with id {agent_id!r}")
     reason = reason.strip() if state != AgentState.AVAILABLE else ""
-    at = at or _now()
+    at = at or now_iso()
     with store.transaction():
         before = presence.change_state(
             store, agent_id, str(state), reason, at, pid=pid, heard=by is None
@@ -298,9 +295,7 @@ def log_out_silent(store: Store, config: Config, wall: datetime | None = None) -
     Silent: no heartbeat for ``[distribution] logout_after_seconds``. Returns their ids.
     """
     wall = wall or datetime.now(UTC)
-    before = (
-        wall.astimezone(UTC) - timedelta(seconds=config.distribution.logout_after_seconds)
-    ).isoformat(timespec="microseconds")
+    before = iso_of(wall - timedelta(seconds=config.distribution.logout_after_seconds))
     gone = []
     for row in presence.silent_since(store, before, _LOGGED_OUT):
         agent_id = str(row["agent_id"])
@@ -309,10 +304,6 @@ def log_out_silent(store: Store, config: Config, wall: datetime | None = None) -
         set_state(store, config, agent_id, AgentState.LOGGED_OUT, NO_HEARTBEAT)
         gone.append(agent_id)
     return gone
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 __all__ = [

@@ -41,7 +41,7 @@ from engine.audit import EventKind, record
 from engine.config import Config
 from engine.config.model import AgentConfig, ServiceGroupConfig
 from engine.errors import Refused
-from engine.store import Store, conversations, presence
+from engine.store import Store, conversations, iso_of, presence
 from engine.store import offers as offer_rows
 
 #: Queued e-mails read at a time while looking for agents to offer them to.
@@ -116,7 +116,7 @@ def distribute(
 
 def expire(store: Store, now: datetime) -> list[Offer]:
     """Take back offers past their deadline; their agents go Away ("no answer")."""
-    at = _iso(now)
+    at = iso_of(now)
     gone = []
     for row in offer_rows.expired(store, at):
         with store.transaction():
@@ -166,9 +166,7 @@ class _Candidate:
 
 def _free_agents(store: Store, config: Config, wall: datetime) -> dict[str, _Candidate]:
     """Agents logged in, Available, out of wrap-up and without an offer; by id."""
-    fresh = (wall.astimezone(UTC) - timedelta(seconds=presence.PRESENCE_SECONDS)).isoformat(
-        timespec="microseconds"
-    )
+    fresh = iso_of(wall - timedelta(seconds=presence.PRESENCE_SECONDS))
     # Only the few who may be offered something now are read, not every agent.
     rows = {str(r["agent_id"]): r for r in presence.free_for_offers(store, fresh)}
     if not rows:
@@ -253,7 +251,7 @@ def _offer_queued_now(
     for agent_id, candidate in free.items():
         for name in candidate.config.groups:
             members.setdefault(name, []).append(agent_id)
-    refused_since = _iso(wall - timedelta(seconds=REFUSAL_SECONDS))
+    refused_since = iso_of(wall - timedelta(seconds=REFUSAL_SECONDS))
     made: list[Offer] = []
     position = 0
     while free:
@@ -341,8 +339,8 @@ def _make_offer(
     by: str | None = None,
 ) -> Offer | None:
     """Offer the conversation to the agent if it is still queued and neither has an offer."""
-    at = _iso(now)
-    expires = _iso(now + timedelta(seconds=group.offer_timeout_seconds))
+    at = iso_of(now)
+    expires = iso_of(now + timedelta(seconds=group.offer_timeout_seconds))
     with store.transaction():
         row = conversations.current(store, conversation_id)
         if row is None or row["state"] != lifecycle.State.QUEUED:
@@ -374,7 +372,7 @@ def offer_of(store: Store, agent_id: str) -> Offer | None:
 
 def reject(store: Store, agent_id: str, conversation_id: int, reason: str) -> None:
     """The agent turns the offer down, saying why; it goes to the next agent."""
-    at = _iso(datetime.now(UTC))
+    at = iso_of(datetime.now(UTC))
     with store.transaction():
         offer = offer_rows.delete(store, conversation_id, agent_id)
         if offer is None:
@@ -410,12 +408,10 @@ def offer_to(
     if agent is None:
         raise Refused(f"no agent with id {agent_id!r}")
     row = presence.status(store, agent_id)
-    fresh = (now.astimezone(UTC) - timedelta(seconds=presence.PRESENCE_SECONDS)).isoformat(
-        timespec="microseconds"
-    )
+    fresh = iso_of(now - timedelta(seconds=presence.PRESENCE_SECONDS))
     if row is None or row["state"] in ("logged_out", "offline") or row["last_seen"] < fresh:
         raise Refused(f"{agent.name} is not logged in: give the e-mail outright instead")
-    at = _iso(now)
+    at = iso_of(now)
     with store.transaction():
         current = conversations.current(store, conversation_id)
         if current is None or current["state"] != lifecycle.State.QUEUED:
@@ -469,10 +465,6 @@ def _offer(row: Any) -> Offer:
         str(row["offered_at"]),
         str(row["expires_at"]),
     )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 __all__ = [

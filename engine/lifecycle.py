@@ -55,7 +55,7 @@ from engine import dates
 from engine.audit import Event, EventKind, describe, newest, record, trail
 from engine.errors import Refused
 from engine.router import Route
-from engine.store import Store, now_iso, presence
+from engine.store import Store, iso_of, now_iso, presence
 from engine.store import conversations as rows
 from engine.store import drafts as draft_rows
 from engine.store import offers as offer_rows
@@ -432,7 +432,7 @@ def accept_offer(store: Store, agent_id: str, conversation_id: int, now: datetim
         offer = offer_rows.delete(store, conversation_id, agent_id)
         if offer is None:
             raise OfferRefused(f"e-mail {conversation_id} is not offered to you (any more)")
-        if offer["expires_at"] <= _iso(now):
+        if offer["expires_at"] <= iso_of(now):
             raise OfferRefused(f"the offer of e-mail {conversation_id} expired")
         _move(
             store,
@@ -672,7 +672,7 @@ def remind_expired(store: Store, now: datetime) -> list[int]:
     answered meanwhile is left alone.
     """
     moved = []
-    for row in rows.reminders_due(store, str(State.PENDING_CUSTOMER), _iso(now)):
+    for row in rows.reminders_due(store, str(State.PENDING_CUSTOMER), iso_of(now)):
         since = dates.date_time(row["updated"])
         reason = f"reminder: no answer from the customer since {since}"
         try:
@@ -686,18 +686,13 @@ def remind_expired(store: Store, now: datetime) -> list[int]:
                 to_state=State.QUEUED,
                 to_holder=None,
                 actor=None,
-                values={"remind_at": None, "reason": reason, "received": _iso(now)},
+                values={"remind_at": None, "reason": reason, "received": iso_of(now)},
                 reason=reason,
             )
         except ConversationMoved:
             continue  # the customer wrote (or a supervisor acted) meanwhile
         moved.append(int(row["id"]))
     return moved
-
-
-def _iso(moment: datetime) -> str:
-    """``moment`` as the store writes times."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 # -- supervisors -------------------------------------------------------------------------

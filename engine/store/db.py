@@ -38,7 +38,12 @@ class StoreError(MiccError):
 
 def now_iso() -> str:
     """The current time, UTC, ISO 8601 with microseconds: sortable as text."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return iso_of(datetime.now(UTC))
+
+
+def iso_of(moment: datetime) -> str:
+    """``moment`` as the store writes times (UTC, ISO 8601, microseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _why(path: Path, exc: BaseException) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from engine.store import iso_of
+
 
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC."""
@@ -18,7 +20,7 @@ def utc_now() -> datetime:
 
 def iso(moment: datetime) -> str:
     """``moment`` as the store writes times (UTC, microseconds)."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return iso_of(moment)
 
 
 def start_of_local_day(moment: datetime) -> datetime:
