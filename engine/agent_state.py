@@ -20,7 +20,7 @@ from typing import Any, Final
 from engine import lifecycle
 from engine.audit import EventKind, record
 from engine.config import Config
-from engine.config.model import AgentConfig
+from engine.config.model import AgentConfig, ServiceGroupConfig
 from engine.errors import Refused
 from engine.store import Store, conversations, iso_of, now_iso, presence
 from engine.store import offers as offer_rows
@@ -92,15 +92,23 @@ def capacity(agent: AgentConfig, config: Config, group: str | None = None) -> in
     if group is not None:
         found = config.group(group)
         if found is not None:
-            return found.max_in_hand
+            return limit_in(agent, found)
     limits = [g.max_in_hand for g in config.service_group if g.name in agent.groups]
     return max(limits, default=3)
 
 
+def limit_in(agent: AgentConfig, group: ServiceGroupConfig) -> int:
+    """How many e-mails the agent may hold for offers of ``group``: their own limit, else its."""
+    return agent.max_in_hand if agent.max_in_hand is not None else group.max_in_hand
+
+
 def _fresh(last_seen: str | None, wall: datetime) -> bool:
-    if not last_seen:
-        return False
-    return last_seen >= iso_of(wall - timedelta(seconds=presence.PRESENCE_SECONDS))
+    return bool(last_seen) and str(last_seen) >= presence.fresh_since(wall)
+
+
+def logged_in(row: sqlite3.Row | None, wall: datetime) -> bool:
+    """Whether the agent of this ``agent_status`` row is logged in at ``wall``."""
+    return row is not None and row["state"] not in _LOGGED_OUT and _fresh(row["last_seen"], wall)
 
 
 def in_wrap_up(config: Config, row: sqlite3.Row | None, now: datetime) -> bool:
@@ -314,7 +322,9 @@ __all__ = [
     "AgentStatus",
     "capacity",
     "in_wrap_up",
+    "limit_in",
     "log_out_silent",
+    "logged_in",
     "set_state",
     "statuses",
     "withdraw_offer",

@@ -32,9 +32,10 @@ from engine import lifecycle
 from engine.agent_state import (
     NO_ANSWER,
     AgentState,
-    capacity,
     in_wrap_up,
+    limit_in,
     log_out_silent,
+    logged_in,
     set_state,
 )
 from engine.audit import EventKind, record
@@ -106,7 +107,7 @@ def distribute(
     wall = wall or datetime.now(UTC)
     now = now or wall
     done = Pass()
-    done.expired = expire(store, wall)
+    done.expired = expire(store, config, wall)
     done.logged_out = log_out_silent(store, config, wall)
     groups = offer_groups(config)
     if groups:
@@ -114,7 +115,7 @@ def distribute(
     return done
 
 
-def expire(store: Store, now: datetime) -> list[Offer]:
+def expire(store: Store, config: Config, now: datetime) -> list[Offer]:
     """Take back offers past their deadline; their agents go Away ("no answer")."""
     at = iso_of(now)
     gone = []
@@ -134,25 +135,12 @@ def expire(store: Store, now: datetime) -> list[Offer]:
                 at=at,
                 detail={"agent": agent_id, "offered_at": offer["offered_at"]},
             )
-            if presence.state_of(store, agent_id) == AgentState.AVAILABLE:
-                _no_answer(store, agent_id, at)
+            # An agent gone from the config since the offer has no state to set.
+            available = presence.state_of(store, agent_id) == AgentState.AVAILABLE
+            if available and config.find_agent(agent_id) is not None:
+                set_state(store, config, agent_id, AgentState.AWAY, NO_ANSWER, at=at)
         gone.append(_offer(offer))
     return gone
-
-
-def _no_answer(store: Store, agent_id: str, at: str) -> None:
-    before = presence.change_state(store, agent_id, str(AgentState.AWAY), NO_ANSWER, at)
-    record(
-        store,
-        EventKind.AGENT_STATE,
-        agent_id=agent_id,
-        at=at,
-        detail={
-            "from_state": before["state"] if before else None,
-            "to_state": str(AgentState.AWAY),
-            "reason": NO_ANSWER,
-        },
-    )
 
 
 @dataclass
@@ -166,7 +154,7 @@ class _Candidate:
 
 def _free_agents(store: Store, config: Config, wall: datetime) -> dict[str, _Candidate]:
     """Agents logged in, Available, out of wrap-up and without an offer; by id."""
-    fresh = iso_of(wall - timedelta(seconds=presence.PRESENCE_SECONDS))
+    fresh = presence.fresh_since(wall)
     # Only the few who may be offered something now are read, not every agent.
     rows = {str(r["agent_id"]): r for r in presence.free_for_offers(store, fresh)}
     if not rows:
@@ -203,13 +191,7 @@ def _open_groups(
         agent = candidate.config
         mine = [n for n in agent.groups if n in by_name]
         mine += [x for n in agent.groups for x in into.get(n, ())]
-        # As ``capacity`` says for a configured group: the agent's own limit, else the group's.
-        under = {
-            name
-            for name in mine
-            if candidate.in_hand
-            < (agent.max_in_hand if agent.max_in_hand is not None else by_name[name].max_in_hand)
-        }
+        under = {name for name in mine if candidate.in_hand < limit_in(agent, by_name[name])}
         if under:
             wanted |= under
         else:
@@ -319,7 +301,7 @@ def choose(
         candidate = free.get(agent_id)
         if candidate is None or agent_id in refused:
             continue
-        if candidate.in_hand >= capacity(candidate.config, config, group.name):
+        if candidate.in_hand >= limit_in(candidate.config, group):
             continue
         key: tuple[Any, ...] = (candidate.idle_since, agent_id)
         if group.selection == "most_skilled":
@@ -407,9 +389,7 @@ def offer_to(
     agent = config.find_agent(agent_id)
     if agent is None:
         raise Refused(f"no agent with id {agent_id!r}")
-    row = presence.status(store, agent_id)
-    fresh = iso_of(now - timedelta(seconds=presence.PRESENCE_SECONDS))
-    if row is None or row["state"] in ("logged_out", "offline") or row["last_seen"] < fresh:
+    if not logged_in(presence.status(store, agent_id), now):
         raise Refused(f"{agent.name} is not logged in: give the e-mail outright instead")
     at = iso_of(now)
     with store.transaction():

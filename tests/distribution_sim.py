@@ -26,6 +26,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -250,6 +251,18 @@ _MOVES = (
     "waiting_for_customer",
     "reopened",
 )
+
+
+def assert_answered_once(store: Store, emails: int, note: str) -> None:
+    """Every one of the ``emails`` conversations answered: one reply event, one outbox reply."""
+    states = Counter(str(r[0]) for r in store.query("SELECT state FROM conversations"))
+    assert states == {"answered": emails}, f"{note}: {states}"
+    for sql in (
+        "SELECT conversation_id FROM events WHERE kind = 'replied'",
+        "SELECT conversation_id FROM outbox WHERE kind = 'reply'",
+    ):
+        each = Counter(int(r[0]) for r in store.query(sql))
+        assert len(each) == emails and set(each.values()) == {1}, f"{note}: {sql}"
 
 
 def replay(store: Store, config: Config, *, rules: bool = True) -> Replay:

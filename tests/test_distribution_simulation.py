@@ -38,7 +38,7 @@ from engine.ingest import ingest
 from engine.ports import FetchedMessage
 from engine.store import Store, presence
 from tests.crash_seed import crash_seed
-from tests.distribution_sim import replay
+from tests.distribution_sim import assert_answered_once, replay
 
 ROOT = Path(__file__).resolve().parents[1]
 EMAILS, BURSTS = 1000, 10
@@ -173,18 +173,7 @@ def test_twenty_agents_answer_a_thousand_emails_each_offer_by_the_rules(tmp_path
             assert process.returncode == 0, f"{note}: {err}"
         print(note, *(o for o, _ in outputs))
 
-        states = Counter(str(r[0]) for r in store.query("SELECT state FROM conversations"))
-        assert states == {"answered": EMAILS}, f"{note}: {states}"
-        replied = Counter(
-            int(r[0])
-            for r in store.query("SELECT conversation_id FROM events WHERE kind = 'replied'")
-        )
-        assert len(replied) == EMAILS and set(replied.values()) == {1}, note
-        replies = Counter(
-            int(r[0])
-            for r in store.query("SELECT conversation_id FROM outbox WHERE kind = 'reply'")
-        )
-        assert len(replies) == EMAILS and set(replies.values()) == {1}, note
+        assert_answered_once(store, EMAILS, note)
         priorities = Counter(int(r[0]) for r in store.query("SELECT priority FROM conversations"))
         assert set(priorities) == {1, 5, 9}, note
 

@@ -16,21 +16,18 @@ The test reads their screens:
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from engine.bootstrap import open_store
 from engine.config import Config, load_config
 from tests.servers.dovecot import PASSWORD, Dovecot
 from tests.servers.smtp import SmtpServer
 from tests.servers.tenant import PASSWORD_ENV, customer_mail, write_tenant
-from tests.test_thread_e2e import append, count
+from tests.test_thread_e2e import append, count, serving
 from tests.tmux_terminal import Terminal, wait_until
 
 pytestmark = pytest.mark.slow
@@ -77,28 +74,8 @@ def serve(
     path.write_text(text)
     config = load_config(path)
     assert [g.offer_timeout_seconds for g in config.service_group[:2]] == [30, 3]
-    open_store(config).close()
-    env = {**os.environ, PASSWORD_ENV: PASSWORD, "PYTHONPATH": str(ROOT)}
-    engine = subprocess.Popen(
-        [sys.executable, "-m", "micc_tui", "--config", str(path), "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until(
-            lambda: count(config, "SELECT COUNT(*) FROM lease") == 1,
-            why=lambda: f"micc serve holds no lease (exit status {engine.poll()})",
-        )
+    with serving(config):
         yield config
-    finally:
-        engine.terminate()
-        try:
-            engine.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            engine.kill()
-            engine.wait()
 
 
 def console(config: Config, agent: str) -> Terminal:

@@ -13,6 +13,7 @@ server once, without the note.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -95,6 +96,13 @@ def serve(
         smtp_port=smtp_server.port,
         extra=AGENT,
     )
+    with serving(config):
+        yield config
+
+
+@contextlib.contextmanager
+def serving(config: Config) -> Iterator[None]:
+    """``micc serve`` on the config's (migrated) store, holding the lease; stopped after."""
     assert config.source is not None
     open_store(config).close()  # migrated, so the test can read it from the start
     env = {**os.environ, PASSWORD_ENV: PASSWORD, "PYTHONPATH": str(ROOT)}
@@ -110,7 +118,7 @@ def serve(
             lambda: count(config, "SELECT COUNT(*) FROM lease") == 1,
             why=lambda: f"micc serve holds no lease (exit status {engine.poll()})",
         )
-        yield config
+        yield
     finally:
         engine.terminate()
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
-from engine.store.db import Store
+from engine.store.db import Store, iso_of
 
 #: An agent whose console has not been heard from for this long is logged out
 #: (a console that crashed cannot say goodbye); consoles beat every 30 s.
@@ -48,14 +48,16 @@ def stamp(store: Store) -> sqlite3.Row | None:
     return store.query_one("SELECT MAX(last_seen), COUNT(*) FROM agent_status")
 
 
+def fresh_since(now: datetime) -> str:
+    """The oldest heartbeat (stored time) of a console still counted as logged in at ``now``."""
+    return iso_of(now - timedelta(seconds=PRESENCE_SECONDS))
+
+
 def available(store: Store, agent_id: str, now: datetime) -> bool:
     """Whether the agent is logged in (heard from lately) and Available at ``now``."""
-    fresh_since = (now.astimezone(UTC) - timedelta(seconds=PRESENCE_SECONDS)).isoformat(
-        timespec="microseconds"
-    )
     row = store.query_one(
         "SELECT 1 FROM agent_status WHERE agent_id = ? AND state = 'available' AND last_seen >= ?",
-        (agent_id, fresh_since),
+        (agent_id, fresh_since(now)),
     )
     return row is not None
 
